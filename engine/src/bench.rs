@@ -1,0 +1,45 @@
+//! Engine speed measurement shared by the native runner and the wasm benchmark page.
+
+use crate::input::{split_query, RunConfig};
+use crate::labs;
+use crate::MS;
+
+/// Figures of one benchmark run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BenchResult {
+    pub nodes: u32,
+    pub simulated_seconds: u64,
+    pub events: u64,
+    pub wall_seconds: f64,
+    pub sim_per_wall: f64,
+    pub events_per_second: f64,
+}
+
+/// Runs election-only Raft with `n` nodes for `seconds` of simulated time. `time` runs the
+/// closure it is given and returns the wall seconds it took (the caller owns the clock, so
+/// the engine itself never reads one).
+pub fn raft_election(
+    n: u32,
+    seconds: u64,
+    time: impl FnOnce(&mut dyn FnMut()) -> f64,
+) -> BenchResult {
+    let nodes = n.clamp(1, 1000);
+    let (cfg, _) = RunConfig::parse(&split_query(&format!("lab=raft&seed=7")));
+    let mut cfg = cfg;
+    // The URL range is 3..15; the benchmark goes beyond it on purpose.
+    if let Some(i) = cfg.params.specs.iter().position(|s| s.key == "nodes") {
+        cfg.params.values[i] = nodes as f64;
+    }
+    let (mut s, _) = labs::create(&cfg);
+    s.set_keep_trace(false);
+    let until = seconds * 1000 * MS;
+    let wall = time(&mut || s.run_until(until)).max(1e-9);
+    BenchResult {
+        nodes,
+        simulated_seconds: seconds,
+        events: s.events(),
+        wall_seconds: wall,
+        sim_per_wall: seconds as f64 / wall,
+        events_per_second: s.events() as f64 / wall,
+    }
+}

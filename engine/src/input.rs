@@ -1,0 +1,452 @@
+//! All user input is parsed here, in one place: URL parameters, share links and the command
+//! line's `--param k=v` pairs become typed, clamped values plus a list of [`InputError`]s.
+//! Nothing here panics on bad input; every error says what was used instead.
+
+use std::fmt;
+
+use crate::labs::{self, ParamSpec};
+use crate::sim::{ActionError, LoggedAction};
+
+/// Interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    /// `en`, `zh`, and browser forms like `zh-CN` or `en-US`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "en" || s.starts_with("en-") {
+            Some(Lang::En)
+        } else if s == "zh" || s.starts_with("zh-") {
+            Some(Lang::Zh)
+        } else {
+            None
+        }
+    }
+}
+
+/// A problem with one input value. The app translates these; `Display` is English.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputError {
+    UnknownLab {
+        value: String,
+        used: &'static str,
+    },
+    LabNotReady {
+        lab: String,
+        used: &'static str,
+    },
+    NotANumber {
+        key: String,
+        value: String,
+        used: String,
+    },
+    OutOfRange {
+        key: String,
+        value: String,
+        min: f64,
+        max: f64,
+        used: String,
+    },
+    UnknownParam {
+        key: String,
+    },
+    BadLang {
+        value: String,
+    },
+    BadActions {
+        error: ActionError,
+    },
+    Swapped {
+        low: &'static str,
+        high: &'static str,
+    },
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::UnknownLab { value, used } => {
+                write!(f, "unknown lab `{value}`; showing `{used}`")
+            }
+            InputError::LabNotReady { lab, used } => {
+                write!(f, "lab `{lab}` is not available yet; showing `{used}`")
+            }
+            InputError::NotANumber { key, value, used } => {
+                write!(f, "`{key}={value}` is not a number; using {used}")
+            }
+            InputError::OutOfRange {
+                key,
+                value,
+                min,
+                max,
+                used,
+            } => {
+                write!(f, "`{key}={value}` is outside {min}..{max}; using {used}")
+            }
+            InputError::UnknownParam { key } => write!(f, "unknown parameter `{key}` ignored"),
+            InputError::BadLang { value } => write!(f, "unknown language `{value}`; use en or zh"),
+            InputError::BadActions { error } => {
+                write!(
+                    f,
+                    "the shared action log is damaged ({error}); starting without it"
+                )
+            }
+            InputError::Swapped { low, high } => write!(
+                f,
+                "`{low}` was above `{high}`; using the same value for both"
+            ),
+        }
+    }
+}
+
+/// Parameter values of one lab, in [`ParamSpec`] order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    pub specs: &'static [ParamSpec],
+    pub values: Vec<f64>,
+}
+
+impl Params {
+    pub fn defaults(specs: &'static [ParamSpec]) -> Params {
+        Params {
+            specs,
+            values: specs.iter().map(|s| s.default).collect(),
+        }
+    }
+
+    /// A value by key; the spec's default if the lab has no such key.
+    pub fn get(&self, key: &str) -> f64 {
+        self.specs
+            .iter()
+            .position(|s| s.key == key)
+            .map_or(0.0, |i| self.values[i])
+    }
+
+    pub fn get_u64(&self, key: &str) -> u64 {
+        self.get(key).max(0.0).round() as u64
+    }
+
+    fn set(&mut self, key: &str, v: f64) {
+        if let Some(i) = self.specs.iter().position(|s| s.key == key) {
+            self.values[i] = v;
+        }
+    }
+
+    /// Parses one `key=value`; returns false if the lab has no such key.
+    pub fn parse_one(&mut self, key: &str, value: &str, errors: &mut Vec<InputError>) -> bool {
+        let Some(spec) = self.specs.iter().find(|s| s.key == key) else {
+            return false;
+        };
+        let used = |v: f64| spec.format(v);
+        match value.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => {
+                let v = if spec.integer { v.round() } else { v };
+                if v < spec.min || v > spec.max {
+                    let c = v.clamp(spec.min, spec.max);
+                    errors.push(InputError::OutOfRange {
+                        key: key.to_string(),
+                        value: short(value),
+                        min: spec.min,
+                        max: spec.max,
+                        used: used(c),
+                    });
+                    self.set(key, c);
+                } else {
+                    self.set(key, v);
+                }
+            }
+            _ => errors.push(InputError::NotANumber {
+                key: key.to_string(),
+                value: short(value),
+                used: used(spec.default),
+            }),
+        }
+        true
+    }
+
+    /// Makes `low <= high` for a pair of keys, reporting a swap.
+    pub fn order_pair(
+        &mut self,
+        low: &'static str,
+        high: &'static str,
+        errors: &mut Vec<InputError>,
+    ) {
+        let (l, h) = (self.get(low), self.get(high));
+        if l > h {
+            self.set(high, l);
+            errors.push(InputError::Swapped { low, high });
+        }
+    }
+
+    /// `key=value` pairs of the values that differ from the defaults, for share links.
+    pub fn non_default(&self) -> Vec<(&'static str, String)> {
+        self.specs
+            .iter()
+            .zip(&self.values)
+            .filter(|(s, v)| **v != s.default)
+            .map(|(s, v)| (s.key, s.format(*v)))
+            .collect()
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// Everything a run needs, parsed from URL parameters or a share link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    pub lab: &'static str,
+    pub seed: u64,
+    pub params: Params,
+    /// Simulation speed (virtual seconds per wall second), 0.1..=100.
+    pub speed: f64,
+    pub lang: Option<Lang>,
+    pub embed: bool,
+    pub debug: bool,
+    pub actions: Vec<LoggedAction>,
+}
+
+pub const DEFAULT_LAB: &str = "raft";
+pub const DEFAULT_SEED: u64 = 1;
+pub const DEFAULT_SPEED: f64 = 0.1;
+pub const SPEED_MIN: f64 = 0.1;
+pub const SPEED_MAX: f64 = 100.0;
+
+const GLOBAL_KEYS: &[&str] = &["lab", "seed", "speed", "lang", "embed", "debug", "actions"];
+
+impl RunConfig {
+    /// Parses (key, value) pairs as they come from a URL's query string (already
+    /// percent-decoded). The first error-free reading wins; bad values fall back to defaults.
+    pub fn parse(pairs: &[(String, String)]) -> (RunConfig, Vec<InputError>) {
+        let mut errors = Vec::new();
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+
+        let lab = match get("lab") {
+            None => DEFAULT_LAB,
+            Some(v) => match labs::find(v.trim()) {
+                Some(info) if info.implemented => info.id,
+                Some(info) => {
+                    errors.push(InputError::LabNotReady {
+                        lab: info.id.to_string(),
+                        used: DEFAULT_LAB,
+                    });
+                    DEFAULT_LAB
+                }
+                None => {
+                    errors.push(InputError::UnknownLab {
+                        value: short(v),
+                        used: DEFAULT_LAB,
+                    });
+                    DEFAULT_LAB
+                }
+            },
+        };
+
+        let seed = match get("seed") {
+            None => DEFAULT_SEED,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(s) => s,
+                Err(_) => {
+                    errors.push(InputError::NotANumber {
+                        key: "seed".into(),
+                        value: short(v),
+                        used: DEFAULT_SEED.to_string(),
+                    });
+                    DEFAULT_SEED
+                }
+            },
+        };
+
+        let speed = match get("speed") {
+            None => DEFAULT_SPEED,
+            Some(v) => match v.trim().parse::<f64>() {
+                Ok(s) if s.is_finite() && (SPEED_MIN..=SPEED_MAX).contains(&s) => s,
+                Ok(s) if s.is_finite() => {
+                    let c = s.clamp(SPEED_MIN, SPEED_MAX);
+                    errors.push(InputError::OutOfRange {
+                        key: "speed".into(),
+                        value: short(v),
+                        min: SPEED_MIN,
+                        max: SPEED_MAX,
+                        used: c.to_string(),
+                    });
+                    c
+                }
+                _ => {
+                    errors.push(InputError::NotANumber {
+                        key: "speed".into(),
+                        value: short(v),
+                        used: DEFAULT_SPEED.to_string(),
+                    });
+                    DEFAULT_SPEED
+                }
+            },
+        };
+
+        let lang = get("lang").and_then(|v| {
+            let l = Lang::parse(v);
+            if l.is_none() {
+                errors.push(InputError::BadLang { value: short(v) });
+            }
+            l
+        });
+        let flag = |k: &str| get(k).is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes" | ""));
+
+        let mut params = labs::params_for(lab);
+        for (k, v) in pairs {
+            if GLOBAL_KEYS.contains(&k.as_str()) {
+                continue;
+            }
+            if !params.parse_one(k, v, &mut errors) {
+                errors.push(InputError::UnknownParam { key: short(k) });
+            }
+        }
+        labs::check_params(lab, &mut params, &mut errors);
+
+        let actions = match get("actions").map(LoggedAction::decode_log) {
+            None => Vec::new(),
+            Some(Ok(a)) => a,
+            Some(Err(error)) => {
+                errors.push(InputError::BadActions { error });
+                Vec::new()
+            }
+        };
+
+        let cfg = RunConfig {
+            lab,
+            seed,
+            params,
+            speed,
+            lang,
+            embed: flag("embed"),
+            debug: flag("debug"),
+            actions,
+        };
+        (cfg, errors)
+    }
+
+    /// The query string of a share link that replays this run with `actions`.
+    pub fn share_query(&self, actions: &[LoggedAction]) -> String {
+        let mut parts = vec![format!("lab={}", self.lab), format!("seed={}", self.seed)];
+        for (k, v) in self.params.non_default() {
+            parts.push(format!("{k}={v}"));
+        }
+        if self.speed != DEFAULT_SPEED {
+            parts.push(format!("speed={}", self.speed));
+        }
+        if let Some(l) = self.lang {
+            parts.push(format!("lang={}", l.code()));
+        }
+        if self.embed {
+            parts.push("embed=1".into());
+        }
+        if !actions.is_empty() {
+            parts.push(format!("actions={}", LoggedAction::encode_log(actions)));
+        }
+        parts.join("&")
+    }
+}
+
+/// Splits a raw query string (`?a=1&b=2`) into pairs, percent-decoding `%XX` and `+`.
+/// The app uses the browser's parser instead; this one serves the runner and the tests.
+pub fn split_query(q: &str) -> Vec<(String, String)> {
+    q.trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len()
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit() =>
+            {
+                let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: &str) -> (RunConfig, Vec<InputError>) {
+        RunConfig::parse(&split_query(q))
+    }
+
+    #[test]
+    fn defaults_without_errors() {
+        let (c, e) = parse("");
+        assert!(e.is_empty());
+        assert_eq!(c.lab, "raft");
+        assert_eq!(c.params.get("nodes"), 5.0);
+    }
+
+    #[test]
+    fn bad_values_fall_back_with_messages() {
+        let (c, e) = parse("?lab=nope&nodes=abc&seed=-1&speed=1000&lang=fr&actions=zz");
+        assert_eq!(c.lab, "raft");
+        assert_eq!(c.params.get("nodes"), 5.0);
+        assert_eq!(c.seed, DEFAULT_SEED);
+        assert_eq!(c.speed, SPEED_MAX);
+        assert!(c.actions.is_empty());
+        assert_eq!(e.len(), 6, "{e:?}");
+        let (c, e) = parse("nodes=999");
+        assert_eq!(c.params.get("nodes"), 15.0);
+        assert!(matches!(&e[0], InputError::OutOfRange { key, .. } if key == "nodes"));
+    }
+
+    #[test]
+    fn percent_decoding_never_panics() {
+        for q in ["%", "%4", "a=%zz", "a=%e4%bd%a0", "=&&=", "lab=%FF%FE"] {
+            let _ = parse(q);
+        }
+        assert_eq!(
+            split_query("a=%41+b"),
+            vec![("a".to_string(), "A b".to_string())]
+        );
+    }
+
+    #[test]
+    fn share_query_round_trips() {
+        let (c, e) = parse("lab=raft&nodes=7&seed=42&timeout_min=200&actions=100.3.c1~200.9.r1");
+        assert!(e.is_empty(), "{e:?}");
+        let (d, e) = parse(&c.share_query(&c.actions));
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(c, d);
+    }
+}

@@ -1,0 +1,3 @@
+//! Section 1 of the catalog: coordination and synchronization.
+
+pub mod raft;

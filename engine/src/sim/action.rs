@@ -1,0 +1,290 @@
+//! User actions (faults and commands) and their compact text form for share links.
+//!
+//! An action log entry records the virtual time and the number of events processed before the
+//! action, so a replay applies it at exactly the same point of the run.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::{NodeId, Time};
+
+/// Something a user (or a fault schedule) does to a running simulation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
+    Pause {
+        node: NodeId,
+    },
+    Resume {
+        node: NodeId,
+    },
+    Cut {
+        a: NodeId,
+        b: NodeId,
+    },
+    Heal {
+        a: NodeId,
+        b: NodeId,
+    },
+    /// Adds `extra` microseconds of one-way latency to a link (0 restores it).
+    Slow {
+        a: NodeId,
+        b: NodeId,
+        extra: Time,
+    },
+    /// Partition group per node; nodes in different groups cannot talk.
+    Partition {
+        groups: Vec<u32>,
+    },
+    HealAll,
+    /// Drops one message in flight.
+    Drop {
+        msg: u64,
+    },
+    /// A lab-specific command on a node (`timeout`).
+    Command {
+        node: NodeId,
+        name: String,
+    },
+}
+
+/// Why an action was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionError {
+    NoSuchNode(NodeId),
+    SameNode,
+    NotInFlight(u64),
+    UnknownCommand(String),
+    BadPartition,
+    /// A share-link action log that cannot be read; the payload is the offending part.
+    Malformed(String),
+    /// An action log entry that is earlier than the one before it.
+    OutOfOrder(String),
+}
+
+impl fmt::Display for ActionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ActionError::NoSuchNode(n) => write!(f, "there is no node n{}", n + 1),
+            ActionError::SameNode => write!(f, "a link needs two different nodes"),
+            ActionError::NotInFlight(m) => write!(f, "message #{m} is not in flight"),
+            ActionError::UnknownCommand(c) => write!(f, "unknown command `{c}`"),
+            ActionError::BadPartition => write!(f, "a partition needs one group per node"),
+            ActionError::Malformed(s) => write!(f, "cannot read action `{s}`"),
+            ActionError::OutOfOrder(s) => {
+                write!(f, "action `{s}` is earlier than the one before it")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ActionError {}
+
+/// An action as it happened: when, after how many events, and what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LoggedAction {
+    pub time: Time,
+    pub events: u64,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+impl Action {
+    /// Compact, URL-safe text: `c2` crash n3, `x0-1` cut, `P0-0-1` partition, `k2-timeout`.
+    pub fn encode(&self) -> String {
+        match self {
+            Action::Crash { node } => format!("c{node}"),
+            Action::Restart { node } => format!("r{node}"),
+            Action::Pause { node } => format!("p{node}"),
+            Action::Resume { node } => format!("u{node}"),
+            Action::Cut { a, b } => format!("x{a}-{b}"),
+            Action::Heal { a, b } => format!("h{a}-{b}"),
+            Action::Slow { a, b, extra } => format!("s{a}-{b}-{extra}"),
+            Action::Partition { groups } => {
+                let g: Vec<String> = groups.iter().map(u32::to_string).collect();
+                format!("P{}", g.join("-"))
+            }
+            Action::HealAll => "H".to_string(),
+            Action::Drop { msg } => format!("d{msg}"),
+            Action::Command { node, name } => format!("k{node}-{name}"),
+        }
+    }
+
+    /// Parses [`Action::encode`]'s form; never panics.
+    pub fn decode(s: &str) -> Result<Action, ActionError> {
+        let bad = || ActionError::Malformed(s.chars().take(40).collect());
+        let mut chars = s.chars();
+        let code = chars.next().ok_or_else(bad)?;
+        let rest = chars.as_str();
+        let nums = |want: usize| -> Result<Vec<u64>, ActionError> {
+            let v: Result<Vec<u64>, _> = rest.split('-').map(str::parse::<u64>).collect();
+            match v {
+                Ok(v) if v.len() == want => Ok(v),
+                _ => Err(bad()),
+            }
+        };
+        let node = |v: u64| usize::try_from(v).map_err(|_| bad());
+        Ok(match code {
+            'c' => Action::Crash {
+                node: node(nums(1)?[0])?,
+            },
+            'r' => Action::Restart {
+                node: node(nums(1)?[0])?,
+            },
+            'p' => Action::Pause {
+                node: node(nums(1)?[0])?,
+            },
+            'u' => Action::Resume {
+                node: node(nums(1)?[0])?,
+            },
+            'x' => {
+                let v = nums(2)?;
+                Action::Cut {
+                    a: node(v[0])?,
+                    b: node(v[1])?,
+                }
+            }
+            'h' => {
+                let v = nums(2)?;
+                Action::Heal {
+                    a: node(v[0])?,
+                    b: node(v[1])?,
+                }
+            }
+            's' => {
+                let v = nums(3)?;
+                Action::Slow {
+                    a: node(v[0])?,
+                    b: node(v[1])?,
+                    extra: v[2],
+                }
+            }
+            'P' => {
+                let g: Result<Vec<u32>, _> = rest.split('-').map(str::parse::<u32>).collect();
+                Action::Partition {
+                    groups: g.map_err(|_| bad())?,
+                }
+            }
+            'H' if rest.is_empty() => Action::HealAll,
+            'd' => Action::Drop { msg: nums(1)?[0] },
+            'k' => {
+                let (n, name) = rest.split_once('-').ok_or_else(bad)?;
+                let valid =
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    return Err(bad());
+                }
+                Action::Command {
+                    node: node(n.parse().map_err(|_| bad())?)?,
+                    name: name.to_string(),
+                }
+            }
+            _ => return Err(bad()),
+        })
+    }
+}
+
+impl LoggedAction {
+    /// `time.events.action`, e.g. `1520000.312.c2`.
+    pub fn encode(&self) -> String {
+        format!("{}.{}.{}", self.time, self.events, self.action.encode())
+    }
+
+    pub fn decode(s: &str) -> Result<LoggedAction, ActionError> {
+        let bad = || ActionError::Malformed(s.chars().take(40).collect());
+        let mut parts = s.splitn(3, '.');
+        let time = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let events = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let action = Action::decode(parts.next().ok_or_else(bad)?)?;
+        Ok(LoggedAction {
+            time,
+            events,
+            action,
+        })
+    }
+
+    /// Encodes a whole log, entries joined by `~`.
+    pub fn encode_log(log: &[LoggedAction]) -> String {
+        let parts: Vec<String> = log.iter().map(LoggedAction::encode).collect();
+        parts.join("~")
+    }
+
+    /// Decodes a whole log; entries must be in (time, events) order.
+    pub fn decode_log(s: &str) -> Result<Vec<LoggedAction>, ActionError> {
+        let mut out: Vec<LoggedAction> = Vec::new();
+        for part in s.split('~').filter(|p| !p.is_empty()) {
+            let a = LoggedAction::decode(part)?;
+            if let Some(prev) = out.last() {
+                if (a.time, a.events) < (prev.time, prev.events) {
+                    return Err(ActionError::OutOfOrder(part.chars().take(40).collect()));
+                }
+            }
+            out.push(a);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let all = vec![
+            Action::Crash { node: 2 },
+            Action::Restart { node: 0 },
+            Action::Pause { node: 4 },
+            Action::Resume { node: 4 },
+            Action::Cut { a: 0, b: 1 },
+            Action::Heal { a: 1, b: 0 },
+            Action::Slow {
+                a: 1,
+                b: 2,
+                extra: 5000,
+            },
+            Action::Partition {
+                groups: vec![0, 0, 1, 1, 1],
+            },
+            Action::HealAll,
+            Action::Drop { msg: 77 },
+            Action::Command {
+                node: 3,
+                name: "timeout".into(),
+            },
+        ];
+        for a in all {
+            assert_eq!(Action::decode(&a.encode()), Ok(a.clone()));
+        }
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for s in [
+            "",
+            "z1",
+            "c",
+            "c-1",
+            "x1",
+            "x1-2-3",
+            "kfoo",
+            "k1-",
+            "k1-a b",
+            "H1",
+            "P1-a",
+            "c99999999999999999999999",
+        ] {
+            assert!(Action::decode(s).is_err(), "{s:?} should be refused");
+        }
+        assert!(LoggedAction::decode_log("10.1.c1~5.0.c2").is_err());
+        assert!(LoggedAction::decode_log("10.1").is_err());
+        assert_eq!(LoggedAction::decode_log("").unwrap(), vec![]);
+    }
+}

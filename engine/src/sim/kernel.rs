@@ -1,0 +1,625 @@
+//! The kernel proper: nodes, the event queue, the network and the trace.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::action::{Action, ActionError};
+use super::network::{NetConfig, Network};
+use super::protocol::{Ctx, Effect, Message, Protocol};
+use super::trace::{DropReason, TraceHasher, TraceKind, TraceRecord, Violation};
+use crate::{NodeId, Time};
+
+/// Whether a node runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeStatus {
+    Up,
+    /// Crashed: volatile state lost, receives nothing, fires no timers.
+    Down,
+    /// Paused (like SIGSTOP): events addressed to it wait until it resumes.
+    Paused,
+}
+
+/// A pending timer, for drawing (for example an election-timeout arc).
+#[derive(Clone, Copy, Debug)]
+pub struct TimerView<T> {
+    pub key: T,
+    pub set_at: Time,
+    pub fires_at: Time,
+}
+
+#[derive(Clone, Debug)]
+struct TimerSlot<T> {
+    view: TimerView<T>,
+    generation: u64,
+}
+
+#[derive(Clone, Debug)]
+struct NodeSlot<P: Protocol> {
+    status: NodeStatus,
+    timers: Vec<TimerSlot<P::Timer>>,
+    /// Events that arrived while paused, in arrival order.
+    deferred: Vec<EventKind>,
+}
+
+/// A message on the wire.
+#[derive(Clone, Debug)]
+pub struct InFlight {
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent_at: Time,
+    pub deliver_at: Time,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EventKind {
+    Deliver(u64),
+    Timer { node: NodeId, generation: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Event {
+    time: Time,
+    seq: u64,
+    kind: EventKind,
+}
+
+/// The part of a simulation that a checkpoint copies. Append-only logs live in [`Sim`].
+#[derive(Clone, Debug)]
+pub(crate) struct Core<P: Protocol> {
+    now: Time,
+    seq: u64,
+    events: u64,
+    generation: u64,
+    queue: BinaryHeap<Reverse<Event>>,
+    rng: ChaCha8Rng,
+    nodes: Vec<NodeSlot<P>>,
+    states: Vec<P>,
+    net: Network,
+    inflight: BTreeMap<u64, InFlight>,
+    monitor: P::Monitor,
+    violations: Vec<Violation>,
+    hasher: TraceHasher,
+    next_record: u64,
+}
+
+/// A message ever sent, kept for descriptions (the log, hover, export).
+#[derive(Clone, Debug)]
+pub struct SentMsg<M> {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent_at: Time,
+    pub msg: M,
+}
+
+/// A deterministic simulation of one protocol on `n` nodes.
+#[derive(Clone, Debug)]
+pub struct Sim<P: Protocol> {
+    pub(crate) core: Core<P>,
+    trace: Vec<TraceRecord>,
+    sent: Vec<SentMsg<P::Msg>>,
+    /// Whether records are kept (they are always hashed). Benchmarks may turn this off.
+    pub keep_trace: bool,
+    scratch: Vec<Effect<P>>,
+}
+
+impl<P: Protocol> Sim<P> {
+    pub fn new(n: usize, cfg: &P::Config, net: NetConfig, seed: u64) -> Self {
+        let states: Vec<P> = (0..n).map(|id| P::new(id, n, cfg)).collect();
+        let nodes = (0..n)
+            .map(|_| NodeSlot {
+                status: NodeStatus::Up,
+                timers: Vec::new(),
+                deferred: Vec::new(),
+            })
+            .collect();
+        let mut sim = Sim {
+            core: Core {
+                now: 0,
+                seq: 0,
+                events: 0,
+                generation: 0,
+                queue: BinaryHeap::new(),
+                rng: ChaCha8Rng::seed_from_u64(seed),
+                nodes,
+                states,
+                net: Network::new(n, net),
+                inflight: BTreeMap::new(),
+                monitor: P::Monitor::default(),
+                violations: Vec::new(),
+                hasher: TraceHasher::default(),
+                next_record: 0,
+            },
+            trace: Vec::new(),
+            sent: Vec::new(),
+            keep_trace: true,
+            scratch: Vec::new(),
+        };
+        for id in 0..n {
+            sim.run_handler(id, |p, ctx| p.on_start(ctx));
+        }
+        sim
+    }
+
+    pub fn now(&self) -> Time {
+        self.core.now
+    }
+
+    /// Events taken from the queue so far (including stale timers and deferred deliveries).
+    pub fn events(&self) -> u64 {
+        self.core.events
+    }
+
+    pub fn n(&self) -> usize {
+        self.core.nodes.len()
+    }
+
+    pub fn node(&self, id: NodeId) -> &P {
+        &self.core.states[id]
+    }
+
+    pub fn status(&self, id: NodeId) -> NodeStatus {
+        self.core.nodes[id].status
+    }
+
+    pub fn timers(&self, id: NodeId) -> impl Iterator<Item = &TimerView<P::Timer>> {
+        self.core.nodes[id].timers.iter().map(|t| &t.view)
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.core.net
+    }
+
+    pub fn inflight(&self) -> impl Iterator<Item = &InFlight> {
+        self.core.inflight.values()
+    }
+
+    pub fn monitor(&self) -> &P::Monitor {
+        &self.core.monitor
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.core.violations
+    }
+
+    pub fn trace(&self) -> &[TraceRecord] {
+        &self.trace
+    }
+
+    /// Every message sent so far, indexed by message id.
+    pub fn sent(&self) -> &[SentMsg<P::Msg>] {
+        &self.sent
+    }
+
+    pub fn trace_hash(&self) -> String {
+        self.core.hasher.hex()
+    }
+
+    /// Number of trace records written so far (also the next record's id).
+    pub fn records(&self) -> u64 {
+        self.core.next_record
+    }
+
+    /// Time of the next queued event.
+    pub fn next_event_time(&self) -> Option<Time> {
+        self.core.queue.peek().map(|Reverse(e)| e.time)
+    }
+
+    /// Processes the next event; false when the queue is empty.
+    pub fn step(&mut self) -> bool {
+        let Some(Reverse(ev)) = self.core.queue.pop() else {
+            return false;
+        };
+        self.core.now = self.core.now.max(ev.time);
+        self.core.events += 1;
+        self.dispatch(ev.kind);
+        true
+    }
+
+    /// Processes every event up to and including `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Time) {
+        while self.next_event_time().is_some_and(|et| et <= t) {
+            self.step();
+        }
+        self.core.now = self.core.now.max(t);
+    }
+
+    /// Moves the clock forward to `t` without processing events (used by replay).
+    pub(crate) fn set_now(&mut self, t: Time) {
+        self.core.now = self.core.now.max(t);
+    }
+
+    fn dispatch(&mut self, kind: EventKind) {
+        match kind {
+            EventKind::Deliver(id) => {
+                let Some(to) = self.core.inflight.get(&id).map(|m| m.to) else {
+                    return;
+                };
+                if self.core.nodes[to].status == NodeStatus::Paused {
+                    self.core.nodes[to].deferred.push(kind);
+                    return;
+                }
+                let Some(m) = self.core.inflight.remove(&id) else {
+                    return;
+                };
+                let kind_name = self.sent_kind(id);
+                let reason = if self.core.nodes[m.to].status == NodeStatus::Down {
+                    Some(DropReason::NodeDown)
+                } else {
+                    self.core.net.blocked(m.from, m.to)
+                };
+                if let Some(reason) = reason {
+                    self.record(TraceKind::Drop {
+                        msg: id,
+                        from: m.from,
+                        to: m.to,
+                        kind: kind_name,
+                        reason,
+                    });
+                    return;
+                }
+                self.record(TraceKind::Deliver {
+                    msg: id,
+                    from: m.from,
+                    to: m.to,
+                    kind: kind_name,
+                });
+                let msg = self.sent[id as usize].msg.clone();
+                self.run_handler(m.to, |p, ctx| p.on_msg(m.from, msg, ctx));
+            }
+            EventKind::Timer { node, generation } => {
+                let slot = &mut self.core.nodes[node];
+                let Some(pos) = slot.timers.iter().position(|t| t.generation == generation) else {
+                    return;
+                };
+                if slot.status == NodeStatus::Paused {
+                    slot.deferred.push(kind);
+                    return;
+                }
+                let key = slot.timers.remove(pos).view.key;
+                self.record(TraceKind::Timer {
+                    node,
+                    name: P::timer_name(key),
+                });
+                self.run_handler(node, |p, ctx| p.on_timer(key, ctx));
+            }
+        }
+    }
+
+    fn sent_kind(&self, id: u64) -> &'static str {
+        self.sent[id as usize].msg.kind()
+    }
+
+    fn push_event(&mut self, time: Time, kind: EventKind) {
+        self.core.seq += 1;
+        self.core.queue.push(Reverse(Event {
+            time,
+            seq: self.core.seq,
+            kind,
+        }));
+    }
+
+    /// Runs a handler on a node and applies its effects.
+    fn run_handler(&mut self, id: NodeId, f: impl FnOnce(&mut P, &mut Ctx<P>)) {
+        let mut out = std::mem::take(&mut self.scratch);
+        {
+            let core = &mut self.core;
+            let n = core.nodes.len();
+            let mut ctx = Ctx {
+                id,
+                now: core.now,
+                n,
+                rng: &mut core.rng,
+                out: &mut out,
+            };
+            f(&mut core.states[id], &mut ctx);
+        }
+        for effect in out.drain(..) {
+            match effect {
+                Effect::Send(to, msg) => self.send(id, to, msg),
+                Effect::SetTimer(key, after) => {
+                    self.core.generation += 1;
+                    let generation = self.core.generation;
+                    let now = self.core.now;
+                    let view = TimerView {
+                        key,
+                        set_at: now,
+                        fires_at: now + after,
+                    };
+                    let timers = &mut self.core.nodes[id].timers;
+                    timers.retain(|t| t.view.key != key);
+                    timers.push(TimerSlot { view, generation });
+                    self.push_event(
+                        now + after,
+                        EventKind::Timer {
+                            node: id,
+                            generation,
+                        },
+                    );
+                }
+                Effect::CancelTimer(key) => {
+                    self.core.nodes[id].timers.retain(|t| t.view.key != key)
+                }
+                Effect::Note(text) => self.record(TraceKind::Note { node: id, text }),
+            }
+        }
+        self.scratch = out;
+        self.check(id);
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        if to >= self.n() || to == from {
+            return;
+        }
+        let id = self.sent.len() as u64;
+        let kind = msg.kind();
+        let mut h = std::mem::take(&mut self.core.hasher);
+        msg.hash_into(&mut h);
+        self.core.hasher = h;
+        self.sent.push(SentMsg {
+            from,
+            to,
+            sent_at: self.core.now,
+            msg,
+        });
+        self.record(TraceKind::Send {
+            msg: id,
+            from,
+            to,
+            kind,
+        });
+        if let Some(reason) = self.core.net.blocked(from, to) {
+            self.record(TraceKind::Drop {
+                msg: id,
+                from,
+                to,
+                kind,
+                reason,
+            });
+            return;
+        }
+        if self.core.net.lose(&mut self.core.rng) {
+            self.record(TraceKind::Drop {
+                msg: id,
+                from,
+                to,
+                kind,
+                reason: DropReason::Loss,
+            });
+            return;
+        }
+        self.launch(id, from, to);
+        if self.core.net.duplicate(&mut self.core.rng) {
+            let dup = self.sent.len() as u64;
+            let copy = SentMsg {
+                from,
+                to,
+                sent_at: self.core.now,
+                msg: self.sent[id as usize].msg.clone(),
+            };
+            self.sent.push(copy);
+            self.record(TraceKind::Duplicate {
+                msg: dup,
+                of: id,
+                from,
+                to,
+                kind,
+            });
+            self.launch(dup, from, to);
+        }
+    }
+
+    fn launch(&mut self, id: u64, from: NodeId, to: NodeId) {
+        let now = self.core.now;
+        let deliver_at = now + self.core.net.latency(&mut self.core.rng, from, to);
+        self.core.inflight.insert(
+            id,
+            InFlight {
+                id,
+                from,
+                to,
+                sent_at: now,
+                deliver_at,
+            },
+        );
+        self.push_event(deliver_at, EventKind::Deliver(id));
+    }
+
+    fn record(&mut self, kind: TraceKind) {
+        let r = TraceRecord {
+            id: self.core.next_record,
+            time: self.core.now,
+            kind,
+        };
+        self.core.next_record += 1;
+        self.core.hasher.record(&r);
+        if self.keep_trace {
+            self.trace.push(r);
+        }
+    }
+
+    fn check(&mut self, node: NodeId) {
+        let core = &mut self.core;
+        let found = P::check(&mut core.monitor, core.now, node, &core.states);
+        for (invariant, text) in found {
+            let record = self.core.next_record;
+            self.core.violations.push(Violation {
+                invariant,
+                time: self.core.now,
+                record,
+                text: text.clone(),
+            });
+            self.record(TraceKind::Violation { invariant, text });
+        }
+    }
+
+    fn check_node(&self, node: NodeId) -> Result<(), ActionError> {
+        if node < self.n() {
+            Ok(())
+        } else {
+            Err(ActionError::NoSuchNode(node))
+        }
+    }
+
+    fn check_link(&self, a: NodeId, b: NodeId) -> Result<(), ActionError> {
+        self.check_node(a)?;
+        self.check_node(b)?;
+        if a == b {
+            Err(ActionError::SameNode)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Checks an action without applying it.
+    pub fn validate(&self, action: &Action) -> Result<(), ActionError> {
+        match action {
+            Action::Crash { node }
+            | Action::Restart { node }
+            | Action::Pause { node }
+            | Action::Resume { node } => self.check_node(*node),
+            Action::Cut { a, b } | Action::Heal { a, b } | Action::Slow { a, b, .. } => {
+                self.check_link(*a, *b)
+            }
+            Action::Partition { groups } if groups.len() != self.n() => {
+                Err(ActionError::BadPartition)
+            }
+            Action::Partition { .. } | Action::HealAll => Ok(()),
+            Action::Drop { msg } if !self.core.inflight.contains_key(msg) => {
+                Err(ActionError::NotInFlight(*msg))
+            }
+            Action::Drop { .. } => Ok(()),
+            Action::Command { node, name } => {
+                self.check_node(*node)?;
+                if P::COMMANDS.contains(&name.as_str()) {
+                    Ok(())
+                } else {
+                    Err(ActionError::UnknownCommand(name.clone()))
+                }
+            }
+        }
+    }
+
+    /// Checks what can be checked of an action before the run reaches it (node ids, command
+    /// names); messages in flight are only known when the action is due.
+    pub fn validate_static(&self, action: &Action) -> Result<(), ActionError> {
+        match action {
+            Action::Drop { .. } => Ok(()),
+            other => self.validate(other),
+        }
+    }
+
+    /// Applies a user action now. Actions that change nothing (crashing a crashed node) are
+    /// accepted and leave no trace record.
+    pub fn apply(&mut self, action: &Action) -> Result<(), ActionError> {
+        self.validate(action)?;
+        match action {
+            Action::Crash { node } => {
+                let node = *node;
+                if self.core.nodes[node].status != NodeStatus::Down {
+                    let slot = &mut self.core.nodes[node];
+                    slot.status = NodeStatus::Down;
+                    slot.timers.clear();
+                    slot.deferred.clear();
+                    self.core.states[node].on_crash();
+                    self.record(TraceKind::Crash { node });
+                    self.check(node);
+                }
+            }
+            Action::Restart { node } => {
+                let node = *node;
+                if self.core.nodes[node].status == NodeStatus::Down {
+                    self.core.nodes[node].status = NodeStatus::Up;
+                    self.record(TraceKind::Restart { node });
+                    self.run_handler(node, |p, ctx| p.on_start(ctx));
+                }
+            }
+            Action::Pause { node } => {
+                let node = *node;
+                if self.core.nodes[node].status == NodeStatus::Up {
+                    self.core.nodes[node].status = NodeStatus::Paused;
+                    self.record(TraceKind::Pause { node });
+                }
+            }
+            Action::Resume { node } => {
+                let node = *node;
+                if self.core.nodes[node].status == NodeStatus::Paused {
+                    self.core.nodes[node].status = NodeStatus::Up;
+                    self.record(TraceKind::Resume { node });
+                    let deferred = std::mem::take(&mut self.core.nodes[node].deferred);
+                    let now = self.core.now;
+                    for kind in deferred {
+                        self.push_event(now, kind);
+                    }
+                }
+            }
+            Action::Cut { a, b } => {
+                if !self.core.net.is_cut(*a, *b) {
+                    self.core.net.set_cut(*a, *b, true);
+                    self.record(TraceKind::Cut { a: *a, b: *b });
+                }
+            }
+            Action::Heal { a, b } => {
+                if self.core.net.is_cut(*a, *b) {
+                    self.core.net.set_cut(*a, *b, false);
+                    self.record(TraceKind::Heal { a: *a, b: *b });
+                }
+            }
+            Action::Slow { a, b, extra } => {
+                self.core.net.set_slow(*a, *b, *extra);
+                self.record(TraceKind::Slow {
+                    a: *a,
+                    b: *b,
+                    extra: *extra,
+                });
+            }
+            Action::Partition { groups } => {
+                self.core.net.set_groups(groups);
+                self.record(TraceKind::Partition {
+                    groups: groups.clone(),
+                });
+            }
+            Action::HealAll => {
+                self.core.net.heal_all();
+                self.record(TraceKind::HealAll);
+            }
+            Action::Drop { msg } => {
+                if let Some(m) = self.core.inflight.remove(msg) {
+                    let kind = self.sent_kind(*msg);
+                    self.record(TraceKind::Drop {
+                        msg: *msg,
+                        from: m.from,
+                        to: m.to,
+                        kind,
+                        reason: DropReason::User,
+                    });
+                }
+            }
+            Action::Command { node, name } => {
+                let node = *node;
+                if self.core.nodes[node].status == NodeStatus::Up {
+                    self.record(TraceKind::Command {
+                        node,
+                        name: name.clone(),
+                    });
+                    self.run_handler(node, |p, ctx| p.on_command(name, ctx));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Restores a checkpointed core and cuts the logs back to it.
+    pub(crate) fn restore(&mut self, core: &Core<P>, trace_len: usize, sent_len: usize) {
+        self.core = core.clone();
+        self.trace.truncate(trace_len);
+        self.sent.truncate(sent_len);
+    }
+
+    pub(crate) fn log_lengths(&self) -> (usize, usize) {
+        (self.trace.len(), self.sent.len())
+    }
+}

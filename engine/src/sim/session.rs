@@ -1,0 +1,183 @@
+//! A simulation with its user-action log and checkpoints: run, act, scrub back and forth,
+//! and replay a shared run exactly.
+
+use super::action::{Action, ActionError, LoggedAction};
+use super::kernel::{Core, Sim};
+use super::protocol::Protocol;
+use crate::Time;
+
+#[derive(Clone, Debug)]
+struct Checkpoint<P: Protocol> {
+    time: Time,
+    core: Core<P>,
+    trace_len: usize,
+    sent_len: usize,
+    /// How many entries of the action log had been applied.
+    applied: usize,
+}
+
+/// A [`Sim`] plus everything needed to move through its history.
+#[derive(Clone, Debug)]
+pub struct Session<P: Protocol> {
+    pub sim: Sim<P>,
+    log: Vec<LoggedAction>,
+    applied: usize,
+    checkpoints: Vec<Checkpoint<P>>,
+    every: Time,
+    /// Time up to which the run has been computed (the scrubber's end).
+    horizon: Time,
+}
+
+impl<P: Protocol> Session<P> {
+    /// `every` is the checkpoint interval in virtual time.
+    pub fn new(sim: Sim<P>, every: Time) -> Self {
+        let mut s = Session {
+            sim,
+            log: Vec::new(),
+            applied: 0,
+            checkpoints: Vec::new(),
+            every: every.max(1),
+            horizon: 0,
+        };
+        s.take_checkpoint();
+        s
+    }
+
+    /// Loads a recorded action log (a share link's) to be replayed as the run advances.
+    pub fn load_log(&mut self, log: Vec<LoggedAction>) -> Result<(), ActionError> {
+        for entry in &log {
+            self.sim.validate_static(&entry.action)?;
+        }
+        self.log = log;
+        self.applied = 0;
+        Ok(())
+    }
+
+    pub fn log(&self) -> &[LoggedAction] {
+        &self.log
+    }
+
+    pub fn now(&self) -> Time {
+        self.sim.now()
+    }
+
+    /// The furthest time this run has reached; scrubbing can go anywhere up to it.
+    pub fn horizon(&self) -> Time {
+        self.horizon.max(self.sim.now())
+    }
+
+    fn take_checkpoint(&mut self) {
+        let (trace_len, sent_len) = self.sim.log_lengths();
+        self.checkpoints.push(Checkpoint {
+            time: self.sim.now(),
+            core: self.sim.core.clone(),
+            trace_len,
+            sent_len,
+            applied: self.applied,
+        });
+    }
+
+    fn next_checkpoint_time(&self) -> Time {
+        self.checkpoints.last().map_or(0, |c| c.time) + self.every
+    }
+
+    /// Applies the next logged action if it is due: its event count is reached and its time is
+    /// within `limit`. (A hand-made log whose count is already passed applies at once.)
+    fn apply_due(&mut self, limit: Time) -> bool {
+        let Some(entry) = self.log.get(self.applied) else {
+            return false;
+        };
+        if entry.events > self.sim.events() || entry.time > limit {
+            return false;
+        }
+        self.sim.set_now(entry.time);
+        let action = entry.action.clone();
+        self.applied += 1;
+        // A logged action that no longer applies (a message already gone) is skipped.
+        let _ = self.sim.apply(&action);
+        true
+    }
+
+    /// Processes one event (or one due action); false when nothing is left.
+    pub fn step(&mut self) -> bool {
+        let limit = self.sim.next_event_time().unwrap_or(Time::MAX);
+        if self.apply_due(limit) {
+            self.horizon = self.horizon.max(self.sim.now());
+            return true;
+        }
+        let stepped = self.sim.step();
+        self.checkpoint_if_due();
+        self.horizon = self.horizon.max(self.sim.now());
+        stepped
+    }
+
+    fn checkpoint_if_due(&mut self) {
+        if self.sim.now() >= self.next_checkpoint_time()
+            && self.sim.now() > self.checkpoints.last().map_or(0, |c| c.time)
+        {
+            self.take_checkpoint();
+        }
+    }
+
+    /// Runs forward to `t`, applying logged actions at their points and taking checkpoints.
+    pub fn run_until(&mut self, t: Time) {
+        loop {
+            if self.apply_due(t) {
+                continue;
+            }
+            let cp = self.next_checkpoint_time();
+            match self.sim.next_event_time() {
+                Some(et) if et <= t => {
+                    if et > cp && cp > self.sim.now() {
+                        self.sim.set_now(cp);
+                        self.take_checkpoint();
+                        continue;
+                    }
+                    self.sim.step();
+                }
+                _ => break,
+            }
+        }
+        self.sim.set_now(t);
+        if t >= self.next_checkpoint_time() {
+            self.take_checkpoint();
+        }
+        self.horizon = self.horizon.max(t);
+    }
+
+    /// Moves to any time: back by restoring the nearest checkpoint and re-running, forward by
+    /// running. The action log is kept, so the future replays the same way.
+    pub fn seek(&mut self, t: Time) {
+        if t < self.sim.now() {
+            let idx = self
+                .checkpoints
+                .iter()
+                .rposition(|c| c.time <= t)
+                .unwrap_or(0);
+            let cp = &self.checkpoints[idx];
+            let (core, trace_len, sent_len, applied) =
+                (cp.core.clone(), cp.trace_len, cp.sent_len, cp.applied);
+            self.sim.restore(&core, trace_len, sent_len);
+            self.applied = applied;
+            self.checkpoints.truncate(idx + 1);
+        }
+        self.run_until(t);
+    }
+
+    /// A user action now. If the user had scrubbed back, the recorded future is discarded
+    /// (the run branches here).
+    pub fn act(&mut self, action: Action) -> Result<(), ActionError> {
+        self.sim.validate(&action)?;
+        self.log.truncate(self.applied);
+        self.horizon = self.sim.now();
+        let entry = LoggedAction {
+            time: self.sim.now(),
+            events: self.sim.events(),
+            action,
+        };
+        self.sim.apply(&entry.action)?;
+        self.log.push(entry);
+        self.applied = self.log.len();
+        Ok(())
+    }
+}

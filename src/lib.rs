@@ -1,0 +1,1 @@
+//! DistLab web app.
