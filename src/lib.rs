@@ -1,1 +1,130 @@
-//! DistLab web app.
+//! DistLab's web app: a Yew shell around the engine's labs, drawing on canvas.
+//!
+//! `start()` mounts the app on the page; browser tests mount [`app::App`] with their own
+//! query string and drive it through the same [`controller::Controller`] the UI uses.
+
+pub mod app;
+pub mod canvas;
+pub mod controller;
+pub mod i18n;
+pub mod render;
+
+use std::cell::Cell;
+
+use distlab_engine::input::Lang;
+use wasm_bindgen::JsCast;
+
+thread_local! {
+    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
+}
+
+/// Records the interface language (the panic overlay reads it).
+pub fn set_lang(l: Lang) {
+    LANG.with(|c| c.set(l));
+}
+
+pub fn lang() -> Lang {
+    LANG.with(Cell::get)
+}
+
+/// The `lang` parameter to carry over to lab links, if the page was given one.
+pub fn current_lang_param() -> Option<&'static str> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search.contains("lang=").then(|| lang().code())
+}
+
+/// The page's address with a new query string.
+pub fn share_url(query: &str) -> String {
+    let Some(loc) = web_sys::window().map(|w| w.location()) else {
+        return format!("?{query}");
+    };
+    let origin = loc.origin().unwrap_or_default();
+    let path = loc.pathname().unwrap_or_default();
+    format!("{origin}{path}?{query}")
+}
+
+/// Copies text to the clipboard when the browser allows it (the URL is also shown).
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Shows a panic as an overlay with the message and a copy button, instead of a frozen page.
+pub fn show_panic(message: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(body) = doc.body() else { return };
+    let l = lang();
+    let Ok(overlay) = doc.create_element("div") else {
+        return;
+    };
+    overlay.set_class_name("panic-overlay");
+    overlay.set_attribute("role", "alertdialog").ok();
+    overlay.set_attribute("data-testid", "panic").ok();
+    let h = doc.create_element("h2").ok();
+    let p = doc.create_element("p").ok();
+    let pre = doc.create_element("pre").ok();
+    let button = doc.create_element("button").ok();
+    if let (Some(h), Some(p), Some(pre), Some(button)) = (h, p, pre, button) {
+        h.set_text_content(Some(i18n::tr(l, "err.panic")));
+        p.set_text_content(Some(i18n::tr(l, "err.panic_help")));
+        pre.set_text_content(Some(message));
+        button.set_text_content(Some(i18n::tr(l, "err.copy")));
+        let text = message.to_string();
+        let cb = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || copy_text(&text));
+        button
+            .add_event_listener_with_callback("click", cb.as_ref().unchecked_ref())
+            .ok();
+        cb.forget();
+        for el in [&h, &p, &pre, &button] {
+            overlay.append_child(el).ok();
+        }
+    }
+    body.append_child(&overlay).ok();
+}
+
+/// Installs the panic hook: console message plus the visible overlay.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show_panic(&info.to_string());
+    }));
+}
+
+/// Mounts the app on the page's body, configured by the page's query string.
+pub fn start() {
+    install_panic_hook();
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"))
+    else {
+        yew::Renderer::<app::App>::with_props(app::AppProps { query }).render();
+        return;
+    };
+    yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { query }).render();
+}
+
+/// Hooks for browser tests: the controller of the most recently mounted app.
+pub mod testing {
+    use std::cell::RefCell;
+
+    use crate::controller::Shared;
+
+    thread_local! {
+        static LAST: RefCell<Option<Shared>> = const { RefCell::new(None) };
+    }
+
+    pub(crate) fn register(c: &Shared) {
+        LAST.with(|l| *l.borrow_mut() = Some(c.clone()));
+    }
+
+    /// The controller of the app mounted last.
+    pub fn last_controller() -> Option<Shared> {
+        LAST.with(|l| l.borrow().clone())
+    }
+}

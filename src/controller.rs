@@ -1,0 +1,212 @@
+//! The app's state around one running lab: the session, play/pause and speed, the partition
+//! tool's draft, and frame statistics. Every UI control (menus, keys, buttons, tests) changes
+//! the run through these methods, so there is one handler per user action.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use distlab_engine::input::{InputError, RunConfig, SPEED_MAX, SPEED_MIN};
+use distlab_engine::labs::{self, LabSession};
+use distlab_engine::sim::{Action, ActionError};
+use distlab_engine::{NodeId, Time, MS};
+
+use crate::render::{Hit, Layout};
+
+/// Rolling frame-cost statistics for the `?debug=1` overlay.
+#[derive(Clone, Debug, Default)]
+pub struct FrameStats {
+    /// Milliseconds of simulation + drawing per frame, newest last (at most 120).
+    pub costs: Vec<f64>,
+    pub frames: u64,
+}
+
+impl FrameStats {
+    pub fn push(&mut self, ms: f64) {
+        if self.costs.len() >= 120 {
+            self.costs.remove(0);
+        }
+        self.costs.push(ms);
+        self.frames += 1;
+    }
+
+    pub fn median(&self) -> f64 {
+        let mut v = self.costs.clone();
+        if v.is_empty() {
+            return 0.0;
+        }
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+}
+
+/// One lab run as the UI drives it.
+pub struct Controller {
+    pub cfg: RunConfig,
+    pub session: Box<dyn LabSession>,
+    pub playing: bool,
+    pub speed: f64,
+    /// The partition tool's draft: a group per node, while the tool is open.
+    pub partition_draft: Option<Vec<u32>>,
+    /// The node whose menu is open.
+    pub menu: Option<NodeId>,
+    /// The last refused action, shown to the user.
+    pub last_error: Option<ActionError>,
+    pub stats: FrameStats,
+    /// What the mouse is over.
+    pub hover: Hit,
+    /// The canvas layout of the last frame, and the CSS size it was made for.
+    pub layout: Option<Layout>,
+    pub layout_size: (f64, f64),
+    /// Bumped whenever something the panels show changed.
+    pub version: u64,
+    carry: f64,
+}
+
+pub type Shared = Rc<RefCell<Controller>>;
+
+impl Controller {
+    /// Parses a query string and builds a controller; returns the input problems found.
+    pub fn from_pairs(pairs: &[(String, String)]) -> (Controller, Vec<InputError>) {
+        let (cfg, mut errors) = RunConfig::parse(pairs);
+        let (session, err) = labs::create(&cfg);
+        errors.extend(err);
+        let c = Controller {
+            speed: cfg.speed,
+            cfg,
+            session,
+            playing: true,
+            partition_draft: None,
+            menu: None,
+            last_error: None,
+            stats: FrameStats::default(),
+            hover: Hit::Nothing,
+            layout: None,
+            layout_size: (0.0, 0.0),
+            version: 0,
+            carry: 0.0,
+        };
+        (c, errors)
+    }
+
+    fn changed(&mut self) {
+        self.version += 1;
+    }
+
+    /// Advances the run by `real_ms` of wall time at the current speed (if playing).
+    pub fn advance_real(&mut self, real_ms: f64) {
+        if !self.playing {
+            return;
+        }
+        // Cap a frame at 100 ms of wall time so a background tab does not jump ahead.
+        let sim = real_ms.clamp(0.0, 100.0) * self.speed * MS as f64 + self.carry;
+        let whole = sim.floor();
+        self.carry = sim - whole;
+        if whole >= 1.0 {
+            let t = self.session.now() + whole as Time;
+            self.session.run_until(t);
+        }
+    }
+
+    pub fn toggle_play(&mut self) {
+        self.playing = !self.playing;
+        self.changed();
+    }
+
+    /// One event forward; pauses.
+    pub fn step(&mut self) {
+        self.playing = false;
+        self.session.step();
+        self.changed();
+    }
+
+    pub fn set_speed(&mut self, speed: f64) {
+        if speed.is_finite() {
+            self.speed = speed.clamp(SPEED_MIN, SPEED_MAX);
+            self.changed();
+        }
+    }
+
+    /// Jumps to a time (the scrubber and the event log); pauses.
+    pub fn seek(&mut self, t: Time) {
+        self.playing = false;
+        self.session.seek(t.min(self.session.horizon()));
+        self.changed();
+    }
+
+    /// Applies a user action now. This is the single handler behind the node menu, link and
+    /// message clicks, the partition tool and the tests.
+    pub fn apply(&mut self, action: Action) -> Result<(), ActionError> {
+        let r = self.session.act(action);
+        self.last_error = r.clone().err();
+        self.changed();
+        r
+    }
+
+    /// Cuts a link if whole, heals it if cut.
+    pub fn toggle_link(&mut self, a: NodeId, b: NodeId) -> Result<(), ActionError> {
+        let cut = self
+            .session
+            .view()
+            .links
+            .iter()
+            .any(|l| l.cut && ((l.a, l.b) == (a, b) || (l.a, l.b) == (b, a)));
+        if cut {
+            self.apply(Action::Heal { a, b })
+        } else {
+            self.apply(Action::Cut { a, b })
+        }
+    }
+
+    /// Opens or closes the partition tool; opening starts from the current groups.
+    pub fn toggle_partition_tool(&mut self) {
+        self.partition_draft = match self.partition_draft {
+            Some(_) => None,
+            None => Some(self.session.view().groups),
+        };
+        self.changed();
+    }
+
+    /// In the partition tool: moves a node to the next group (at most 3 groups).
+    pub fn cycle_group(&mut self, node: NodeId) {
+        if let Some(d) = self.partition_draft.as_mut() {
+            if let Some(g) = d.get_mut(node) {
+                *g = (*g + 1) % 3;
+            }
+        }
+        self.changed();
+    }
+
+    /// Puts `node` into `target`'s group (drag and drop in the partition tool).
+    pub fn join_group(&mut self, node: NodeId, target: NodeId) {
+        if let Some(d) = self.partition_draft.as_mut() {
+            if let (Some(&g), true) = (d.get(target), node < d.len()) {
+                d[node] = g;
+            }
+        }
+        self.changed();
+    }
+
+    pub fn apply_partition(&mut self) -> Result<(), ActionError> {
+        let Some(groups) = self.partition_draft.take() else {
+            return Ok(());
+        };
+        self.apply(Action::Partition { groups })
+    }
+
+    /// The query string that replays this run exactly.
+    pub fn share_query(&self) -> String {
+        let mut cfg = self.cfg.clone();
+        cfg.speed = self.speed;
+        cfg.share_query(self.session.actions())
+    }
+
+    /// Restarts the run from time zero with the same parameters and no actions.
+    pub fn restart_run(&mut self) {
+        let mut cfg = self.cfg.clone();
+        cfg.actions.clear();
+        self.session = labs::create(&cfg).0;
+        self.partition_draft = None;
+        self.menu = None;
+        self.changed();
+    }
+}

@@ -1,0 +1,291 @@
+//! Every UI string, in English and Chinese (zh-CN), in one table.
+//!
+//! `tr(lang, key)` looks a string up; a missing key shows the key itself (and a test checks
+//! that every key used by the app is in the table). Input errors from the engine are
+//! translated by [`input_error`].
+
+use distlab_engine::input::{InputError, Lang};
+use distlab_engine::sim::ActionError;
+
+/// (key, English, Chinese)
+const TABLE: &[(&str, &str, &str)] = &[
+    ("app.title", "DistLab", "DistLab 分布式实验室"),
+    ("app.tagline", "Distributed-systems algorithms, running for real", "分布式系统算法，真实运行"),
+    ("app.language", "Language", "语言"),
+    ("app.labs", "Labs", "实验"),
+    ("app.coming", "coming", "即将推出"),
+    ("app.dismiss", "Dismiss", "关闭"),
+    ("app.input_problems", "Some parameters were not understood:", "部分参数无法识别："),
+    ("app.open_full", "Open in DistLab", "在 DistLab 中打开"),
+    // toolbar
+    ("ctl.play", "Play", "播放"),
+    ("ctl.pause", "Pause", "暂停"),
+    ("ctl.step", "Step", "单步"),
+    ("ctl.speed", "Speed", "速度"),
+    ("ctl.time", "Time", "时间"),
+    ("ctl.share", "Copy share link", "复制分享链接"),
+    ("ctl.copied", "Link copied", "链接已复制"),
+    ("ctl.copy_failed", "Copy this link:", "请复制此链接："),
+    ("ctl.restart_run", "Restart run", "重新开始"),
+    ("ctl.partition", "Partition tool", "分区工具"),
+    ("ctl.partition_help", "Click nodes to move them between groups, then apply.", "点击节点把它移到另一组，然后应用。"),
+    ("ctl.apply_partition", "Apply partition", "应用分区"),
+    ("ctl.cancel", "Cancel", "取消"),
+    ("ctl.heal_all", "Heal all", "全部恢复"),
+    ("ctl.hint", "Click a node for its menu, a link to cut or heal it, a message to drop it. Space: play/pause, →: step.", "点击节点打开菜单，点击链路切断或恢复，点击消息将其丢弃。空格：播放/暂停，→：单步。"),
+    // node menu
+    ("menu.crash", "Crash", "宕机"),
+    ("menu.restart", "Restart", "重启"),
+    ("menu.pause", "Pause node", "暂停节点"),
+    ("menu.resume", "Resume node", "恢复节点"),
+    ("menu.close", "Close", "关闭"),
+    ("cmd.timeout", "Force election timeout", "强制选举超时"),
+    // panels
+    ("panel.log", "Event log", "事件日志"),
+    ("panel.log_help", "Newest first; click an entry to jump there.", "最新在前；点击条目跳转到该时刻。"),
+    ("panel.invariants", "Invariants", "不变式"),
+    ("panel.ok", "holds", "成立"),
+    ("panel.violated", "violated", "被违反"),
+    ("panel.node", "Node", "节点"),
+    ("panel.status", "Status", "状态"),
+    ("panel.leader", "Leader", "领导者"),
+    ("panel.no_leader", "no leader", "无领导者"),
+    ("panel.term", "term", "任期"),
+    ("panel.events", "events", "事件"),
+    ("panel.in_flight", "in flight", "传输中"),
+    ("panel.legend", "Legend", "图例"),
+    // roles and statuses
+    ("role.follower", "Follower", "跟随者"),
+    ("role.candidate", "Candidate", "候选人"),
+    ("role.leader", "Leader", "领导者"),
+    ("status.up", "up", "运行中"),
+    ("status.down", "crashed", "已宕机"),
+    ("status.paused", "paused", "已暂停"),
+    // node details
+    ("detail.term", "Term", "任期"),
+    ("detail.votedFor", "Voted for", "投票给"),
+    ("detail.leader", "Leader", "领导者"),
+    ("detail.votes", "Votes", "票数"),
+    ("detail.log", "Log length", "日志长度"),
+    ("detail.commitIndex", "Commit index", "提交索引"),
+    // trace
+    ("ev.send", "sends", "发送"),
+    ("ev.deliver", "delivered", "送达"),
+    ("ev.drop", "dropped", "丢弃"),
+    ("ev.duplicate", "duplicated", "重复"),
+    ("ev.timer", "timer fires:", "定时器触发："),
+    ("ev.command", "command:", "命令："),
+    ("ev.crash", "crashes", "宕机"),
+    ("ev.restart", "restarts", "重启"),
+    ("ev.pause", "paused", "暂停"),
+    ("ev.resume", "resumed", "恢复"),
+    ("ev.cut", "link cut", "链路切断"),
+    ("ev.heal", "link healed", "链路恢复"),
+    ("ev.slow", "link slowed", "链路变慢"),
+    ("ev.partition", "network partitioned", "网络分区"),
+    ("ev.heal_all", "network healed", "网络恢复"),
+    ("ev.violation", "VIOLATION", "违反"),
+    ("drop.loss", "lost", "丢失"),
+    ("drop.link-cut", "link cut", "链路已断"),
+    ("drop.partition", "partition", "分区"),
+    ("drop.node-down", "receiver down", "接收方宕机"),
+    ("drop.user", "dropped by you", "被你丢弃"),
+    ("timer.election", "election timeout", "选举超时"),
+    ("timer.heartbeat", "heartbeat", "心跳"),
+    // invariants
+    ("inv.election-safety", "Election safety: at most one leader per term", "选举安全：每个任期至多一个领导者"),
+    // errors
+    ("err.unknown_lab", "Unknown lab “{0}”; showing “{1}”.", "未知实验“{0}”；显示“{1}”。"),
+    ("err.lab_not_ready", "Lab “{0}” is not available yet; showing “{1}”.", "实验“{0}”尚未提供；显示“{1}”。"),
+    ("err.not_a_number", "“{0}={1}” is not a number; using {2}.", "“{0}={1}”不是数字；使用 {2}。"),
+    ("err.out_of_range", "“{0}={1}” is outside {2}–{3}; using {4}.", "“{0}={1}”超出范围 {2}–{3}；使用 {4}。"),
+    ("err.unknown_param", "Unknown parameter “{0}” ignored.", "已忽略未知参数“{0}”。"),
+    ("err.bad_lang", "Unknown language “{0}”; use en or zh.", "未知语言“{0}”；请用 en 或 zh。"),
+    ("err.bad_actions", "The shared action log is damaged ({0}); starting without it.", "分享的操作记录已损坏（{0}）；将不带操作记录开始。"),
+    ("err.swapped", "“{0}” was above “{1}”; using the same value for both.", "“{0}”大于“{1}”；两者使用相同的值。"),
+    ("err.no_such_node", "There is no node n{0}.", "不存在节点 n{0}。"),
+    ("err.same_node", "A link needs two different nodes.", "链路需要两个不同的节点。"),
+    ("err.not_in_flight", "Message #{0} is no longer in flight.", "消息 #{0} 已不在传输中。"),
+    ("err.unknown_command", "Unknown command “{0}”.", "未知命令“{0}”。"),
+    ("err.bad_partition", "A partition needs one group per node.", "分区需要为每个节点指定一个组。"),
+    ("err.malformed", "cannot read “{0}”", "无法解析“{0}”"),
+    ("err.out_of_order", "“{0}” is earlier than the entry before it", "“{0}”早于前一条记录"),
+    ("err.panic", "DistLab hit an internal error", "DistLab 遇到内部错误"),
+    ("err.panic_help", "Please copy the message below and report it. Reload the page to start again.", "请复制下面的信息并报告。刷新页面即可重新开始。"),
+    ("err.copy", "Copy message", "复制信息"),
+    // catalog groups
+    ("group.coordination", "Coordination & synchronization", "分布式协调与同步"),
+    ("group.scheduling", "Resource management & scheduling", "资源管理与负载调度"),
+    ("group.computing", "Computing", "分布式计算"),
+    ("group.communication", "Communication", "分布式通信"),
+    ("group.storage", "Storage", "分布式存储"),
+    ("group.availability", "High availability", "高可靠 / 高可用"),
+    ("group.foundations", "Foundations", "基础"),
+    // lab titles
+    ("lab.mutex-central", "Central mutex", "集中式互斥"),
+    ("lab.mutex-ricart", "Ricart–Agrawala mutex", "Ricart–Agrawala 分布式互斥"),
+    ("lab.mutex-token-ring", "Token ring mutex", "令牌环互斥"),
+    ("lab.mutex-two-tier-ring", "Two-tier token ring", "两层令牌环"),
+    ("lab.election-bully", "Bully election", "Bully 选举"),
+    ("lab.election-zab", "ZAB election", "ZAB 选举"),
+    ("lab.raft", "Raft", "Raft"),
+    ("lab.paxos", "Paxos", "Paxos"),
+    ("lab.chain-pow", "Proof of work", "工作量证明 PoW"),
+    ("lab.chain-pos", "Proof of stake", "权益证明 PoS"),
+    ("lab.chain-dpos", "Delegated proof of stake", "委托权益证明 DPoS"),
+    ("lab.tx-2pc", "Two-phase commit", "两阶段提交"),
+    ("lab.tx-3pc", "Three-phase commit", "三阶段提交"),
+    ("lab.tx-local-message", "Local message table", "本地消息表"),
+    ("lab.tx-tcc", "TCC", "TCC 补偿事务"),
+    ("lab.lock-db", "Database lock", "数据库锁"),
+    ("lab.lock-redis", "Redis lock", "Redis 锁"),
+    ("lab.lock-redlock", "Redlock", "Redlock"),
+    ("lab.lock-zk", "ZooKeeper lock", "ZooKeeper 锁"),
+    ("lab.lease", "Leases", "租约"),
+    ("lab.arch-central", "Centralized architecture", "中心化架构"),
+    ("lab.arch-akka", "Akka cluster gossip", "Akka 集群 Gossip"),
+    ("lab.redis-cluster", "Redis Cluster slots", "Redis Cluster 哈希槽"),
+    ("lab.sched-borg", "Borg scheduling", "Borg 调度"),
+    ("lab.sched-mesos", "Mesos offers", "Mesos 资源邀约"),
+    ("lab.fair-mmf", "Max-min fairness", "最大最小公平"),
+    ("lab.fair-drf", "Dominant resource fairness", "主导资源公平 DRF"),
+    ("lab.sched-omega", "Omega shared-state scheduling", "Omega 共享状态调度"),
+    ("lab.compute-mapreduce", "MapReduce", "MapReduce"),
+    ("lab.compute-stream", "Stream processing", "流计算"),
+    ("lab.compute-actor", "Actors", "Actor 模型"),
+    ("lab.compute-pipeline", "Pipelines", "流水线计算"),
+    ("lab.comm-rpc", "RPC", "远程过程调用 RPC"),
+    ("lab.comm-pubsub", "Publish–subscribe", "发布订阅"),
+    ("lab.comm-mq", "Message queue", "消息队列"),
+    ("lab.discovery", "Service discovery", "服务发现"),
+    ("lab.cap", "CAP", "CAP"),
+    ("lab.partition-quorum", "Partition quorum", "分区仲裁"),
+    ("lab.placement-hash", "Hash placement", "哈希分布"),
+    ("lab.placement-ring", "Consistent hashing", "一致性哈希"),
+    ("lab.placement-bounded", "Bounded-load hashing", "有界负载一致性哈希"),
+    ("lab.placement-vnodes", "Virtual nodes", "虚拟节点"),
+    ("lab.placement-range", "Range partitioning", "范围分区"),
+    ("lab.repl-modes", "Replication modes", "复制模式"),
+    ("lab.repl-redis", "Redis replication", "Redis 复制"),
+    ("lab.cache-persistence", "Cache persistence", "缓存持久化"),
+    ("lab.consistency-models", "Consistency models", "一致性模型"),
+    ("lab.gossip", "Gossip", "Gossip 协议"),
+    ("lab.lb", "Load balancing", "负载均衡"),
+    ("lab.ratelimit", "Rate limiting", "限流"),
+    ("lab.isolation", "Bulkheads", "隔离"),
+    ("lab.failure-detect", "Failure detection", "故障检测"),
+    ("lab.sessions", "Sessions", "会话管理"),
+    ("lab.clocks", "Logical clocks", "逻辑时钟"),
+    ("lab.idempotency", "Idempotency", "幂等"),
+    ("lab.isolation-levels", "Isolation levels", "隔离级别"),
+    ("lab.joins", "Joins", "连接算法"),
+    ("lab.raft.about", "Leader election: followers time out at random (150–300 ms), become candidates and ask for votes; a majority makes a leader, whose heartbeats hold the others back. Crash the leader, cut links or split the network and watch a new term begin.", "领导者选举：跟随者在随机超时（150–300 毫秒）后成为候选人并请求投票；获得多数票即成为领导者，其心跳使其他节点保持跟随。让领导者宕机、切断链路或分裂网络，观察新任期的开始。"),
+    // debug
+    ("debug.frame", "frame", "帧"),
+    ("debug.median", "median", "中位数"),
+];
+
+/// The string for `key` in `lang`; the key itself if the table lacks it.
+pub fn tr(lang: Lang, key: &str) -> &str {
+    match TABLE.iter().find(|(k, _, _)| *k == key) {
+        Some((_, en, zh)) => match lang {
+            Lang::En => en,
+            Lang::Zh => zh,
+        },
+        None => key,
+    }
+}
+
+/// Whether the table has `key` (used by tests).
+pub fn has(key: &str) -> bool {
+    TABLE.iter().any(|(k, _, _)| *k == key)
+}
+
+/// All keys, for tests.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|(k, _, _)| *k)
+}
+
+/// `tr` with `{0}`, `{1}`, ... replaced by `args`.
+pub fn trf(lang: Lang, key: &str, args: &[&str]) -> String {
+    let mut s = tr(lang, key).to_string();
+    for (i, a) in args.iter().enumerate() {
+        s = s.replace(&format!("{{{i}}}"), a);
+    }
+    s
+}
+
+/// A translated input error.
+pub fn input_error(lang: Lang, e: &InputError) -> String {
+    match e {
+        InputError::UnknownLab { value, used } => trf(lang, "err.unknown_lab", &[value, used]),
+        InputError::LabNotReady { lab, used } => trf(lang, "err.lab_not_ready", &[lab, used]),
+        InputError::NotANumber { key, value, used } => {
+            trf(lang, "err.not_a_number", &[key, value, used])
+        }
+        InputError::OutOfRange {
+            key,
+            value,
+            min,
+            max,
+            used,
+        } => trf(
+            lang,
+            "err.out_of_range",
+            &[key, value, &min.to_string(), &max.to_string(), used],
+        ),
+        InputError::UnknownParam { key } => trf(lang, "err.unknown_param", &[key]),
+        InputError::BadLang { value } => trf(lang, "err.bad_lang", &[value]),
+        InputError::BadActions { error } => {
+            trf(lang, "err.bad_actions", &[&action_error(lang, error)])
+        }
+        InputError::Swapped { low, high } => trf(lang, "err.swapped", &[low, high]),
+    }
+}
+
+/// A translated action error.
+pub fn action_error(lang: Lang, e: &ActionError) -> String {
+    match e {
+        ActionError::NoSuchNode(n) => trf(lang, "err.no_such_node", &[&(n + 1).to_string()]),
+        ActionError::SameNode => tr(lang, "err.same_node").to_string(),
+        ActionError::NotInFlight(m) => trf(lang, "err.not_in_flight", &[&m.to_string()]),
+        ActionError::UnknownCommand(c) => trf(lang, "err.unknown_command", &[c]),
+        ActionError::BadPartition => tr(lang, "err.bad_partition").to_string(),
+        ActionError::Malformed(s) => trf(lang, "err.malformed", &[s]),
+        ActionError::OutOfOrder(s) => trf(lang, "err.out_of_order", &[s]),
+    }
+}
+
+/// The browser's preferred language, English when it is not Chinese.
+pub fn browser_lang() -> Lang {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .and_then(|l| Lang::parse(&l))
+        .unwrap_or(Lang::En)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_has_both_languages_and_unique_keys() {
+        for (i, (k, en, zh)) in TABLE.iter().enumerate() {
+            assert!(!en.is_empty() && !zh.is_empty(), "{k}");
+            assert!(
+                TABLE[i + 1..].iter().all(|(k2, _, _)| k2 != k),
+                "duplicate {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_lab_and_group_has_a_title() {
+        for l in distlab_engine::labs::CATALOG {
+            assert!(has(&format!("lab.{}", l.id)), "{}", l.id);
+        }
+        for g in distlab_engine::labs::GROUPS {
+            assert!(has(&format!("group.{g}")), "{g}");
+        }
+    }
+}

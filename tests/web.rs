@@ -1,0 +1,267 @@
+//! Browser tests of the app: mount it with a query string in headless Chromium, let it run,
+//! and check what a user would see. Run with `wasm-pack test --headless --chrome`.
+#![cfg(target_arch = "wasm32")]
+
+use distlab_app::app::{App, AppProps};
+use distlab_app::controller::Shared;
+use distlab_engine::input::{split_query, RunConfig};
+use distlab_engine::labs;
+use distlab_engine::sim::Action;
+use distlab_engine::MS;
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement};
+use yew::AppHandle;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+struct Mounted {
+    handle: Option<AppHandle<App>>,
+    root: Element,
+    ctl: Shared,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.destroy();
+        }
+        self.root.remove();
+    }
+}
+
+impl Mounted {
+    fn find(&self, testid: &str) -> Option<Element> {
+        self.root
+            .query_selector(&format!("[data-testid=\"{testid}\"]"))
+            .ok()
+            .flatten()
+    }
+
+    fn text(&self, testid: &str) -> String {
+        self.find(testid)
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    }
+
+    fn leader(&self) -> Option<usize> {
+        self.find("leader")?
+            .get_attribute("data-leader")?
+            .parse()
+            .ok()
+    }
+
+    fn click(&self, testid: &str) {
+        let el = self
+            .find(testid)
+            .unwrap_or_else(|| panic!("no element {testid}"));
+        el.unchecked_into::<HtmlElement>().click();
+    }
+
+    /// Polls until `f` is true, up to `ms` of wall time.
+    async fn wait_for(&self, ms: u32, mut f: impl FnMut(&Mounted) -> bool) -> bool {
+        for _ in 0..ms / 20 {
+            if f(self) {
+                return true;
+            }
+            TimeoutFuture::new(20).await;
+        }
+        f(self)
+    }
+}
+
+async fn mount(query: &str) -> Mounted {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    root.set_attribute("style", "width:1000px;height:700px")
+        .unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let handle = yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            query: query.to_string(),
+        },
+    )
+    .render();
+    TimeoutFuture::new(50).await;
+    let ctl = distlab_app::testing::last_controller().expect("the app registered its controller");
+    Mounted {
+        handle: Some(handle),
+        root,
+        ctl,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn raft_elects_a_leader_and_reelects_after_the_leader_crashes() {
+    let m = mount("?lab=raft&seed=5&speed=20&lang=en").await;
+    assert!(m.find("net-canvas").is_some());
+    assert!(
+        m.wait_for(5_000, |m| m.leader().is_some()).await,
+        "a leader is shown"
+    );
+    let first = m.leader().unwrap();
+    let first_term = m.ctl.borrow().session.view().nodes[first - 1].badge.clone();
+    assert!(m.text("leader").contains(&format!("n{first}")));
+
+    // Crash it through the node menu, exactly as a user would.
+    m.ctl.borrow_mut().menu = Some(first - 1);
+    m.ctl.borrow_mut().version += 1;
+    assert!(
+        m.wait_for(1_000, |m| m.find("menu-crash").is_some()).await,
+        "the node menu opens"
+    );
+    m.click("menu-crash");
+    assert_eq!(
+        m.ctl.borrow().session.view().nodes[first - 1].status,
+        "down"
+    );
+    m.ctl.borrow_mut().playing = true;
+    let ok = m
+        .wait_for(8_000, |m| m.leader().is_some_and(|l| l != first))
+        .await;
+    assert!(ok, "a new leader appears after the crash");
+    let second = m.leader().unwrap();
+    let term = |badge: &str| badge.trim_start_matches('T').parse::<u64>().unwrap();
+    let second_term = m.ctl.borrow().session.view().nodes[second - 1]
+        .badge
+        .clone();
+    assert!(
+        term(&second_term) > term(&first_term),
+        "{second_term} > {first_term}"
+    );
+    assert!(m.ctl.borrow().session.violations().is_empty());
+    assert!(m.text("invariants").contains("holds"));
+}
+
+#[wasm_bindgen_test]
+async fn play_pause_step_and_scrub() {
+    let m = mount("?lab=raft&seed=3&speed=10").await;
+    assert!(
+        m.wait_for(3_000, |m| m.ctl.borrow().session.now() > 300 * MS)
+            .await,
+        "time advances while playing"
+    );
+    m.click("play");
+    assert!(!m.ctl.borrow().playing);
+    let t = m.ctl.borrow().session.now();
+    TimeoutFuture::new(200).await;
+    assert_eq!(m.ctl.borrow().session.now(), t, "paused time stands still");
+    let events = m.ctl.borrow().session.events();
+    m.click("step");
+    assert!(
+        m.ctl.borrow().session.events() > events,
+        "a step processes an event"
+    );
+    // Scrub back to the start and forward again: the same state as before.
+    let hash = m.ctl.borrow().session.trace_hash();
+    let now = m.ctl.borrow().session.now();
+    m.ctl.borrow_mut().seek(50 * MS);
+    assert_eq!(m.ctl.borrow().session.now(), 50 * MS);
+    m.ctl.borrow_mut().seek(now);
+    assert_eq!(m.ctl.borrow().session.trace_hash(), hash);
+}
+
+#[wasm_bindgen_test]
+async fn bad_parameters_show_a_message_and_fall_back() {
+    let m = mount("?lab=nope&nodes=abc&lang=en").await;
+    let msg = m.text("input-errors");
+    assert!(
+        msg.contains("Unknown lab") && msg.contains("nodes=abc"),
+        "{msg}"
+    );
+    assert_eq!(m.ctl.borrow().session.n(), 5, "falls back to 5 nodes");
+    assert!(m.find("net-canvas").is_some(), "the page is not blank");
+    drop(m);
+
+    let m = mount("?nodes=999&lang=zh&actions=garbage").await;
+    let msg = m.text("input-errors");
+    assert!(
+        msg.contains("超出范围") && msg.contains("操作记录已损坏"),
+        "{msg}"
+    );
+    assert_eq!(m.ctl.borrow().session.n(), 15);
+}
+
+#[wasm_bindgen_test]
+async fn embed_mode_hides_the_chrome() {
+    let m = mount("?lab=raft&embed=1").await;
+    assert!(m.find("net-canvas").is_some());
+    assert!(m.find("play").is_some() && m.find("step").is_some());
+    for hidden in [
+        "picker",
+        "event-log",
+        "invariants",
+        "share",
+        "scrubber",
+        "lang",
+    ] {
+        assert!(m.find(hidden).is_none(), "{hidden} is hidden in embed mode");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn language_switches_live() {
+    let m = mount("?lang=en").await;
+    assert!(m.text("invariants").contains("Invariants"));
+    let select: web_sys::HtmlSelectElement = m.find("lang").unwrap().unchecked_into();
+    select.set_value("zh");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    assert!(
+        m.wait_for(1_000, |m| m.text("invariants").contains("不变式"))
+            .await
+    );
+}
+
+#[wasm_bindgen_test]
+async fn share_link_replays_the_identical_run() {
+    let m = mount("?lab=raft&seed=9&nodes=5").await;
+    m.ctl.borrow_mut().playing = false;
+    {
+        let mut c = m.ctl.borrow_mut();
+        c.session.run_until(700 * MS);
+        let leader = c.session.leader().unwrap_or(0);
+        c.apply(Action::Crash { node: leader }).unwrap();
+        c.apply(Action::Cut { a: 0, b: 1 }).unwrap();
+        c.session.run_until(3_000 * MS);
+    }
+    let query = m.ctl.borrow().share_query();
+    let hash = m.ctl.borrow().session.trace_hash();
+    drop(m);
+    let m2 = mount(&format!("?{query}")).await;
+    m2.ctl.borrow_mut().playing = false;
+    m2.ctl.borrow_mut().session.run_until(3_000 * MS);
+    assert_eq!(
+        m2.ctl.borrow().session.trace_hash(),
+        hash,
+        "the share link {query} replays the run"
+    );
+}
+
+#[wasm_bindgen_test]
+fn wasm_trace_hash_equals_native() {
+    let (cfg, errors) = RunConfig::parse(&split_query("lab=raft&seed=42"));
+    assert!(errors.is_empty());
+    let (mut s, _) = labs::create(&cfg);
+    s.run_until(5_000 * MS);
+    assert_eq!(s.trace_hash(), distlab_engine::GOLDEN_RAFT_SEED42_5S);
+}
+
+#[wasm_bindgen_test]
+fn panic_overlay_shows_the_message() {
+    distlab_app::show_panic("test panic: boom");
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let overlay = doc
+        .query_selector("[data-testid=\"panic\"]")
+        .unwrap()
+        .expect("overlay shown");
+    assert!(overlay.text_content().unwrap().contains("boom"));
+    assert!(
+        overlay.query_selector("button").unwrap().is_some(),
+        "copy button"
+    );
+    overlay.remove();
+}
