@@ -67,49 +67,53 @@ impl LoopState {
     }
 
     fn draw(&self) {
-        let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() else {
-            return;
-        };
-        let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
-        if w <= 0.0 || h <= 0.0 {
-            return;
+        if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
+            draw_frame(&self.ctl, &canvas);
         }
-        let dpr = web_sys::window()
-            .map_or(1.0, |w| w.device_pixel_ratio())
-            .max(1.0);
-        let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
-        if canvas.width() != pw || canvas.height() != ph {
-            canvas.set_width(pw);
-            canvas.set_height(ph);
-        }
-        let Some(ctx) = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        else {
-            return;
-        };
-        let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-        let mut c = self.ctl.borrow_mut();
-        let view = c.session.view();
-        if c.layout
-            .as_ref()
-            .is_none_or(|l| l.centers.len() != view.nodes.len() || c.layout_size != (w, h))
-        {
-            c.layout = Some(Layout::new(view.nodes.len(), w, h));
-            c.layout_size = (w, h);
-        }
-        let Some(layout) = c.layout.as_ref() else {
-            return;
-        };
-        let ov = Overlay {
-            partition_draft: c.partition_draft.as_deref(),
-            selected: c.menu,
-            hover: c.hover,
-        };
-        render::draw(&ctx, w, h, &view, layout, &ov);
     }
+}
+
+/// Draws the controller's current view on `canvas`, sizing it for HiDPI first.
+pub fn draw_frame(ctl: &Shared, canvas: &HtmlCanvasElement) {
+    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
+    if w <= 0.0 || h <= 0.0 {
+        return;
+    }
+    let dpr = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    let mut c = ctl.borrow_mut();
+    let view = c.session.view();
+    if c.layout
+        .as_ref()
+        .is_none_or(|l| l.centers.len() != view.nodes.len() || c.layout_size != (w, h))
+    {
+        c.layout = Some(Layout::new(view.nodes.len(), w, h));
+        c.layout_size = (w, h);
+    }
+    let Some(layout) = c.layout.as_ref() else {
+        return;
+    };
+    let ov = Overlay {
+        partition_draft: c.partition_draft.as_deref(),
+        selected: c.menu,
+        hover: c.hover,
+    };
+    render::draw(&ctx, w, h, &view, layout, &ov);
 }
 
 fn schedule(state: Rc<LoopState>) {

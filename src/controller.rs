@@ -68,8 +68,14 @@ impl Controller {
     /// Parses a query string and builds a controller; returns the input problems found.
     pub fn from_pairs(pairs: &[(String, String)]) -> (Controller, Vec<InputError>) {
         let (cfg, mut errors) = RunConfig::parse(pairs);
-        let (session, err) = labs::create(&cfg);
+        let (c, err) = Controller::from_config(cfg);
         errors.extend(err);
+        (c, errors)
+    }
+
+    /// A controller for an already parsed configuration (and any problem with its action log).
+    pub fn from_config(cfg: RunConfig) -> (Controller, Option<InputError>) {
+        let (session, err) = labs::create(&cfg);
         let c = Controller {
             speed: cfg.speed,
             cfg,
@@ -85,7 +91,7 @@ impl Controller {
             version: 0,
             carry: 0.0,
         };
-        (c, errors)
+        (c, err)
     }
 
     fn changed(&mut self) {
