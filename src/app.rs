@@ -212,7 +212,7 @@ fn picker(current: &str, l: Lang) -> Html {
                             html! { <li class={classes!("ready", (x.id == current).then_some("current"))}>
                                 <a href={format!("?lab={}{lang_q}", x.id)}>{ title }</a></li> }
                         } else {
-                            html! { <li class="coming" title={x.id}>{ title }{" "}<span class="tag">{ tr(l, "app.coming") }</span></li> }
+                            html! { <li class="coming" title={x.id}><span class="name">{ title }</span><span class="tag">{ tr(l, "app.coming") }</span></li> }
                         }
                     }) }
                     </ul>
@@ -653,8 +653,9 @@ fn debug_overlay(ctl: &Shared, l: Lang) -> Html {
     let last = c.stats.costs.last().copied().unwrap_or(0.0);
     html! {
         <div class="debug" data-testid="debug">
-            { format!("{} {} {:.2} ms · {} {:.2} ms · {} · {} {} · {} {}",
-                tr(l, "debug.frame"), tr(l, "debug.median"), c.stats.median(), "last", last, c.stats.frames,
+            { format!("{} {} {:.2} ms · {} {:.2} ms · {} {} · {} {:.0} ms · {} {} · {} {}",
+                tr(l, "debug.frame"), tr(l, "debug.median"), c.stats.median(), tr(l, "debug.last"), last,
+                c.stats.frames, tr(l, "debug.frames"), tr(l, "debug.first_frame"), c.stats.first_frame_ms,
                 view.messages.len(), tr(l, "panel.in_flight"), c.session.events(), tr(l, "panel.events")) }
         </div>
     }

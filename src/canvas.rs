@@ -53,6 +53,17 @@ impl LoopState {
         }
         self.draw();
         let mut c = self.ctl.borrow_mut();
+        if c.stats.frames == 0 {
+            // Time from navigation to the first drawn frame, for the debug overlay and tests.
+            let at = now_ms();
+            c.stats.first_frame_ms = at;
+            if let Some(body) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.body())
+            {
+                let _ = body.set_attribute("data-first-frame-ms", &format!("{at:.1}"));
+            }
+        }
         c.stats.push(now_ms() - t0);
         let changed = c.version != self.last_version.get();
         let playing = c.playing;

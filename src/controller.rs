@@ -18,6 +18,8 @@ pub struct FrameStats {
     /// Milliseconds of simulation + drawing per frame, newest last (at most 120).
     pub costs: Vec<f64>,
     pub frames: u64,
+    /// `performance.now()` when the first frame was drawn (milliseconds since navigation).
+    pub first_frame_ms: f64,
 }
 
 impl FrameStats {

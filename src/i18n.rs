@@ -183,6 +183,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     // debug
     ("debug.frame", "frame", "帧"),
     ("debug.median", "median", "中位数"),
+    ("debug.last", "last", "最近"),
+    ("debug.frames", "frames", "帧数"),
+    ("debug.first_frame", "first frame at", "首帧时间"),
 ];
 
 /// The string for `key` in `lang`; the key itself if the table lacks it.

@@ -97,7 +97,7 @@ pub fn role_color(role: &str) -> &'static str {
     match role {
         "leader" => "#2eb872",
         "candidate" => "#f0a030",
-        "follower" => "#5b8def",
+        "follower" => "#7b86a8",
         _ => "#8a8fb0",
     }
 }
