@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
 
-use crate::canvas::NetCanvas;
+use crate::canvas::{timeline_frame, NetCanvas, TimelineCanvas};
 use crate::controller::{Controller, Shared};
 use crate::i18n::{self, tr};
 use crate::render::{msg_color, role_color, Hit};
@@ -129,7 +129,8 @@ pub fn app(props: &AppProps) -> Html {
         html! {}
     };
 
-    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} /> };
+    let timeline_ref = use_node_ref();
+    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} /> };
     let stage = html! {
         <div class="stage">
             { canvas }
@@ -182,6 +183,7 @@ pub fn app(props: &AppProps) -> Html {
                     { toolbar(ctl, l, &on_change, &share_msg) }
                     { stage }
                     <p class="hint">{ tr(l, "ctl.hint") }</p>
+                    { timeline_panel(ctl, l, &on_change, &timeline_ref) }
                 </main>
                 <aside class="side">
                     { status_panel(ctl, l) }
@@ -658,5 +660,82 @@ fn debug_overlay(ctl: &Shared, l: Lang) -> Html {
                 c.stats.frames, tr(l, "debug.frames"), tr(l, "debug.first_frame"), c.stats.first_frame_ms,
                 view.messages.len(), tr(l, "panel.in_flight"), c.session.events(), tr(l, "panel.events")) }
         </div>
+    }
+}
+
+fn timeline_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>, canvas: &NodeRef) -> Html {
+    let span = ctl.borrow().timeline_span;
+    let on_span = {
+        let (ctl, cb) = (ctl.clone(), on_change.clone());
+        Callback::from(move |e: Event| {
+            let v: Time = e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .parse()
+                .unwrap_or(1000);
+            ctl.borrow_mut().timeline_span = v.clamp(10, 600_000) * MS;
+            cb.emit(());
+        })
+    };
+    let on_svg = {
+        let ctl = ctl.clone();
+        Callback::from(move |_| {
+            let c = ctl.borrow();
+            let n = c.session.n() as f64;
+            drop(c);
+            let f = timeline_frame(&ctl, 1200.0, 28.0 * n + 30.0);
+            let c = ctl.borrow();
+            let svg = crate::timeline::to_svg(&c.timeline, &f, c.session.now());
+            crate::download(
+                &format!("distlab-{}-spacetime.svg", c.cfg.lab),
+                "image/svg+xml",
+                &svg,
+            );
+        })
+    };
+    let on_png = Callback::from(move |_| {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let canvas = doc
+            .query_selector("[data-testid=net-canvas]")
+            .ok()
+            .flatten();
+        if let Some(url) = canvas
+            .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+            .and_then(|c| c.to_data_url().ok())
+        {
+            crate::download_url(&doc, "distlab-network.png", &url);
+        }
+    });
+    let on_json = {
+        let ctl = ctl.clone();
+        Callback::from(move |_| {
+            let c = ctl.borrow();
+            let json = distlab_engine::export::trace_json(&c.cfg, c.session.as_ref());
+            crate::download(
+                &format!("distlab-{}-trace.json", c.cfg.lab),
+                "application/json",
+                &json,
+            );
+        })
+    };
+    let spans: [Time; 6] = [200, 500, 1000, 2000, 5000, 20000];
+    html! {
+        <section class="timeline-panel">
+            <div class="row">
+                <h3>{ tr(l, "panel.timeline") }</h3>
+                <label>{ tr(l, "ctl.window") }{ " " }
+                    <select onchange={on_span} data-testid="timeline-span">
+                        { for spans.iter().map(|ms| html!{ <option value={ms.to_string()} selected={*ms * MS == span}>{ format!("{} ms", ms) }</option> }) }
+                    </select>
+                </label>
+                <button onclick={on_svg} data-testid="export-svg">{ tr(l, "ctl.export_svg") }</button>
+                <button onclick={on_png} data-testid="export-png">{ tr(l, "ctl.export_png") }</button>
+                <button onclick={on_json} data-testid="export-json">{ tr(l, "ctl.export_json") }</button>
+            </div>
+            <TimelineCanvas ctl={ctl.clone()} canvas={canvas.clone()} />
+            <p class="hint">{ tr(l, "panel.timeline_help") }</p>
+        </section>
     }
 }

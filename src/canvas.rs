@@ -1,9 +1,11 @@
-//! The network canvas: an animation-frame loop that advances the run, draws the view, and
-//! turns mouse input into controller calls.
+//! The canvases: the network view and the space-time diagram. An animation-frame loop advances
+//! the run and draws; mouse input becomes controller calls.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use distlab_engine::sim::Action;
+use distlab_engine::{Time, MS};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent};
@@ -11,30 +13,48 @@ use yew::prelude::*;
 
 use crate::controller::Shared;
 use crate::render::{self, Hit, Layout, Overlay};
-use distlab_engine::sim::Action;
+use crate::timeline::{self, Frame};
 
-#[derive(Properties)]
-pub struct CanvasProps {
-    pub ctl: Shared,
-    /// Called when the panels should re-render (something changed, or time moved on).
-    pub on_change: Callback<()>,
+/// A `requestAnimationFrame` loop that runs until dropped.
+pub struct RafLoop {
+    alive: Rc<Cell<bool>>,
+    handle: Rc<RefCell<Option<AnimationFrame>>>,
 }
 
-impl PartialEq for CanvasProps {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.ctl, &other.ctl)
+impl RafLoop {
+    pub fn start(f: Rc<dyn Fn(f64)>) -> RafLoop {
+        let l = RafLoop {
+            alive: Rc::new(Cell::new(true)),
+            handle: Rc::new(RefCell::new(None)),
+        };
+        schedule(f, l.alive.clone(), l.handle.clone());
+        l
     }
 }
 
-struct LoopState {
-    ctl: Shared,
-    canvas: NodeRef,
-    on_change: Callback<()>,
-    handle: RefCell<Option<AnimationFrame>>,
-    alive: Cell<bool>,
-    last_ts: Cell<Option<f64>>,
-    last_version: Cell<u64>,
-    last_notify: Cell<f64>,
+impl Drop for RafLoop {
+    fn drop(&mut self) {
+        self.alive.set(false);
+        self.handle.borrow_mut().take();
+    }
+}
+
+fn schedule(
+    f: Rc<dyn Fn(f64)>,
+    alive: Rc<Cell<bool>>,
+    handle: Rc<RefCell<Option<AnimationFrame>>>,
+) {
+    if !alive.get() {
+        return;
+    }
+    let h2 = handle.clone();
+    let next = request_animation_frame(move |ts| {
+        if alive.get() {
+            f(ts);
+            schedule(f, alive, h2);
+        }
+    });
+    *handle.borrow_mut() = Some(next);
 }
 
 fn now_ms() -> f64 {
@@ -43,15 +63,110 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-impl LoopState {
+/// Sizes a canvas for its CSS box at the device pixel ratio; returns the context and CSS size.
+pub fn prepare(canvas: &HtmlCanvasElement) -> Option<(CanvasRenderingContext2d, f64, f64)> {
+    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
+    if w <= 0.0 || h <= 0.0 {
+        return None;
+    }
+    let dpr = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let ctx = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()?;
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    Some((ctx, w, h))
+}
+
+/// Draws the controller's current network view on `canvas`.
+pub fn draw_frame(ctl: &Shared, canvas: &HtmlCanvasElement) {
+    let Some((ctx, w, h)) = prepare(canvas) else {
+        return;
+    };
+    let mut c = ctl.borrow_mut();
+    let view = c.session.view();
+    if c.layout
+        .as_ref()
+        .is_none_or(|l| l.centers.len() != view.nodes.len() || c.layout_size != (w, h))
+    {
+        c.layout = Some(Layout::new(view.nodes.len(), w, h));
+        c.layout_size = (w, h);
+    }
+    // Keep the space-time diagram's index current while we hold the view.
+    let c = &mut *c;
+    c.timeline.sync(c.session.trace());
+    for m in &view.messages {
+        c.timeline.set_due(m.id, m.deliver_at);
+    }
+    let Some(layout) = c.layout.as_ref() else {
+        return;
+    };
+    let ov = Overlay {
+        partition_draft: c.partition_draft.as_deref(),
+        selected: c.menu,
+        hover: c.hover,
+    };
+    render::draw(&ctx, w, h, &view, layout, &ov);
+}
+
+/// The space-time diagram's frame for a canvas of CSS size (w, h).
+pub fn timeline_frame(ctl: &Shared, w: f64, h: f64) -> Frame {
+    let c = ctl.borrow();
+    let end = c.session.now();
+    Frame {
+        w,
+        h,
+        n: c.session.n(),
+        start: end.saturating_sub(c.timeline_span),
+        end,
+    }
+}
+
+/// Draws the space-time diagram on `canvas`.
+pub fn draw_timeline(ctl: &Shared, canvas: &HtmlCanvasElement) {
+    let Some((ctx, w, h)) = prepare(canvas) else {
+        return;
+    };
+    let f = timeline_frame(ctl, w, h);
+    let c = ctl.borrow();
+    let highlight = match c.hover {
+        Hit::Message(m) => Some(m),
+        _ => None,
+    };
+    timeline::draw(&ctx, &c.timeline, &f, c.session.now(), highlight);
+}
+
+/// Per-frame work of the network canvas: advance the run, draw, tell the panels.
+struct NetLoop {
+    ctl: Shared,
+    canvas: NodeRef,
+    timeline: NodeRef,
+    on_change: Callback<()>,
+    last_ts: Cell<Option<f64>>,
+    last_version: Cell<u64>,
+    last_notify: Cell<f64>,
+}
+
+impl NetLoop {
     fn frame(&self, ts: f64) {
         let t0 = now_ms();
         let dt = self.last_ts.replace(Some(ts)).map_or(0.0, |last| ts - last);
-        {
-            let mut c = self.ctl.borrow_mut();
-            c.advance_real(dt);
+        self.ctl.borrow_mut().advance_real(dt);
+        if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
+            draw_frame(&self.ctl, &canvas);
         }
-        self.draw();
+        if let Some(canvas) = self.timeline.cast::<HtmlCanvasElement>() {
+            draw_timeline(&self.ctl, &canvas);
+        }
         let mut c = self.ctl.borrow_mut();
         if c.stats.frames == 0 {
             // Time from navigation to the first drawn frame, for the debug overlay and tests.
@@ -66,80 +181,18 @@ impl LoopState {
         }
         c.stats.push(now_ms() - t0);
         let changed = c.version != self.last_version.get();
-        let playing = c.playing;
-        let debug = c.cfg.debug;
+        let (playing, debug, version) = (c.playing, c.cfg.debug, c.version);
         drop(c);
         let interval = if debug { 250.0 } else { 120.0 };
         if changed || ((playing || debug) && ts - self.last_notify.get() > interval) {
-            self.last_version.set(self.ctl.borrow().version);
+            self.last_version.set(version);
             self.last_notify.set(ts);
             self.on_change.emit(());
         }
     }
-
-    fn draw(&self) {
-        if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
-            draw_frame(&self.ctl, &canvas);
-        }
-    }
 }
 
-/// Draws the controller's current view on `canvas`, sizing it for HiDPI first.
-pub fn draw_frame(ctl: &Shared, canvas: &HtmlCanvasElement) {
-    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
-    if w <= 0.0 || h <= 0.0 {
-        return;
-    }
-    let dpr = web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .max(1.0);
-    let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
-    if canvas.width() != pw || canvas.height() != ph {
-        canvas.set_width(pw);
-        canvas.set_height(ph);
-    }
-    let Some(ctx) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-    else {
-        return;
-    };
-    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-    let mut c = ctl.borrow_mut();
-    let view = c.session.view();
-    if c.layout
-        .as_ref()
-        .is_none_or(|l| l.centers.len() != view.nodes.len() || c.layout_size != (w, h))
-    {
-        c.layout = Some(Layout::new(view.nodes.len(), w, h));
-        c.layout_size = (w, h);
-    }
-    let Some(layout) = c.layout.as_ref() else {
-        return;
-    };
-    let ov = Overlay {
-        partition_draft: c.partition_draft.as_deref(),
-        selected: c.menu,
-        hover: c.hover,
-    };
-    render::draw(&ctx, w, h, &view, layout, &ov);
-}
-
-fn schedule(state: Rc<LoopState>) {
-    if !state.alive.get() {
-        return;
-    }
-    let s = state.clone();
-    let handle = request_animation_frame(move |ts| {
-        s.frame(ts);
-        schedule(s);
-    });
-    *state.handle.borrow_mut() = Some(handle);
-}
-
-/// Where the mouse is over the canvas, and what is there.
+/// Where the mouse is over the network canvas, and what is there.
 fn hit_at(ctl: &Shared, e: &MouseEvent) -> Hit {
     let c = ctl.borrow();
     let Some(layout) = c.layout.as_ref() else {
@@ -153,7 +206,7 @@ fn hit_at(ctl: &Shared, e: &MouseEvent) -> Hit {
     )
 }
 
-/// What a click on the canvas does: the one place mouse input becomes actions.
+/// What a click on the network canvas does: the one place mouse input becomes actions.
 pub fn click(ctl: &Shared, down: Hit, up: Hit) {
     let mut c = ctl.borrow_mut();
     if c.partition_draft.is_some() {
@@ -182,28 +235,47 @@ pub fn click(ctl: &Shared, down: Hit, up: Hit) {
     }
 }
 
+fn set_hover(ctl: &Shared, h: Hit) {
+    let mut c = ctl.borrow_mut();
+    if c.hover != h {
+        c.hover = h;
+        c.version += 1;
+    }
+}
+
+#[derive(Properties)]
+pub struct CanvasProps {
+    pub ctl: Shared,
+    /// Called when the panels should re-render (something changed, or time moved on).
+    pub on_change: Callback<()>,
+    /// The space-time diagram's canvas, drawn in the same frame loop (absent in embed mode).
+    #[prop_or_default]
+    pub timeline: NodeRef,
+}
+
+impl PartialEq for CanvasProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.ctl, &other.ctl) && self.timeline == other.timeline
+    }
+}
+
 #[function_component(NetCanvas)]
 pub fn net_canvas(props: &CanvasProps) -> Html {
     let canvas = use_node_ref();
     let down = use_mut_ref(|| Hit::Nothing);
     {
-        let (ctl, canvas, on_change) = (props.ctl.clone(), canvas.clone(), props.on_change.clone());
+        let state = NetLoop {
+            ctl: props.ctl.clone(),
+            canvas: canvas.clone(),
+            timeline: props.timeline.clone(),
+            on_change: props.on_change.clone(),
+            last_ts: Cell::new(None),
+            last_version: Cell::new(u64::MAX),
+            last_notify: Cell::new(0.0),
+        };
         use_effect_with((), move |_| {
-            let state = Rc::new(LoopState {
-                ctl,
-                canvas,
-                on_change,
-                handle: RefCell::new(None),
-                alive: Cell::new(true),
-                last_ts: Cell::new(None),
-                last_version: Cell::new(u64::MAX),
-                last_notify: Cell::new(0.0),
-            });
-            schedule(state.clone());
-            move || {
-                state.alive.set(false);
-                state.handle.borrow_mut().take();
-            }
+            let l = RafLoop::start(Rc::new(move |ts| state.frame(ts)));
+            move || drop(l)
         });
     }
     let onmousedown = {
@@ -220,24 +292,11 @@ pub fn net_canvas(props: &CanvasProps) -> Html {
     };
     let onmousemove = {
         let ctl = props.ctl.clone();
-        Callback::from(move |e: MouseEvent| {
-            let h = hit_at(&ctl, &e);
-            let mut c = ctl.borrow_mut();
-            if c.hover != h {
-                c.hover = h;
-                c.version += 1;
-            }
-        })
+        Callback::from(move |e: MouseEvent| set_hover(&ctl, hit_at(&ctl, &e)))
     };
     let onmouseleave = {
         let ctl = props.ctl.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut c = ctl.borrow_mut();
-            if c.hover != Hit::Nothing {
-                c.hover = Hit::Nothing;
-                c.version += 1;
-            }
-        })
+        Callback::from(move |_: MouseEvent| set_hover(&ctl, Hit::Nothing))
     };
     let cursor = if props.ctl.borrow().hover == Hit::Nothing {
         "default"
@@ -250,3 +309,64 @@ pub fn net_canvas(props: &CanvasProps) -> Html {
             {onmousedown} {onmouseup} {onmousemove} {onmouseleave} />
     }
 }
+
+/// The time under the mouse on the space-time diagram, and the message there.
+fn timeline_at(ctl: &Shared, e: &MouseEvent) -> Option<(Time, Option<u64>)> {
+    let canvas: HtmlCanvasElement = e.target()?.dyn_into().ok()?;
+    let f = timeline_frame(
+        ctl,
+        canvas.client_width() as f64,
+        canvas.client_height() as f64,
+    );
+    let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
+    let c = ctl.borrow();
+    Some((
+        f.time_at(x),
+        timeline::hit(&c.timeline, &f, c.session.now(), x, y),
+    ))
+}
+
+#[derive(Properties)]
+pub struct TimelineProps {
+    pub ctl: Shared,
+    pub canvas: NodeRef,
+}
+
+impl PartialEq for TimelineProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.ctl, &other.ctl) && self.canvas == other.canvas
+    }
+}
+
+/// The space-time diagram canvas: hover shows a message's fields, a click jumps to that time.
+#[function_component(TimelineCanvas)]
+pub fn timeline_canvas(props: &TimelineProps) -> Html {
+    let onmousemove = {
+        let ctl = props.ctl.clone();
+        Callback::from(move |e: MouseEvent| {
+            let hit = timeline_at(&ctl, &e)
+                .and_then(|(_, m)| m)
+                .map_or(Hit::Nothing, Hit::Message);
+            set_hover(&ctl, hit);
+        })
+    };
+    let onclick = {
+        let ctl = props.ctl.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some((t, _)) = timeline_at(&ctl, &e) {
+                ctl.borrow_mut().seek(t);
+            }
+        })
+    };
+    let onmouseleave = {
+        let ctl = props.ctl.clone();
+        Callback::from(move |_: MouseEvent| set_hover(&ctl, Hit::Nothing))
+    };
+    html! {
+        <canvas ref={props.canvas.clone()} class="timeline-canvas" data-testid="timeline"
+            {onmousemove} {onclick} {onmouseleave} />
+    }
+}
+
+/// Default window of the space-time diagram.
+pub const TIMELINE_SPAN: Time = 1_000 * MS;

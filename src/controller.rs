@@ -11,6 +11,7 @@ use distlab_engine::sim::{Action, ActionError};
 use distlab_engine::{NodeId, Time, MS};
 
 use crate::render::{Hit, Layout};
+use crate::timeline::Timeline;
 
 /// Rolling frame-cost statistics for the `?debug=1` overlay.
 #[derive(Clone, Debug, Default)]
@@ -59,6 +60,9 @@ pub struct Controller {
     /// The canvas layout of the last frame, and the CSS size it was made for.
     pub layout: Option<Layout>,
     pub layout_size: (f64, f64),
+    /// The space-time diagram's index of the trace, and its window length.
+    pub timeline: Timeline,
+    pub timeline_span: Time,
     /// Bumped whenever something the panels show changed.
     pub version: u64,
     carry: f64,
@@ -90,6 +94,8 @@ impl Controller {
             hover: Hit::Nothing,
             layout: None,
             layout_size: (0.0, 0.0),
+            timeline: Timeline::default(),
+            timeline_span: crate::canvas::TIMELINE_SPAN,
             version: 0,
             carry: 0.0,
         };

@@ -33,6 +33,12 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ctl.cancel", "Cancel", "取消"),
     ("ctl.heal_all", "Heal all", "全部恢复"),
     ("ctl.hint", "Click a node for its menu, a link to cut or heal it, a message to drop it. Space: play/pause, →: step.", "点击节点打开菜单，点击链路切断或恢复，点击消息将其丢弃。空格：播放/暂停，→：单步。"),
+    ("ctl.export_svg", "Export SVG", "导出 SVG"),
+    ("ctl.export_png", "Export PNG", "导出 PNG"),
+    ("ctl.export_json", "Export trace (JSON)", "导出轨迹（JSON）"),
+    ("ctl.window", "Window", "时间窗"),
+    ("panel.timeline", "Space-time diagram", "时空图"),
+    ("panel.timeline_help", "One lane per node; arrows from send to delivery, ✕ where a message was dropped; dots mark crashes (red), restarts (green) and pauses (yellow). Hover an arrow for its fields; click to jump to that time.", "每个节点一条泳道；箭头从发送指向送达，✕ 表示消息被丢弃；圆点标记宕机（红）、重启（绿）和暂停（黄）。悬停箭头查看字段；点击跳转到该时刻。"),
     // node menu
     ("menu.crash", "Crash", "宕机"),
     ("menu.restart", "Restart", "重启"),

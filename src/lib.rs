@@ -8,6 +8,7 @@ pub mod canvas;
 pub mod controller;
 pub mod i18n;
 pub mod render;
+pub mod timeline;
 
 use std::cell::Cell;
 
@@ -48,6 +49,35 @@ pub fn copy_text(text: &str) {
     if let Some(w) = web_sys::window() {
         let _ = w.navigator().clipboard().write_text(text);
     }
+}
+
+/// Offers `content` to the user as a downloaded file.
+pub fn download(filename: &str, mime: &str, content: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(content));
+    let props = web_sys::BlobPropertyBag::new();
+    props.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &props) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    download_url(&doc, filename, &url);
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Offers a URL (for example a canvas's data URL) as a downloaded file.
+pub fn download_url(doc: &web_sys::Document, filename: &str, url: &str) {
+    let Ok(a) = doc.create_element("a") else {
+        return;
+    };
+    let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+    a.set_href(url);
+    a.set_download(filename);
+    a.click();
 }
 
 /// Shows a panic as an overlay with the message and a copy button, instead of a frozen page.

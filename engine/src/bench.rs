@@ -24,7 +24,7 @@ pub fn raft_election(
     time: impl FnOnce(&mut dyn FnMut()) -> f64,
 ) -> BenchResult {
     let nodes = n.clamp(1, 1000);
-    let (cfg, _) = RunConfig::parse(&split_query(&format!("lab=raft&seed=7")));
+    let (cfg, _) = RunConfig::parse(&split_query("lab=raft&seed=7"));
     let mut cfg = cfg;
     // The URL range is 3..15; the benchmark goes beyond it on purpose.
     if let Some(i) = cfg.params.specs.iter().position(|s| s.key == "nodes") {

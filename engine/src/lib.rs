@@ -6,6 +6,7 @@
 //! drive labs through [`labs::LabSession`].
 
 pub mod bench;
+pub mod export;
 pub mod faults;
 pub mod input;
 pub mod labs;
@@ -19,3 +20,15 @@ pub const MS: Time = 1_000;
 
 /// Index of a node in a simulation (0-based; shown to users as `n1`, `n2`, ...).
 pub type NodeId = usize;
+
+/// Trace hash of the pinned reference run: `lab=raft&seed=42` (5 nodes, every other parameter
+/// at its default, no user actions), run to 5 s of virtual time through
+/// [`labs::create`] and [`labs::LabSession::run_until`].
+///
+/// The engine's tests assert this value natively and the browser tests assert it for the wasm
+/// build, so the two builds are known to compute the same runs. It is *meant* to change when
+/// the engine's behaviour changes on purpose (a new event order, a different random draw, a
+/// change to Raft or to the trace encoding): update it in the same commit and say why. If it
+/// changes when you did not mean to change behaviour, that is a determinism bug.
+pub const GOLDEN_RAFT_SEED42_5S: &str =
+    "749bfb14186df09cd9fc11e46d532875c94df6801715df948c3d80f3b88db4a2";

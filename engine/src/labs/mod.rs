@@ -11,7 +11,7 @@ pub use netlab::{NetLab, NetSession};
 pub use view::{LinkView, MsgView, NodeView, View};
 
 use crate::input::{InputError, Params, RunConfig};
-use crate::sim::{Action, ActionError, LoggedAction, TraceRecord, Violation};
+use crate::sim::{Action, ActionError, LoggedAction, NodeStatus, TraceRecord, Violation};
 use crate::{NodeId, Time};
 
 /// A lab parameter: key (as in URLs), default, range, and whether it is a whole number.
@@ -82,9 +82,8 @@ pub fn check_params(lab: &str, params: &mut Params, errors: &mut Vec<InputError>
 /// Builds a running lab from a parsed configuration. The action log is loaded for replay; a
 /// log that names nodes the lab does not have is refused with the reason.
 pub fn create(cfg: &RunConfig) -> (Box<dyn LabSession>, Option<InputError>) {
-    let mut s: Box<dyn LabSession> = match cfg.lab {
-        _ => Box::new(coordination::raft::session(&cfg.params, cfg.seed)),
-    };
+    // Only raft runs so far; `RunConfig::parse` never yields an unimplemented lab.
+    let mut s: Box<dyn LabSession> = Box::new(coordination::raft::session(&cfg.params, cfg.seed));
     let err = s
         .load_actions(cfg.actions.clone())
         .err()
@@ -123,4 +122,11 @@ pub trait LabSession {
     fn leader(&self) -> Option<NodeId>;
     /// Whether records are kept in memory (always hashed).
     fn set_keep_trace(&mut self, keep: bool);
+    /// A node's status, without building a whole [`View`].
+    fn status(&self, node: NodeId) -> NodeStatus;
+    /// Whether the network is split into partition groups right now.
+    fn partitioned(&self) -> bool;
+    /// Replaces `out` with the ids of the messages in flight, in no particular order (but the
+    /// same on every run). Cheaper than [`LabSession::view`].
+    fn inflight_ids(&self, out: &mut Vec<u64>);
 }
