@@ -139,6 +139,31 @@ pub fn app(props: &AppProps) -> Html {
         </div>
     };
 
+    let lab = ctl.borrow().cfg.lab;
+    if crate::plots::is_plot_lab(lab) {
+        let cfg = ctl.borrow().cfg.clone();
+        let plot = html! { <crate::plots::PlotLab cfg={cfg} lang={l} /> };
+        if embed {
+            return html! { <div class={classes!("app", "embed")} data-testid="app" data-embed="1">{ errors_html }{ plot }</div> };
+        }
+        return html! {
+            <div class="app" data-testid="app">
+                { header(l, &lang) }
+                { errors_html }
+                <div class="body plot-body">
+                    { picker(lab, l) }
+                    <main class="main">
+                        <div class="lab-head">
+                            <h2>{ tr(l, &format!("lab.{lab}")) }</h2>
+                            <p class="about">{ tr(l, &format!("lab.{lab}.about")) }</p>
+                        </div>
+                        { plot }
+                    </main>
+                </div>
+            </div>
+        };
+    }
+
     if embed {
         return html! {
             <div class={classes!("app", "embed")} data-testid="app" data-embed="1">
@@ -152,26 +177,9 @@ pub fn app(props: &AppProps) -> Html {
         };
     }
 
-    let on_lang = {
-        let lang = lang.clone();
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            lang.set(Lang::parse(&v).unwrap_or(Lang::En));
-        })
-    };
-    let lab = ctl.borrow().cfg.lab;
     html! {
         <div class="app" data-testid="app">
-            <header class="top">
-                <h1>{ tr(l, "app.title") }</h1>
-                <span class="tagline">{ tr(l, "app.tagline") }</span>
-                <label class="lang">{ tr(l, "app.language") }{" "}
-                    <select onchange={on_lang} data-testid="lang">
-                        <option value="en" selected={l == Lang::En}>{"English"}</option>
-                        <option value="zh" selected={l == Lang::Zh}>{"中文"}</option>
-                    </select>
-                </label>
-            </header>
+            { header(l, &lang) }
             { errors_html }
             <div class="body">
                 { picker(lab, l) }
@@ -193,6 +201,28 @@ pub fn app(props: &AppProps) -> Html {
                 </aside>
             </div>
         </div>
+    }
+}
+
+fn header(l: Lang, lang: &UseStateHandle<Lang>) -> Html {
+    let on_lang = {
+        let lang = lang.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            lang.set(Lang::parse(&v).unwrap_or(Lang::En));
+        })
+    };
+    html! {
+        <header class="top">
+            <h1>{ tr(l, "app.title") }</h1>
+            <span class="tagline">{ tr(l, "app.tagline") }</span>
+            <label class="lang">{ tr(l, "app.language") }{" "}
+                <select onchange={on_lang} data-testid="lang">
+                    <option value="en" selected={l == Lang::En}>{"English"}</option>
+                    <option value="zh" selected={l == Lang::Zh}>{"中文"}</option>
+                </select>
+            </label>
+        </header>
     }
 }
 

@@ -96,6 +96,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("drop.partition", "partition", "分区"),
     ("drop.node-down", "receiver down", "接收方宕机"),
     ("drop.user", "dropped by you", "被你丢弃"),
+    ("note.raft.election", "starts an election for term {0}", "发起第 {0} 任期的选举"),
+    ("note.raft.leader", "becomes leader of term {0}", "成为第 {0} 任期的领导者"),
+    ("note.raft.step_down", "steps down in term {0}", "在第 {0} 任期退位"),
     ("timer.election", "election timeout", "选举超时"),
     ("timer.heartbeat", "heartbeat", "心跳"),
     // invariants
