@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::labs::LabSession;
-use crate::sim::Action;
+use crate::sim::{Action, NodeStatus};
 use crate::{Time, MS};
 
 /// Fault rates, each in expected occurrences per simulated second.
@@ -76,6 +76,8 @@ pub struct FaultDriver {
     spec: FaultSpec,
     rng: ChaCha8Rng,
     tick: Time,
+    /// Reused buffer for the ids of messages in flight.
+    inflight: Vec<u64>,
 }
 
 impl FaultDriver {
@@ -84,6 +86,7 @@ impl FaultDriver {
             spec,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_FA17),
             tick: 10 * MS,
+            inflight: Vec::new(),
         }
     }
 
@@ -102,34 +105,44 @@ impl FaultDriver {
         }
     }
 
+    /// One tick's dice, against the state at the start of the tick: per node (crash or pause
+    /// an up node, restart a crashed one, resume a paused one), then split or heal the network,
+    /// then maybe drop one message in flight.
     fn inject(&mut self, s: &mut dyn LabSession) {
-        let view = s.view();
-        let n = view.nodes.len();
-        for node in &view.nodes {
-            let id = node.id;
-            let action = match node.status {
-                "up" if self.roll(self.spec.crash) => Some(Action::Crash { node: id }),
-                "up" if self.roll(self.spec.pause) => Some(Action::Pause { node: id }),
-                "down" if self.roll(self.spec.restart) => Some(Action::Restart { node: id }),
-                "paused" if self.roll(self.spec.pause) => Some(Action::Resume { node: id }),
+        let n = s.n();
+        let partitioned = s.partitioned();
+        let mut inflight = std::mem::take(&mut self.inflight);
+        s.inflight_ids(&mut inflight);
+        for id in 0..n {
+            // Acting on one node never changes another's status, so reading it now is the
+            // same as reading it at the start of the tick.
+            let action = match s.status(id) {
+                NodeStatus::Up if self.roll(self.spec.crash) => Some(Action::Crash { node: id }),
+                NodeStatus::Up if self.roll(self.spec.pause) => Some(Action::Pause { node: id }),
+                NodeStatus::Down if self.roll(self.spec.restart) => {
+                    Some(Action::Restart { node: id })
+                }
+                NodeStatus::Paused if self.roll(self.spec.pause) => {
+                    Some(Action::Resume { node: id })
+                }
                 _ => None,
             };
             if let Some(a) = action {
                 let _ = s.act(a);
             }
         }
-        let partitioned = view.groups.iter().any(|&g| g != view.groups[0]);
         if !partitioned && n > 1 && self.roll(self.spec.partition) {
             let groups: Vec<u32> = (0..n).map(|_| self.rng.gen_range(0..2u32)).collect();
             let _ = s.act(Action::Partition { groups });
         } else if partitioned && self.roll(self.spec.heal) {
             let _ = s.act(Action::HealAll);
         }
-        if !view.messages.is_empty() && self.roll(self.spec.drop) {
-            let i = self.rng.gen_range(0..view.messages.len() as u64) as usize;
-            let _ = s.act(Action::Drop {
-                msg: view.messages[i].id,
-            });
+        if !inflight.is_empty() && self.roll(self.spec.drop) {
+            inflight.sort_unstable();
+            let i = self.rng.gen_range(0..inflight.len() as u64) as usize;
+            // Refused if the message left the wire this tick (its receiver crashed while paused).
+            let _ = s.act(Action::Drop { msg: inflight[i] });
         }
+        self.inflight = inflight;
     }
 }

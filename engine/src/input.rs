@@ -71,6 +71,13 @@ pub enum InputError {
         low: &'static str,
         high: &'static str,
     },
+    /// A string-valued parameter (a list or a spec) that does not parse; `reason` is English.
+    BadText {
+        key: String,
+        value: String,
+        reason: String,
+        used: String,
+    },
 }
 
 impl fmt::Display for InputError {
@@ -106,22 +113,84 @@ impl fmt::Display for InputError {
                 f,
                 "`{low}` was above `{high}`; using the same value for both"
             ),
+            InputError::BadText {
+                key,
+                value,
+                reason,
+                used,
+            } => write!(f, "`{key}={value}` is not valid ({reason}); using `{used}`"),
         }
     }
 }
 
-/// Parameter values of one lab, in [`ParamSpec`] order.
+/// A string-valued parameter (a list such as `weights=1,2,3`, or a spec such as
+/// `limiter=token:rate=10,burst=5`): its key, default, and a check that says why a value is
+/// refused (in English).
+#[derive(Clone, Copy, Debug)]
+pub struct TextSpec {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub check: fn(&str) -> Result<(), String>,
+}
+
+impl PartialEq for TextSpec {
+    /// Specs are equal by key and default (function addresses are not comparable).
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.default == other.default
+    }
+}
+
+/// Parameter values of one lab, in [`ParamSpec`] order, then its text values in
+/// [`TextSpec`] order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
     pub specs: &'static [ParamSpec],
     pub values: Vec<f64>,
+    pub text_specs: &'static [TextSpec],
+    pub texts: Vec<String>,
 }
 
 impl Params {
     pub fn defaults(specs: &'static [ParamSpec]) -> Params {
+        Params::with_texts(specs, &[])
+    }
+
+    /// Defaults of a lab that also has string-valued parameters.
+    pub fn with_texts(specs: &'static [ParamSpec], text_specs: &'static [TextSpec]) -> Params {
         Params {
             specs,
             values: specs.iter().map(|s| s.default).collect(),
+            text_specs,
+            texts: text_specs.iter().map(|s| s.default.to_string()).collect(),
+        }
+    }
+
+    /// A text value by key; empty if the lab has no such key.
+    pub fn text(&self, key: &str) -> &str {
+        self.text_specs
+            .iter()
+            .position(|s| s.key == key)
+            .map_or("", |i| self.texts[i].as_str())
+    }
+
+    /// Replaces a text value (the UI records what the user changed this way). Values that
+    /// fail the spec's check are refused and change nothing.
+    pub fn set_text(&mut self, key: &str, v: &str) -> Result<(), String> {
+        let Some(i) = self.text_specs.iter().position(|s| s.key == key) else {
+            return Err(format!("no parameter `{key}`"));
+        };
+        (self.text_specs[i].check)(v)?;
+        self.texts[i] = v.trim().to_string();
+        Ok(())
+    }
+
+    /// Sets a numeric value, clamped to its range (rounded if whole).
+    pub fn set_value(&mut self, key: &str, v: f64) {
+        if let Some(spec) = self.specs.iter().find(|s| s.key == key) {
+            if v.is_finite() {
+                let v = if spec.integer { v.round() } else { v };
+                self.set(key, v.clamp(spec.min, spec.max));
+            }
         }
     }
 
@@ -146,7 +215,7 @@ impl Params {
     /// Parses one `key=value`; returns false if the lab has no such key.
     pub fn parse_one(&mut self, key: &str, value: &str, errors: &mut Vec<InputError>) -> bool {
         let Some(spec) = self.specs.iter().find(|s| s.key == key) else {
-            return false;
+            return self.parse_text(key, value, errors);
         };
         let used = |v: f64| spec.format(v);
         match value.trim().parse::<f64>() {
@@ -175,6 +244,35 @@ impl Params {
         true
     }
 
+    fn parse_text(&mut self, key: &str, value: &str, errors: &mut Vec<InputError>) -> bool {
+        let Some(spec) = self.text_specs.iter().find(|s| s.key == key) else {
+            return false;
+        };
+        if let Err(reason) = self.set_text(key, value) {
+            errors.push(InputError::BadText {
+                key: key.to_string(),
+                value: short(value),
+                reason,
+                used: spec.default.to_string(),
+            });
+        }
+        true
+    }
+
+    /// Resets a text value to its default, reporting why (for cross-parameter checks).
+    pub fn reject_text(&mut self, key: &str, reason: String, errors: &mut Vec<InputError>) {
+        if let Some(i) = self.text_specs.iter().position(|s| s.key == key) {
+            let spec = self.text_specs[i];
+            errors.push(InputError::BadText {
+                key: key.to_string(),
+                value: short(&self.texts[i]),
+                reason,
+                used: spec.default.to_string(),
+            });
+            self.texts[i] = spec.default.to_string();
+        }
+    }
+
     /// Makes `low <= high` for a pair of keys, reporting a swap.
     pub fn order_pair(
         &mut self,
@@ -196,8 +294,28 @@ impl Params {
             .zip(&self.values)
             .filter(|(s, v)| **v != s.default)
             .map(|(s, v)| (s.key, s.format(*v)))
+            .chain(
+                self.text_specs
+                    .iter()
+                    .zip(&self.texts)
+                    .filter(|(s, v)| s.default != v.as_str())
+                    .map(|(s, v)| (s.key, encode(v))),
+            )
             .collect()
     }
+}
+
+/// Percent-encodes what a query value cannot carry as is (`&`, `#`, `%`, `+`, spaces, ...).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~:,;/=*@!".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn short(s: &str) -> String {
@@ -439,6 +557,31 @@ mod tests {
             split_query("a=%41+b"),
             vec![("a".to_string(), "A b".to_string())]
         );
+    }
+
+    #[test]
+    fn text_params_encode_and_round_trip() {
+        let spec_check: fn(&str) -> Result<(), String> = |v| {
+            if v.contains('!') {
+                Err("no bangs".into())
+            } else {
+                Ok(())
+            }
+        };
+        static SPECS: [TextSpec; 1] = [TextSpec {
+            key: "list",
+            default: "1,2",
+            check: |_| Ok(()),
+        }];
+        let mut p = Params::with_texts(&[], &SPECS);
+        assert_eq!(p.text("list"), "1,2");
+        let mut errors = Vec::new();
+        assert!(p.parse_one("list", "a b&c+d", &mut errors));
+        assert!(errors.is_empty());
+        let (k, v) = p.non_default().remove(0);
+        assert_eq!((k, v.as_str()), ("list", "a%20b%26c%2Bd"));
+        assert_eq!(split_query(&format!("list={v}"))[0].1, "a b&c+d");
+        assert!(spec_check("x!").is_err());
     }
 
     #[test]

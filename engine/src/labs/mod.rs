@@ -1,9 +1,13 @@
 //! The lab catalog and the object-safe [`LabSession`] interface that the app and the runner
 //! drive. One module per lab, grouped like `CATALOG.md`.
 
+pub mod availability;
 pub mod catalog;
 pub mod coordination;
 mod netlab;
+pub mod plot_params;
+pub mod scheduling;
+pub mod storage;
 mod view;
 
 pub use catalog::{find, LabInfo, CATALOG, GROUPS};
@@ -65,6 +69,9 @@ pub const NET_PARAMS: [ParamSpec; 4] = [
 
 /// The parameter set of a lab with its defaults.
 pub fn params_for(lab: &str) -> Params {
+    if let Some(p) = plot_params::params_for(lab) {
+        return p;
+    }
     Params::defaults(match lab {
         "raft" => coordination::raft::PARAMS,
         _ => &[],
@@ -77,6 +84,7 @@ pub fn check_params(lab: &str, params: &mut Params, errors: &mut Vec<InputError>
     if lab == "raft" {
         params.order_pair("timeout_min", "timeout_max", errors);
     }
+    plot_params::check_params(lab, params, errors);
 }
 
 /// Builds a running lab from a parsed configuration. The action log is loaded for replay; a

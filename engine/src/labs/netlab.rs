@@ -116,7 +116,7 @@ impl<P: NetLab> LabSession for NetSession<P> {
                 id: m.id,
                 from: m.from,
                 to: m.to,
-                kind: sim.sent()[m.id as usize].msg.kind(),
+                kind: m.kind,
                 sent_at: m.sent_at,
                 deliver_at: m.deliver_at,
             })
@@ -135,8 +135,8 @@ impl<P: NetLab> LabSession for NetSession<P> {
     }
 
     fn message(&self, id: u64) -> Option<(&'static str, Vec<(&'static str, String)>)> {
-        let m = self.session.sim.sent().get(usize::try_from(id).ok()?)?;
-        Some((m.msg.kind(), m.msg.fields()))
+        let m = self.session.sim.message(id)?;
+        Some((m.kind(), m.fields()))
     }
 
     fn violations(&self) -> &[Violation] {
@@ -165,5 +165,18 @@ impl<P: NetLab> LabSession for NetSession<P> {
 
     fn set_keep_trace(&mut self, keep: bool) {
         self.session.sim.keep_trace = keep;
+    }
+
+    fn status(&self, node: NodeId) -> NodeStatus {
+        self.session.sim.status(node)
+    }
+
+    fn partitioned(&self) -> bool {
+        self.session.sim.network().is_partitioned()
+    }
+
+    fn inflight_ids(&self, out: &mut Vec<u64>) {
+        out.clear();
+        out.extend(self.session.sim.inflight_unordered().map(|m| m.id));
     }
 }

@@ -1,7 +1,7 @@
 //! The kernel proper: nodes, the event queue, the network and the trace.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -50,14 +50,88 @@ pub struct InFlight {
     pub id: u64,
     pub from: NodeId,
     pub to: NodeId,
+    /// The message's [`Message::kind`].
+    pub kind: &'static str,
     pub sent_at: Time,
     pub deliver_at: Time,
 }
 
+/// A message on the wire with its content, which moves to the receiver on delivery.
+#[derive(Clone, Debug)]
+struct Wire<M> {
+    info: InFlight,
+    msg: M,
+}
+
+/// The messages on the wire, in a slab: a delivery event carries its message's slot, so it
+/// finds the message at once. Slots are reused; the id in the event tells a reused slot from
+/// the message it was meant for. Lookups by id (user drops, descriptions) scan the slab, which
+/// is as small as the number of messages in flight at once.
+#[derive(Clone, Debug)]
+struct Wires<M> {
+    slots: Vec<Option<Wire<M>>>,
+    /// Free slots, reused last-freed first (deterministic, like everything else).
+    free: Vec<u32>,
+}
+
+impl<M> Wires<M> {
+    fn new() -> Self {
+        Wires {
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, w: Wire<M>) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(w);
+                slot
+            }
+            None => {
+                self.slots.push(Some(w));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn get(&self, slot: u32, id: u64) -> Option<&Wire<M>> {
+        self.slots
+            .get(slot as usize)?
+            .as_ref()
+            .filter(|w| w.info.id == id)
+    }
+
+    fn take(&mut self, slot: u32, id: u64) -> Option<Wire<M>> {
+        let cell = self.slots.get_mut(slot as usize)?;
+        if cell.as_ref()?.info.id != id {
+            return None;
+        }
+        self.free.push(slot);
+        cell.take()
+    }
+
+    fn find(&self, id: u64) -> Option<u32> {
+        self.slots
+            .iter()
+            .position(|w| w.as_ref().is_some_and(|w| w.info.id == id))
+            .map(|i| i as u32)
+    }
+
+    /// Everything on the wire, in id order.
+    fn sorted(&self) -> Vec<&Wire<M>> {
+        let mut v: Vec<&Wire<M>> = self.slots.iter().flatten().collect();
+        v.sort_unstable_by_key(|w| w.info.id);
+        v
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum EventKind {
-    Deliver(u64),
-    Timer { node: NodeId, generation: u64 },
+    /// A message arrives: its id and its slot on the wire.
+    Deliver { id: u64, slot: u32 },
+    /// A timer fires. (`node` is a `u32` to keep queue entries small.)
+    Timer { node: u32, generation: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -79,7 +153,9 @@ pub(crate) struct Core<P: Protocol> {
     nodes: Vec<NodeSlot<P>>,
     states: Vec<P>,
     net: Network,
-    inflight: BTreeMap<u64, InFlight>,
+    inflight: Wires<P::Msg>,
+    /// Id of the next message sent.
+    next_msg: u64,
     monitor: P::Monitor,
     violations: Vec<Violation>,
     hasher: TraceHasher,
@@ -89,6 +165,7 @@ pub(crate) struct Core<P: Protocol> {
 /// A message ever sent, kept for descriptions (the log, hover, export).
 #[derive(Clone, Debug)]
 pub struct SentMsg<M> {
+    pub id: u64,
     pub from: NodeId,
     pub to: NodeId,
     pub sent_at: Time,
@@ -101,7 +178,8 @@ pub struct Sim<P: Protocol> {
     pub(crate) core: Core<P>,
     trace: Vec<TraceRecord>,
     sent: Vec<SentMsg<P::Msg>>,
-    /// Whether records are kept (they are always hashed). Benchmarks may turn this off.
+    /// Whether records and sent messages are kept (records are always hashed). Benchmarks and
+    /// the runner turn this off before running.
     pub keep_trace: bool,
     scratch: Vec<Effect<P>>,
 }
@@ -127,7 +205,8 @@ impl<P: Protocol> Sim<P> {
                 nodes,
                 states,
                 net: Network::new(n, net),
-                inflight: BTreeMap::new(),
+                inflight: Wires::new(),
+                next_msg: 0,
                 monitor: P::Monitor::default(),
                 violations: Vec::new(),
                 hasher: TraceHasher::default(),
@@ -173,8 +252,34 @@ impl<P: Protocol> Sim<P> {
         &self.core.net
     }
 
+    /// Messages on the wire, in id order.
     pub fn inflight(&self) -> impl Iterator<Item = &InFlight> {
-        self.core.inflight.values()
+        self.core.inflight.sorted().into_iter().map(|w| &w.info)
+    }
+
+    /// Messages on the wire in no particular order (but the same order on every run): cheaper
+    /// than [`Sim::inflight`] when the order does not matter.
+    pub fn inflight_unordered(&self) -> impl Iterator<Item = &InFlight> {
+        self.core.inflight.slots.iter().flatten().map(|w| &w.info)
+    }
+
+    fn find_inflight(&self, id: u64) -> Option<u32> {
+        self.core.inflight.find(id)
+    }
+
+    /// A message's content by id: from the sent log, or from the wire if the log is off.
+    pub fn message(&self, id: u64) -> Option<&P::Msg> {
+        let logged = usize::try_from(id)
+            .ok()
+            .and_then(|i| self.sent.get(i))
+            .filter(|m| m.id == id);
+        match logged {
+            Some(m) => Some(&m.msg),
+            None => {
+                let slot = self.find_inflight(id)?;
+                self.core.inflight.get(slot, id).map(|w| &w.msg)
+            }
+        }
     }
 
     pub fn monitor(&self) -> &P::Monitor {
@@ -189,7 +294,7 @@ impl<P: Protocol> Sim<P> {
         &self.trace
     }
 
-    /// Every message sent so far, indexed by message id.
+    /// Every message sent so far, indexed by message id (empty when `keep_trace` is off).
     pub fn sent(&self) -> &[SentMsg<P::Msg>] {
         &self.sent
     }
@@ -219,6 +324,13 @@ impl<P: Protocol> Sim<P> {
         true
     }
 
+    /// Processes every event up to and including `t`, leaving the clock at the last one.
+    pub(crate) fn step_through(&mut self, t: Time) {
+        while self.next_event_time().is_some_and(|et| et <= t) {
+            self.step();
+        }
+    }
+
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: Time) {
         while self.next_event_time().is_some_and(|et| et <= t) {
@@ -234,18 +346,18 @@ impl<P: Protocol> Sim<P> {
 
     fn dispatch(&mut self, kind: EventKind) {
         match kind {
-            EventKind::Deliver(id) => {
-                let Some(to) = self.core.inflight.get(&id).map(|m| m.to) else {
+            EventKind::Deliver { id, slot } => {
+                let Some(to) = self.core.inflight.get(slot, id).map(|w| w.info.to) else {
                     return;
                 };
                 if self.core.nodes[to].status == NodeStatus::Paused {
                     self.core.nodes[to].deferred.push(kind);
                     return;
                 }
-                let Some(m) = self.core.inflight.remove(&id) else {
+                let Some(Wire { info: m, msg }) = self.core.inflight.take(slot, id) else {
                     return;
                 };
-                let kind_name = self.sent_kind(id);
+                let kind_name = m.kind;
                 let reason = if self.core.nodes[m.to].status == NodeStatus::Down {
                     Some(DropReason::NodeDown)
                 } else {
@@ -267,10 +379,10 @@ impl<P: Protocol> Sim<P> {
                     to: m.to,
                     kind: kind_name,
                 });
-                let msg = self.sent[id as usize].msg.clone();
                 self.run_handler(m.to, |p, ctx| p.on_msg(m.from, msg, ctx));
             }
             EventKind::Timer { node, generation } => {
+                let node = node as NodeId;
                 let slot = &mut self.core.nodes[node];
                 let Some(pos) = slot.timers.iter().position(|t| t.generation == generation) else {
                     return;
@@ -287,10 +399,6 @@ impl<P: Protocol> Sim<P> {
                 self.run_handler(node, |p, ctx| p.on_timer(key, ctx));
             }
         }
-    }
-
-    fn sent_kind(&self, id: u64) -> &'static str {
-        self.sent[id as usize].msg.kind()
     }
 
     fn push_event(&mut self, time: Time, kind: EventKind) {
@@ -324,18 +432,19 @@ impl<P: Protocol> Sim<P> {
                     self.core.generation += 1;
                     let generation = self.core.generation;
                     let now = self.core.now;
+                    let fires_at = now.saturating_add(after);
                     let view = TimerView {
                         key,
                         set_at: now,
-                        fires_at: now + after,
+                        fires_at,
                     };
                     let timers = &mut self.core.nodes[id].timers;
                     timers.retain(|t| t.view.key != key);
                     timers.push(TimerSlot { view, generation });
                     self.push_event(
-                        now + after,
+                        fires_at,
                         EventKind::Timer {
-                            node: id,
+                            node: id as u32,
                             generation,
                         },
                     );
@@ -354,17 +463,18 @@ impl<P: Protocol> Sim<P> {
         if to >= self.n() || to == from {
             return;
         }
-        let id = self.sent.len() as u64;
+        let id = self.new_msg_id();
         let kind = msg.kind();
-        let mut h = std::mem::take(&mut self.core.hasher);
-        msg.hash_into(&mut h);
-        self.core.hasher = h;
-        self.sent.push(SentMsg {
-            from,
-            to,
-            sent_at: self.core.now,
-            msg,
-        });
+        msg.hash_into(&mut self.core.hasher);
+        if self.keep_trace {
+            self.sent.push(SentMsg {
+                id,
+                from,
+                to,
+                sent_at: self.core.now,
+                msg: msg.clone(),
+            });
+        }
         self.record(TraceKind::Send {
             msg: id,
             from,
@@ -391,16 +501,21 @@ impl<P: Protocol> Sim<P> {
             });
             return;
         }
-        self.launch(id, from, to);
+        let slot = self.launch(id, from, to, msg);
         if self.core.net.duplicate(&mut self.core.rng) {
-            let dup = self.sent.len() as u64;
-            let copy = SentMsg {
-                from,
-                to,
-                sent_at: self.core.now,
-                msg: self.sent[id as usize].msg.clone(),
+            let Some(copy) = self.core.inflight.get(slot, id).map(|w| w.msg.clone()) else {
+                return;
             };
-            self.sent.push(copy);
+            let dup = self.new_msg_id();
+            if self.keep_trace {
+                self.sent.push(SentMsg {
+                    id: dup,
+                    from,
+                    to,
+                    sent_at: self.core.now,
+                    msg: copy.clone(),
+                });
+            }
             self.record(TraceKind::Duplicate {
                 msg: dup,
                 of: id,
@@ -408,24 +523,51 @@ impl<P: Protocol> Sim<P> {
                 to,
                 kind,
             });
-            self.launch(dup, from, to);
+            self.launch(dup, from, to, copy);
         }
     }
 
-    fn launch(&mut self, id: u64, from: NodeId, to: NodeId) {
+    fn new_msg_id(&mut self) -> u64 {
+        let id = self.core.next_msg;
+        self.core.next_msg += 1;
+        id
+    }
+
+    /// Puts a message on the wire and schedules its arrival; returns its slot.
+    fn launch(&mut self, id: u64, from: NodeId, to: NodeId, msg: P::Msg) -> u32 {
         let now = self.core.now;
-        let deliver_at = now + self.core.net.latency(&mut self.core.rng, from, to);
-        self.core.inflight.insert(
-            id,
-            InFlight {
+        // Saturating: a share link may ask for an absurd slowdown; such a message never arrives
+        // rather than overflowing the clock.
+        let deliver_at = now.saturating_add(self.core.net.latency(&mut self.core.rng, from, to));
+        let slot = self.core.inflight.insert(Wire {
+            info: InFlight {
                 id,
                 from,
                 to,
+                kind: msg.kind(),
                 sent_at: now,
                 deliver_at,
             },
-        );
-        self.push_event(deliver_at, EventKind::Deliver(id));
+            msg,
+        });
+        self.push_event(deliver_at, EventKind::Deliver { id, slot });
+        slot
+    }
+
+    /// Takes a message off the wire with a drop record, if it is still there.
+    fn drop_inflight(&mut self, id: u64, reason: DropReason) {
+        let Some(slot) = self.find_inflight(id) else {
+            return;
+        };
+        if let Some(Wire { info: m, .. }) = self.core.inflight.take(slot, id) {
+            self.record(TraceKind::Drop {
+                msg: id,
+                from: m.from,
+                to: m.to,
+                kind: m.kind,
+                reason,
+            });
+        }
     }
 
     fn record(&mut self, kind: TraceKind) {
@@ -488,7 +630,7 @@ impl<P: Protocol> Sim<P> {
                 Err(ActionError::BadPartition)
             }
             Action::Partition { .. } | Action::HealAll => Ok(()),
-            Action::Drop { msg } if !self.core.inflight.contains_key(msg) => {
+            Action::Drop { msg } if self.find_inflight(*msg).is_none() => {
                 Err(ActionError::NotInFlight(*msg))
             }
             Action::Drop { .. } => Ok(()),
@@ -523,9 +665,24 @@ impl<P: Protocol> Sim<P> {
                     let slot = &mut self.core.nodes[node];
                     slot.status = NodeStatus::Down;
                     slot.timers.clear();
-                    slot.deferred.clear();
+                    let held = std::mem::take(&mut slot.deferred);
                     self.core.states[node].on_crash();
                     self.record(TraceKind::Crash { node });
+                    // Messages held for a paused node die with it. (Dropping the deferred
+                    // events alone would leave them on the wire forever.)
+                    for kind in held {
+                        if let EventKind::Deliver { id, slot } = kind {
+                            if let Some(Wire { info: m, .. }) = self.core.inflight.take(slot, id) {
+                                self.record(TraceKind::Drop {
+                                    msg: id,
+                                    from: m.from,
+                                    to: m.to,
+                                    kind: m.kind,
+                                    reason: DropReason::NodeDown,
+                                });
+                            }
+                        }
+                    }
                     self.check(node);
                 }
             }
@@ -586,18 +743,7 @@ impl<P: Protocol> Sim<P> {
                 self.core.net.heal_all();
                 self.record(TraceKind::HealAll);
             }
-            Action::Drop { msg } => {
-                if let Some(m) = self.core.inflight.remove(msg) {
-                    let kind = self.sent_kind(*msg);
-                    self.record(TraceKind::Drop {
-                        msg: *msg,
-                        from: m.from,
-                        to: m.to,
-                        kind,
-                        reason: DropReason::User,
-                    });
-                }
-            }
+            Action::Drop { msg } => self.drop_inflight(*msg, DropReason::User),
             Action::Command { node, name } => {
                 let node = *node;
                 if self.core.nodes[node].status == NodeStatus::Up {

@@ -123,7 +123,7 @@ impl Network {
         } else {
             self.cfg.latency_min
         };
-        base + self.slow(a, b)
+        base.saturating_add(self.slow(a, b))
     }
 
     /// Rolls the dice for random loss.

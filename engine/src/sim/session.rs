@@ -6,6 +6,9 @@ use super::kernel::{Core, Sim};
 use super::protocol::Protocol;
 use crate::Time;
 
+/// At most this many checkpoints are kept; beyond it they are thinned out.
+const MAX_CHECKPOINTS: usize = 256;
+
 #[derive(Clone, Debug)]
 struct Checkpoint<P: Protocol> {
     time: Time,
@@ -75,6 +78,20 @@ impl<P: Protocol> Session<P> {
             sent_len,
             applied: self.applied,
         });
+        if self.checkpoints.len() > MAX_CHECKPOINTS {
+            self.thin_checkpoints();
+        }
+    }
+
+    /// Keeps memory bounded on long runs: drops every other checkpoint (the first stays) and
+    /// doubles the interval, so scrubbing anywhere re-runs at most two intervals.
+    fn thin_checkpoints(&mut self) {
+        let mut i = 0;
+        self.checkpoints.retain(|_| {
+            i += 1;
+            i % 2 == 1
+        });
+        self.every = self.every.saturating_mul(2);
     }
 
     fn next_checkpoint_time(&self) -> Time {
@@ -128,12 +145,19 @@ impl<P: Protocol> Session<P> {
             let cp = self.next_checkpoint_time();
             match self.sim.next_event_time() {
                 Some(et) if et <= t => {
-                    if et > cp && cp > self.sim.now() {
+                    if et > cp {
+                        // Checkpoint in the gap before the next event: at the checkpoint time,
+                        // or now if a logged action already moved the clock past it.
                         self.sim.set_now(cp);
                         self.take_checkpoint();
                         continue;
                     }
-                    self.sim.step();
+                    if self.applied < self.log.len() {
+                        self.sim.step();
+                    } else {
+                        // No logged action can fall due: run straight to the next stop.
+                        self.sim.step_through(t.min(cp));
+                    }
                 }
                 _ => break,
             }
@@ -179,5 +203,70 @@ impl<P: Protocol> Session<P> {
         self.log.push(entry);
         self.applied = self.log.len();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::RunConfig;
+    use crate::labs::coordination::raft::{self, Raft};
+    use crate::MS;
+
+    fn raft_session(seed: u64) -> Session<Raft> {
+        let (cfg, _) = RunConfig::parse(&[]);
+        raft::session(&cfg.params, seed).session
+    }
+
+    fn max_gap(s: &Session<Raft>) -> Time {
+        let times: Vec<Time> = s.checkpoints.iter().map(|c| c.time).collect();
+        times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn replayed_actions_do_not_stop_checkpoints() {
+        // Actions just past checkpoint times: on replay they move the clock past the next
+        // checkpoint time before any event does.
+        let mut s = raft_session(3);
+        for k in 1..6u64 {
+            s.run_until(k * 500 * MS + 1);
+            s.act(Action::Command {
+                node: (k % 5) as usize,
+                name: "timeout".into(),
+            })
+            .unwrap();
+        }
+        s.run_until(10_000 * MS);
+        let mut replay = raft_session(3);
+        replay.load_log(s.log().to_vec()).unwrap();
+        replay.run_until(10_000 * MS);
+        assert_eq!(replay.sim.trace_hash(), s.sim.trace_hash());
+        assert!(
+            replay.checkpoints.len() >= 19,
+            "{}",
+            replay.checkpoints.len()
+        );
+        // A checkpoint may come 1 µs late (right after an action), never a whole interval.
+        assert!(max_gap(&replay) <= 500 * MS + 1, "gap {}", max_gap(&replay));
+    }
+
+    #[test]
+    fn long_runs_keep_a_bounded_number_of_checkpoints() {
+        let mut s = raft_session(4);
+        s.sim.keep_trace = false;
+        s.run_until(600_000 * MS);
+        assert!(s.checkpoints.len() <= MAX_CHECKPOINTS);
+        assert!(s.checkpoints.len() > MAX_CHECKPOINTS / 4);
+        // Evenly spread: no gap wider than the (doubled) interval.
+        assert!(max_gap(&s) <= s.every, "{} > {}", max_gap(&s), s.every);
+        assert_eq!(s.checkpoints[0].time, 0);
+        // Scrubbing still lands exactly.
+        for t in [123_456 * MS, 7 * MS, 599_999 * MS] {
+            s.seek(t);
+            let mut fresh = raft_session(4);
+            fresh.sim.keep_trace = false;
+            fresh.run_until(t);
+            assert_eq!(s.sim.trace_hash(), fresh.sim.trace_hash(), "at {t}");
+        }
     }
 }

@@ -36,6 +36,12 @@ pub struct Config {
     pub timeout_min: Time,
     pub timeout_max: Time,
     pub heartbeat: Time,
+    /// Deliberately broken Raft for the tests only: a node grants its vote to every candidate
+    /// of its current term, not just the first. Election safety then fails, and the tests use
+    /// this to show that the invariant checker and the random fault schedules can catch it.
+    /// Nothing outside the tests sets it (no URL or command-line parameter reaches it).
+    #[doc(hidden)]
+    pub broken_vote_twice: bool,
 }
 
 impl Default for Config {
@@ -44,6 +50,7 @@ impl Default for Config {
             timeout_min: 150 * MS,
             timeout_max: 300 * MS,
             heartbeat: 50 * MS,
+            broken_vote_twice: false,
         }
     }
 }
@@ -64,6 +71,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Raft> {
         timeout_min: p.get_u64("timeout_min") * MS,
         timeout_max: p.get_u64("timeout_max") * MS,
         heartbeat: p.get_u64("heartbeat") * MS,
+        broken_vote_twice: false,
     };
     let n = p.get_u64("nodes").max(1) as usize;
     NetSession {
@@ -354,7 +362,7 @@ impl Protocol for Raft {
                     (t, i)
                 };
                 let granted = term == self.current_term
-                    && self.voted_for.is_none_or(|v| v == from)
+                    && (self.voted_for.is_none_or(|v| v == from) || self.cfg.broken_vote_twice)
                     && up_to_date;
                 if granted {
                     self.voted_for = Some(from);

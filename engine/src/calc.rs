@@ -1,0 +1,355 @@
+//! `distlab calc`: the plotted labs' algorithms as one-shot calculations that print one JSON
+//! object each — placement statistics and moved keys, max-min and DRF allocations with their
+//! steps, and a rate limiter's admitted, rejected and delays on a traffic pattern.
+//!
+//! [`run`] does the work and returns the JSON or a one-line error; [`main`] is the native
+//! command (exit status 2 on bad arguments). The placement benchmark needs a clock: [`run`]
+//! takes the caller's timer, so the engine itself never reads one; [`main`] passes the
+//! native monotonic clock.
+
+use serde_json::{json, Value};
+
+use crate::labs::availability::ratelimit::{self, LimiterSpec, RateSim, TrafficSpec, SECOND};
+use crate::labs::scheduling::fair;
+use crate::labs::storage::placement::{self, Change, HashFn, Placement, PlacementConfig, Strategy};
+use crate::MS;
+
+/// The most plotted samples `calc ratelimit --series` computes.
+const MAX_SAMPLES: u64 = 100_000;
+
+/// Help for `distlab calc --help`.
+pub const HELP: &str = "\
+distlab calc — compute one algorithm and print one JSON object
+
+USAGE:
+  distlab calc placement [--strategy ring|mod|bounded|vnodes|rendezvous|jump] [--nodes N]
+                         [--keys M] [--vnodes V] [--c 1.25] [--weights 1,2,3]
+                         [--hash xxh3|crc32|fnv] [--change add[:w]|remove[:i]|fail:<i>]
+                         [--seed S] [--ring] [--bench [--runs R]]
+      keys per node, max/mean and standard deviation over all keys; with --change, the
+      statistics after it and the keys moved (node ids are 0-based; plain `remove` takes the
+      newest node). --ring adds ring points and ownership arcs.
+      --bench times re-placing every key after each of R changes (default 5: a node joins,
+      the same node leaves, ...) and prints each run's, the best and the median wall ms;
+      with --bench the defaults are 64 nodes, 1000000 keys and 200 vnodes.
+      Defaults: ring, 4 nodes, 10000 keys, 100 vnodes, c 1.25, xxh3, seed 0 (keys key-<i>).
+  distlab calc mmf --capacity C --demands a,b,c [--weights w1,w2,w3]
+      max-min fair shares by progressive filling, with each round.
+  distlab calc drf --capacity 18,36 --demands 2,8/6,2 [--weights 1,1]
+      DRF tasks per user (per-task demand vectors separated by `/`), dominant shares and each
+      step; asset fairness and per-resource max-min on the same inputs.
+  distlab calc ratelimit --limiter SPEC --traffic SPEC [--until 10s] [--service 100ms]
+                         [--sample 100ms] [--seed S] [--series] [--outcomes]
+      offered, admitted, queued, rejected and delays; --series adds the plotted samples
+      (gauge, admitted, rejected, mean delay per step), --outcomes every request.
+      limiters: leaky:capacity=10,rate=5  token:rate=10,burst=5[,wait=0ms]
+                fixed:limit=10,window=1s  sliding:limit=10,window=1s  threads:max=5
+                qps:count=10  warmup:count=10,cold=3,period=10s
+                uniform:interval=100ms,wait=600ms (or uniform:rate=10,wait=600ms)
+      traffic:  steady:rate=20  bursts:base=5,size=30,every=2s  ramp:from=0,to=50[,over=10s]
+                onoff:rate=40,on=1s,off=2s  jitter:rate=20 (seeded)
+
+EXIT STATUS: 0 ok, 2 bad arguments.
+";
+
+/// A timer: runs the closure and returns the wall seconds it took.
+pub type Timer<'a> = dyn FnMut(&mut dyn FnMut()) -> f64 + 'a;
+
+/// Computes one `calc` command; `Err` is a one-line message.
+pub fn run(args: &[String], timer: &mut Timer) -> Result<Value, String> {
+    let (sub, rest) = args
+        .split_first()
+        .ok_or("`calc` needs placement, mmf, drf or ratelimit")?;
+    match sub.as_str() {
+        "placement" => placement_cmd(rest, timer),
+        "mmf" => mmf_cmd(rest),
+        "drf" => drf_cmd(rest),
+        "ratelimit" => ratelimit_cmd(rest),
+        other => Err(format!(
+            "unknown calc command `{other}` (use placement, mmf, drf or ratelimit)"
+        )),
+    }
+}
+
+/// `--key value` / `--key=value` options and `--flag`s, checked against what a command takes.
+struct Opts {
+    values: Vec<(String, String)>,
+    flags: Vec<String>,
+}
+
+impl Opts {
+    fn parse(args: &[String], valued: &[&str], flags: &[&str]) -> Result<Opts, String> {
+        let mut o = Opts {
+            values: Vec::new(),
+            flags: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let Some(name) = a.strip_prefix("--") else {
+                return Err(format!("unexpected argument `{a}`"));
+            };
+            let (name, inline) = match name.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (name, None),
+            };
+            if flags.contains(&name) && inline.is_none() {
+                o.flags.push(name.to_string());
+            } else if valued.contains(&name) {
+                let v = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| format!("`--{name}` needs a value"))?,
+                };
+                o.values.push((name.to_string(), v));
+            } else {
+                return Err(format!("unknown option `--{name}`"));
+            }
+        }
+        Ok(o)
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.flags.iter().any(|f| f == name)
+    }
+
+    fn required(&self, name: &str) -> Result<&str, String> {
+        self.get(name)
+            .ok_or_else(|| format!("`--{name}` is required"))
+    }
+
+    fn whole(&self, name: &str, default: u64, min: u64, max: u64) -> Result<u64, String> {
+        let Some(v) = self.get(name) else {
+            return Ok(default);
+        };
+        match v.trim().parse::<u64>() {
+            Ok(x) if (min..=max).contains(&x) => Ok(x),
+            Ok(_) => Err(format!("`--{name} {v}` is outside {min}..{max}")),
+            Err(_) => Err(format!("`--{name} {v}` is not a whole number")),
+        }
+    }
+
+    fn time(&self, name: &str, default: u64) -> Result<u64, String> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => ratelimit::parse_duration(v)
+                .ok_or_else(|| format!("`--{name} {v}` is not a time like 500ms, 10s, 2m or 1h")),
+        }
+    }
+}
+
+/// `1,2,3` → numbers, each finite.
+fn numbers(name: &str, v: &str) -> Result<Vec<f64>, String> {
+    v.split(',')
+        .map(|x| match x.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(n),
+            _ => Err(format!("`--{name}`: `{}` is not a number", x.trim())),
+        })
+        .collect()
+}
+
+fn placement_cmd(args: &[String], timer: &mut Timer) -> Result<Value, String> {
+    let o = Opts::parse(
+        args,
+        &[
+            "strategy", "nodes", "keys", "vnodes", "c", "weights", "hash", "change", "seed", "runs",
+        ],
+        &["ring", "bench"],
+    )?;
+    let strategy = match o.get("strategy") {
+        None => Strategy::Ring,
+        Some(s) => Strategy::parse(s).ok_or_else(|| {
+            format!("unknown strategy `{s}` (use ring, mod, bounded, vnodes, rendezvous or jump)")
+        })?,
+    };
+    let hash = match o.get("hash") {
+        None => HashFn::Xxh3,
+        Some(h) => HashFn::parse(h)
+            .ok_or_else(|| format!("unknown hash `{h}` (use xxh3, crc32 or fnv)"))?,
+    };
+    let c = match o.get("c") {
+        None => 1.25,
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(c) if (1.0..=3.0).contains(&c) => c,
+            _ => return Err(format!("`--c {v}` is not a load factor in 1.0..3.0")),
+        },
+    };
+    let weights = match o.get("weights") {
+        None => Vec::new(),
+        Some(v) => v
+            .split(',')
+            .map(|w| {
+                w.trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|w| (1..=placement::MAX_WEIGHT).contains(w))
+                    .ok_or_else(|| {
+                        format!(
+                            "`--weights`: `{}` is not a whole number in 1..{}",
+                            w.trim(),
+                            placement::MAX_WEIGHT
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let bench = o.flag("bench");
+    let (nodes, keys, vnodes) = if bench {
+        (64, 1_000_000, 200)
+    } else {
+        (4, 10_000, 100)
+    };
+    let cfg = PlacementConfig {
+        strategy,
+        hash,
+        nodes: o.whole("nodes", nodes, 1, placement::MAX_NODES as u64)? as u32,
+        keys: o.whole("keys", keys, 0, placement::MAX_KEYS as u64)? as u32,
+        vnodes: o.whole("vnodes", vnodes, 1, placement::MAX_VNODES as u64)? as u32,
+        c_milli: (c * 1000.0).round() as u32,
+        weights,
+        seed: o.whole("seed", 0, 0, u64::MAX)?,
+    };
+    let mut out = json!({
+        "strategy": strategy,
+        "hash": hash,
+        "keys": cfg.keys,
+        "vnodes": cfg.vnodes,
+        "c": cfg.c_milli as f64 / 1000.0,
+        "seed": cfg.seed,
+    });
+    if bench {
+        let runs = o.whole("runs", 5, 1, 100)? as u32;
+        let b = placement::bench_reassign(&cfg, runs, timer).map_err(|e| e.to_string())?;
+        out["bench"] = json!(b);
+        return Ok(out);
+    }
+    let mut p = Placement::new(&cfg).map_err(|e| e.to_string())?;
+    out["before"] = json!(p.stats());
+    if strategy == Strategy::Bounded {
+        out["caps_before"] = json!(p.caps());
+    }
+    if let Some(ch) = o.get("change") {
+        let spec = Change::parse(ch).ok_or_else(|| {
+            format!("`--change {ch}` is not add, add:<weight>, remove, remove:<i> or fail:<i>")
+        })?;
+        let change = p.resolve(spec).map_err(|e| e.to_string())?;
+        let r = p.apply(change).map_err(|e| e.to_string())?;
+        out["change"] = json!(r.change);
+        out["after"] = json!(r.after);
+        out["moved"] = json!(r.moved);
+        out["moved_fraction"] = json!(r.moved_fraction);
+        out["moved_from"] = json!(r.moved_from);
+        out["moved_to"] = json!(r.moved_to);
+        if strategy == Strategy::Bounded {
+            out["caps_after"] = json!(p.caps());
+        }
+    }
+    out["nodes"] = json!(p.nodes());
+    if strategy.has_ring() {
+        let view = p.ring_view();
+        out["ring_points"] = json!(view.points.len());
+        out["ownership"] = json!(view.ownership);
+        if o.flag("ring") {
+            out["ring"] = json!(view);
+        }
+    }
+    Ok(out)
+}
+
+fn mmf_cmd(args: &[String]) -> Result<Value, String> {
+    let o = Opts::parse(args, &["capacity", "demands", "weights"], &[])?;
+    let cap = o.required("capacity")?;
+    let capacity = match cap.trim().parse::<f64>() {
+        Ok(c) if c.is_finite() && c >= 0.0 => c,
+        _ => return Err(format!("`--capacity {cap}` is not a number ≥ 0")),
+    };
+    let demands = numbers("demands", o.required("demands")?)?;
+    let weights = o
+        .get("weights")
+        .map_or(Ok(Vec::new()), |w| numbers("weights", w))?;
+    let r = fair::max_min_fair(capacity, &demands, &weights).map_err(|e| e.to_string())?;
+    let mut out = json!(r);
+    out["users"] = json!((0..demands.len()).map(fair::user_name).collect::<Vec<_>>());
+    Ok(out)
+}
+
+fn drf_cmd(args: &[String]) -> Result<Value, String> {
+    let o = Opts::parse(args, &["capacity", "demands", "weights"], &[])?;
+    let capacity = numbers("capacity", o.required("capacity")?)?;
+    let demands: Vec<Vec<f64>> = o
+        .required("demands")?
+        .split('/')
+        .map(|d| numbers("demands", d))
+        .collect::<Result<_, _>>()?;
+    let weights = o
+        .get("weights")
+        .map_or(Ok(Vec::new()), |w| numbers("weights", w))?;
+    let e = |e: fair::FairError| e.to_string();
+    Ok(json!({
+        "drf": fair::drf(&capacity, &demands, &weights).map_err(e)?,
+        "asset": fair::asset_fair(&capacity, &demands, &weights).map_err(e)?,
+        "per_resource": fair::per_resource_max_min(&capacity, &demands, &weights).map_err(e)?,
+    }))
+}
+
+fn ratelimit_cmd(args: &[String]) -> Result<Value, String> {
+    let o = Opts::parse(
+        args,
+        &["limiter", "traffic", "until", "service", "sample", "seed"],
+        &["series", "outcomes"],
+    )?;
+    let until = o.time("until", 10 * SECOND)?;
+    if until > 24 * 3600 * SECOND {
+        return Err(format!("`--until` {} s is more than a day", until / SECOND));
+    }
+    let limiter = LimiterSpec::parse(o.required("limiter")?).map_err(|e| e.to_string())?;
+    let traffic = TrafficSpec::parse(o.required("traffic")?, until).map_err(|e| e.to_string())?;
+    let service = o.time("service", 100 * MS)?;
+    let sample = o.time("sample", (until / 100).max(MS))?;
+    if sample == 0 || until / sample > MAX_SAMPLES {
+        return Err(format!(
+            "`--sample` must be above 0 and give at most {MAX_SAMPLES} samples up to `--until`"
+        ));
+    }
+    let seed = o.whole("seed", 1, 0, u64::MAX)?;
+    let mut sim =
+        RateSim::new(&limiter, &traffic, seed, service, sample).map_err(|e| e.to_string())?;
+    sim.run_until(until);
+    let t = sim.totals();
+    let mut out = json!({
+        "limiter": limiter,
+        "gauge": limiter.gauge_name(),
+        "traffic": traffic,
+        "until_ms": until as f64 / MS as f64,
+        "service_ms": service as f64 / MS as f64,
+        "seed": seed,
+        "offered": t.offered,
+        "admitted": t.admitted,
+        "queued": t.queued,
+        "rejected": t.rejected,
+        "delay_ms": {
+            "mean": t.mean_delay_ms,
+            "p50": t.p50_delay_ms,
+            "p95": t.p95_delay_ms,
+            "p99": t.p99_delay_ms,
+            "max": t.max_delay_ms,
+        },
+        "truncated": sim.truncated(),
+    });
+    if o.flag("series") {
+        out["series"] = json!(sim.series());
+    }
+    if o.flag("outcomes") {
+        out["outcomes"] = json!(sim.outcomes());
+    }
+    Ok(out)
+}

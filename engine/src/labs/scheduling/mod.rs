@@ -1,0 +1,5 @@
+//! Section 2 of the catalog: scheduling. Fair allocation of shared resources (max-min
+//! fairness and dominant resource fairness) as plain deterministic models with their steps,
+//! for the app's charts and the `distlab calc mmf|drf` commands.
+
+pub mod fair;

@@ -1,0 +1,5 @@
+//! Section 5 of the catalog: storage. Data placement (hash mod N, consistent-hash rings,
+//! bounded loads, virtual nodes, rendezvous and jump hashing) as plain deterministic models
+//! that the app plots and the `distlab calc placement` command prints.
+
+pub mod placement;

@@ -1,0 +1,226 @@
+//! The `distlab` command-line runner: exit codes, messages and the JSON it prints.
+
+use std::process::{Command, Output};
+
+use distlab_engine::GOLDEN_RAFT_SEED42_5S;
+use serde_json::Value;
+
+fn distlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_distlab"))
+        .args(args)
+        .output()
+        .expect("distlab runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 errors")
+}
+
+/// Runs and expects exit 0 and one JSON object.
+fn run_json(args: &[&str]) -> Value {
+    let o = distlab(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "one line of JSON: {out}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_message() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["frobnicate"], "unknown command"),
+        (&["run"], "needs a lab id"),
+        (&["run", "--seed", "1"], "needs a lab id"),
+        (&["run", "nope"], "unknown lab"),
+        (&["run", "paxos"], "not available yet"),
+        (&["run", "raft", "--seed"], "needs a value"),
+        (&["run", "raft", "--seed", "-3"], "not a whole number"),
+        (&["run", "raft", "--seed", "abc"], "not a whole number"),
+        (&["run", "raft", "--until", "soon"], "not a time"),
+        (&["run", "raft", "--until", "-5s"], "not a time"),
+        (&["run", "raft", "--until", "NaNs"], "not a time"),
+        (&["run", "raft", "--param", "nodes"], "not key=value"),
+        (&["run", "raft", "--param", "nodes=abc"], "not a number"),
+        (&["run", "raft", "--param", "nodes=99"], "outside"),
+        (
+            &["run", "raft", "--param", "colour=blue"],
+            "unknown parameter",
+        ),
+        (&["run", "raft", "--faults", "crash"], "not key=rate"),
+        (&["run", "raft", "--faults", "crash=-1"], "not a rate"),
+        (&["run", "raft", "--faults", "crash=lots"], "not a rate"),
+        (&["run", "raft", "--faults", "meteor=1"], "unknown fault"),
+        (&["run", "raft", "--faults"], "needs a value"),
+        (&["run", "raft", "--actions", "zz"], "cannot read action"),
+        (&["run", "raft", "--actions", "10.0.c9"], "no node n10"),
+        (&["run", "raft", "--bogus"], "unknown option"),
+        (&["bench", "--seconds", "0"], "--seconds"),
+        (&["bench", "--seconds"], "--seconds"),
+        (&["bench", "--fast"], "--seconds"),
+    ];
+    for (args, expect) in cases {
+        let o = distlab(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?} should exit 2");
+        let err = stderr(&o);
+        assert!(err.starts_with("distlab: "), "{args:?}: {err}");
+        assert!(
+            err.contains(expect),
+            "{args:?}: expected {expect:?} in {err:?}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(stdout(&o).is_empty(), "{args:?} printed to stdout");
+    }
+}
+
+#[test]
+fn help_and_labs() {
+    for args in [&[][..], &["--help"], &["help"], &["-h"]] {
+        let o = distlab(args);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(stdout(&o).contains("USAGE"));
+    }
+    let labs = run_json(&["labs"]);
+    let list = labs.as_array().expect("a JSON array");
+    assert!(list.len() > 50);
+    let raft = list
+        .iter()
+        .find(|l| l["id"] == "raft")
+        .expect("raft listed");
+    assert_eq!(raft["ready"], Value::Bool(true));
+    assert_eq!(raft["group"], "coordination");
+}
+
+#[test]
+fn a_good_run_prints_the_documented_json() {
+    let v = run_json(&["run", "raft", "--seed", "42", "--until", "5s"]);
+    for key in [
+        "lab",
+        "seed",
+        "params",
+        "events",
+        "trace_hash",
+        "violations",
+        "summary",
+        "until_ms",
+        "actions",
+    ] {
+        assert!(v.get(key).is_some(), "missing `{key}` in {v}");
+    }
+    assert_eq!(v["lab"], "raft");
+    assert_eq!(v["seed"], 42);
+    assert_eq!(v["params"]["nodes"], 5.0);
+    assert_eq!(v["until_ms"], 5000.0);
+    assert!(v["events"].as_u64().unwrap() > 500);
+    assert_eq!(
+        v["trace_hash"], GOLDEN_RAFT_SEED42_5S,
+        "the runner agrees with the library"
+    );
+    assert_eq!(v["violations"], Value::Array(vec![]));
+    assert!(v["summary"]["first_leader_ms"].as_f64().unwrap() > 0.0);
+    assert!(v["summary"]["current_leader"].as_u64().is_some());
+    assert!(v.get("trace").is_none(), "no trace unless asked");
+
+    // Parameters and --trace.
+    let v = run_json(&[
+        "run", "raft", "--seed", "3", "--until", "800ms", "--param", "nodes=7", "--param",
+        "loss=5", "--trace",
+    ]);
+    assert_eq!(v["params"]["nodes"], 7.0);
+    assert_eq!(v["params"]["loss"], 5.0);
+    let trace = v["trace"].as_array().expect("trace records");
+    assert!(!trace.is_empty());
+    assert!(trace.iter().all(|r| r["time"].as_u64().unwrap() <= 800_000));
+    assert_eq!(trace[0]["id"], 0);
+    assert!(trace.iter().any(|r| r["type"] == "send"));
+}
+
+#[test]
+fn runs_with_random_faults_are_deterministic_and_replayable() {
+    let args = [
+        "run",
+        "raft",
+        "--seed",
+        "11",
+        "--until",
+        "20s",
+        "--param",
+        "nodes=5",
+        "--faults",
+        "crash=0.3,restart=1,partition=0.3,heal=0.5,drop=3,pause=0.2",
+    ];
+    let a = run_json(&args);
+    let b = run_json(&args);
+    assert_eq!(a, b, "same command, same output");
+    assert!(
+        a["actions"].as_u64().unwrap() > 10,
+        "faults were applied: {a}"
+    );
+    assert_eq!(a["violations"], Value::Array(vec![]));
+    // The faults are an ordinary action log: replaying it without --faults gives the same run.
+    let log = a["actions_log"]
+        .as_str()
+        .expect("the action log is printed");
+    let replay = run_json(&[
+        "run",
+        "raft",
+        "--seed",
+        "11",
+        "--until",
+        "20s",
+        "--param",
+        "nodes=5",
+        "--actions",
+        log,
+    ]);
+    assert_eq!(replay["trace_hash"], a["trace_hash"]);
+    assert_eq!(replay["actions"], a["actions"]);
+    // A different fault seed (the run's seed) gives a different run.
+    let c = run_json(&[
+        "run",
+        "raft",
+        "--seed",
+        "12",
+        "--until",
+        "20s",
+        "--faults",
+        "crash=0.3,restart=1",
+    ]);
+    assert_ne!(c["trace_hash"], a["trace_hash"]);
+    // An empty fault spec is no faults.
+    let d = run_json(&[
+        "run", "raft", "--seed", "42", "--until", "5s", "--faults", "",
+    ]);
+    assert_eq!(d["trace_hash"], GOLDEN_RAFT_SEED42_5S);
+    assert_eq!(d["actions"], 0);
+}
+
+#[test]
+fn bench_prints_text_or_json_lines() {
+    let o = distlab(&["bench", "--seconds", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("raft nodes=5") && text.contains("x real time"),
+        "{text}"
+    );
+
+    let o = distlab(&["bench", "--seconds", "1", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["nodes"], 5);
+    assert_eq!(lines[1]["nodes"], 51);
+    for l in &lines {
+        assert_eq!(l["simulated_seconds"], 1);
+        assert!(l["events"].as_u64().unwrap() > 0);
+        assert!(l["sim_per_wall"].as_f64().unwrap() > 0.0);
+        assert!(l["events_per_second"].as_f64().unwrap() > 0.0);
+    }
+}
