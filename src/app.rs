@@ -561,7 +561,11 @@ pub fn describe(l: Lang, r: &TraceRecord) -> String {
             tr(l, "ev.command"),
             tr(l, &format!("cmd.{name}"))
         ),
-        TraceKind::Note { node, text } => format!("{} {text}", n(*node)),
+        TraceKind::Note { node, key, value } => format!(
+            "{} {}",
+            n(*node),
+            i18n::trf(l, &format!("note.{key}"), &[&value.to_string()])
+        ),
         TraceKind::Crash { node } => format!("{} {}", n(*node), tr(l, "ev.crash")),
         TraceKind::Restart { node } => format!("{} {}", n(*node), tr(l, "ev.restart")),
         TraceKind::Pause { node } => format!("{} {}", n(*node), tr(l, "ev.pause")),

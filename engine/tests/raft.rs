@@ -52,13 +52,13 @@ fn assert_settled(s: &Sim<Raft>, what: &str) -> (NodeId, u64) {
 }
 
 /// An independent election-safety check that reads only the trace's notes (not the lab's own
-/// monitor): "becomes leader of term T".
+/// monitor): `raft.leader` with the term.
 fn leaders_from_notes(trace: &[TraceRecord]) -> Result<BTreeMap<u64, NodeId>, String> {
     let mut by_term = BTreeMap::new();
     for r in trace {
-        if let TraceKind::Note { node, text } = &r.kind {
-            if let Some(t) = text.strip_prefix("becomes leader of term ") {
-                let term: u64 = t.parse().map_err(|_| format!("odd note {text:?}"))?;
+        if let TraceKind::Note { node, key, value } = &r.kind {
+            if *key == "raft.leader" {
+                let term = *value;
                 if let Some(other) = by_term.insert(term, *node) {
                     if other != *node {
                         return Err(format!(

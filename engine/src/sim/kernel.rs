@@ -452,7 +452,11 @@ impl<P: Protocol> Sim<P> {
                 Effect::CancelTimer(key) => {
                     self.core.nodes[id].timers.retain(|t| t.view.key != key)
                 }
-                Effect::Note(text) => self.record(TraceKind::Note { node: id, text }),
+                Effect::Note(key, value) => self.record(TraceKind::Note {
+                    node: id,
+                    key,
+                    value,
+                }),
             }
         }
         self.scratch = out;

@@ -64,7 +64,7 @@ pub(crate) enum Effect<P: Protocol> {
     Send(NodeId, P::Msg),
     SetTimer(P::Timer, Time),
     CancelTimer(P::Timer),
-    Note(String),
+    Note(&'static str, u64),
 }
 
 /// A handler's window on the world: its id, the time, randomness and an effect buffer.
@@ -96,9 +96,9 @@ impl<P: Protocol> Ctx<'_, P> {
         self.out.push(Effect::CancelTimer(timer));
     }
 
-    /// A human-readable note in the trace ("became leader").
-    pub fn note(&mut self, text: impl Into<String>) {
-        self.out.push(Effect::Note(text.into()));
+    /// A note in the trace: a key (`"raft.leader"`) the app translates, and one number.
+    pub fn note(&mut self, key: &'static str, value: u64) {
+        self.out.push(Effect::Note(key, value));
     }
 
     /// A uniformly random time in `lo..=hi` from the simulation's one generator.

@@ -94,9 +94,12 @@ pub enum TraceKind {
         node: NodeId,
         name: String,
     },
+    /// A protocol's own event worth showing (`raft.leader` with the term): a key the app
+    /// translates (`note.<key>`) and one number.
     Note {
         node: NodeId,
-        text: String,
+        key: &'static str,
+        value: u64,
     },
     Crash {
         node: NodeId,
@@ -318,10 +321,11 @@ impl TraceHasher {
                 self.node(*node);
                 self.str(name);
             }
-            TraceKind::Note { node, text } => {
+            TraceKind::Note { node, key, value } => {
                 head(self, 7);
                 self.node(*node);
-                self.str(text);
+                self.str(key);
+                self.u64(*value);
             }
             TraceKind::Crash { node } => {
                 head(self, 8);

@@ -265,7 +265,7 @@ impl Raft {
         self.leader = None;
         if was_leader {
             ctx.cancel_timer(Timer::Heartbeat);
-            ctx.note(format!("steps down in term {term}"));
+            ctx.note("raft.step_down", term);
             self.reset_election_timer(ctx);
         }
     }
@@ -279,7 +279,7 @@ impl Raft {
         self.voted_for = Some(self.id);
         self.votes = vec![self.id];
         self.leader = None;
-        ctx.note(format!("starts election for term {}", self.current_term));
+        ctx.note("raft.election", self.current_term);
         self.reset_election_timer(ctx);
         let (last_log_index, last_log_term) = self.last_log();
         ctx.broadcast(Msg::RequestVote {
@@ -295,7 +295,7 @@ impl Raft {
             self.role = Role::Leader;
             self.leader = Some(self.id);
             ctx.cancel_timer(Timer::Election);
-            ctx.note(format!("becomes leader of term {}", self.current_term));
+            ctx.note("raft.leader", self.current_term);
             self.send_heartbeats(ctx);
         }
     }
