@@ -12,7 +12,7 @@ mod view;
 
 pub use catalog::{find, LabInfo, CATALOG, GROUPS};
 pub use netlab::{NetLab, NetSession};
-pub use view::{LinkView, MsgView, NodeView, View};
+pub use view::{LinkView, LogView, MsgView, NodeView, PeerProgress, View, LOG_TAIL};
 
 use crate::input::{InputError, Params, RunConfig};
 use crate::sim::{Action, ActionError, LoggedAction, NodeStatus, TraceRecord, Violation};

@@ -1,7 +1,7 @@
 //! The bridge from a generic [`Session`] of a networked protocol to the object-safe
 //! [`LabSession`] the app and the runner use.
 
-use super::view::{LinkView, MsgView, NodeView, View};
+use super::view::{LinkView, LogView, MsgView, NodeView, PeerProgress, View};
 use super::LabSession;
 use crate::sim::{
     Action, ActionError, LoggedAction, Message, NodeStatus, Protocol, Session, Sim, TraceRecord,
@@ -18,6 +18,14 @@ pub trait NetLab: Protocol {
     fn details(&self) -> Vec<(&'static str, String)>;
     /// The timer drawn as an arc around the node, if any.
     fn arc_timer(timer: Self::Timer) -> bool;
+    /// The node's log, if the protocol keeps one.
+    fn log_view(&self) -> Option<LogView> {
+        None
+    }
+    /// A leader's replication progress per follower (empty otherwise).
+    fn progress(&self) -> Vec<PeerProgress> {
+        Vec::new()
+    }
     fn summary(sim: &Sim<Self>) -> serde_json::Value;
     fn leader(sim: &Sim<Self>) -> Option<NodeId>;
 }
@@ -97,6 +105,8 @@ impl<P: NetLab> LabSession for NetSession<P> {
                     badge: p.badge(),
                     timer,
                     details: p.details(),
+                    log: p.log_view(),
+                    progress: p.progress(),
                 }
             })
             .collect();

@@ -18,6 +18,32 @@ pub struct NodeView {
     pub timer: Option<(Time, Time)>,
     /// (field key, value) rows for the node's panel; keys are translated by the app.
     pub details: Vec<(&'static str, String)>,
+    /// The node's replicated log, for labs that have one.
+    pub log: Option<LogView>,
+    /// A leader's view of each follower's replication progress (raft: nextIndex, matchIndex).
+    pub progress: Vec<PeerProgress>,
+}
+
+/// The end of a node's log as drawn: entries are 1-based; `tail[i]` is the term of entry
+/// `start + i`. Only the last [`LOG_TAIL`] entries are included, so a long log costs nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LogView {
+    pub len: u64,
+    pub commit: u64,
+    pub applied: u64,
+    pub start: u64,
+    pub tail: Vec<u64>,
+}
+
+/// How many entries of each log the view carries.
+pub const LOG_TAIL: usize = 64;
+
+/// A leader's replication state for one follower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PeerProgress {
+    pub peer: NodeId,
+    pub next: u64,
+    pub matched: u64,
 }
 
 /// A link between two nodes that is not in its normal state.
