@@ -130,7 +130,8 @@ pub fn app(props: &AppProps) -> Html {
     };
 
     let timeline_ref = use_node_ref();
-    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} /> };
+    let logs_ref = use_node_ref();
+    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} logs={logs_ref.clone()} /> };
     let stage = html! {
         <div class="stage">
             { canvas }
@@ -191,6 +192,7 @@ pub fn app(props: &AppProps) -> Html {
                     { toolbar(ctl, l, &on_change, &share_msg) }
                     { stage }
                     <p class="hint">{ tr(l, "ctl.hint") }</p>
+                    { logs_panel(ctl, l, &logs_ref) }
                     { timeline_panel(ctl, l, &on_change, &timeline_ref) }
                 </main>
                 <aside class="side">
@@ -770,6 +772,21 @@ fn timeline_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>, canvas: &Node
             </div>
             <TimelineCanvas ctl={ctl.clone()} canvas={canvas.clone()} />
             <p class="hint">{ tr(l, "panel.timeline_help") }</p>
+        </section>
+    }
+}
+
+fn logs_panel(ctl: &Shared, l: Lang, canvas: &NodeRef) -> Html {
+    let view = ctl.borrow().session.view();
+    if view.nodes.iter().all(|n| n.log.is_none()) {
+        return html! {};
+    }
+    let h = crate::logs::height(view.nodes.len());
+    html! {
+        <section class="logs-panel" data-testid="logs">
+            <h3>{ tr(l, "panel.logs") }</h3>
+            <canvas ref={canvas.clone()} class="logs-canvas" style={format!("height:{h:.0}px")} />
+            <p class="hint">{ tr(l, "panel.logs_help") }</p>
         </section>
     }
 }

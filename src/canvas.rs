@@ -145,11 +145,24 @@ pub fn draw_timeline(ctl: &Shared, canvas: &HtmlCanvasElement) {
     timeline::draw(&ctx, &c.timeline, &f, c.session.now(), highlight);
 }
 
+/// Draws the replicated logs on `canvas` (nothing for labs without logs).
+pub fn draw_logs(ctl: &Shared, canvas: &HtmlCanvasElement) {
+    let view = ctl.borrow().session.view();
+    if view.nodes.iter().all(|n| n.log.is_none()) {
+        return;
+    }
+    let Some((ctx, w, h)) = prepare(canvas) else {
+        return;
+    };
+    crate::logs::draw(&ctx, w, h, &view);
+}
+
 /// Per-frame work of the network canvas: advance the run, draw, tell the panels.
 struct NetLoop {
     ctl: Shared,
     canvas: NodeRef,
     timeline: NodeRef,
+    logs: NodeRef,
     on_change: Callback<()>,
     last_ts: Cell<Option<f64>>,
     last_version: Cell<u64>,
@@ -166,6 +179,9 @@ impl NetLoop {
         }
         if let Some(canvas) = self.timeline.cast::<HtmlCanvasElement>() {
             draw_timeline(&self.ctl, &canvas);
+        }
+        if let Some(canvas) = self.logs.cast::<HtmlCanvasElement>() {
+            draw_logs(&self.ctl, &canvas);
         }
         let mut c = self.ctl.borrow_mut();
         if c.stats.frames == 0 {
@@ -251,11 +267,16 @@ pub struct CanvasProps {
     /// The space-time diagram's canvas, drawn in the same frame loop (absent in embed mode).
     #[prop_or_default]
     pub timeline: NodeRef,
+    /// The replicated-log canvas, drawn in the same loop (labs with logs only).
+    #[prop_or_default]
+    pub logs: NodeRef,
 }
 
 impl PartialEq for CanvasProps {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.ctl, &other.ctl) && self.timeline == other.timeline
+        Rc::ptr_eq(&self.ctl, &other.ctl)
+            && self.timeline == other.timeline
+            && self.logs == other.logs
     }
 }
 
@@ -268,6 +289,7 @@ pub fn net_canvas(props: &CanvasProps) -> Html {
             ctl: props.ctl.clone(),
             canvas: canvas.clone(),
             timeline: props.timeline.clone(),
+            logs: props.logs.clone(),
             on_change: props.on_change.clone(),
             last_ts: Cell::new(None),
             last_version: Cell::new(u64::MAX),

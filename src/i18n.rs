@@ -37,6 +37,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ctl.export_png", "Export PNG", "导出 PNG"),
     ("ctl.export_json", "Export trace (JSON)", "导出轨迹（JSON）"),
     ("ctl.window", "Window", "时间窗"),
+    ("panel.logs", "Logs", "日志"),
+    ("panel.logs_help", "One row per node; each box is an entry, coloured by term (the number). Solid boxes are committed, faint ones not yet. Under each follower: ▲ the leader's nextIndex, green bar its matchIndex.", "每个节点一行；每个方块是一个日志条目，按任期着色（数字为任期）。实心为已提交，浅色为未提交。每个跟随者下方：▲ 为领导者的 nextIndex，绿条为 matchIndex。"),
+    ("cmd.write", "Client write", "客户端写入"),
+    ("detail.lastApplied", "Last applied", "已应用索引"),
+    ("detail.state", "State machine", "状态机"),
     ("panel.timeline", "Space-time diagram", "时空图"),
     ("panel.timeline_help", "One lane per node; arrows from send to delivery, ✕ where a message was dropped; dots mark crashes (red), restarts (green) and pauses (yellow). Hover an arrow for its fields; click to jump to that time.", "每个节点一条泳道；箭头从发送指向送达，✕ 表示消息被丢弃；圆点标记宕机（红）、重启（绿）和暂停（黄）。悬停箭头查看字段；点击跳转到该时刻。"),
     // node menu
