@@ -8,7 +8,7 @@ use distlab_engine::sim::{Action, TraceKind, TraceRecord};
 use distlab_engine::{Time, MS};
 use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
+use web_sys::{HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::canvas::{timeline_frame, NetCanvas, TimelineCanvas};
@@ -256,22 +256,46 @@ fn picker(current: &str, l: Lang) -> Html {
     }
 }
 
+/// A UI callback that does `f` to the controller, then asks the panels to re-render.
+fn on<E: 'static>(
+    ctl: &Shared,
+    on_change: &Callback<()>,
+    f: impl Fn(&mut Controller) + 'static,
+) -> Callback<E> {
+    let (ctl, cb) = (ctl.clone(), on_change.clone());
+    Callback::from(move |_: E| {
+        f(&mut ctl.borrow_mut());
+        cb.emit(());
+    })
+}
+
+/// Like [`on`], for inputs and selects: `f` gets the control's new value.
+fn on_value<E: AsRef<web_sys::Event> + 'static>(
+    ctl: &Shared,
+    on_change: &Callback<()>,
+    f: impl Fn(&mut Controller, String) + 'static,
+) -> Callback<E> {
+    let (ctl, cb) = (ctl.clone(), on_change.clone());
+    Callback::from(move |e: E| {
+        let value = e
+            .as_ref()
+            .target()
+            .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok())
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        f(&mut ctl.borrow_mut(), value);
+        cb.emit(());
+    })
+}
+
 fn play_step(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let playing = ctl.borrow().playing;
-    let toggle = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |_| {
-            ctl.borrow_mut().toggle_play();
-            cb.emit(());
-        })
-    };
-    let step = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |_| {
-            ctl.borrow_mut().step();
-            cb.emit(());
-        })
-    };
+    let toggle = on(ctl, on_change, |c| {
+        c.toggle_play();
+    });
+    let step = on(ctl, on_change, |c| {
+        c.step();
+    });
     html! {
         <>
             <button class="play" onclick={toggle} data-testid="play" title="Space">
@@ -293,27 +317,14 @@ fn toolbar(
     let partition_open = c.partition_draft.is_some();
     drop(c);
     let on_speed = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |e: InputEvent| {
-            let v: f64 = e
-                .target_unchecked_into::<HtmlInputElement>()
-                .value()
-                .parse()
-                .unwrap_or(0.0);
-            ctl.borrow_mut().set_speed(10f64.powf(v));
-            cb.emit(());
+        on_value(ctl, on_change, |c, v| {
+            c.set_speed(10f64.powf(v.parse().unwrap_or(0.0)))
         })
     };
     let on_seek = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |e: InputEvent| {
-            let v: f64 = e
-                .target_unchecked_into::<HtmlInputElement>()
-                .value()
-                .parse()
-                .unwrap_or(0.0);
-            ctl.borrow_mut().seek((v.max(0.0) * MS as f64) as Time);
-            cb.emit(());
+        on_value(ctl, on_change, |c, v| {
+            let ms: f64 = v.parse().unwrap_or(0.0);
+            c.seek((ms.max(0.0) * MS as f64) as Time);
         })
     };
     let on_share = {
@@ -324,35 +335,19 @@ fn toolbar(
             share_msg.set(Some(url));
         })
     };
-    let on_restart = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |_| {
-            ctl.borrow_mut().restart_run();
-            cb.emit(());
-        })
-    };
-    let on_partition = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |_| {
-            ctl.borrow_mut().toggle_partition_tool();
-            cb.emit(());
-        })
-    };
-    let on_apply = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |_| {
-            let _ = ctl.borrow_mut().apply_partition();
-            cb.emit(());
-        })
-    };
+    let on_restart = on(ctl, on_change, |c| {
+        c.restart_run();
+    });
+    let on_partition = on(ctl, on_change, |c| {
+        c.toggle_partition_tool();
+    });
+    let on_apply = on(ctl, on_change, |c| {
+        let _ = c.apply_partition();
+    });
     let on_heal = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |_| {
-            let mut c = ctl.borrow_mut();
+        on(ctl, on_change, |c| {
             c.partition_draft = None;
             let _ = c.apply(Action::HealAll);
-            drop(c);
-            cb.emit(());
         })
     };
     html! {
@@ -453,8 +448,7 @@ fn invariants_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                 match first {
                     None => html!{ <li class="ok">{ "✔ " }{ tr(l, &format!("inv.{inv}")) }{ " — " }{ tr(l, "panel.ok") }</li> },
                     Some(v) => {
-                        let (ctl, cb) = (ctl.clone(), on_change.clone());
-                        let jump = Callback::from(move |_| { ctl.borrow_mut().seek(v.time); cb.emit(()); });
+                        let jump = on(ctl, on_change, move |c| c.seek(v.time));
                         html!{ <li class="bad" onclick={jump}>{ "✘ " }{ tr(l, &format!("inv.{inv}")) }{ " — " }{ tr(l, "panel.violated") }
                             <div class="small">{ format!("#{} @ {}: {}", v.record, fmt_ms(v.time), v.text) }</div></li> }
                     }
@@ -626,8 +620,7 @@ fn event_log(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
             <p class="small">{ tr(l, "panel.log_help") }</p>
             <ol>
             { for rows.into_iter().map(|(id, time, text, class)| {
-                let (ctl, cb) = (ctl.clone(), on_change.clone());
-                let jump = Callback::from(move |_| { ctl.borrow_mut().seek(time); cb.emit(()); });
+                let jump = on(ctl, on_change, move |c| c.seek(time));
                 html!{ <li class={class} onclick={jump}><span class="num">{ format!("{:>9.1}", time as f64 / MS as f64) }</span>{ " " }{ text }<span class="id">{ format!(" #{id}") }</span></li> }
             }) }
             </ol>
@@ -645,22 +638,12 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let commands = c.session.commands();
     drop(c);
     let act = |action: Action| {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |_| {
-            let mut c = ctl.borrow_mut();
+        on(ctl, on_change, move |c| {
             let _ = c.apply(action.clone());
             c.menu = None;
-            drop(c);
-            cb.emit(());
         })
     };
-    let close = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |_| {
-            ctl.borrow_mut().menu = None;
-            cb.emit(());
-        })
-    };
+    let close = { on(ctl, on_change, |c| c.menu = None) };
     html! {
         <div class="node-menu" style={format!("left:{:.0}px;top:{:.0}px", x + 18.0, y - 10.0)} data-testid="node-menu">
             <div class="title">{ format!("n{}", n + 1) }</div>
@@ -702,15 +685,9 @@ fn debug_overlay(ctl: &Shared, l: Lang) -> Html {
 fn timeline_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>, canvas: &NodeRef) -> Html {
     let span = ctl.borrow().timeline_span;
     let on_span = {
-        let (ctl, cb) = (ctl.clone(), on_change.clone());
-        Callback::from(move |e: Event| {
-            let v: Time = e
-                .target_unchecked_into::<HtmlSelectElement>()
-                .value()
-                .parse()
-                .unwrap_or(1000);
-            ctl.borrow_mut().timeline_span = v.clamp(10, 600_000) * MS;
-            cb.emit(());
+        on_value(ctl, on_change, |c, v| {
+            let ms: Time = v.parse().unwrap_or(1000);
+            c.timeline_span = ms.clamp(10, 600_000) * MS;
         })
     };
     let on_svg = {

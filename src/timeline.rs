@@ -10,7 +10,7 @@ use distlab_engine::sim::{TraceKind, TraceRecord};
 use distlab_engine::{NodeId, Time, MS};
 use web_sys::CanvasRenderingContext2d;
 
-use crate::render::msg_color;
+use crate::render::{dist_to_segment, msg_color};
 
 /// How a message's life ended (so far).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,17 +234,6 @@ impl Frame {
     }
 }
 
-fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 == 0.0 {
-        0.0
-    } else {
-        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
-    };
-    ((p.0 - a.0 - t * dx).powi(2) + (p.1 - a.1 - t * dy).powi(2)).sqrt()
-}
-
 /// The message whose arrow passes within 5 px of (x, y).
 pub fn hit(tl: &Timeline, f: &Frame, now: Time, x: f64, y: f64) -> Option<u64> {
     tl.visible(f.start, f.end)
@@ -252,7 +241,7 @@ pub fn hit(tl: &Timeline, f: &Frame, now: Time, x: f64, y: f64) -> Option<u64> {
         .map(|a| {
             (
                 a.msg,
-                segment_distance((x, y), (f.x(a.sent), f.y(a.from)), f.arrow_end(a, now)),
+                dist_to_segment((x, y), (f.x(a.sent), f.y(a.from)), f.arrow_end(a, now)),
             )
         })
         .filter(|(_, d)| *d <= 5.0)
