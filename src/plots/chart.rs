@@ -1,0 +1,324 @@
+//! A small charting layer on canvas 2D: plot areas with linear scales, axes with nice ticks,
+//! line series, bars, stacked bars, legends and a hover read-out. Everything draws straight
+//! into a [`CanvasRenderingContext2d`] prepared by [`crate::canvas::prepare`] (HiDPI), so a
+//! chart costs a few dozen canvas calls per frame and nothing in the bundle beyond this file.
+
+use web_sys::CanvasRenderingContext2d as Ctx;
+
+/// Series colours, chosen to stay apart for the first dozen and readable on white.
+pub const PALETTE: [&str; 12] = [
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#86bcb6", "#d37295", "#8cd17d",
+];
+
+/// The colour of series `i`.
+pub fn color(i: usize) -> &'static str {
+    PALETTE[i % PALETTE.len()]
+}
+
+pub const AXIS: &str = "#666";
+pub const GRID: &str = "#e6e6e6";
+pub const TEXT: &str = "#222";
+pub const FONT: &str = "11px system-ui, sans-serif";
+
+/// A rectangle in CSS pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn new(x: f64, y: f64, w: f64, h: f64) -> Rect {
+        Rect { x, y, w, h }
+    }
+
+    pub fn contains(&self, px: f64, py: f64) -> bool {
+        px >= self.x && px <= self.x + self.w && py >= self.y && py <= self.y + self.h
+    }
+}
+
+/// Round tick values covering `lo..=hi`, about `n` of them.
+pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) || n == 0 {
+        return vec![lo];
+    }
+    let raw = span / n as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| span / s <= n as f64)
+        .unwrap_or(10.0 * mag);
+    let mut t = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while t <= hi + step * 1e-9 && out.len() < 50 {
+        out.push(if t.abs() < step * 1e-9 { 0.0 } else { t });
+        t += step;
+    }
+    out
+}
+
+/// A number for labels: at most two decimals, no trailing zeros, `k`/`M` for large values.
+pub fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    let (v, suffix) = if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}{suffix}")
+}
+
+/// A plot area with linear x and y scales, leaving room around it for axes and labels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plot {
+    pub area: Rect,
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+}
+
+impl Plot {
+    /// The plot inside `outer`, with margins for tick labels (left, bottom) and a title (top).
+    pub fn new(outer: Rect, x: (f64, f64), y: (f64, f64)) -> Plot {
+        let (l, r, t, b) = (40.0, 10.0, 18.0, 20.0);
+        let fix = |(a, b): (f64, f64)| if b > a { (a, b) } else { (a, a + 1.0) };
+        Plot {
+            area: Rect::new(
+                outer.x + l,
+                outer.y + t,
+                (outer.w - l - r).max(10.0),
+                (outer.h - t - b).max(10.0),
+            ),
+            x: fix(x),
+            y: fix(y),
+        }
+    }
+
+    pub fn px(&self, x: f64) -> f64 {
+        self.area.x + (x - self.x.0) / (self.x.1 - self.x.0) * self.area.w
+    }
+
+    pub fn py(&self, y: f64) -> f64 {
+        self.area.y + self.area.h - (y - self.y.0) / (self.y.1 - self.y.0) * self.area.h
+    }
+
+    /// The x value under a CSS pixel.
+    pub fn x_at(&self, px: f64) -> f64 {
+        self.x.0 + (px - self.area.x) / self.area.w * (self.x.1 - self.x.0)
+    }
+
+    /// Grid, axes, y tick labels, x tick labels (if `x_ticks`), and a title above.
+    pub fn axes(&self, ctx: &Ctx, title: &str, x_ticks: bool) {
+        let a = self.area;
+        ctx.set_font(FONT);
+        ctx.set_line_width(1.0);
+        ctx.set_stroke_style_str(GRID);
+        ctx.set_fill_style_str(AXIS);
+        ctx.set_text_align("right");
+        ctx.set_text_baseline("middle");
+        ctx.begin_path();
+        for t in nice_ticks(self.y.0, self.y.1, 4) {
+            let y = self.py(t).round() + 0.5;
+            ctx.move_to(a.x, y);
+            ctx.line_to(a.x + a.w, y);
+            let _ = ctx.fill_text(&fmt_num(t), a.x - 4.0, y);
+        }
+        ctx.stroke();
+        if x_ticks {
+            ctx.set_text_align("center");
+            ctx.set_text_baseline("top");
+            for t in nice_ticks(self.x.0, self.x.1, 6) {
+                let _ = ctx.fill_text(&fmt_num(t), self.px(t), a.y + a.h + 4.0);
+            }
+        }
+        ctx.set_stroke_style_str(AXIS);
+        ctx.begin_path();
+        ctx.move_to(a.x + 0.5, a.y);
+        ctx.line_to(a.x + 0.5, a.y + a.h + 0.5);
+        ctx.line_to(a.x + a.w, a.y + a.h + 0.5);
+        ctx.stroke();
+        ctx.set_fill_style_str(TEXT);
+        ctx.set_text_align("left");
+        ctx.set_text_baseline("bottom");
+        ctx.set_font(&format!("600 {FONT}"));
+        let _ = ctx.fill_text(title, a.x, a.y - 4.0);
+        ctx.set_font(FONT);
+    }
+
+    /// A polyline through `pts` (data coordinates).
+    pub fn line(&self, ctx: &Ctx, pts: impl IntoIterator<Item = (f64, f64)>, color: &str) {
+        ctx.set_stroke_style_str(color);
+        ctx.set_line_width(1.5);
+        ctx.begin_path();
+        for (i, (x, y)) in pts.into_iter().enumerate() {
+            let (x, y) = (self.px(x), self.py(y.clamp(self.y.0, self.y.1)));
+            if i == 0 {
+                ctx.move_to(x, y);
+            } else {
+                ctx.line_to(x, y);
+            }
+        }
+        ctx.stroke();
+    }
+
+    /// A horizontal line at `y`, dashed if asked.
+    pub fn hline(&self, ctx: &Ctx, y: f64, color: &str, dashed: bool) {
+        let py = self.py(y).round() + 0.5;
+        ctx.set_stroke_style_str(color);
+        ctx.set_line_width(1.0);
+        if dashed {
+            let _ = ctx.set_line_dash(&js_sys::Array::of2(&4.0.into(), &3.0.into()));
+        }
+        ctx.begin_path();
+        ctx.move_to(self.area.x, py);
+        ctx.line_to(self.area.x + self.area.w, py);
+        ctx.stroke();
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+    }
+
+    /// The slot of column `i` of `n` (x range is ignored): left edge and width.
+    pub fn column(&self, i: usize, n: usize) -> (f64, f64) {
+        let slot = self.area.w / n.max(1) as f64;
+        let w = (slot * 0.7).max(1.0);
+        (self.area.x + slot * i as f64 + (slot - w) / 2.0, w)
+    }
+
+    /// The column under a CSS x, if any.
+    pub fn column_at(&self, px: f64, n: usize) -> Option<usize> {
+        if n == 0 || px < self.area.x || px > self.area.x + self.area.w {
+            return None;
+        }
+        Some((((px - self.area.x) / self.area.w * n as f64) as usize).min(n - 1))
+    }
+
+    /// One bar per value from 0, coloured by `color_of(i)`.
+    pub fn bars(&self, ctx: &Ctx, values: &[f64], color_of: &dyn Fn(usize) -> &'static str) {
+        let base = self.py(self.y.0.max(0.0));
+        for (i, &v) in values.iter().enumerate() {
+            let (x, w) = self.column(i, values.len());
+            let top = self.py(v.min(self.y.1));
+            ctx.set_fill_style_str(color_of(i));
+            ctx.fill_rect(x, top, w, base - top);
+        }
+    }
+
+    /// Columns of stacked segments: `stacks[column][segment]`, segment colours by index.
+    pub fn stacked_bars(
+        &self,
+        ctx: &Ctx,
+        stacks: &[Vec<f64>],
+        color_of: &dyn Fn(usize) -> &'static str,
+    ) {
+        for (i, stack) in stacks.iter().enumerate() {
+            let (x, w) = self.column(i, stacks.len());
+            let mut acc = 0.0;
+            for (s, &v) in stack.iter().enumerate() {
+                if v <= 0.0 {
+                    continue;
+                }
+                let (y0, y1) = (self.py(acc), self.py(acc + v));
+                ctx.set_fill_style_str(color_of(s));
+                ctx.fill_rect(x, y1, w, y0 - y1);
+                ctx.set_stroke_style_str("#fff");
+                ctx.set_line_width(1.0);
+                ctx.stroke_rect(x, y1, w, y0 - y1);
+                acc += v;
+            }
+        }
+    }
+
+    /// Labels under columns.
+    pub fn column_labels(&self, ctx: &Ctx, labels: &[String]) {
+        ctx.set_font(FONT);
+        ctx.set_fill_style_str(AXIS);
+        ctx.set_text_align("center");
+        ctx.set_text_baseline("top");
+        let every = (labels.len() / 24).max(1);
+        for (i, l) in labels.iter().enumerate().step_by(every) {
+            let (x, w) = self.column(i, labels.len());
+            let _ = ctx.fill_text(l, x + w / 2.0, self.area.y + self.area.h + 4.0);
+        }
+    }
+}
+
+/// A row of colour swatches with names, starting at (x, y).
+pub fn legend(ctx: &Ctx, x: f64, y: f64, items: &[(String, &str)]) {
+    ctx.set_font(FONT);
+    ctx.set_text_align("left");
+    ctx.set_text_baseline("middle");
+    let mut cx = x;
+    for (name, c) in items {
+        ctx.set_fill_style_str(c);
+        ctx.fill_rect(cx, y - 4.0, 10.0, 8.0);
+        ctx.set_fill_style_str(TEXT);
+        let _ = ctx.fill_text(name, cx + 13.0, y);
+        let w = ctx.measure_text(name).map_or(40.0, |m| m.width());
+        cx += w + 26.0;
+    }
+}
+
+/// A read-out box near (x, y) with one line per entry, kept inside `bounds`.
+pub fn readout(ctx: &Ctx, x: f64, y: f64, lines: &[String], bounds: Rect) {
+    if lines.is_empty() {
+        return;
+    }
+    ctx.set_font(FONT);
+    let w = lines
+        .iter()
+        .map(|l| ctx.measure_text(l).map_or(60.0, |m| m.width()))
+        .fold(0.0, f64::max)
+        + 12.0;
+    let h = lines.len() as f64 * 14.0 + 8.0;
+    let bx = if x + 12.0 + w > bounds.x + bounds.w {
+        x - 12.0 - w
+    } else {
+        x + 12.0
+    };
+    let by = (y - h / 2.0).clamp(bounds.y, (bounds.y + bounds.h - h).max(bounds.y));
+    ctx.set_fill_style_str("rgba(255,255,255,0.94)");
+    ctx.fill_rect(bx, by, w, h);
+    ctx.set_stroke_style_str(AXIS);
+    ctx.set_line_width(1.0);
+    ctx.stroke_rect(bx + 0.5, by + 0.5, w, h);
+    ctx.set_fill_style_str(TEXT);
+    ctx.set_text_align("left");
+    ctx.set_text_baseline("top");
+    for (i, l) in lines.iter().enumerate() {
+        let _ = ctx.fill_text(l, bx + 6.0, by + 4.0 + i as f64 * 14.0);
+    }
+}
+
+/// Clears the whole canvas (CSS size).
+pub fn clear(ctx: &Ctx, w: f64, h: f64) {
+    ctx.clear_rect(0.0, 0.0, w, h);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(
+            nice_ticks(0.0, 100.0, 4),
+            vec![0.0, 25.0, 50.0, 75.0, 100.0]
+        );
+        let t = nice_ticks(0.0, 1.0, 5);
+        assert_eq!((t.len(), t[1]), (6, 0.2));
+        assert_eq!(nice_ticks(5.0, 5.0, 4), vec![5.0]);
+        assert_eq!(fmt_num(32.5), "32.5");
+        assert_eq!(fmt_num(10.0), "10");
+        assert_eq!(fmt_num(250_000.0), "250k");
+    }
+}

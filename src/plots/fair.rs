@@ -1,0 +1,664 @@
+//! The fair-allocation labs: `fair-mmf` animates progressive filling round by round (the
+//! notes' example: capacity 100 over demands 35/10/25/45); `fair-drf` launches tasks one at a
+//! time for the user with the lowest dominant share, live as users join, leave or change
+//! their demand, with asset fairness and per-resource max-min on the same inputs beside it.
+
+use std::rc::Rc;
+
+use distlab_engine::input::{Lang, RunConfig};
+use distlab_engine::labs::plot_params::{
+    parse_drf_changes, parse_numbers, parse_vectors, DrfChange,
+};
+use distlab_engine::labs::scheduling::fair::{
+    asset_fair, max_min_fair, per_resource_max_min, user_name, Drf, DrfEventKind, MmfResult, Policy,
+};
+use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlInputElement, MouseEvent};
+use yew::prelude::*;
+
+use super::chart::{self, fmt_num, Plot, Rect};
+use crate::canvas::{prepare, RafLoop};
+use crate::i18n::{tr, trf};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub cfg: RunConfig,
+    pub lang: Lang,
+}
+
+/// Wall milliseconds one animation step takes at 1×.
+const STEP_MS: f64 = 900.0;
+
+fn text_of(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+fn weights_of(cfg: &RunConfig) -> Vec<f64> {
+    parse_numbers(cfg.params.text("weights"), ',').unwrap_or_default()
+}
+
+// ---- max-min fairness ----
+
+struct Mmf {
+    cfg: RunConfig,
+    result: Result<MmfResult, String>,
+    /// Rounds shown, fractional while a round animates.
+    cursor: f64,
+    playing: bool,
+    last_ts: Option<f64>,
+    dirty: bool,
+}
+
+impl Mmf {
+    fn new(cfg: RunConfig) -> Mmf {
+        let mut m = Mmf {
+            cfg,
+            result: Err(String::new()),
+            cursor: 0.0,
+            playing: true,
+            last_ts: None,
+            dirty: true,
+        };
+        m.rebuild();
+        m
+    }
+
+    fn rebuild(&mut self) {
+        let p = &self.cfg.params;
+        let demands = parse_numbers(p.text("demands"), ',').unwrap_or_default();
+        self.result = max_min_fair(p.get("capacity"), &demands, &weights_of(&self.cfg))
+            .map_err(|e| e.to_string());
+        self.cursor = 0.0;
+        self.playing = true;
+        self.dirty = true;
+    }
+
+    fn rounds(&self) -> usize {
+        self.result.as_ref().map_or(0, |r| r.steps.len())
+    }
+
+    /// Allocation and the filling level (share per unit of weight) at the cursor.
+    fn at_cursor(&self) -> (Vec<f64>, f64) {
+        let Ok(r) = &self.result else {
+            return (Vec::new(), 0.0);
+        };
+        let k = (self.cursor.floor() as usize).min(r.steps.len());
+        let f = self.cursor - k as f64;
+        let mut alloc = if k == 0 {
+            vec![0.0; r.demands.len()]
+        } else {
+            r.steps[k - 1].allocation.clone()
+        };
+        let mut level: f64 = r.steps[..k].iter().map(|s| s.share).sum();
+        if let Some(s) = r.steps.get(k) {
+            for (a, g) in alloc.iter_mut().zip(&s.given) {
+                *a += g * f;
+            }
+            level += s.share * f;
+        }
+        (alloc, level)
+    }
+}
+
+fn draw_mmf(ctx: &Ctx, w: f64, h: f64, m: &Mmf, l: Lang) {
+    chart::clear(ctx, w, h);
+    let Ok(r) = &m.result else {
+        return;
+    };
+    let (alloc, level) = m.at_cursor();
+    let top = r.demands.iter().fold(1.0f64, |a, &b| a.max(b)) * 1.1;
+    let plot = Plot::new(Rect::new(0.0, 0.0, w, h - 16.0), (0.0, 1.0), (0.0, top));
+    plot.axes(ctx, tr(l, "mmf.chart"), false);
+    let n = r.demands.len();
+    for (i, &d) in r.demands.iter().enumerate() {
+        let (x, bw) = plot.column(i, n);
+        ctx.set_stroke_style_str(chart::color(i));
+        ctx.set_line_width(1.5);
+        let _ = ctx.set_line_dash(&js_sys::Array::of2(&4.0.into(), &3.0.into()));
+        ctx.stroke_rect(x, plot.py(d), bw, plot.py(0.0) - plot.py(d));
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+    }
+    plot.bars(ctx, &alloc, &chart::color);
+    let names: Vec<String> = (0..n).map(user_name).collect();
+    plot.column_labels(ctx, &names);
+    ctx.set_fill_style_str(chart::TEXT);
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("bottom");
+    for (i, a) in alloc.iter().enumerate() {
+        let (x, bw) = plot.column(i, n);
+        let _ = ctx.fill_text(&fmt_num(*a), x + bw / 2.0, plot.py(*a) - 2.0);
+    }
+    if m.cursor > 0.0 {
+        plot.hline(ctx, level.min(top), "#111", true);
+    }
+    chart::legend(
+        ctx,
+        plot.area.x,
+        h - 8.0,
+        &[
+            (tr(l, "mmf.allocated").to_string(), chart::color(0)),
+            (tr(l, "mmf.level").to_string(), "#111"),
+        ],
+    );
+}
+
+#[function_component(MmfLab)]
+pub fn mmf_lab(props: &Props) -> Html {
+    let l = props.lang;
+    let state = use_mut_ref(|| Mmf::new(props.cfg.clone()));
+    let canvas = use_node_ref();
+    let force = use_force_update();
+    {
+        let (state, canvas, force) = (state.clone(), canvas.clone(), force.clone());
+        use_effect_with((), move |_| {
+            let lp = RafLoop::start(Rc::new(move |ts| {
+                let mut m = state.borrow_mut();
+                let dt = m
+                    .last_ts
+                    .replace(ts)
+                    .map_or(0.0, |t| (ts - t).clamp(0.0, 100.0));
+                let before = m.cursor.floor();
+                let rounds = m.rounds() as f64;
+                if m.playing {
+                    m.cursor = (m.cursor + dt / STEP_MS).min(rounds);
+                    if m.cursor >= rounds {
+                        m.playing = false;
+                    }
+                    m.dirty = true;
+                }
+                let crossed = m.cursor.floor() != before;
+                if m.dirty {
+                    m.dirty = false;
+                    if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+                        if let Some((ctx, w, h)) = prepare(&c) {
+                            draw_mmf(&ctx, w, h, &m, crate::lang());
+                            super::mark_first_frame();
+                        }
+                    }
+                }
+                drop(m);
+                if crossed {
+                    force.force_update();
+                }
+            }));
+            move || drop(lp)
+        });
+    }
+    let m = state.borrow();
+    let act = |f: fn(&mut Mmf)| {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |_: MouseEvent| {
+            f(&mut state.borrow_mut());
+            force.force_update();
+        })
+    };
+    let on_play = act(|m| {
+        if m.cursor >= m.rounds() as f64 {
+            m.cursor = 0.0;
+        }
+        m.playing = !m.playing;
+    });
+    let on_step = act(|m| {
+        m.playing = false;
+        m.cursor = (m.cursor.floor() + 1.0).min(m.rounds() as f64);
+        m.dirty = true;
+    });
+    let on_end = act(|m| {
+        m.playing = false;
+        m.cursor = m.rounds() as f64;
+        m.dirty = true;
+    });
+    let set = |key: &'static str| {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |e: Event| {
+            let v = text_of(&e);
+            let mut m = state.borrow_mut();
+            if key == "capacity" {
+                if let Ok(x) = v.trim().parse::<f64>() {
+                    m.cfg.params.set_value(key, x);
+                }
+            } else if let Err(reason) = m.cfg.params.set_text(key, &v) {
+                m.result = Err(reason);
+                drop(m);
+                force.force_update();
+                return;
+            }
+            m.rebuild();
+            drop(m);
+            force.force_update();
+        })
+    };
+    let shown = m.cursor.floor() as usize;
+    let body = match &m.result {
+        Err(e) => html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[e]) }</p> },
+        Ok(r) => {
+            let names: Vec<String> = (0..r.demands.len()).map(user_name).collect();
+            let list = |v: &[usize]| {
+                v.iter()
+                    .map(|&i| names[i].clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            html! {
+                <>
+                <table class="plot-table" data-testid="mmf-table">
+                    <tr><th>{ tr(l, "fair.user") }</th><th>{ tr(l, "fair.demand") }</th><th>{ tr(l, "fair.weight") }</th><th>{ tr(l, "mmf.allocation") }</th></tr>
+                    { for r.order.iter().map(|&i| html! {
+                        <tr>
+                            <td>{ names[i].clone() }</td>
+                            <td>{ fmt_num(r.demands[i]) }</td>
+                            <td>{ fmt_num(r.weights[i]) }</td>
+                            <td data-testid={format!("mmf-alloc-{}", names[i])}>{ fmt_num(r.allocation[i]) }</td>
+                        </tr>
+                    }) }
+                </table>
+                <ol class="plot-steps" data-testid="mmf-steps">
+                    { for r.steps.iter().enumerate().map(|(k, s)| html! {
+                        <li class={classes!((k < shown).then_some("done"), (k == shown).then_some("current"))}>
+                            { trf(l, "mmf.round", &[&fmt_num(s.available), &s.active.len().to_string(), &fmt_num(s.share), &list(&s.satisfied)]) }
+                        </li>
+                    }) }
+                </ol>
+                <p class="help">{ trf(l, "mmf.unallocated", &[&fmt_num(r.unallocated)]) }</p>
+                </>
+            }
+        }
+    };
+    let controls = html! {
+        <div class="plot-controls">
+            <button onclick={on_play} data-testid="mmf-play">{ tr(l, if m.playing { "ctl.pause" } else { "ctl.play" }) }</button>
+            <button onclick={on_step} data-testid="mmf-step">{ tr(l, "ctl.step") }</button>
+            <button onclick={on_end} data-testid="mmf-end">{ tr(l, "fair.to_end") }</button>
+        </div>
+    };
+    let chart_html = html! { <canvas ref={canvas} class="plot-chart" data-testid="mmf-chart" /> };
+    if props.cfg.embed {
+        return html! { <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>{ chart_html }{ controls }{ body }</div> };
+    }
+    html! {
+        <div class="plot-lab" data-lab={props.cfg.lab}>
+            <div class="plot-controls">
+                <label>{ tr(l, "mmf.capacity") }<input type="number" value={fmt_num_plain(m.cfg.params.get("capacity"))} onchange={set("capacity")} data-testid="mmf-capacity" /></label>
+                <label>{ tr(l, "fair.demands") }<input type="text" value={m.cfg.params.text("demands").to_string()} onchange={set("demands")} data-testid="mmf-demands" /></label>
+                <label>{ tr(l, "fair.weights") }<input type="text" placeholder="1,2,1,1" value={m.cfg.params.text("weights").to_string()} onchange={set("weights")} data-testid="mmf-weights" /></label>
+            </div>
+            { controls }
+            { chart_html }
+            { body }
+            { share_row(l, &m.cfg) }
+        </div>
+    }
+}
+
+fn fmt_num_plain(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn share_row(l: Lang, cfg: &RunConfig) -> Html {
+    let url = crate::share_url(&cfg.share_query(&[]));
+    let onclick = {
+        let url = url.clone();
+        Callback::from(move |_: MouseEvent| crate::copy_text(&url))
+    };
+    html! {
+        <div class="plot-controls">
+            <button {onclick} data-testid="share">{ tr(l, "ctl.share") }</button>
+            <input readonly=true value={url} data-testid="share-url" class="share-out" />
+        </div>
+    }
+}
+
+// ---- dominant resource fairness ----
+
+struct DrfState {
+    cfg: RunConfig,
+    drf: Result<Drf, String>,
+    /// Steps shown, fractional while one animates.
+    cursor: f64,
+    playing: bool,
+    last_ts: Option<f64>,
+    dirty: bool,
+    error: Option<String>,
+}
+
+impl DrfState {
+    fn new(cfg: RunConfig) -> DrfState {
+        let mut s = DrfState {
+            cfg,
+            drf: Err(String::new()),
+            cursor: 0.0,
+            playing: true,
+            last_ts: None,
+            dirty: true,
+            error: None,
+        };
+        s.rebuild();
+        s
+    }
+
+    fn rebuild(&mut self) {
+        let p = &self.cfg.params;
+        let capacity = parse_numbers(p.text("capacity"), ',').unwrap_or_default();
+        let demands = parse_vectors(p.text("demands")).unwrap_or_default();
+        let weights = weights_of(&self.cfg);
+        let changes = parse_drf_changes(p.text("changes")).unwrap_or_default();
+        self.drf = (|| {
+            let mut d = Drf::new(Policy::Drf, &capacity).map_err(|e| e.to_string())?;
+            for (i, dm) in demands.iter().enumerate() {
+                d.add_user(dm, weights.get(i).copied().unwrap_or(1.0))
+                    .map_err(|e| e.to_string())?;
+            }
+            d.fill();
+            Ok(d)
+        })();
+        let mut kept = Vec::new();
+        for c in changes {
+            if self.change(&c).is_ok() {
+                kept.push(c);
+            }
+        }
+        self.record(&kept);
+        self.cursor = 0.0;
+        self.playing = true;
+        self.dirty = true;
+    }
+
+    fn change(&mut self, c: &DrfChange) -> Result<(), String> {
+        let Ok(d) = self.drf.as_mut() else {
+            return Err(String::new());
+        };
+        match c {
+            DrfChange::Join { demand, weight } => d.add_user(demand, *weight).map(|_| ()),
+            DrfChange::Leave { user } => d.remove_user(*user),
+            DrfChange::Demand { user, demand } => d.set_demand(*user, demand),
+        }
+        .map_err(|e| e.to_string())?;
+        d.fill();
+        Ok(())
+    }
+
+    fn record(&mut self, changes: &[DrfChange]) {
+        let s: Vec<String> = changes.iter().map(DrfChange::encode).collect();
+        let _ = self.cfg.params.set_text("changes", &s.join("~"));
+    }
+
+    /// A live change: applied, filled, recorded, and animated from where the run stands.
+    fn live(&mut self, c: DrfChange) {
+        let from = self.drf.as_ref().map_or(0, |d| d.steps().len());
+        match self.change(&c) {
+            Ok(()) => {
+                let mut all =
+                    parse_drf_changes(self.cfg.params.text("changes")).unwrap_or_default();
+                all.push(c);
+                self.record(&all);
+                self.error = None;
+                self.cursor = self.cursor.max(from as f64);
+                self.playing = true;
+            }
+            Err(e) => self.error = Some(e),
+        }
+        self.dirty = true;
+    }
+
+    fn total_steps(&self) -> usize {
+        self.drf.as_ref().map_or(0, |d| d.steps().len())
+    }
+}
+
+/// Tasks per user after the first `k` steps.
+fn tasks_at(d: &Drf, k: usize) -> Vec<u64> {
+    let mut t = vec![0; d.users().len()];
+    for s in &d.steps()[..k.min(d.steps().len())] {
+        if let Some(x) = t.get_mut(s.user as usize) {
+            *x = if s.kind == DrfEventKind::Leave {
+                0
+            } else {
+                s.tasks
+            };
+        }
+    }
+    t
+}
+
+fn draw_drf(ctx: &Ctx, w: f64, h: f64, s: &DrfState, l: Lang) {
+    chart::clear(ctx, w, h);
+    let Ok(d) = &s.drf else {
+        return;
+    };
+    let k = s.cursor.ceil() as usize;
+    let tasks = tasks_at(d, k);
+    let half = (w / 2.0).floor();
+    // Stacked allocation per resource, as a share of capacity.
+    let stacks: Vec<Vec<f64>> = d
+        .capacity()
+        .iter()
+        .enumerate()
+        .map(|(r, cap)| {
+            d.users()
+                .iter()
+                .zip(&tasks)
+                .map(|(u, &t)| u.demand[r] * t as f64 / cap)
+                .collect()
+        })
+        .collect();
+    let bars = Plot::new(Rect::new(0.0, 0.0, half, h - 16.0), (0.0, 1.0), (0.0, 1.0));
+    bars.axes(ctx, tr(l, "drf.bars"), false);
+    bars.stacked_bars(ctx, &stacks, &chart::color);
+    let labels: Vec<String> = (0..d.capacity().len())
+        .map(|r| {
+            format!(
+                "{} {} ({})",
+                tr(l, "drf.resource"),
+                r + 1,
+                fmt_num(d.capacity()[r])
+            )
+        })
+        .collect();
+    bars.column_labels(ctx, &labels);
+    // Dominant share of each user over the steps.
+    let series = d.share_series();
+    let n = d.steps().len().max(1) as f64;
+    let top = series.iter().flatten().fold(0.1f64, |a, &b| a.max(b)) * 1.1;
+    let lines = Plot::new(
+        Rect::new(half, 0.0, w - half, h - 16.0),
+        (0.0, n),
+        (0.0, top.min(1.0)),
+    );
+    lines.axes(ctx, tr(l, "drf.lines"), true);
+    for (u, row) in series.iter().enumerate() {
+        let pts = std::iter::once((0.0, 0.0)).chain(
+            row.iter()
+                .take(k)
+                .enumerate()
+                .map(|(i, &v)| ((i + 1) as f64, v)),
+        );
+        lines.line(ctx, pts, chart::color(u));
+    }
+    let items: Vec<(String, &str)> = d
+        .users()
+        .iter()
+        .map(|u| (u.name.clone(), chart::color(u.id as usize)))
+        .collect();
+    chart::legend(ctx, bars.area.x, h - 6.0, &items);
+}
+
+#[function_component(DrfLab)]
+pub fn drf_lab(props: &Props) -> Html {
+    let l = props.lang;
+    let state = use_mut_ref(|| DrfState::new(props.cfg.clone()));
+    let canvas = use_node_ref();
+    let force = use_force_update();
+    let new_demand = use_state(|| "1,4".to_string());
+    {
+        let (state, canvas, force) = (state.clone(), canvas.clone(), force.clone());
+        use_effect_with((), move |_| {
+            let lp = RafLoop::start(Rc::new(move |ts| {
+                let mut s = state.borrow_mut();
+                let dt = s
+                    .last_ts
+                    .replace(ts)
+                    .map_or(0.0, |t| (ts - t).clamp(0.0, 100.0));
+                let total = s.total_steps() as f64;
+                let before = s.cursor.ceil();
+                if s.playing {
+                    s.cursor = (s.cursor + dt / (STEP_MS / 4.0)).min(total);
+                    if s.cursor >= total {
+                        s.playing = false;
+                    }
+                    s.dirty = true;
+                }
+                let crossed = s.cursor.ceil() != before;
+                if s.dirty {
+                    s.dirty = false;
+                    if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+                        if let Some((ctx, w, h)) = prepare(&c) {
+                            draw_drf(&ctx, w, h, &s, crate::lang());
+                            super::mark_first_frame();
+                        }
+                    }
+                }
+                drop(s);
+                if crossed {
+                    force.force_update();
+                }
+            }));
+            move || drop(lp)
+        });
+    }
+    let s = state.borrow();
+    let act = |f: Rc<dyn Fn(&mut DrfState)>| {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |_: MouseEvent| {
+            f(&mut state.borrow_mut());
+            force.force_update();
+        })
+    };
+    let on_play = act(Rc::new(|s| {
+        if s.cursor >= s.total_steps() as f64 {
+            s.cursor = 0.0;
+        }
+        s.playing = !s.playing;
+    }));
+    let on_end = act(Rc::new(|s| {
+        s.playing = false;
+        s.cursor = s.total_steps() as f64;
+        s.dirty = true;
+    }));
+    let on_join = {
+        let nd = (*new_demand).clone();
+        act(Rc::new(move |s| {
+            match parse_numbers(&nd.replace('/', ","), ',') {
+                Ok(demand) => s.live(DrfChange::Join {
+                    demand,
+                    weight: 1.0,
+                }),
+                Err(e) => s.error = Some(e),
+            }
+        }))
+    };
+    let on_new_demand = {
+        let new_demand = new_demand.clone();
+        Callback::from(move |e: Event| new_demand.set(text_of(&e)))
+    };
+    let set = |key: &'static str| {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |e: Event| {
+            let v = text_of(&e);
+            let mut s = state.borrow_mut();
+            match s.cfg.params.set_text(key, &v) {
+                Ok(()) => {
+                    let _ = s.cfg.params.set_text("changes", "");
+                    s.error = None;
+                    s.rebuild();
+                }
+                Err(reason) => s.error = Some(reason),
+            }
+            drop(s);
+            force.force_update();
+        })
+    };
+    let body = match &s.drf {
+        Err(e) => html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[e]) }</p> },
+        Ok(d) => {
+            let active: Vec<_> = d.users().iter().filter(|u| u.active).collect();
+            let demands: Vec<Vec<f64>> = active.iter().map(|u| u.demand.clone()).collect();
+            let weights: Vec<f64> = active.iter().map(|u| u.weight).collect();
+            let asset = asset_fair(d.capacity(), &demands, &weights).ok();
+            let per = per_resource_max_min(d.capacity(), &demands, &weights).ok();
+            let vec = |v: &[f64]| {
+                format!(
+                    "⟨{}⟩",
+                    v.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(", ")
+                )
+            };
+            let shown = tasks_at(d, s.cursor.ceil() as usize);
+            html! {
+                <table class="plot-table" data-testid="drf-table">
+                    <tr>
+                        <th>{ tr(l, "fair.user") }</th><th>{ tr(l, "fair.demand") }</th><th>{ tr(l, "fair.weight") }</th>
+                        <th>{ tr(l, "drf.tasks") }</th><th>{ tr(l, "drf.dominant") }</th>
+                        <th>{ tr(l, "drf.asset") }</th><th>{ tr(l, "drf.per_resource") }</th><th></th>
+                    </tr>
+                    { for active.iter().enumerate().map(|(j, u)| {
+                        let id = u.id;
+                        let on_leave = act(Rc::new(move |s| s.live(DrfChange::Leave { user: id })));
+                        let on_demand = {
+                            let (state, force) = (state.clone(), force.clone());
+                            Callback::from(move |e: Event| {
+                                let mut s = state.borrow_mut();
+                                match parse_numbers(&text_of(&e).replace('/', ","), ',') {
+                                    Ok(demand) => s.live(DrfChange::Demand { user: id, demand }),
+                                    Err(err) => s.error = Some(err),
+                                }
+                                drop(s);
+                                force.force_update();
+                            })
+                        };
+                        let done = shown.get(id as usize).copied().unwrap_or(0) == u.tasks;
+                        html! {
+                            <tr>
+                                <td><span class="swatch" style={format!("background:{}", chart::color(id as usize))}></span>{ u.name.clone() }</td>
+                                <td><input type="text" class="short" value={u.demand.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(",")} onchange={on_demand} data-testid={format!("drf-demand-{}", u.name)} />{ " " }{ vec(&u.demand) }</td>
+                                <td>{ fmt_num(u.weight) }</td>
+                                <td data-testid={format!("drf-tasks-{}", u.name)} class={classes!((!done).then_some("pending"))}>{ trf(l, "drf.n_tasks", &[&u.tasks.to_string()]) }</td>
+                                <td>{ format!("{:.3}", d.dominant_share(id)) }</td>
+                                <td data-testid={format!("asset-tasks-{}", u.name)}>{ asset.as_ref().and_then(|a| a.users.get(j)).map_or("–".into(), |a| a.tasks.to_string()) }</td>
+                                <td data-testid={format!("perres-tasks-{}", u.name)}>{ per.as_ref().and_then(|a| a.users.get(j)).map_or("–".into(), |a| a.tasks.to_string()) }</td>
+                                <td><button onclick={on_leave} data-testid={format!("drf-leave-{}", u.name)}>{ tr(l, "drf.leave") }</button></td>
+                            </tr>
+                        }
+                    }) }
+                    <tr class="totals"><td>{ tr(l, "drf.used") }</td><td colspan="7">{ vec(d.used()) }{ " / " }{ vec(d.capacity()) }</td></tr>
+                </table>
+            }
+        }
+    };
+    let error = s.error.as_ref().map_or(html! {}, |e| html! { <p class="plot-error" role="alert" data-testid="drf-error">{ trf(l, "pl.refused", &[e]) }</p> });
+    let controls = html! {
+        <div class="plot-controls">
+            <button onclick={on_play} data-testid="drf-play">{ tr(l, if s.playing { "ctl.pause" } else { "ctl.play" }) }</button>
+            <button onclick={on_end} data-testid="drf-end">{ tr(l, "fair.to_end") }</button>
+            <label>{ tr(l, "drf.new_user") }<input type="text" class="short" value={(*new_demand).clone()} onchange={on_new_demand} data-testid="drf-new-demand" /></label>
+            <button onclick={on_join} data-testid="drf-join">{ tr(l, "drf.join") }</button>
+        </div>
+    };
+    let chart_html = html! { <canvas ref={canvas} class="plot-chart" data-testid="drf-chart" /> };
+    if props.cfg.embed {
+        return html! { <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>{ chart_html }{ controls }{ error }{ body }</div> };
+    }
+    html! {
+        <div class="plot-lab" data-lab={props.cfg.lab}>
+            <div class="plot-controls">
+                <label>{ tr(l, "drf.capacity") }<input type="text" value={s.cfg.params.text("capacity").to_string()} onchange={set("capacity")} data-testid="drf-capacity" /></label>
+                <label>{ tr(l, "drf.demands") }<input type="text" value={s.cfg.params.text("demands").to_string()} onchange={set("demands")} data-testid="drf-demands" /></label>
+                <label>{ tr(l, "fair.weights") }<input type="text" placeholder="1,2" value={s.cfg.params.text("weights").to_string()} onchange={set("weights")} data-testid="drf-weights" /></label>
+            </div>
+            { controls }
+            { error }
+            { chart_html }
+            { body }
+            <p class="help">{ tr(l, "drf.help") }</p>
+            { share_row(l, &s.cfg) }
+        </div>
+    }
+}

@@ -1,0 +1,762 @@
+//! The placement labs (`placement-hash`, `-ring`, `-bounded`, `-vnodes`): a ring with node and
+//! virtual-node points at their hash angles, ownership arcs coloured by physical node, sampled
+//! keys as dots (statistics always cover all keys), membership changes whose moved keys travel
+//! from the old owner to the new one, load bars, and a key look-up.
+//!
+//! Drawing ([`RingScene`], [`draw_ring`]) is kept apart from the component's state and input
+//! handling so the benchmark can draw a scene without mounting anything.
+
+use std::cell::RefCell;
+use std::f64::consts::{FRAC_PI_2, TAU};
+use std::rc::Rc;
+
+use distlab_engine::input::{Lang, RunConfig};
+use distlab_engine::labs::plot_params::{parse_changes, parse_weights};
+use distlab_engine::labs::storage::placement::{
+    Change, HashFn, KeyDot, KeyLookup, LoadStats, Placement, PlacementConfig, RingView, Strategy,
+};
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlInputElement, MouseEvent};
+use yew::prelude::*;
+
+use super::chart::{self, fmt_num, Plot, Rect};
+use crate::canvas::{prepare, RafLoop};
+use crate::i18n::{tr, trf};
+
+/// Key dots drawn at most (a stride through all keys).
+pub const MAX_DOTS: u32 = 2_000;
+/// How long a moved key takes to travel, in ms.
+const TRAVEL_MS: f64 = 1_200.0;
+
+/// Everything the ring drawing needs, rebuilt after each change.
+pub struct RingScene {
+    pub strategy: Strategy,
+    /// Node slots: (name, alive).
+    pub nodes: Vec<(String, bool)>,
+    pub view: RingView,
+    /// Each node's point turns, sorted (for where a moved key goes).
+    turns: Vec<Vec<f64>>,
+    prev_turns: Vec<Vec<f64>>,
+    pub dots: Vec<KeyDot>,
+    /// Indices into `dots` of keys that moved in the last change.
+    pub moved: Vec<usize>,
+    pub lookup: Option<KeyLookup>,
+    /// The drawn static layer and the CSS size it was drawn for.
+    cache: RefCell<Option<(HtmlCanvasElement, f64, f64)>>,
+}
+
+fn node_turns(view: &RingView, slots: usize) -> Vec<Vec<f64>> {
+    let mut t = vec![Vec::new(); slots];
+    for p in &view.points {
+        if let Some(v) = t.get_mut(p.node as usize) {
+            v.push(p.turn);
+        }
+    }
+    for v in &mut t {
+        v.sort_by(f64::total_cmp);
+    }
+    t
+}
+
+impl RingScene {
+    /// The scene of a placement; `prev_view` is the ring before the last change.
+    pub fn of(p: &Placement, prev_view: Option<&RingView>, max_dots: u32) -> RingScene {
+        let view = p.ring_view();
+        let slots = p.nodes().len();
+        let turns = node_turns(&view, slots);
+        let prev_turns = prev_view.map_or_else(|| turns.clone(), |v| node_turns(v, slots));
+        let dots = p.key_dots(max_dots);
+        let moved = dots
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.owner != d.previous_owner)
+            .map(|(i, _)| i)
+            .collect();
+        RingScene {
+            strategy: p.strategy(),
+            nodes: p
+                .nodes()
+                .iter()
+                .map(|n| (n.name.clone(), n.alive))
+                .collect(),
+            view,
+            turns,
+            prev_turns,
+            dots,
+            moved,
+            lookup: None,
+            cache: RefCell::new(None),
+        }
+    }
+
+    /// Where node `n` receives a key at `turn`: its next point clockwise (ring strategies),
+    /// or its evenly spaced place on the circle.
+    fn anchor(&self, n: u32, turn: f64, prev: bool) -> f64 {
+        let turns = if prev { &self.prev_turns } else { &self.turns };
+        match turns.get(n as usize) {
+            Some(v) if !v.is_empty() && self.strategy.has_ring() => {
+                let i = v.partition_point(|&t| t < turn);
+                v[i % v.len()]
+            }
+            _ => n as f64 / self.nodes.len().max(1) as f64,
+        }
+    }
+}
+
+fn angle(turn: f64) -> f64 {
+    turn * TAU - FRAC_PI_2
+}
+
+/// The ring's centre and radius on a canvas of CSS size (w, h).
+fn geometry(w: f64, h: f64) -> (f64, f64, f64) {
+    (w / 2.0, h / 2.0, (w.min(h) / 2.0 - 28.0).max(20.0))
+}
+
+/// Draws the ring: arcs, points, key dots, travelling keys (`progress` 0..1 of the travel,
+/// 1 when settled) and the looked-up key. The static part (arcs, points, labels, keys that
+/// did not move) is drawn once per scene and size into an off-screen canvas and copied.
+pub fn draw_ring(ctx: &Ctx, w: f64, h: f64, s: &RingScene, progress: f64) {
+    chart::clear(ctx, w, h);
+    let mut cache = s.cache.borrow_mut();
+    if cache
+        .as_ref()
+        .is_none_or(|(_, cw, ch)| (*cw, *ch) != (w, h))
+    {
+        *cache = background(w, h, s).map(|c| (c, w, h));
+    }
+    match cache.as_ref() {
+        Some((bg, _, _)) => {
+            let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(bg, 0.0, 0.0, w, h);
+        }
+        None => draw_background(ctx, w, h, s),
+    }
+    draw_overlay(ctx, w, h, s, progress);
+}
+
+fn background(w: f64, h: f64, s: &RingScene) -> Option<HtmlCanvasElement> {
+    let doc = web_sys::window()?.document()?;
+    let c: HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
+    let dpr = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    c.set_width((w * dpr).round() as u32);
+    c.set_height((h * dpr).round() as u32);
+    let ctx: Ctx = c.get_context("2d").ok()??.dyn_into().ok()?;
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    draw_background(&ctx, w, h, s);
+    Some(c)
+}
+
+fn draw_background(ctx: &Ctx, w: f64, h: f64, s: &RingScene) {
+    let (cx, cy, r) = geometry(w, h);
+    let at = |turn: f64, rad: f64| {
+        let a = angle(turn);
+        (cx + rad * a.cos(), cy + rad * a.sin())
+    };
+    let slots = s.nodes.len();
+    ctx.set_stroke_style_str("#ddd");
+    ctx.set_line_width(1.0);
+    ctx.begin_path();
+    let _ = ctx.arc(cx, cy, r, 0.0, TAU);
+    ctx.stroke();
+    if s.strategy.has_ring() {
+        // Ownership arcs, one path per node.
+        ctx.set_line_width(9.0);
+        let mut by_node: Vec<Vec<(f64, f64)>> = vec![Vec::new(); slots];
+        for a in &s.view.arcs {
+            if let Some(v) = by_node.get_mut(a.node as usize) {
+                v.push((a.start, a.len));
+            }
+        }
+        for (n, arcs) in by_node.iter().enumerate() {
+            if arcs.is_empty() {
+                continue;
+            }
+            ctx.set_stroke_style_str(chart::color(n));
+            ctx.begin_path();
+            for &(start, len) in arcs {
+                let (x, y) = at(start, r);
+                ctx.move_to(x, y);
+                let _ = ctx.arc(cx, cy, r, angle(start), angle(start + len));
+            }
+            ctx.stroke();
+        }
+        // Points as radial ticks, one path per node.
+        ctx.set_line_width(1.0);
+        for (n, turns) in s.turns.iter().enumerate() {
+            if turns.is_empty() {
+                continue;
+            }
+            ctx.set_stroke_style_str(chart::color(n));
+            ctx.begin_path();
+            for &t in turns {
+                let (x0, y0) = at(t, r - 7.0);
+                let (x1, y1) = at(t, r + 8.0);
+                ctx.move_to(x0, y0);
+                ctx.line_to(x1, y1);
+            }
+            ctx.stroke();
+        }
+    }
+    // Node labels: at the first point (one point per node) or evenly spaced.
+    ctx.set_font(chart::FONT);
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    if slots <= 24 {
+        for (n, (name, alive)) in s.nodes.iter().enumerate() {
+            if !alive {
+                continue;
+            }
+            let t = s.anchor(n as u32, 0.0, false);
+            let (x, y) = at(t, r + 18.0);
+            ctx.set_fill_style_str(chart::color(n));
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, 9.0, 0.0, TAU);
+            ctx.fill();
+            ctx.set_fill_style_str("#fff");
+            let _ = ctx.fill_text(name, x, y);
+        }
+    }
+    // Key dots that did not move, one path per owner.
+    let mut moved_mask = vec![false; s.dots.len()];
+    for &i in &s.moved {
+        moved_mask[i] = true;
+    }
+    let mut by_owner: Vec<Vec<usize>> = vec![Vec::new(); slots];
+    for (i, d) in s.dots.iter().enumerate() {
+        if moved_mask[i] {
+            continue;
+        }
+        if let Some(v) = by_owner.get_mut(d.owner as usize) {
+            v.push(i);
+        }
+    }
+    for (n, idx) in by_owner.iter().enumerate() {
+        if idx.is_empty() {
+            continue;
+        }
+        ctx.set_fill_style_str(chart::color(n));
+        ctx.begin_path();
+        for &i in idx {
+            let d = &s.dots[i];
+            let (x, y) = at(d.turn, r - 16.0 - (d.key % 6) as f64 * 4.0);
+            ctx.rect(x - 1.25, y - 1.25, 2.5, 2.5);
+        }
+        ctx.fill();
+    }
+}
+
+/// Moved keys and the looked-up key, drawn every frame over the background.
+fn draw_overlay(ctx: &Ctx, w: f64, h: f64, s: &RingScene, progress: f64) {
+    let (cx, cy, r) = geometry(w, h);
+    let at = |turn: f64, rad: f64| {
+        let a = angle(turn);
+        (cx + rad * a.cos(), cy + rad * a.sin())
+    };
+    let travelling = progress < 1.0;
+    ctx.set_font(chart::FONT);
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    // Moved keys: travel from the old owner's point to the new one's, then stay ringed.
+    if !s.moved.is_empty() {
+        let e = progress.clamp(0.0, 1.0);
+        let e = e * e * (3.0 - 2.0 * e);
+        ctx.set_line_width(1.0);
+        for &i in &s.moved {
+            let d = &s.dots[i];
+            let (x, y) = if travelling {
+                let (x0, y0) = at(s.anchor(d.previous_owner, d.turn, true), r - 12.0);
+                let (x1, y1) = at(s.anchor(d.owner, d.turn, false), r - 12.0);
+                // Bow the path towards the centre so it reads as a jump.
+                let (mx, my) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+                let (qx, qy) = (mx + (cx - mx) * 0.35, my + (cy - my) * 0.35);
+                let u = 1.0 - e;
+                (
+                    u * u * x0 + 2.0 * u * e * qx + e * e * x1,
+                    u * u * y0 + 2.0 * u * e * qy + e * e * y1,
+                )
+            } else {
+                at(d.turn, r - 16.0 - (d.key % 6) as f64 * 4.0)
+            };
+            let c = if e < 0.5 { d.previous_owner } else { d.owner };
+            ctx.set_fill_style_str(chart::color(c as usize));
+            ctx.set_stroke_style_str("#222");
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, 3.0, 0.0, TAU);
+            ctx.fill();
+            ctx.stroke();
+        }
+    }
+    if let Some(l) = &s.lookup {
+        let (x0, y0) = at(l.turn, r - 45.0);
+        let (x1, y1) = at(l.turn, r + 10.0);
+        ctx.set_stroke_style_str("#111");
+        ctx.set_line_width(2.0);
+        ctx.begin_path();
+        ctx.move_to(x0, y0);
+        ctx.line_to(x1, y1);
+        ctx.stroke();
+        let owner = s.anchor(l.owner, l.turn, false);
+        let (x2, y2) = at(owner, r);
+        ctx.set_line_width(1.0);
+        let _ = ctx.set_line_dash(&js_sys::Array::of2(&3.0.into(), &3.0.into()));
+        ctx.begin_path();
+        ctx.move_to(x0, y0);
+        ctx.line_to(x2, y2);
+        ctx.stroke();
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+        ctx.set_fill_style_str("#111");
+        let _ = ctx.fill_text(&l.key, x0 + (cx - x0) * 0.15, y0 + (cy - y0) * 0.15);
+    }
+}
+
+/// Keys per node as bars (live nodes), with the mean dashed.
+pub fn draw_bars(
+    ctx: &Ctx,
+    w: f64,
+    h: f64,
+    st: &LoadStats,
+    names: &[String],
+    hover: Option<(f64, f64)>,
+    l: Lang,
+) {
+    chart::clear(ctx, w, h);
+    let values: Vec<f64> = st.per_node.iter().map(|&k| k as f64).collect();
+    let top = (st.max as f64 * 1.1).max(1.0);
+    let plot = Plot::new(Rect::new(0.0, 0.0, w, h), (0.0, 1.0), (0.0, top));
+    plot.axes(ctx, tr(l, "pl.bars"), false);
+    plot.bars(ctx, &values, &chart::color);
+    plot.hline(ctx, st.mean, "#111", true);
+    plot.column_labels(ctx, names);
+    if let Some((mx, my)) = hover {
+        if let Some(i) = plot.column_at(mx, values.len()) {
+            let lines = vec![
+                names.get(i).cloned().unwrap_or_default(),
+                format!("{}: {}", tr(l, "pl.keys"), values[i]),
+                format!("{}: {}", tr(l, "pl.mean"), fmt_num(st.mean)),
+            ];
+            chart::readout(ctx, mx, my, &lines, plot.area);
+        }
+    }
+}
+
+/// Builds the engine configuration from URL parameters.
+pub fn config_of(cfg: &RunConfig) -> PlacementConfig {
+    let p = &cfg.params;
+    PlacementConfig {
+        strategy: Strategy::parse(p.text("strategy")).unwrap_or(Strategy::Ring),
+        hash: HashFn::parse(p.text("hash")).unwrap_or(HashFn::Xxh3),
+        nodes: p.get_u64("nodes").clamp(1, 64) as u32,
+        keys: p.get_u64("keys").min(1_000_000) as u32,
+        vnodes: p.get_u64("vnodes").clamp(1, 1000) as u32,
+        c_milli: (p.get("c") * 1000.0).round().clamp(1000.0, 3000.0) as u32,
+        weights: parse_weights(p.text("weights")).unwrap_or_default(),
+        seed: 0,
+    }
+}
+
+/// The lab's state: the run configuration (what a share link carries), the placement and
+/// the scene drawn from it.
+struct State {
+    cfg: RunConfig,
+    placement: Option<Placement>,
+    scene: Option<RingScene>,
+    error: Option<String>,
+    changed_at: f64,
+    dirty: bool,
+    hover: Option<(f64, f64)>,
+    lookup: String,
+}
+
+impl State {
+    fn new(cfg: RunConfig) -> State {
+        let mut s = State {
+            cfg,
+            placement: None,
+            scene: None,
+            error: None,
+            changed_at: f64::NEG_INFINITY,
+            dirty: true,
+            hover: None,
+            lookup: String::new(),
+        };
+        s.rebuild();
+        s
+    }
+
+    /// Builds the placement from the parameters and replays the recorded changes.
+    fn rebuild(&mut self) {
+        self.error = None;
+        match Placement::new(&config_of(&self.cfg)) {
+            Ok(mut p) => {
+                let changes = parse_changes(self.cfg.params.text("changes")).unwrap_or_default();
+                let mut kept = Vec::new();
+                let mut prev = None;
+                for c in changes {
+                    let before = p.ring_view();
+                    if p.apply(c).is_ok() {
+                        kept.push(c);
+                        prev = Some(before);
+                    } else {
+                        self.error = Some(format!("{c}"));
+                    }
+                }
+                self.record(&kept);
+                self.scene = Some(RingScene::of(&p, prev.as_ref(), MAX_DOTS));
+                self.placement = Some(p);
+            }
+            Err(e) => {
+                self.error = Some(e.to_string());
+                self.placement = None;
+                self.scene = None;
+            }
+        }
+        self.changed_at = f64::NEG_INFINITY;
+        self.refresh_lookup();
+        self.dirty = true;
+    }
+
+    fn record(&mut self, changes: &[Change]) {
+        let s: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+        let _ = self.cfg.params.set_text("changes", &s.join(","));
+    }
+
+    fn apply(&mut self, c: Change, now: f64) {
+        let Some(p) = self.placement.as_mut() else {
+            return;
+        };
+        let before = p.ring_view();
+        match p.apply(c) {
+            Ok(_) => {
+                let mut all = parse_changes(self.cfg.params.text("changes")).unwrap_or_default();
+                all.push(c);
+                self.record(&all);
+                self.error = None;
+                self.scene = self
+                    .placement
+                    .as_ref()
+                    .map(|p| RingScene::of(p, Some(&before), MAX_DOTS));
+                self.changed_at = now;
+                self.refresh_lookup();
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.dirty = true;
+    }
+
+    fn refresh_lookup(&mut self) {
+        let l = (!self.lookup.is_empty())
+            .then(|| self.placement.as_ref().map(|p| p.lookup(&self.lookup)))
+            .flatten();
+        if let Some(s) = self.scene.as_mut() {
+            s.lookup = l;
+        }
+        self.dirty = true;
+    }
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub cfg: RunConfig,
+    pub lang: Lang,
+}
+
+fn input_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+#[function_component(PlacementLab)]
+pub fn placement_lab(props: &Props) -> Html {
+    let l = props.lang;
+    let state = use_mut_ref(|| State::new(props.cfg.clone()));
+    let ring = use_node_ref();
+    let bars = use_node_ref();
+    let force = use_force_update();
+    let share = use_state(|| None::<String>);
+    let pick = use_state(|| 0u32);
+    {
+        let (state, ring, bars) = (state.clone(), ring.clone(), bars.clone());
+        use_effect_with((), move |_| {
+            let size = Rc::new(RefCell::new((0.0, 0.0, 0.0, 0.0)));
+            let lp = RafLoop::start(Rc::new(move |_ts| {
+                let mut st = state.borrow_mut();
+                let now = now_ms();
+                let progress = ((now - st.changed_at) / TRAVEL_MS).clamp(0.0, 1.0);
+                let (rw, rh, bw, bh) = {
+                    let r = ring.cast::<HtmlCanvasElement>();
+                    let b = bars.cast::<HtmlCanvasElement>();
+                    (
+                        r.as_ref().map_or(0.0, |c| c.client_width() as f64),
+                        r.as_ref().map_or(0.0, |c| c.client_height() as f64),
+                        b.as_ref().map_or(0.0, |c| c.client_width() as f64),
+                        b.as_ref().map_or(0.0, |c| c.client_height() as f64),
+                    )
+                };
+                let resized = *size.borrow() != (rw, rh, bw, bh);
+                if !(st.dirty || resized || progress < 1.0) {
+                    return;
+                }
+                *size.borrow_mut() = (rw, rh, bw, bh);
+                st.dirty = progress < 1.0;
+                if let (Some(c), Some(scene)) =
+                    (ring.cast::<HtmlCanvasElement>(), st.scene.as_ref())
+                {
+                    if let Some((ctx, w, h)) = prepare(&c) {
+                        draw_ring(&ctx, w, h, scene, progress);
+                        super::mark_first_frame();
+                    }
+                }
+                if let (Some(c), Some(p)) =
+                    (bars.cast::<HtmlCanvasElement>(), st.placement.as_ref())
+                {
+                    if let Some((ctx, w, h)) = prepare(&c) {
+                        let names: Vec<String> = p.nodes().iter().map(|n| n.name.clone()).collect();
+                        draw_bars(&ctx, w, h, &p.stats(), &names, st.hover, crate::lang());
+                    }
+                }
+            }));
+            move || drop(lp)
+        });
+    }
+
+    let st = state.borrow();
+    let act = |f: Rc<dyn Fn(&mut State)>| {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |_: MouseEvent| {
+            f(&mut state.borrow_mut());
+            force.force_update();
+        })
+    };
+    let on_add = act(Rc::new(|s: &mut State| {
+        s.apply(Change::Add { weight: 1 }, now_ms())
+    }));
+    let live: Vec<(u32, String)> = st
+        .placement
+        .as_ref()
+        .map(|p| {
+            p.nodes()
+                .iter()
+                .filter(|n| n.alive)
+                .map(|n| (n.id, n.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let chosen = if live.iter().any(|(id, _)| *id == *pick) {
+        *pick
+    } else {
+        live.last().map_or(0, |(id, _)| *id)
+    };
+    let on_remove = act(Rc::new(move |s: &mut State| {
+        s.apply(Change::Remove { node: chosen }, now_ms())
+    }));
+    let on_fail = act(Rc::new(move |s: &mut State| {
+        s.apply(Change::Fail { node: chosen }, now_ms())
+    }));
+    let on_reset = act(Rc::new(|s: &mut State| {
+        let _ = s.cfg.params.set_text("changes", "");
+        s.rebuild();
+    }));
+    let on_pick = {
+        let pick = pick.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(v) = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value()
+                .parse()
+            {
+                pick.set(v);
+            }
+        })
+    };
+    let stats = st.placement.as_ref().map(|p| p.stats());
+    let last = st.placement.as_ref().and_then(|p| p.last_change().cloned());
+    let moved = last.as_ref().map_or("–".to_string(), |r| {
+        format!(
+            "{:.1}% ({} {})",
+            r.moved_fraction * 100.0,
+            r.moved,
+            tr(l, "pl.keys")
+        )
+    });
+    let stats_html = match &stats {
+        Some(s) => html! {
+            <div class="plot-stats" data-testid="pl-stats">
+                <span>{ tr(l, "pl.keys") }{": "}<b>{ s.keys }</b></span>
+                <span>{ tr(l, "pl.live") }{": "}<b>{ s.live_nodes }</b></span>
+                <span>{ tr(l, "pl.max_mean") }{": "}<b>{ format!("{} / {} = {:.3}", s.max, fmt_num(s.mean), s.max_over_mean) }</b></span>
+                <span>{ tr(l, "pl.stddev") }{": "}<b>{ format!("{:.1} ({:.1}%)", s.stddev, s.relative_stddev * 100.0) }</b></span>
+                <span>{ tr(l, "pl.moved") }{": "}<b data-testid="pl-moved">{ moved }</b></span>
+            </div>
+        },
+        None => html! {},
+    };
+    let error = st.error.as_ref().map_or(html! {}, |e| html! {
+        <p class="plot-error" role="alert" data-testid="pl-error">{ trf(l, "pl.refused", &[e]) }</p>
+    });
+    let membership = html! {
+        <div class="plot-controls">
+            <button onclick={on_add} data-testid="pl-add">{ tr(l, "pl.add") }</button>
+            <select onchange={on_pick} data-testid="pl-node" aria-label={tr(l, "pl.node").to_string()}>
+                { for live.iter().map(|(id, name)| html! { <option value={id.to_string()} selected={*id == chosen}>{ name.clone() }</option> }) }
+            </select>
+            <button onclick={on_remove} data-testid="pl-remove">{ tr(l, "pl.remove") }</button>
+            <button onclick={on_fail} data-testid="pl-fail">{ tr(l, "pl.fail") }</button>
+            <button onclick={on_reset} data-testid="pl-reset">{ tr(l, "pl.reset") }</button>
+        </div>
+    };
+    let ring_canvas =
+        html! { <canvas ref={ring.clone()} class="plot-ring" data-testid="pl-ring" /> };
+    if props.cfg.embed {
+        return html! {
+            <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>
+                { ring_canvas }{ membership }{ stats_html }{ error }
+            </div>
+        };
+    }
+
+    // Parameters: each edit rebuilds (and clears the recorded changes).
+    let set_num = |key: &'static str| {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |e: Event| {
+            if let Ok(v) = input_value(&e).trim().parse::<f64>() {
+                let mut s = state.borrow_mut();
+                s.cfg.params.set_value(key, v);
+                let _ = s.cfg.params.set_text("changes", "");
+                s.rebuild();
+            }
+            force.force_update();
+        })
+    };
+    let set_text = |key: &'static str| {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().value();
+            let mut s = state.borrow_mut();
+            match s.cfg.params.set_text(key, &v) {
+                Ok(()) => {
+                    let _ = s.cfg.params.set_text("changes", "");
+                    s.rebuild();
+                }
+                Err(reason) => s.error = Some(reason),
+            }
+            drop(s);
+            force.force_update();
+        })
+    };
+    let num = |key: &'static str, label: &str, step: &str| {
+        let spec = st.cfg.params.specs.iter().find(|s| s.key == key).copied();
+        let v = st.cfg.params.get(key);
+        html! {
+            <label>{ label }
+                <input type="number" value={fmt_num_raw(v)} step={step.to_string()}
+                    min={spec.map(|s| s.min.to_string())} max={spec.map(|s| s.max.to_string())}
+                    onchange={set_num(key)} data-testid={format!("pl-{key}")} />
+            </label>
+        }
+    };
+    let select = |key: &'static str, label: &str, options: &[(&str, String)]| {
+        let cur = st.cfg.params.text(key).to_string();
+        html! {
+            <label>{ label }
+                <select onchange={set_text(key)} data-testid={format!("pl-{key}")}>
+                    { for options.iter().map(|(v, name)| html! { <option value={v.to_string()} selected={cur == *v}>{ name.clone() }</option> }) }
+                </select>
+            </label>
+        }
+    };
+    let strategies: Vec<(&str, String)> = Strategy::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.name(),
+                tr(l, &format!("pl.strategy.{}", s.name())).to_string(),
+            )
+        })
+        .collect();
+    let hashes: Vec<(&str, String)> = HashFn::ALL
+        .iter()
+        .map(|h| (h.name(), h.name().to_string()))
+        .collect();
+    let on_lookup = {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |e: InputEvent| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().value();
+            let mut s = state.borrow_mut();
+            s.lookup = v.chars().take(200).collect();
+            s.refresh_lookup();
+            drop(s);
+            force.force_update();
+        })
+    };
+    let lookup_html = st.scene.as_ref().and_then(|s| s.lookup.as_ref()).map_or(html! {}, |k| {
+        let owner = st
+            .placement
+            .as_ref()
+            .and_then(|p| p.nodes().get(k.owner as usize).map(|n| n.name.clone()))
+            .unwrap_or_default();
+        html! {
+            <span data-testid="pl-lookup-out">
+                { trf(l, "pl.lookup_out", &[&format!("{:016x}", k.hash), &format!("{:.4}", k.turn), &owner]) }
+            </span>
+        }
+    });
+    let on_share = {
+        let (state, share) = (state.clone(), share.clone());
+        Callback::from(move |_: MouseEvent| {
+            let q = state.borrow().cfg.share_query(&[]);
+            let url = crate::share_url(&q);
+            crate::copy_text(&url);
+            share.set(Some(url));
+        })
+    };
+    let weights_v = st.cfg.params.text("weights").to_string();
+    html! {
+        <div class="plot-lab" data-lab={props.cfg.lab}>
+            <div class="plot-controls">
+                { select("strategy", tr(l, "pl.strategy"), &strategies) }
+                { select("hash", tr(l, "pl.hash"), &hashes) }
+                { num("nodes", tr(l, "pl.nodes"), "1") }
+                { num("vnodes", tr(l, "pl.vnodes"), "1") }
+                { num("keys", tr(l, "pl.keys"), "1000") }
+                { num("c", tr(l, "pl.c"), "0.05") }
+                <label>{ tr(l, "pl.weights") }
+                    <input type="text" value={weights_v} placeholder="1,2,3" onchange={set_text("weights")} data-testid="pl-weights" />
+                </label>
+            </div>
+            { membership }
+            { error }
+            <div class="plot-row">
+                { ring_canvas }
+                <canvas ref={bars.clone()} class="plot-bars" data-testid="pl-bars"
+                    onmousemove={{ let state = state.clone(); Callback::from(move |e: MouseEvent| { let mut s = state.borrow_mut(); s.hover = Some((e.offset_x() as f64, e.offset_y() as f64)); s.dirty = true; }) }}
+                    onmouseleave={{ let state = state.clone(); Callback::from(move |_: MouseEvent| { let mut s = state.borrow_mut(); s.hover = None; s.dirty = true; }) }} />
+            </div>
+            { stats_html }
+            <div class="plot-controls">
+                <label>{ tr(l, "pl.lookup") }
+                    <input type="text" placeholder="user:42" oninput={on_lookup} data-testid="pl-lookup" />
+                </label>
+                { lookup_html }
+            </div>
+            <p class="help">{ tr(l, "pl.help") }{" "}{ trf(l, "pl.sample", &[&MAX_DOTS.to_string()]) }</p>
+            <div class="plot-controls">
+                <button onclick={on_share} data-testid="pl-share">{ tr(l, "ctl.share") }</button>
+                if let Some(url) = (*share).clone() {
+                    <input readonly=true value={url} data-testid="share-url" class="share-out" />
+                }
+            </div>
+        </div>
+    }
+}
+
+/// A value for a number input: plain digits, no `k` suffix.
+fn fmt_num_raw(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}

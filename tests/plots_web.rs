@@ -1,0 +1,275 @@
+//! Browser tests of the plotted labs: each mounts, draws, shows its worked example's numbers,
+//! reacts to a membership change, works in embed mode and in Chinese.
+#![cfg(target_arch = "wasm32")]
+
+use distlab_app::app::{App, AppProps};
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlCanvasElement, HtmlElement};
+use yew::AppHandle;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+struct Mounted {
+    handle: Option<AppHandle<App>>,
+    root: Element,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.destroy();
+        }
+        self.root.remove();
+    }
+}
+
+impl Mounted {
+    fn find(&self, testid: &str) -> Option<Element> {
+        self.root
+            .query_selector(&format!("[data-testid=\"{testid}\"]"))
+            .ok()
+            .flatten()
+    }
+
+    fn text(&self, testid: &str) -> String {
+        self.find(testid)
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    }
+
+    fn all_text(&self) -> String {
+        self.root.text_content().unwrap_or_default()
+    }
+
+    fn click(&self, testid: &str) {
+        self.find(testid)
+            .unwrap_or_else(|| panic!("no element {testid}"))
+            .unchecked_into::<HtmlElement>()
+            .click();
+    }
+
+    async fn wait_for(&self, ms: u32, mut f: impl FnMut(&Mounted) -> bool) -> bool {
+        for _ in 0..ms / 20 {
+            if f(self) {
+                return true;
+            }
+            TimeoutFuture::new(20).await;
+        }
+        f(self)
+    }
+
+    /// Whether the canvas has a size and something drawn on it.
+    fn drawn(&self, testid: &str) -> bool {
+        let Some(c) = self.find(testid) else {
+            return false;
+        };
+        let c: HtmlCanvasElement = c.unchecked_into();
+        c.width() > 0 && c.height() > 0 && c.to_data_url().map_or(0, |u| u.len()) > 2_000
+    }
+}
+
+async fn mount(query: &str) -> Mounted {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    root.set_attribute("style", "width:1100px;height:900px")
+        .unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let handle = yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            query: query.to_string(),
+        },
+    )
+    .render();
+    TimeoutFuture::new(50).await;
+    Mounted {
+        handle: Some(handle),
+        root,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn placement_labs_mount_draw_and_show_statistics() {
+    for lab in [
+        "placement-hash",
+        "placement-ring",
+        "placement-bounded",
+        "placement-vnodes",
+    ] {
+        let m = mount(&format!("?lab={lab}&lang=en")).await;
+        assert!(m.find("input-errors").is_none(), "{lab}: {}", m.all_text());
+        assert!(
+            m.wait_for(2_000, |m| m.drawn("pl-ring")).await,
+            "{lab}: ring drawn"
+        );
+        assert!(m.drawn("pl-bars"), "{lab}: bars drawn");
+        let stats = m.text("pl-stats");
+        assert!(stats.contains("10000"), "{lab}: {stats}");
+        assert!(stats.contains("std dev"), "{lab}: {stats}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_membership_change_updates_the_moved_fraction_and_the_share_link() {
+    let m = mount("?lab=placement-ring&nodes=4&keys=20000&lang=en").await;
+    assert_eq!(m.text("pl-moved"), "–");
+    m.click("pl-add");
+    assert!(
+        m.wait_for(1_000, |m| m.text("pl-moved").contains('%'))
+            .await
+    );
+    let moved = m.text("pl-moved");
+    let pct: f64 = moved.split('%').next().unwrap().trim().parse().unwrap();
+    // A fifth node on a ring takes roughly a fifth of the keys, not most of them.
+    assert!(pct > 1.0 && pct < 60.0, "{moved}");
+    m.click("pl-share");
+    assert!(m.wait_for(1_000, |m| m.find("share-url").is_some()).await);
+    let url = m
+        .find("share-url")
+        .map(|e| e.unchecked_into::<web_sys::HtmlInputElement>().value())
+        .unwrap_or_default();
+    assert!(url.contains("changes=add:1"), "{url}");
+    // The share link replays the change: the same moved fraction shows.
+    let query = url
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
+    drop(m);
+    let again = mount(&query).await;
+    assert_eq!(
+        again.text("pl-moved"),
+        moved,
+        "{query} {}",
+        again.all_text()
+    );
+
+    // Mod-N moves most keys.
+    let m = mount("?lab=placement-hash&nodes=4&lang=en").await;
+    m.click("pl-add");
+    assert!(
+        m.wait_for(1_000, |m| m.text("pl-moved").contains('%'))
+            .await
+    );
+    let pct: f64 = m
+        .text("pl-moved")
+        .split('%')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(pct > 60.0, "{pct}");
+}
+
+#[wasm_bindgen_test]
+async fn key_lookup_shows_hash_and_owner() {
+    let m = mount("?lab=placement-vnodes&lang=en").await;
+    let input: web_sys::HtmlInputElement = m.find("pl-lookup").unwrap().unchecked_into();
+    input.set_value("user:42");
+    let ev = web_sys::InputEvent::new("input").unwrap();
+    input.dispatch_event(&ev).unwrap();
+    assert!(
+        m.wait_for(1_000, |m| m.text("pl-lookup-out").contains("owner n"))
+            .await,
+        "{}",
+        m.text("pl-lookup-out")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn mmf_shows_the_worked_example() {
+    let m = mount("?lab=fair-mmf&lang=en").await;
+    assert_eq!(m.text("mmf-alloc-B"), "10");
+    assert_eq!(m.text("mmf-alloc-C"), "25");
+    assert_eq!(m.text("mmf-alloc-A"), "32.5");
+    assert_eq!(m.text("mmf-alloc-D"), "32.5");
+    assert!(
+        m.text("mmf-steps").contains("25 each"),
+        "{}",
+        m.text("mmf-steps")
+    );
+    assert!(
+        m.text("mmf-steps").contains("7.5 each"),
+        "{}",
+        m.text("mmf-steps")
+    );
+    m.click("mmf-end");
+    assert!(m.wait_for(2_000, |m| m.drawn("mmf-chart")).await);
+}
+
+#[wasm_bindgen_test]
+async fn drf_shows_the_worked_example_and_reacts_live() {
+    let m = mount("?lab=fair-drf&lang=en").await;
+    assert_eq!(m.text("drf-tasks-A"), "3 tasks");
+    assert_eq!(m.text("drf-tasks-B"), "2 tasks");
+    m.click("drf-end");
+    assert!(m.wait_for(2_000, |m| m.drawn("drf-chart")).await);
+    // B leaves: A takes everything it can (18 CPU / 2 = 9, 36 GB / 8 = 4 → 4 tasks).
+    m.click("drf-leave-B");
+    assert!(
+        m.wait_for(1_000, |m| m.text("drf-tasks-A") == "4 tasks")
+            .await,
+        "{}",
+        m.text("drf-tasks-A")
+    );
+    assert!(m.find("drf-tasks-B").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn embed_mode_is_compact() {
+    for (lab, canvas) in [
+        ("placement-ring", "pl-ring"),
+        ("fair-mmf", "mmf-chart"),
+        ("fair-drf", "drf-chart"),
+    ] {
+        let m = mount(&format!("?lab={lab}&embed=1&lang=en")).await;
+        assert!(
+            m.find("app")
+                .and_then(|a| a.get_attribute("data-embed"))
+                .is_some(),
+            "{lab}"
+        );
+        assert!(m.wait_for(2_000, |m| m.drawn(canvas)).await, "{lab}: drawn");
+        // Only the chart and a minimal row: no parameter inputs, no lab picker.
+        assert!(
+            m.find("pl-nodes").is_none() && m.find("mmf-demands").is_none(),
+            "{lab}"
+        );
+        assert!(
+            m.root
+                .query_selector(".picker, nav")
+                .ok()
+                .flatten()
+                .is_none(),
+            "{lab}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn chinese_strings_show() {
+    let m = mount("?lab=placement-ring&lang=zh").await;
+    assert!(
+        m.text("pl-stats").contains("标准差"),
+        "{}",
+        m.text("pl-stats")
+    );
+    assert!(m.text("pl-add").contains("增加节点"));
+    let m = mount("?lab=fair-drf&lang=zh").await;
+    assert_eq!(m.text("drf-tasks-A"), "3 个任务");
+    let m = mount("?lab=fair-mmf&lang=zh").await;
+    assert!(m.all_text().contains("最大最小公平"));
+}
+
+#[wasm_bindgen_test]
+async fn bad_list_parameters_show_a_message_and_use_defaults() {
+    let m = mount("?lab=fair-mmf&demands=1,x&lang=en").await;
+    assert!(
+        m.text("input-errors").contains("demands=1,x"),
+        "{}",
+        m.text("input-errors")
+    );
+    assert_eq!(m.text("mmf-alloc-A"), "32.5");
+}
