@@ -41,7 +41,6 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("panel.logs_help", "One row per node; each box is an entry, coloured by term (the number). Solid boxes are committed, faint ones not yet. Under each follower: ▲ the leader's nextIndex, green bar its matchIndex.", "每个节点一行；每个方块是一个日志条目，按任期着色（数字为任期）。实心为已提交，浅色为未提交。每个跟随者下方：▲ 为领导者的 nextIndex，绿条为 matchIndex。"),
     ("cmd.write", "Client write", "客户端写入"),
     ("detail.lastApplied", "Last applied", "已应用索引"),
-    ("detail.state", "State machine", "状态机"),
     ("panel.timeline", "Space-time diagram", "时空图"),
     ("panel.timeline_help", "One lane per node; arrows from send to delivery, ✕ where a message was dropped; dots mark crashes (red), restarts (green) and pauses (yellow). Hover an arrow for its fields; click to jump to that time.", "每个节点一条泳道；箭头从发送指向送达，✕ 表示消息被丢弃；圆点标记宕机（红）、重启（绿）和暂停（黄）。悬停箭头查看字段；点击跳转到该时刻。"),
     // node menu
@@ -104,10 +103,20 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("note.raft.election", "starts an election for term {0}", "发起第 {0} 任期的选举"),
     ("note.raft.leader", "becomes leader of term {0}", "成为第 {0} 任期的领导者"),
     ("note.raft.step_down", "steps down in term {0}", "在第 {0} 任期退位"),
+    ("note.raft.commit", "commits up to entry {0}", "提交到第 {0} 条日志"),
+    ("note.raft.walk_back", "logs disagree: walks a follower's nextIndex back to {0}", "日志不一致：将跟随者的 nextIndex 回退到 {0}"),
+    ("note.raft.jump_back", "follower's log is short: nextIndex jumps back to {0}", "跟随者日志过短：nextIndex 跳回到 {0}"),
+    ("note.raft.write_refused", "refuses the write: not the leader (leader: n{0}; 0 = unknown)", "拒绝写入：不是领导者（领导者：n{0}；0 表示未知）"),
+    ("detail.kv", "Key-value state", "键值状态"),
+    ("detail.kvDigest", "State digest", "状态摘要"),
+    ("err.unknown_scenario", "Lab “{1}” has no scenario “{0}”; starting without one.", "实验“{1}”没有场景“{0}”；将不使用场景开始。"),
     ("timer.election", "election timeout", "选举超时"),
     ("timer.heartbeat", "heartbeat", "心跳"),
     // invariants
     ("inv.election-safety", "Election safety: at most one leader per term", "选举安全：每个任期至多一个领导者"),
+    ("inv.log-matching", "Log matching: same index and term means identical logs up to there", "日志匹配：索引和任期相同的条目之前的日志完全相同"),
+    ("inv.leader-completeness", "Leader completeness: every committed entry is in every later leader's log", "领导者完整性：已提交的条目出现在之后每个领导者的日志中"),
+    ("inv.state-machine-safety", "State-machine safety: no two nodes apply different commands at one index", "状态机安全：不同节点不会在同一索引应用不同的命令"),
     // errors
     ("err.unknown_lab", "Unknown lab “{0}”; showing “{1}”.", "未知实验“{0}”；显示“{1}”。"),
     ("err.lab_not_ready", "Lab “{0}” is not available yet; showing “{1}”.", "实验“{0}”尚未提供；显示“{1}”。"),
@@ -259,6 +268,70 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("drf.capacity", "Capacity (per resource)", "容量（各资源）"),
     ("drf.demands", "Per-task demands (users split by ;)", "每任务需求（用户间以 ; 分隔）"),
     ("drf.help", "Edit a user's demand or let users join and leave: the allocation refills live, and the share link replays your changes.", "修改用户需求，或让用户加入、离开：分配会实时重新填充，分享链接会重放你的修改。"),
+    ("lab.ratelimit.about", "Rate limiters on the same traffic: a leaky bucket lets requests out at a fixed rate and drops what its queue cannot hold; a token bucket admits bursts while tokens last; Sentinel limits concurrent threads or QPS (direct reject, warm-up, uniform queueing). Notes' example: uniform queueing with interval T and max wait 6T — with 3 queued, a new request passes at t1 + 4T.", "同一流量下的限流器：漏桶以固定速率放出请求，队列放不下的丢弃；令牌桶在有令牌时允许突发；Sentinel 按并发线程数或 QPS 限流（直接拒绝、预热、匀速排队）。笔记示例：匀速排队，间隔 T，最大排队时长 6T——已有 3 个请求排队时，新请求在 t1 + 4T 通过。"),
+    ("rl.limiter", "Limiter", "限流器"),
+    ("rl.limiter2", "Second limiter", "第二个限流器"),
+    ("rl.traffic", "Traffic", "流量"),
+    ("rl.service", "Service time (ms)", "服务时间（毫秒）"),
+    ("rl.kind.none", "none", "无"),
+    ("rl.kind.leaky", "leaky bucket", "漏桶"),
+    ("rl.kind.token", "token bucket", "令牌桶"),
+    ("rl.kind.fixed", "fixed window", "固定窗口"),
+    ("rl.kind.sliding", "sliding window", "滑动窗口"),
+    ("rl.kind.threads", "concurrent threads (Sentinel)", "并发线程数（Sentinel）"),
+    ("rl.kind.qps", "QPS reject (Sentinel)", "QPS 直接拒绝（Sentinel）"),
+    ("rl.kind.warmup", "warm-up (Sentinel)", "预热（Sentinel）"),
+    ("rl.kind.uniform", "uniform queueing (Sentinel)", "匀速排队（Sentinel）"),
+    ("rl.tr.steady", "steady", "匀速"),
+    ("rl.tr.bursts", "bursts", "突发"),
+    ("rl.tr.ramp", "ramp", "线性增长"),
+    ("rl.tr.onoff", "on/off", "开关"),
+    ("rl.tr.jitter", "jittered", "随机抖动"),
+    ("rl.p.capacity", "capacity", "容量"),
+    ("rl.p.rate", "rate/s", "速率/秒"),
+    ("rl.p.burst", "burst", "桶容量"),
+    ("rl.p.wait", "max wait", "最大等待"),
+    ("rl.p.limit", "limit", "上限"),
+    ("rl.p.window", "window", "窗口"),
+    ("rl.p.max", "max threads", "最大线程数"),
+    ("rl.p.count", "QPS", "QPS"),
+    ("rl.p.cold", "cold factor", "冷启动因子"),
+    ("rl.p.period", "warm-up period", "预热时长"),
+    ("rl.p.interval", "interval T", "间隔 T"),
+    ("rl.p.base", "base rate/s", "基础速率/秒"),
+    ("rl.p.size", "burst size", "突发请求数"),
+    ("rl.p.every", "every", "每隔"),
+    ("rl.p.from", "from /s", "起始 /秒"),
+    ("rl.p.to", "to /s", "结束 /秒"),
+    ("rl.p.over", "over", "持续"),
+    ("rl.p.on", "on", "开"),
+    ("rl.p.off", "off", "关"),
+    ("rl.flow", "Requests per {0} ms step", "每 {0} 毫秒一步的请求数"),
+    ("rl.offered", "offered", "到达"),
+    ("rl.admitted", "admitted", "通过"),
+    ("rl.queued", "queued", "排队"),
+    ("rl.rejected", "rejected", "拒绝"),
+    ("rl.gauge", "bucket / tokens / window", "桶 / 令牌 / 窗口"),
+    ("rl.gauge.queued", "Queued requests", "排队请求数"),
+    ("rl.gauge.tokens", "Tokens in the bucket", "桶中令牌数"),
+    ("rl.gauge.window_count", "Count in the window", "窗口内计数"),
+    ("rl.gauge.threads", "Threads in use", "占用线程数"),
+    ("rl.gauge.pass_qps", "Passes in the last second", "最近一秒通过数"),
+    ("rl.gauge.allowed_qps", "Allowed QPS (warming up)", "允许 QPS（预热中）"),
+    ("rl.delay", "Queueing delay (ms, mean per step)", "排队时延（毫秒，每步平均）"),
+    ("rl.mean_delay", "mean delay", "平均时延"),
+    ("rl.p99", "p99 delay", "p99 时延"),
+    ("rl.time", "virtual time {0} s", "虚拟时间 {0} 秒"),
+    ("rl.example", "Notes' example: uniform queueing", "笔记示例：匀速排队"),
+    ("rl.restart", "Restart", "重新开始"),
+    ("rl.requests", "First requests — {0}", "前几个请求——{0}"),
+    ("rl.req.arrival", "arrives (ms)", "到达（毫秒）"),
+    ("rl.req.ahead", "queued ahead", "前面排队"),
+    ("rl.req.pass", "passes (ms)", "通过（毫秒）"),
+    ("rl.req.when", "pass time", "通过时刻"),
+    ("rl.now", "passes now (t1)", "立即通过（t1）"),
+    ("rl.rejected_wait", "rejected: would wait too long", "拒绝：等待将超过上限"),
+    ("rl.help", "Both limiters see the same requests (same traffic and seed). Edit any parameter: the run restarts and the share link carries the new specs. t1 is when the last request before this one passed; T is the interval.", "两个限流器收到完全相同的请求（同一流量和种子）。修改任一参数，运行会重新开始，分享链接会带上新的参数。t1 是前一个请求通过的时刻；T 是间隔。"),
     // debug
     ("debug.frame", "frame", "帧"),
     ("debug.median", "median", "中位数"),
@@ -322,6 +395,9 @@ pub fn input_error(lang: Lang, e: &InputError) -> String {
             trf(lang, "err.bad_actions", &[&action_error(lang, error)])
         }
         InputError::Swapped { low, high } => trf(lang, "err.swapped", &[low, high]),
+        InputError::UnknownScenario { value, lab } => {
+            trf(lang, "err.unknown_scenario", &[value, lab])
+        }
         InputError::BadText {
             key,
             value,
@@ -374,6 +450,40 @@ mod tests {
         }
         for g in distlab_engine::labs::GROUPS {
             assert!(has(&format!("group.{g}")), "{g}");
+        }
+    }
+
+    #[test]
+    fn every_invariant_command_and_detail_of_raft_is_translated() {
+        use distlab_engine::input::{split_query, RunConfig};
+        let (cfg, _) = RunConfig::parse(&split_query("lab=raft&clients=50"));
+        let (mut s, _) = distlab_engine::labs::create(&cfg);
+        s.run_until(3_000 * distlab_engine::MS);
+        for inv in s.invariants() {
+            assert!(has(&format!("inv.{inv}")), "inv.{inv}");
+        }
+        for cmd in s.commands() {
+            assert!(has(&format!("cmd.{cmd}")), "cmd.{cmd}");
+        }
+        for node in s.view().nodes {
+            assert!(has(&format!("role.{}", node.role)), "role.{}", node.role);
+            for (k, _) in node.details {
+                assert!(has(&format!("detail.{k}")), "detail.{k}");
+            }
+        }
+        for r in s.trace() {
+            match &r.kind {
+                distlab_engine::sim::TraceKind::Note { key, .. } => {
+                    assert!(has(&format!("note.{key}")), "note.{key}")
+                }
+                distlab_engine::sim::TraceKind::Timer { name, .. } => {
+                    assert!(has(&format!("timer.{name}")), "timer.{name}")
+                }
+                distlab_engine::sim::TraceKind::Drop { reason, .. } => {
+                    assert!(has(&format!("drop.{}", reason.id())))
+                }
+                _ => {}
+            }
         }
     }
 }

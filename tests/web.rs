@@ -269,22 +269,32 @@ fn panic_overlay_shows_the_message() {
 #[wasm_bindgen_test]
 async fn scrubber_and_speed_inputs_drive_the_run_and_the_timeline_fills() {
     let m = mount("?lab=raft&seed=8&speed=20").await;
-    assert!(m.wait_for(3_000, |m| m.ctl.borrow().session.now() > 1_000 * MS).await);
+    assert!(
+        m.wait_for(3_000, |m| m.ctl.borrow().session.now() > 1_000 * MS)
+            .await
+    );
     // Let the toolbar re-render so the scrubber's range covers the run.
     TimeoutFuture::new(300).await;
     let set = |testid: &str, value: &str, event: &str| {
         let el: web_sys::HtmlInputElement = m.find(testid).unwrap().unchecked_into();
         el.set_value(value);
-        el.dispatch_event(&web_sys::Event::new(event).unwrap()).unwrap();
+        el.dispatch_event(&web_sys::Event::new(event).unwrap())
+            .unwrap();
     };
     set("speed", "0", "input");
-    assert!((m.ctl.borrow().speed - 1.0).abs() < 1e-9, "slider at 10^0 = 1x");
+    assert!(
+        (m.ctl.borrow().speed - 1.0).abs() < 1e-9,
+        "slider at 10^0 = 1x"
+    );
     set("scrubber", "400", "input");
     assert_eq!(m.ctl.borrow().session.now(), 400 * MS, "the scrubber seeks");
     assert!(!m.ctl.borrow().playing, "seeking pauses");
     assert!(m.find("timeline").is_some());
     TimeoutFuture::new(100).await;
     let c = m.ctl.borrow();
-    assert!(!c.timeline.arrows.is_empty(), "the space-time diagram indexed the messages");
+    assert!(
+        !c.timeline.arrows.is_empty(),
+        "the space-time diagram indexed the messages"
+    );
     assert!(c.timeline.arrows.iter().all(|a| a.sent <= 400 * MS));
 }

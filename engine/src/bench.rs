@@ -13,6 +13,11 @@ pub struct BenchResult {
     pub wall_seconds: f64,
     pub sim_per_wall: f64,
     pub events_per_second: f64,
+    /// Client writes per simulated second (0: election only).
+    pub writes: u64,
+    /// Entries committed (the committed prefix's length at the end).
+    pub commits: u64,
+    pub commits_per_second: f64,
 }
 
 /// Runs election-only Raft with `n` nodes for `seconds` of simulated time. `time` runs the
@@ -23,8 +28,19 @@ pub fn raft_election(
     seconds: u64,
     time: impl FnOnce(&mut dyn FnMut()) -> f64,
 ) -> BenchResult {
+    raft_writes(n, seconds, 0, time)
+}
+
+/// Like [`raft_election`], with `writes` client writes per simulated second (the `clients`
+/// parameter); `commits_per_second` is per wall second.
+pub fn raft_writes(
+    n: u32,
+    seconds: u64,
+    writes: u64,
+    time: impl FnOnce(&mut dyn FnMut()) -> f64,
+) -> BenchResult {
     let nodes = n.clamp(1, 1000);
-    let (cfg, _) = RunConfig::parse(&split_query("lab=raft&seed=7"));
+    let (cfg, _) = RunConfig::parse(&split_query(&format!("lab=raft&seed=7&clients={writes}")));
     let mut cfg = cfg;
     // The URL range is 3..15; the benchmark goes beyond it on purpose.
     if let Some(i) = cfg.params.specs.iter().position(|s| s.key == "nodes") {
@@ -34,6 +50,7 @@ pub fn raft_election(
     s.set_keep_trace(false);
     let until = seconds * 1000 * MS;
     let wall = time(&mut || s.run_until(until)).max(1e-9);
+    let commits = s.summary()["committed"].as_u64().unwrap_or(0);
     BenchResult {
         nodes,
         simulated_seconds: seconds,
@@ -41,5 +58,8 @@ pub fn raft_election(
         wall_seconds: wall,
         sim_per_wall: seconds as f64 / wall,
         events_per_second: s.events() as f64 / wall,
+        writes,
+        commits,
+        commits_per_second: commits as f64 / wall,
     }
 }

@@ -78,6 +78,11 @@ pub enum InputError {
         reason: String,
         used: String,
     },
+    /// `?scenario=` names no preset of the lab.
+    UnknownScenario {
+        value: String,
+        lab: &'static str,
+    },
 }
 
 impl fmt::Display for InputError {
@@ -119,6 +124,12 @@ impl fmt::Display for InputError {
                 reason,
                 used,
             } => write!(f, "`{key}={value}` is not valid ({reason}); using `{used}`"),
+            InputError::UnknownScenario { value, lab } => {
+                write!(
+                    f,
+                    "lab `{lab}` has no scenario `{value}`; starting without one"
+                )
+            }
         }
     }
 }
@@ -334,6 +345,8 @@ pub struct RunConfig {
     pub embed: bool,
     pub debug: bool,
     pub actions: Vec<LoggedAction>,
+    /// A scenario preset's id (`leader-crash`); see [`crate::scenario`].
+    pub scenario: Option<&'static str>,
 }
 
 pub const DEFAULT_LAB: &str = "raft";
@@ -342,7 +355,9 @@ pub const DEFAULT_SPEED: f64 = 0.1;
 pub const SPEED_MIN: f64 = 0.1;
 pub const SPEED_MAX: f64 = 100.0;
 
-const GLOBAL_KEYS: &[&str] = &["lab", "seed", "speed", "lang", "embed", "debug", "actions"];
+const GLOBAL_KEYS: &[&str] = &[
+    "lab", "seed", "speed", "lang", "embed", "debug", "actions", "scenario",
+];
 
 impl RunConfig {
     /// Parses (key, value) pairs as they come from a URL's query string (already
@@ -378,8 +393,19 @@ impl RunConfig {
             },
         };
 
+        let scenario = get("scenario").and_then(|v| {
+            let found = crate::scenario::find(lab, v.trim());
+            if found.is_none() {
+                errors.push(InputError::UnknownScenario {
+                    value: short(v),
+                    lab,
+                });
+            }
+            found
+        });
+
         let seed = match get("seed") {
-            None => DEFAULT_SEED,
+            None => scenario.map_or(DEFAULT_SEED, |s| s.seed),
             Some(v) => match v.trim().parse::<u64>() {
                 Ok(s) => s,
                 Err(_) => {
@@ -429,6 +455,9 @@ impl RunConfig {
         let flag = |k: &str| get(k).is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes" | ""));
 
         let mut params = labs::params_for(lab);
+        if let Some(s) = scenario {
+            crate::scenario::apply_params(s, &mut params);
+        }
         for (k, v) in pairs {
             if GLOBAL_KEYS.contains(&k.as_str()) {
                 continue;
@@ -457,6 +486,7 @@ impl RunConfig {
             embed: flag("embed"),
             debug: flag("debug"),
             actions,
+            scenario: scenario.map(|s| s.id),
         };
         (cfg, errors)
     }
@@ -464,6 +494,9 @@ impl RunConfig {
     /// The query string of a share link that replays this run with `actions`.
     pub fn share_query(&self, actions: &[LoggedAction]) -> String {
         let mut parts = vec![format!("lab={}", self.lab), format!("seed={}", self.seed)];
+        if let Some(s) = self.scenario {
+            parts.push(format!("scenario={s}"));
+        }
         for (k, v) in self.params.non_default() {
             parts.push(format!("{k}={v}"));
         }

@@ -214,9 +214,15 @@ fn bench_prints_text_or_json_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["nodes"], 5);
     assert_eq!(lines[1]["nodes"], 51);
+    // The third line: 5 nodes with 100 client writes per simulated second.
+    assert_eq!(
+        (lines[2]["nodes"].clone(), lines[2]["writes"].clone()),
+        (5.into(), 100.into())
+    );
+    assert!(lines[2]["commits"].as_u64().unwrap() > 50);
     for l in &lines {
         assert_eq!(l["simulated_seconds"], 1);
         assert!(l["events"].as_u64().unwrap() > 0);

@@ -8,7 +8,7 @@ use distlab_engine::faults::{FaultDriver, FaultSpec};
 use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
 use distlab_engine::labs::{self, LabSession, NetSession};
-use distlab_engine::sim::{Action, NodeStatus, Session, Sim, TraceKind, TraceRecord};
+use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind, TraceRecord};
 use distlab_engine::{NodeId, Time, MS};
 
 fn config(q: &str) -> RunConfig {
@@ -329,16 +329,10 @@ fn election_safety_holds_under_1000_random_fault_schedules() {
 fn broken_session(q: &str) -> NetSession<Raft> {
     let cfg = config(q);
     let rc = raft::Config {
-        timeout_min: cfg.params.get_u64("timeout_min") * MS,
-        timeout_max: cfg.params.get_u64("timeout_max") * MS,
-        heartbeat: cfg.params.get_u64("heartbeat") * MS,
         broken_vote_twice: true,
+        ..raft::Config::from_params(&cfg.params)
     };
-    let n = cfg.params.get_u64("nodes") as usize;
-    let sim = Sim::new(n, &rc, raft::net_config(&cfg.params), cfg.seed);
-    NetSession {
-        session: Session::new(sim, 500 * MS),
-    }
+    raft::session_with(&cfg.params, &rc, cfg.seed)
 }
 
 #[test]

@@ -294,7 +294,7 @@ fn fmt_num_plain(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn share_row(l: Lang, cfg: &RunConfig) -> Html {
+pub(super) fn share_row(l: Lang, cfg: &RunConfig) -> Html {
     let url = crate::share_url(&cfg.share_query(&[]));
     let onclick = {
         let url = url.clone();

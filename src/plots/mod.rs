@@ -9,6 +9,7 @@
 pub mod chart;
 pub mod fair;
 pub mod placement;
+pub mod ratelimit;
 
 use distlab_engine::input::{Lang, RunConfig};
 use distlab_engine::labs::plot_params::is_placement;
@@ -16,7 +17,7 @@ use yew::prelude::*;
 
 /// Whether `lab` is drawn by this module instead of the network view.
 pub fn is_plot_lab(lab: &str) -> bool {
-    is_placement(lab) || matches!(lab, "fair-mmf" | "fair-drf")
+    is_placement(lab) || matches!(lab, "fair-mmf" | "fair-drf" | "ratelimit")
 }
 
 #[derive(Properties, PartialEq)]
@@ -33,6 +34,7 @@ pub fn plot_lab(props: &PlotLabProps) -> Html {
         l if is_placement(l) => html! { <placement::PlacementLab {cfg} {lang} /> },
         "fair-mmf" => html! { <fair::MmfLab {cfg} {lang} /> },
         "fair-drf" => html! { <fair::DrfLab {cfg} {lang} /> },
+        "ratelimit" => html! { <ratelimit::RateLimitLab {cfg} {lang} /> },
         _ => html! { <div class="plot-lab" data-lab={props.cfg.lab}></div> },
     }
 }

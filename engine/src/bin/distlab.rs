@@ -3,7 +3,7 @@
 //! ```text
 //! distlab run <lab> [--seed N] [--until <time>] [--param k=v]... [--faults <spec>]
 //!                   [--actions <log>] [--trace]
-//! distlab bench [--seconds S] [--json]
+//! distlab bench [--seconds S] [--writes W] [--json]
 //! distlab labs
 //! distlab calc <placement|mmf|drf|ratelimit> [options]
 //! ```
@@ -22,9 +22,11 @@ distlab — run DistLab labs headless and print JSON
 
 USAGE:
   distlab run <lab> [options]   run one lab and print one JSON object
-  distlab bench [--seconds S] [--json]
-                                measure engine speed (Raft, 5 and 51 nodes); --json prints
-                                one JSON object per line
+  distlab bench [--seconds S] [--writes W] [--json]
+                                measure engine speed: Raft election only (5 and 51 nodes),
+                                then 5 nodes with W client writes per simulated second
+                                (default 100; 0 skips it), with commits per wall second;
+                                --json prints one JSON object per line
   distlab labs                  list every lab id and whether it runs yet
   distlab calc <placement|mmf|drf|ratelimit> [options]
                                 compute one algorithm and print one JSON object (placement
@@ -200,6 +202,7 @@ fn run(args: &[String]) -> ExitCode {
 
 fn bench(args: &[String]) -> ExitCode {
     let mut seconds = 60u64;
+    let mut writes = 100u64;
     let mut as_json = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -209,21 +212,29 @@ fn bench(args: &[String]) -> ExitCode {
                 Some(s) if (1..=3600).contains(&s) => seconds = s,
                 _ => return usage_error("`--seconds` needs a whole number of seconds, 1..3600"),
             },
+            "--writes" => match it.next().and_then(|v| v.parse::<u64>().ok()) {
+                Some(w) if w <= 1000 => writes = w,
+                _ => return usage_error("`--writes` needs writes per second, 0..1000"),
+            },
             other => {
                 return usage_error(format!(
-                    "unknown bench option `{other}` (use --seconds S and --json)"
+                    "unknown bench option `{other}` (use --seconds S, --writes W and --json)"
                 ))
             }
         }
     }
+    let mut cases = vec![(5u32, 0u64), (51, 0)];
+    if writes > 0 {
+        cases.push((5, writes));
+    }
     // One 60 s run of 5 nodes takes a few milliseconds: too short to time once on a busy
     // machine. Repeat each measurement (at least 3 times, until a second of wall time or 25
     // runs) and report the median run.
-    for n in [5u32, 51] {
+    for (n, w) in cases {
         let mut runs = Vec::new();
         let mut wall = 0.0;
         while runs.len() < 3 || (wall < 1.0 && runs.len() < 25) {
-            let r = distlab_engine::bench::raft_election(n, seconds, |f| {
+            let r = distlab_engine::bench::raft_writes(n, seconds, w, |f| {
                 let t = std::time::Instant::now();
                 f();
                 t.elapsed().as_secs_f64()
@@ -237,12 +248,22 @@ fn bench(args: &[String]) -> ExitCode {
             let mut v = json!(r);
             v["runs"] = json!(runs.len());
             println!("{v}");
-        } else {
+        } else if w == 0 {
             println!(
                 "raft nodes={n:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {} runs)",
                 r.wall_seconds,
                 r.sim_per_wall,
                 r.events_per_second,
+                runs.len()
+            );
+        } else {
+            println!(
+                "raft nodes={n:<3} writes={w}/s simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  {} commits, {:.0} commits/s wall  (median of {} runs)",
+                r.wall_seconds,
+                r.sim_per_wall,
+                r.events_per_second,
+                r.commits,
+                r.commits_per_second,
                 runs.len()
             );
         }

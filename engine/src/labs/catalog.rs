@@ -86,7 +86,7 @@ pub const CATALOG: &[LabInfo] = &[
     lab("consistency-models", 5),
     lab("gossip", 5),
     lab("lb", 6),
-    lab("ratelimit", 6),
+    ready("ratelimit", 6),
     lab("isolation", 6),
     lab("failure-detect", 6),
     lab("sessions", 6),

@@ -91,7 +91,15 @@ pub fn check_params(lab: &str, params: &mut Params, errors: &mut Vec<InputError>
 /// log that names nodes the lab does not have is refused with the reason.
 pub fn create(cfg: &RunConfig) -> (Box<dyn LabSession>, Option<InputError>) {
     // Only raft runs so far; `RunConfig::parse` never yields an unimplemented lab.
-    let mut s: Box<dyn LabSession> = Box::new(coordination::raft::session(&cfg.params, cfg.seed));
+    let mut raft = coordination::raft::session(&cfg.params, cfg.seed);
+    if let Some(info) = cfg
+        .scenario
+        .and_then(|id| crate::scenario::find(cfg.lab, id))
+    {
+        // The presets' schedules are checked by the tests; a bad one would only be skipped.
+        let _ = crate::scenario::apply(info, &mut raft.session);
+    }
+    let mut s: Box<dyn LabSession> = Box::new(raft);
     let err = s
         .load_actions(cfg.actions.clone())
         .err()

@@ -17,6 +17,8 @@ struct Checkpoint<P: Protocol> {
     sent_len: usize,
     /// How many entries of the action log had been applied.
     applied: usize,
+    /// How many scheduled actions had come due.
+    scheduled: usize,
 }
 
 /// A [`Sim`] plus everything needed to move through its history.
@@ -29,6 +31,11 @@ pub struct Session<P: Protocol> {
     every: Time,
     /// Time up to which the run has been computed (the scrubber's end).
     horizon: Time,
+    /// Actions planned for given times (a scenario's fault schedule), in time order; each
+    /// becomes an ordinary logged action when the run reaches its time.
+    schedule: Vec<(Time, Action)>,
+    /// How many scheduled actions have come due.
+    scheduled: usize,
 }
 
 impl<P: Protocol> Session<P> {
@@ -41,6 +48,8 @@ impl<P: Protocol> Session<P> {
             checkpoints: Vec::new(),
             every: every.max(1),
             horizon: 0,
+            schedule: Vec::new(),
+            scheduled: 0,
         };
         s.take_checkpoint();
         s
@@ -54,6 +63,54 @@ impl<P: Protocol> Session<P> {
         self.log = log;
         self.applied = 0;
         Ok(())
+    }
+
+    /// Plans `action` for virtual time `time`. When the run reaches that time the action is
+    /// applied and logged like a user's, so share links and scrubbing treat it like any other;
+    /// an identical action already in the log at that time (a replayed share link, a scrub
+    /// back) is not applied twice. Actions planned for the same time keep their order.
+    pub fn schedule(&mut self, time: Time, action: Action) -> Result<(), ActionError> {
+        self.sim.validate_static(&action)?;
+        let at = self.schedule.partition_point(|(t, _)| *t <= time);
+        self.schedule.insert(at, (time, action));
+        Ok(())
+    }
+
+    /// The planned actions, in time order.
+    pub fn scheduled(&self) -> &[(Time, Action)] {
+        &self.schedule
+    }
+
+    /// Applies the next scheduled action if it is due: its time is within `limit` and not
+    /// after the next event.
+    fn apply_scheduled(&mut self, limit: Time) -> bool {
+        let Some((time, action)) = self.schedule.get(self.scheduled) else {
+            return false;
+        };
+        let bound = self.sim.next_event_time().map_or(limit, |et| et.min(limit));
+        if *time > bound {
+            return false;
+        }
+        let (time, action) = (*time, action.clone());
+        self.scheduled += 1;
+        if self
+            .log
+            .iter()
+            .any(|e| e.time == time && e.action == action)
+        {
+            return true;
+        }
+        self.sim.set_now(time);
+        let entry = LoggedAction {
+            time,
+            events: self.sim.events(),
+            action,
+        };
+        if self.sim.apply(&entry.action).is_ok() {
+            self.log.insert(self.applied, entry);
+            self.applied += 1;
+        }
+        true
     }
 
     pub fn log(&self) -> &[LoggedAction] {
@@ -77,6 +134,7 @@ impl<P: Protocol> Session<P> {
             trace_len,
             sent_len,
             applied: self.applied,
+            scheduled: self.scheduled,
         });
         if self.checkpoints.len() > MAX_CHECKPOINTS {
             self.thin_checkpoints();
@@ -118,7 +176,7 @@ impl<P: Protocol> Session<P> {
     /// Processes one event (or one due action); false when nothing is left.
     pub fn step(&mut self) -> bool {
         let limit = self.sim.next_event_time().unwrap_or(Time::MAX);
-        if self.apply_due(limit) {
+        if self.apply_due(limit) || self.apply_scheduled(limit) {
             self.horizon = self.horizon.max(self.sim.now());
             return true;
         }
@@ -139,7 +197,7 @@ impl<P: Protocol> Session<P> {
     /// Runs forward to `t`, applying logged actions at their points and taking checkpoints.
     pub fn run_until(&mut self, t: Time) {
         loop {
-            if self.apply_due(t) {
+            if self.apply_due(t) || self.apply_scheduled(t) {
                 continue;
             }
             let cp = self.next_checkpoint_time();
@@ -155,8 +213,17 @@ impl<P: Protocol> Session<P> {
                     if self.applied < self.log.len() {
                         self.sim.step();
                     } else {
-                        // No logged action can fall due: run straight to the next stop.
-                        self.sim.step_through(t.min(cp));
+                        // No logged action can fall due: run straight to the next stop (a
+                        // scheduled action applies before the events of its time).
+                        let stop = match self.schedule.get(self.scheduled) {
+                            Some((st, _)) => t.min(cp).min(st.saturating_sub(1)),
+                            None => t.min(cp),
+                        };
+                        if stop < et {
+                            self.sim.step();
+                        } else {
+                            self.sim.step_through(stop);
+                        }
                     }
                 }
                 _ => break,
@@ -179,10 +246,16 @@ impl<P: Protocol> Session<P> {
                 .rposition(|c| c.time <= t)
                 .unwrap_or(0);
             let cp = &self.checkpoints[idx];
-            let (core, trace_len, sent_len, applied) =
-                (cp.core.clone(), cp.trace_len, cp.sent_len, cp.applied);
+            let (core, trace_len, sent_len, applied, scheduled) = (
+                cp.core.clone(),
+                cp.trace_len,
+                cp.sent_len,
+                cp.applied,
+                cp.scheduled,
+            );
             self.sim.restore(&core, trace_len, sent_len);
             self.applied = applied;
+            self.scheduled = scheduled;
             self.checkpoints.truncate(idx + 1);
         }
         self.run_until(t);

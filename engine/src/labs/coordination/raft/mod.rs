@@ -1,0 +1,927 @@
+//! Raft (Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm"): leader
+//! election, log replication to a small key-value state machine, and crash recovery.
+//!
+//! - **Election** (§5.2), as the notes describe it: followers with randomized election timeouts
+//!   (150–300 ms by default) become candidates, ask for votes with RequestVote, win with a
+//!   majority and keep their authority with heartbeats; a node that sees a higher term steps
+//!   down. A vote goes only to a candidate whose log is at least as up to date (§5.4.1).
+//! - **Replication** (§5.3): the leader appends client writes to its log and sends each
+//!   follower AppendEntries starting at that follower's `nextIndex` (at most [`BATCH`] entries
+//!   per message, riding on the heartbeat). A follower accepts only if its log holds an entry
+//!   at `prevLogIndex` with `prevLogTerm`, deletes conflicting entries and appends. A rejection
+//!   makes the leader walk `nextIndex` back **one entry** and try again at once, until the logs
+//!   agree (the catch-up of seed 001's semi-synchronous replication passage); `matchIndex`
+//!   records what each follower is known to hold. Only where the follower's log ends more
+//!   than [`BATCH`] entries early (nothing to disagree about there) does the leader jump
+//!   straight to its end, which the reply's `log_len` tells it; a long partition would
+//!   otherwise take one round trip per missing entry.
+//! - **Commit** (§5.4.2): the leader commits an index once a majority holds it **and** the entry
+//!   is from the leader's current term; earlier entries are committed with it (the Raft paper's
+//!   figure 8 shows why replica counts alone are not enough). Committed entries are applied in
+//!   order to the key-value map.
+//! - **Crash** (§5.1, figure 2): `currentTerm`, `votedFor` and the log are persistent and
+//!   survive; `commitIndex`, `lastApplied`, the key-value map and the leader's per-follower
+//!   state are volatile. A restarted node re-applies its log as the leader tells it what is
+//!   committed, and the leader repairs its log with the same walk-back.
+//!
+//! Client writes: the `write` command on the leader appends one write and replicates it at
+//! once; on any other node it is refused (the node notes `raft.write_refused`, it does not
+//! forward). The `clients` parameter submits that many writes per simulated second to
+//! whichever node leads; they ride on the next heartbeat. There is no no-op entry at the start
+//! of a term, as in the paper's figure 8: an old-term entry commits with the next write.
+//!
+//! The safety properties (election safety, log matching, leader completeness, state-machine
+//! safety) are checked after every event by [`Monitor`], in `monitor.rs`.
+
+mod chunked;
+mod monitor;
+
+pub use chunked::Chunked;
+
+pub use monitor::Monitor;
+
+use serde_json::json;
+
+use crate::input::Params;
+use crate::labs::netlab::{NetLab, NetSession};
+use crate::labs::{LogView, ParamSpec, PeerProgress, LOG_TAIL, NET_PARAMS};
+use crate::sim::{Ctx, Message, NetConfig, Protocol, Session, Sim, TraceHasher};
+use crate::{NodeId, Time, MS};
+
+/// Raft's parameters: the network's plus timeouts (milliseconds) and the client write rate.
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec::int("nodes", 5.0, 3.0, 15.0),
+    ParamSpec::int("timeout_min", 150.0, 10.0, 10_000.0),
+    ParamSpec::int("timeout_max", 300.0, 10.0, 10_000.0),
+    ParamSpec::int("heartbeat", 50.0, 5.0, 5_000.0),
+    ParamSpec::int("clients", 0.0, 0.0, 1_000.0),
+    NET_PARAMS[0],
+    NET_PARAMS[1],
+    NET_PARAMS[2],
+    NET_PARAMS[3],
+];
+
+/// Most entries one AppendEntries carries.
+pub const BATCH: usize = 16;
+
+/// Keys of the key-value state machine (`a`..`h`).
+pub const KEYS: u64 = 8;
+
+/// Election and heartbeat timing, the client write rate, and test-only breakage.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Config {
+    pub timeout_min: Time,
+    pub timeout_max: Time,
+    pub heartbeat: Time,
+    /// Client writes per simulated second submitted to the leader (0 = none).
+    pub clients: u64,
+    /// Deliberately broken Raft for the tests only: a node grants its vote to every candidate
+    /// of its current term, not just the first. Election safety then fails. Nothing outside
+    /// the tests sets these `broken_*` switches (no URL or command-line parameter reaches them).
+    #[doc(hidden)]
+    pub broken_vote_twice: bool,
+    /// Test only: votes are granted without the up-to-date-log check (§5.4.1), so a node
+    /// missing committed entries can lead; leader completeness then fails.
+    #[doc(hidden)]
+    pub broken_no_log_check: bool,
+    /// Test only: the leader commits on a majority of replicas whatever the entry's term,
+    /// ignoring §5.4.2 (the paper's figure 8).
+    #[doc(hidden)]
+    pub broken_commit_old_term: bool,
+}
+
+impl Config {
+    /// The default timing: timeouts 150–300 ms, heartbeat 50 ms, no client writes.
+    pub fn standard() -> Config {
+        Config {
+            timeout_min: 150 * MS,
+            timeout_max: 300 * MS,
+            heartbeat: 50 * MS,
+            ..Config::default()
+        }
+    }
+
+    /// The configuration a parameter set describes.
+    pub fn from_params(p: &Params) -> Config {
+        Config {
+            timeout_min: p.get_u64("timeout_min") * MS,
+            timeout_max: p.get_u64("timeout_max") * MS,
+            heartbeat: p.get_u64("heartbeat") * MS,
+            clients: p.get_u64("clients"),
+            ..Config::default()
+        }
+    }
+}
+
+/// Builds the network configuration shared by every networked lab from its parameters.
+pub fn net_config(p: &Params) -> NetConfig {
+    NetConfig {
+        latency_min: p.get_u64("latency_min") * MS,
+        latency_max: p.get_u64("latency_max") * MS,
+        loss_ppm: (p.get("loss") * 10_000.0).round() as u32,
+        dup_ppm: (p.get("dup") * 10_000.0).round() as u32,
+    }
+}
+
+/// A new Raft session from parsed parameters.
+pub fn session(p: &Params, seed: u64) -> NetSession<Raft> {
+    session_with(p, &Config::from_params(p), seed)
+}
+
+/// A new Raft session with an explicit configuration (the tests use it for broken variants);
+/// the node count and the network still come from `p`.
+pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Raft> {
+    let n = p.get_u64("nodes").max(1) as usize;
+    NetSession {
+        session: Session::new(Sim::new(n, cfg, net_config(p), seed), 500 * MS),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+/// A log entry: the term it was created in and a key-value write (see [`Entry::key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub term: u64,
+    pub command: u64,
+}
+
+impl Entry {
+    /// The key written, `0..KEYS` (shown as `a`..`h`).
+    pub fn key(&self) -> u64 {
+        self.command % KEYS
+    }
+
+    /// The value written.
+    pub fn value(&self) -> u64 {
+        self.command / KEYS
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    RequestVote {
+        term: u64,
+        last_log_index: u64,
+        last_log_term: u64,
+    },
+    Vote {
+        term: u64,
+        granted: bool,
+    },
+    AppendEntries {
+        term: u64,
+        prev_log_index: u64,
+        prev_log_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    },
+    /// On success `index` is the follower's match index (the last entry it now shares with
+    /// the leader); on failure it is the `prevLogIndex` it rejected, so the leader walks back
+    /// only once per rejection even if replies are duplicated or late. `log_len` is the
+    /// follower's log length: a follower whose log simply ends before `prevLogIndex` has
+    /// nothing to disagree about there, and the leader jumps to its end at once.
+    AppendReply {
+        term: u64,
+        success: bool,
+        index: u64,
+        log_len: u64,
+    },
+}
+impl Message for Msg {
+    fn kind(&self) -> &'static str {
+        match self {
+            Msg::RequestVote { .. } => "RequestVote",
+            Msg::Vote { .. } => "Vote",
+            Msg::AppendEntries { .. } => "AppendEntries",
+            Msg::AppendReply { .. } => "AppendReply",
+        }
+    }
+
+    fn hash_into(&self, h: &mut TraceHasher) {
+        match self {
+            Msg::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => {
+                for v in [1, *term, *last_log_index, *last_log_term] {
+                    h.u64(v);
+                }
+            }
+            Msg::Vote { term, granted } => {
+                for v in [2, *term, *granted as u64] {
+                    h.u64(v);
+                }
+            }
+            Msg::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => {
+                for v in [
+                    3,
+                    *term,
+                    *prev_log_index,
+                    *prev_log_term,
+                    *leader_commit,
+                    entries.len() as u64,
+                ] {
+                    h.u64(v);
+                }
+                for e in entries {
+                    h.u64(e.term);
+                    h.u64(e.command);
+                }
+            }
+            Msg::AppendReply {
+                term,
+                success,
+                index,
+                log_len,
+            } => {
+                for v in [4, *term, *success as u64, *index, *log_len] {
+                    h.u64(v);
+                }
+            }
+        }
+    }
+
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Msg::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => vec![
+                ("term", term.to_string()),
+                ("lastLogIndex", last_log_index.to_string()),
+                ("lastLogTerm", last_log_term.to_string()),
+            ],
+            Msg::Vote { term, granted } => {
+                vec![("term", term.to_string()), ("granted", granted.to_string())]
+            }
+            Msg::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => vec![
+                ("term", term.to_string()),
+                ("prevLogIndex", prev_log_index.to_string()),
+                ("prevLogTerm", prev_log_term.to_string()),
+                ("entries", entries.len().to_string()),
+                ("leaderCommit", leader_commit.to_string()),
+            ],
+            Msg::AppendReply {
+                term,
+                success,
+                index,
+                log_len,
+            } => vec![
+                ("term", term.to_string()),
+                ("success", success.to_string()),
+                (
+                    if *success {
+                        "matchIndex"
+                    } else {
+                        "rejectedIndex"
+                    },
+                    index.to_string(),
+                ),
+                ("logLength", log_len.to_string()),
+            ],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    Election,
+    Heartbeat,
+    /// The leader's next client write (only with `clients` > 0).
+    Client,
+}
+
+/// One Raft server.
+#[derive(Clone, Debug)]
+pub struct Raft {
+    id: NodeId,
+    n: usize,
+    cfg: Config,
+    // Persistent state: survives a crash.
+    pub current_term: u64,
+    pub voted_for: Option<NodeId>,
+    /// Entry `i` (1-based) is `log[i - 1]`.
+    pub log: Chunked<Entry>,
+    // Volatile state: lost in a crash.
+    pub role: Role,
+    pub leader: Option<NodeId>,
+    pub votes: Vec<NodeId>,
+    pub commit_index: u64,
+    pub last_applied: u64,
+    /// The key-value state machine: value per key (0 = never written).
+    pub kv: [u64; KEYS as usize],
+    /// Leader only, per node (own entry unused): next entry to send, highest entry known held.
+    pub next_index: Vec<u64>,
+    pub match_index: Vec<u64>,
+    /// Leader only: when it took office and how many `clients` writes it has appended since.
+    clients_since: Time,
+    clients_written: u64,
+    // Bookkeeping for the checker only (not protocol state): how many times the log was cut
+    // back, and the length it was last cut to. See `Monitor`.
+    truncations: u64,
+    truncated_to: u64,
+}
+
+impl Raft {
+    fn majority(&self) -> usize {
+        self.n / 2 + 1
+    }
+
+    fn last_log(&self) -> (u64, u64) {
+        (self.log.len() as u64, self.log.last().map_or(0, |e| e.term))
+    }
+
+    /// The term of entry `index` (0 for index 0 or beyond the log).
+    pub fn term_at(&self, index: u64) -> u64 {
+        match index {
+            0 => 0,
+            i => self.log.get(i as usize - 1).map_or(0, |e| e.term),
+        }
+    }
+
+    fn reset_election_timer(&self, ctx: &mut Ctx<Self>) {
+        let after = ctx.random_between(self.cfg.timeout_min, self.cfg.timeout_max);
+        ctx.set_timer(Timer::Election, after);
+    }
+
+    /// Forgets leadership state (on stepping down and on a crash).
+    fn drop_leader_state(&mut self) {
+        self.next_index.clear();
+        self.match_index.clear();
+    }
+
+    /// Adopts a higher term as a follower.
+    fn step_down(&mut self, term: u64, ctx: &mut Ctx<Self>) {
+        let was_leader = self.role == Role::Leader;
+        self.current_term = term;
+        self.voted_for = None;
+        self.role = Role::Follower;
+        self.votes.clear();
+        self.leader = None;
+        if was_leader {
+            self.drop_leader_state();
+            ctx.cancel_timer(Timer::Heartbeat);
+            ctx.cancel_timer(Timer::Client);
+            ctx.note("raft.step_down", term);
+            self.reset_election_timer(ctx);
+        }
+    }
+
+    fn start_election(&mut self, ctx: &mut Ctx<Self>) {
+        if self.role == Role::Leader {
+            self.drop_leader_state();
+            ctx.cancel_timer(Timer::Heartbeat);
+            ctx.cancel_timer(Timer::Client);
+        }
+        self.current_term += 1;
+        self.role = Role::Candidate;
+        self.voted_for = Some(self.id);
+        self.votes = vec![self.id];
+        self.leader = None;
+        ctx.note("raft.election", self.current_term);
+        self.reset_election_timer(ctx);
+        let (last_log_index, last_log_term) = self.last_log();
+        ctx.broadcast(Msg::RequestVote {
+            term: self.current_term,
+            last_log_index,
+            last_log_term,
+        });
+        self.maybe_win(ctx);
+    }
+
+    fn maybe_win(&mut self, ctx: &mut Ctx<Self>) {
+        if self.role == Role::Candidate && self.votes.len() >= self.majority() {
+            self.role = Role::Leader;
+            self.leader = Some(self.id);
+            let next = self.log.len() as u64 + 1;
+            self.next_index = vec![next; self.n];
+            self.match_index = vec![0; self.n];
+            self.clients_since = ctx.now;
+            self.clients_written = 0;
+            ctx.cancel_timer(Timer::Election);
+            ctx.note("raft.leader", self.current_term);
+            self.send_heartbeats(ctx);
+            if let Some(period) = self.client_timer() {
+                ctx.set_timer(Timer::Client, period);
+            }
+        }
+    }
+
+    /// The client timer's period when writes come one by one: when they are no more frequent
+    /// than heartbeats. Faster writes are appended in batches at each heartbeat instead (as a
+    /// leader batches requests; they would wait for that heartbeat anyway).
+    fn client_timer(&self) -> Option<Time> {
+        let period = (1_000 * MS).checked_div(self.cfg.clients)?;
+        (period >= self.cfg.heartbeat).then_some(period)
+    }
+
+    /// Appends the `clients` writes due since the leader took office (batched mode).
+    fn client_writes_due(&mut self, ctx: &mut Ctx<Self>) {
+        let elapsed = ctx.now.saturating_sub(self.clients_since);
+        let due =
+            (u128::from(self.cfg.clients) * u128::from(elapsed) / u128::from(1_000 * MS)) as u64;
+        while self.clients_written < due {
+            self.clients_written += 1;
+            self.client_write(false, ctx);
+        }
+        self.advance_commit(ctx);
+    }
+
+    /// AppendEntries to one follower from its `nextIndex`: its missing entries (at most
+    /// [`BATCH`]), or none as a plain heartbeat.
+    fn send_append(&self, to: NodeId, ctx: &mut Ctx<Self>) {
+        let prev_log_index = self.next_index[to]
+            .saturating_sub(1)
+            .min(self.log.len() as u64);
+        let from = prev_log_index as usize;
+        let until = (from + BATCH).min(self.log.len());
+        ctx.send(
+            to,
+            Msg::AppendEntries {
+                term: self.current_term,
+                prev_log_index,
+                prev_log_term: self.term_at(prev_log_index),
+                entries: self.log.range(from, until),
+                leader_commit: self.commit_index,
+            },
+        );
+    }
+
+    fn send_heartbeats(&mut self, ctx: &mut Ctx<Self>) {
+        if self.cfg.clients > 0 && self.client_timer().is_none() {
+            self.client_writes_due(ctx);
+        }
+        for to in (0..self.n).filter(|&to| to != self.id) {
+            self.send_append(to, ctx);
+        }
+        ctx.set_timer(Timer::Heartbeat, self.cfg.heartbeat);
+    }
+
+    /// The leader appends one client write; `now` sends it to every follower at once, otherwise
+    /// it rides on the next heartbeat.
+    fn client_write(&mut self, now: bool, ctx: &mut Ctx<Self>) {
+        let command = ctx.random_between(KEYS, 1_000 * KEYS - 1);
+        self.log.push(Entry {
+            term: self.current_term,
+            command,
+        });
+        if now {
+            self.advance_commit(ctx);
+            for to in (0..self.n).filter(|&to| to != self.id) {
+                if self.next_index[to] == self.log.len() as u64 {
+                    self.send_append(to, ctx);
+                }
+            }
+        }
+    }
+
+    /// Leader: commits the highest index a majority holds, if its entry is of this term.
+    fn advance_commit(&mut self, ctx: &mut Ctx<Self>) {
+        let mut buf = [0u64; 32];
+        let mut heap = Vec::new();
+        let held: &mut [u64] = if self.n <= buf.len() {
+            &mut buf[..self.n]
+        } else {
+            heap.resize(self.n, 0);
+            &mut heap
+        };
+        for (i, h) in held.iter_mut().enumerate() {
+            *h = if i == self.id {
+                self.log.len() as u64
+            } else {
+                self.match_index[i]
+            };
+        }
+        held.sort_unstable_by(|a, b| b.cmp(a));
+        let n = held[self.majority() - 1];
+        // Terms never decrease along a log, so if entry `n` is older than this term, every
+        // entry before it is too: checking `n` alone is exactly §5.4.2.
+        if n > self.commit_index
+            && (self.term_at(n) == self.current_term || self.cfg.broken_commit_old_term)
+        {
+            self.commit_index = n;
+            ctx.note("raft.commit", n);
+            self.apply_committed();
+        }
+    }
+
+    /// Applies committed entries to the key-value map, in order.
+    fn apply_committed(&mut self) {
+        while self.last_applied < self.commit_index {
+            let Some(&e) = self.log.get(self.last_applied as usize) else {
+                break;
+            };
+            self.kv[e.key() as usize] = e.value();
+            self.last_applied += 1;
+        }
+    }
+
+    /// A follower's side of AppendEntries, for a message of its current term.
+    fn accept_entries(
+        &mut self,
+        prev_log_index: u64,
+        prev_log_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    ) -> Msg {
+        let consistent = prev_log_index <= self.log.len() as u64
+            && self.term_at(prev_log_index) == prev_log_term;
+        if !consistent {
+            return Msg::AppendReply {
+                term: self.current_term,
+                success: false,
+                index: prev_log_index,
+                log_len: self.log.len() as u64,
+            };
+        }
+        let count = entries.len() as u64;
+        for (k, e) in entries.into_iter().enumerate() {
+            let i = prev_log_index as usize + k; // 0-based position of this entry
+            match self.log.get(i) {
+                Some(have) if have.term == e.term => {}
+                Some(_) => {
+                    // A conflict: this entry and everything after it go (§5.3).
+                    self.log.truncate(i);
+                    self.truncations += 1;
+                    self.truncated_to = i as u64;
+                    self.log.push(e);
+                }
+                None => self.log.push(e),
+            }
+        }
+        let matched = prev_log_index + count;
+        if leader_commit > self.commit_index {
+            self.commit_index = self.commit_index.max(leader_commit.min(matched));
+            self.apply_committed();
+        }
+        Msg::AppendReply {
+            term: self.current_term,
+            success: true,
+            index: matched,
+            log_len: self.log.len() as u64,
+        }
+    }
+
+    /// The leader's side of an AppendEntries reply of its term.
+    fn on_append_reply(
+        &mut self,
+        from: NodeId,
+        success: bool,
+        index: u64,
+        log_len: u64,
+        ctx: &mut Ctx<Self>,
+    ) {
+        if success {
+            if index > self.match_index[from] {
+                self.match_index[from] = index;
+                self.next_index[from] = self.next_index[from].max(index + 1);
+                self.advance_commit(ctx);
+                if (self.log.len() as u64).saturating_sub(index) >= BATCH as u64 {
+                    // Far behind: keep catching up without waiting for the heartbeat.
+                    self.send_append(from, ctx);
+                }
+            }
+        } else if self.next_index[from] == index + 1 && index > self.match_index[from] {
+            if log_len + (BATCH as u64) < index {
+                // The follower's log ends long before `index`: continue from its end.
+                self.next_index[from] = (log_len + 1).max(self.match_index[from] + 1);
+                ctx.note("raft.jump_back", self.next_index[from]);
+            } else {
+                // The logs disagree at `index`: walk back one entry and try again at once.
+                self.next_index[from] = index;
+                ctx.note("raft.walk_back", index);
+            }
+            self.send_append(from, ctx);
+        }
+    }
+
+    /// A short digest of the key-value map (FNV-1a), equal on nodes that applied the same.
+    pub fn kv_digest(&self) -> u32 {
+        let mut h: u32 = 0x811c_9dc5;
+        for v in self.kv {
+            for b in v.to_le_bytes() {
+                h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+            }
+        }
+        h
+    }
+}
+
+impl Protocol for Raft {
+    type Msg = Msg;
+    type Timer = Timer;
+    type Config = Config;
+    type Monitor = Monitor;
+
+    const INVARIANTS: &'static [&'static str] = &[
+        "election-safety",
+        "log-matching",
+        "leader-completeness",
+        "state-machine-safety",
+    ];
+    const COMMANDS: &'static [&'static str] = &["timeout", "write"];
+
+    fn new(id: NodeId, n: usize, cfg: &Config) -> Self {
+        Raft {
+            id,
+            n,
+            cfg: cfg.clone(),
+            current_term: 0,
+            voted_for: None,
+            log: Chunked::new(),
+            role: Role::Follower,
+            leader: None,
+            votes: Vec::new(),
+            commit_index: 0,
+            last_applied: 0,
+            kv: [0; KEYS as usize],
+            next_index: Vec::new(),
+            match_index: Vec::new(),
+            clients_since: 0,
+            clients_written: 0,
+            truncations: 0,
+            truncated_to: 0,
+        }
+    }
+
+    fn on_start(&mut self, ctx: &mut Ctx<Self>) {
+        self.reset_election_timer(ctx);
+    }
+
+    fn on_msg(&mut self, from: NodeId, msg: Msg, ctx: &mut Ctx<Self>) {
+        let term = match &msg {
+            Msg::RequestVote { term, .. }
+            | Msg::Vote { term, .. }
+            | Msg::AppendEntries { term, .. }
+            | Msg::AppendReply { term, .. } => *term,
+        };
+        if term > self.current_term {
+            self.step_down(term, ctx);
+        }
+        match msg {
+            Msg::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => {
+                let up_to_date = (last_log_term, last_log_index) >= {
+                    let (i, t) = self.last_log();
+                    (t, i)
+                };
+                let granted = term == self.current_term
+                    && (self.voted_for.is_none_or(|v| v == from) || self.cfg.broken_vote_twice)
+                    && (up_to_date || self.cfg.broken_no_log_check);
+                if granted {
+                    self.voted_for = Some(from);
+                    self.reset_election_timer(ctx);
+                }
+                ctx.send(
+                    from,
+                    Msg::Vote {
+                        term: self.current_term,
+                        granted,
+                    },
+                );
+            }
+            Msg::Vote { term, granted } => {
+                if self.role == Role::Candidate
+                    && term == self.current_term
+                    && granted
+                    && !self.votes.contains(&from)
+                {
+                    self.votes.push(from);
+                    self.maybe_win(ctx);
+                }
+            }
+            Msg::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => {
+                if term < self.current_term {
+                    ctx.send(
+                        from,
+                        Msg::AppendReply {
+                            term: self.current_term,
+                            success: false,
+                            index: prev_log_index,
+                            log_len: self.log.len() as u64,
+                        },
+                    );
+                    return;
+                }
+                if self.role != Role::Follower {
+                    if self.role == Role::Leader {
+                        // Cannot happen with election safety; stay safe if it does.
+                        self.drop_leader_state();
+                        ctx.cancel_timer(Timer::Heartbeat);
+                        ctx.cancel_timer(Timer::Client);
+                    }
+                    self.role = Role::Follower;
+                    self.votes.clear();
+                }
+                self.leader = Some(from);
+                self.reset_election_timer(ctx);
+                let reply =
+                    self.accept_entries(prev_log_index, prev_log_term, entries, leader_commit);
+                ctx.send(from, reply);
+            }
+            Msg::AppendReply {
+                term,
+                success,
+                index,
+                log_len,
+            } => {
+                if self.role == Role::Leader && term == self.current_term {
+                    self.on_append_reply(from, success, index, log_len, ctx);
+                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, timer: Timer, ctx: &mut Ctx<Self>) {
+        match timer {
+            Timer::Election => self.start_election(ctx),
+            Timer::Heartbeat if self.role == Role::Leader => self.send_heartbeats(ctx),
+            Timer::Client if self.role == Role::Leader => {
+                self.client_write(false, ctx);
+                self.advance_commit(ctx);
+                if let Some(period) = self.client_timer() {
+                    ctx.set_timer(Timer::Client, period);
+                }
+            }
+            Timer::Heartbeat | Timer::Client => {}
+        }
+    }
+
+    fn on_command(&mut self, command: &str, ctx: &mut Ctx<Self>) {
+        match command {
+            "timeout" => self.start_election(ctx),
+            "write" if self.role == Role::Leader => self.client_write(true, ctx),
+            "write" => ctx.note(
+                "raft.write_refused",
+                self.leader.map_or(0, |l| l as u64 + 1),
+            ),
+            _ => {}
+        }
+    }
+
+    fn on_crash(&mut self) {
+        self.role = Role::Follower;
+        self.leader = None;
+        self.votes.clear();
+        self.commit_index = 0;
+        self.last_applied = 0;
+        self.kv = [0; KEYS as usize];
+        self.drop_leader_state();
+    }
+
+    fn timer_name(timer: Timer) -> &'static str {
+        match timer {
+            Timer::Election => "election",
+            Timer::Heartbeat => "heartbeat",
+            Timer::Client => "client",
+        }
+    }
+
+    fn check(
+        monitor: &mut Monitor,
+        now: Time,
+        node: NodeId,
+        nodes: &[Self],
+    ) -> Vec<(&'static str, String)> {
+        monitor.check(now, node, nodes)
+    }
+}
+
+/// Key names of the state machine.
+fn key_name(k: u64) -> char {
+    (b'a' + k as u8) as char
+}
+
+impl NetLab for Raft {
+    const ID: &'static str = "raft";
+
+    fn role(&self) -> &'static str {
+        match self.role {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+
+    fn badge(&self) -> String {
+        format!("T{}", self.current_term)
+    }
+
+    fn details(&self) -> Vec<(&'static str, String)> {
+        let who = |n: Option<NodeId>| n.map_or("-".to_string(), |n| format!("n{}", n + 1));
+        let kv: Vec<String> = (0..KEYS)
+            .filter(|&k| self.kv[k as usize] != 0)
+            .map(|k| format!("{}={}", key_name(k), self.kv[k as usize]))
+            .collect();
+        vec![
+            ("term", self.current_term.to_string()),
+            ("votedFor", who(self.voted_for)),
+            ("leader", who(self.leader)),
+            ("votes", self.votes.len().to_string()),
+            ("log", self.log.len().to_string()),
+            ("commitIndex", self.commit_index.to_string()),
+            ("lastApplied", self.last_applied.to_string()),
+            (
+                "kv",
+                if kv.is_empty() {
+                    "-".into()
+                } else {
+                    kv.join(" ")
+                },
+            ),
+            ("kvDigest", format!("{:08x}", self.kv_digest())),
+        ]
+    }
+
+    fn arc_timer(timer: Timer) -> bool {
+        timer == Timer::Election
+    }
+
+    fn log_view(&self) -> Option<LogView> {
+        let len = self.log.len();
+        let skip = len.saturating_sub(LOG_TAIL);
+        Some(LogView {
+            len: len as u64,
+            commit: self.commit_index,
+            applied: self.last_applied,
+            start: skip as u64 + 1,
+            tail: (skip..len)
+                .filter_map(|i| self.log.get(i))
+                .map(|e| e.term)
+                .collect(),
+        })
+    }
+
+    fn progress(&self) -> Vec<PeerProgress> {
+        if self.role != Role::Leader {
+            return Vec::new();
+        }
+        (0..self.n)
+            .filter(|&p| p != self.id)
+            .map(|peer| PeerProgress {
+                peer,
+                next: self.next_index[peer],
+                matched: self.match_index[peer],
+            })
+            .collect()
+    }
+
+    fn summary(sim: &Sim<Self>) -> serde_json::Value {
+        let m = sim.monitor();
+        let leaders: serde_json::Map<String, serde_json::Value> = m
+            .leaders
+            .iter()
+            .map(|(term, (node, at))| {
+                (
+                    term.to_string(),
+                    json!({ "node": node + 1, "at_ms": *at as f64 / MS as f64 }),
+                )
+            })
+            .collect();
+        json!({
+            "first_leader_ms": m.first_leader.map(|t| t as f64 / MS as f64),
+            "leaders_by_term": leaders,
+            "elections_started": m.elections,
+            "current_leader": Self::leader(sim).map(|n| n + 1),
+            "committed": m.committed(),
+            "last_commit_ms": m.last_commit.map(|t| t as f64 / MS as f64),
+        })
+    }
+
+    fn leader(sim: &Sim<Self>) -> Option<NodeId> {
+        (0..sim.n())
+            .filter(|&i| {
+                sim.node(i).role == Role::Leader && sim.status(i) == crate::sim::NodeStatus::Up
+            })
+            .max_by_key(|&i| sim.node(i).current_term)
+    }
+}

@@ -1,0 +1,303 @@
+//! Raft's safety properties (the paper's figure 3), checked after every event:
+//!
+//! - **election safety**: at most one leader per term;
+//! - **log matching**: if two logs hold an entry with the same index and term, the logs are
+//!   identical up to and including it;
+//! - **leader completeness**: an entry committed in term T is in the log of every leader of a
+//!   term after T;
+//! - **state-machine safety**: no two nodes apply different commands at the same index.
+//!
+//! Every check is incremental, so a check after an event that changed nothing costs a few
+//! comparisons. Log matching keeps, for every (index, term) ever seen, a hash of the log
+//! prefix up to it; a node's new entries are hashed as they appear, continuing from the hash of
+//! the prefix it kept (the node counts its truncations so the checker knows where to resume).
+//! Committed and applied entries are recorded the first time any node commits or applies them.
+
+use std::collections::BTreeMap;
+
+use super::{Chunked, Entry, Raft, Role};
+use crate::{NodeId, Time};
+
+/// What the checker has seen of one node.
+#[derive(Clone, Debug, Default)]
+struct Seen {
+    role: Option<(Role, u64)>,
+    /// Length of the log prefix already hashed, and that prefix's hash.
+    hashed: u64,
+    hash: u64,
+    truncations: u64,
+    applied: u64,
+    commit: u64,
+}
+
+/// The history the checker keeps (and the figures the summary reports).
+#[derive(Clone, Debug, Default)]
+pub struct Monitor {
+    /// term → (leader, time it took office)
+    pub leaders: BTreeMap<u64, (NodeId, Time)>,
+    pub first_leader: Option<Time>,
+    pub elections: u64,
+    /// When the committed prefix last grew.
+    pub last_commit: Option<Time>,
+    seen: Vec<Seen>,
+    /// Per index (from 1): the first (term, hash of the log prefix ending there) seen.
+    prefixes: Chunked<(u64, u64)>,
+    /// (index, term) → prefix hash for entries of other terms at an index (rare: entries that
+    /// were overwritten).
+    other_prefixes: BTreeMap<(u64, u64), u64>,
+    /// Committed entries, from index 1, with the term in which each was first seen committed.
+    committed: Chunked<(Entry, u64)>,
+    /// The command first applied at each index, from index 1, and by whom.
+    applied: Chunked<(Entry, NodeId)>,
+}
+
+/// Hash of a log prefix extended by one entry (splitmix64-style mixing).
+fn chain(prev: u64, e: &Entry) -> u64 {
+    let mut z = prev
+        .wrapping_add(e.term.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(e.command.rotate_left(29))
+        .wrapping_add(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn show(e: &Entry) -> String {
+    format!(
+        "T{}:{}={}",
+        e.term,
+        (b'a' + e.key() as u8) as char,
+        e.value()
+    )
+}
+
+impl Monitor {
+    /// The prefix hash first seen for the entry of `term` at `index` (1-based).
+    fn prefix(&self, index: u64, term: u64) -> Option<u64> {
+        match self.prefixes.get(index as usize - 1) {
+            Some(&(t, h)) if t == term => Some(h),
+            Some(_) => self.other_prefixes.get(&(index, term)).copied(),
+            None => None,
+        }
+    }
+
+    fn insert_prefix(&mut self, index: u64, term: u64, hash: u64) {
+        if index as usize - 1 == self.prefixes.len() {
+            self.prefixes.push((term, hash));
+        } else {
+            self.other_prefixes.insert((index, term), hash);
+        }
+    }
+
+    /// How many entries are known committed.
+    pub fn committed(&self) -> u64 {
+        self.committed.len() as u64
+    }
+
+    pub(super) fn check(
+        &mut self,
+        now: Time,
+        node: NodeId,
+        nodes: &[Raft],
+    ) -> Vec<(&'static str, String)> {
+        if self.seen.len() < nodes.len() {
+            self.seen.resize(nodes.len(), Seen::default());
+        }
+        let mut out = Vec::new();
+        let r = &nodes[node];
+        self.check_log_matching(node, r, &mut out);
+        let new_leader = self.check_election(now, node, r, &mut out);
+        if new_leader {
+            self.check_new_leader(node, r, &mut out);
+        }
+        self.record_commits(now, node, nodes, &mut out);
+        self.check_applied(node, r, &mut out);
+        out
+    }
+
+    /// Election safety; true if `node` just became the first leader of its term.
+    fn check_election(
+        &mut self,
+        now: Time,
+        node: NodeId,
+        r: &Raft,
+        out: &mut Vec<(&'static str, String)>,
+    ) -> bool {
+        let prev = self.seen[node].role;
+        if r.role == Role::Candidate && prev != Some((Role::Candidate, r.current_term)) {
+            self.elections += 1;
+        }
+        self.seen[node].role = Some((r.role, r.current_term));
+        if r.role != Role::Leader {
+            return false;
+        }
+        match self.leaders.get(&r.current_term) {
+            Some(&(other, _)) if other != node => {
+                out.push((
+                    "election-safety",
+                    format!(
+                        "n{} and n{} are both leaders of term {}",
+                        other + 1,
+                        node + 1,
+                        r.current_term
+                    ),
+                ));
+                false
+            }
+            Some(_) => false,
+            None => {
+                self.leaders.insert(r.current_term, (node, now));
+                self.first_leader.get_or_insert(now);
+                true
+            }
+        }
+    }
+
+    /// Hashes the node's new entries and compares each with the first log seen to hold an
+    /// entry of that index and term.
+    fn check_log_matching(
+        &mut self,
+        node: NodeId,
+        r: &Raft,
+        out: &mut Vec<(&'static str, String)>,
+    ) {
+        let mut seen = self.seen[node].clone();
+        if seen.truncations != r.truncations {
+            seen.truncations = r.truncations;
+            if r.truncated_to < seen.hashed {
+                seen.hashed = r.truncated_to;
+                seen.hash = match r.truncated_to {
+                    0 => 0,
+                    i => {
+                        let t = r.term_at(i);
+                        self.prefix(i, t).unwrap_or(0)
+                    }
+                };
+            }
+        }
+        let len = r.log.len() as u64;
+        if seen.hashed > len {
+            // Cannot happen (logs only shrink by truncation); start over to stay correct.
+            seen.hashed = 0;
+            seen.hash = 0;
+        }
+        while seen.hashed < len {
+            let Some(e) = r.log.get(seen.hashed as usize) else {
+                break;
+            };
+            seen.hashed += 1;
+            seen.hash = chain(seen.hash, e);
+            match self.prefix(seen.hashed, e.term) {
+                Some(h) if h != seen.hash => out.push((
+                    "log-matching",
+                    format!(
+                        "n{} holds entry {} of term {} but its log differs before it from \
+                         another log with that entry",
+                        node + 1,
+                        seen.hashed,
+                        e.term
+                    ),
+                )),
+                Some(_) => {}
+                None => self.insert_prefix(seen.hashed, e.term, seen.hash),
+            }
+        }
+        self.seen[node] = seen;
+    }
+
+    /// Leader completeness for a new leader: its log holds every entry committed in an
+    /// earlier term.
+    fn check_new_leader(&mut self, node: NodeId, r: &Raft, out: &mut Vec<(&'static str, String)>) {
+        for (i, (e, term)) in self.committed.iter().enumerate() {
+            if *term < r.current_term && r.log.get(i) != Some(e) {
+                out.push((
+                    "leader-completeness",
+                    format!(
+                        "n{} leads term {} without committed entry {} ({})",
+                        node + 1,
+                        r.current_term,
+                        i + 1,
+                        show(e)
+                    ),
+                ));
+                return;
+            }
+        }
+    }
+
+    /// Records entries the node commits for the first time anywhere, and checks that every
+    /// leader of a later term already holds them.
+    fn record_commits(
+        &mut self,
+        now: Time,
+        node: NodeId,
+        nodes: &[Raft],
+        out: &mut Vec<(&'static str, String)>,
+    ) {
+        let r = &nodes[node];
+        let from = self.committed.len() as u64;
+        self.seen[node].commit = r.commit_index;
+        if r.commit_index <= from {
+            return;
+        }
+        self.last_commit = Some(now);
+        for i in from..r.commit_index {
+            let Some(&e) = r.log.get(i as usize) else {
+                break;
+            };
+            self.committed.push((e, r.current_term));
+            for (l, other) in nodes.iter().enumerate() {
+                if other.role == Role::Leader
+                    && other.current_term > r.current_term
+                    && other.log.get(i as usize) != Some(&e)
+                {
+                    out.push((
+                        "leader-completeness",
+                        format!(
+                            "entry {} ({}) committed in term {} is missing from n{}, leader of \
+                             term {}",
+                            i + 1,
+                            show(&e),
+                            r.current_term,
+                            l + 1,
+                            other.current_term
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// State-machine safety: what the node applied since the last check equals what any node
+    /// applied first at those indices.
+    fn check_applied(&mut self, node: NodeId, r: &Raft, out: &mut Vec<(&'static str, String)>) {
+        let seen = &mut self.seen[node];
+        if r.last_applied < seen.applied {
+            // A crash: the node re-applies from the start.
+            seen.applied = r.last_applied;
+        }
+        while seen.applied < r.last_applied {
+            let i = seen.applied as usize;
+            seen.applied += 1;
+            let Some(&e) = r.log.get(i) else {
+                break;
+            };
+            match self.applied.get(i) {
+                None => self.applied.push((e, node)),
+                Some((first, by)) if first.command != e.command || first.term != e.term => out
+                    .push((
+                        "state-machine-safety",
+                        format!(
+                            "n{} applied {} at index {} but n{} applied {} there",
+                            node + 1,
+                            show(&e),
+                            i + 1,
+                            by + 1,
+                            show(first)
+                        ),
+                    )),
+                Some(_) => {}
+            }
+        }
+    }
+}

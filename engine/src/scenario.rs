@@ -1,0 +1,115 @@
+//! Scenario presets: a lab, parameter overrides, a seed and a fault schedule of ordinary user
+//! actions at given virtual times. Nothing is canned: the protocol runs for real, and each
+//! scheduled action becomes a logged action when the run reaches it (see
+//! [`Session::schedule`]), so share links and scrubbing work as for any run.
+//!
+//! `?scenario=<id>` selects one ([`crate::input::RunConfig`]); explicit URL parameters and
+//! `seed` override the preset's. Node ids in the schedules are 0-based (`c2` crashes n3), and
+//! each preset's seed is chosen so that the schedule hits the intended node (for example the
+//! leader); the tests in `engine/tests/raft_scenarios.rs` check that each shows its lesson.
+
+use crate::input::Params;
+use crate::sim::{Action, ActionError, Protocol, Session};
+use crate::{Time, MS};
+
+/// One preset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScenarioInfo {
+    /// As in `?scenario=` (`leader-crash`).
+    pub id: &'static str,
+    pub lab: &'static str,
+    pub seed: u64,
+    /// Parameter overrides (URL keys).
+    pub params: &'static [(&'static str, f64)],
+    /// (virtual time in ms, action in the share-link form of [`Action::encode`]).
+    pub steps: &'static [(u64, &'static str)],
+    /// How long the lesson takes to play out, in ms (a hint for the app and the runner).
+    pub duration_ms: u64,
+}
+
+impl ScenarioInfo {
+    /// The fault schedule as actions at virtual times.
+    pub fn actions(&self) -> Result<Vec<(Time, Action)>, ActionError> {
+        self.steps
+            .iter()
+            .map(|(ms, a)| Ok((ms * MS, Action::decode(a)?)))
+            .collect()
+    }
+}
+
+/// Raft's presets. With seed 1 and 5 nodes, n3 (id 2) is the first leader.
+pub const RAFT: &[ScenarioInfo] = &[
+    // The leader crashes at 2 s: followers time out, one wins a higher term; the old leader
+    // returns at 4 s as a follower and is repaired.
+    ScenarioInfo {
+        id: "leader-crash",
+        lab: "raft",
+        seed: 1,
+        params: &[("clients", 5.0)],
+        steps: &[(2_000, "c2"), (4_000, "r2")],
+        duration_ms: 6_000,
+    },
+    // Two nodes of four start elections at the same moment and split the votes 2–2: nobody
+    // wins term 1, and the randomized timeouts break the tie in a later term.
+    ScenarioInfo {
+        id: "split-vote",
+        lab: "raft",
+        seed: 1,
+        params: &[("nodes", 4.0)],
+        steps: &[(60, "k0-timeout"), (60, "k2-timeout")],
+        duration_ms: 2_000,
+    },
+    // The leader and one follower are cut off at 2 s. The old leader keeps accepting writes it
+    // can never commit (no majority); the majority elects a new leader and commits. On heal
+    // at 5 s the old leader steps down and its uncommitted entries are rolled back.
+    ScenarioInfo {
+        id: "partitioned-leader",
+        lab: "raft",
+        seed: 1,
+        params: &[("clients", 10.0)],
+        steps: &[(2_000, "P0-1-1-0-0"), (5_000, "H")],
+        duration_ms: 8_000,
+    },
+    // n5 crashes at 1 s and misses writes; the leader crashes at 3 s, so the new leader knows
+    // nothing of n5 and starts its nextIndex past its own log. When n5 returns at 4 s every
+    // AppendEntries is rejected until nextIndex has walked back, one entry per rejection, to
+    // where the logs agree; then the missing entries flow.
+    ScenarioInfo {
+        id: "lagging-follower",
+        lab: "raft",
+        seed: 1,
+        params: &[("clients", 4.0)],
+        steps: &[(1_000, "c4"), (3_000, "c2"), (4_000, "r4"), (4_500, "r2")],
+        duration_ms: 7_000,
+    },
+];
+
+/// The presets of a lab (empty for labs without any).
+pub fn list(lab: &str) -> &'static [ScenarioInfo] {
+    match lab {
+        "raft" => RAFT,
+        _ => &[],
+    }
+}
+
+pub fn find(lab: &str, id: &str) -> Option<&'static ScenarioInfo> {
+    list(lab).iter().find(|s| s.id == id)
+}
+
+/// Sets a preset's parameter overrides (before the URL's own values are parsed).
+pub fn apply_params(info: &ScenarioInfo, params: &mut Params) {
+    for (k, v) in info.params {
+        params.set_value(k, *v);
+    }
+}
+
+/// Plans a preset's fault schedule on a session.
+pub fn apply<P: Protocol>(
+    info: &ScenarioInfo,
+    session: &mut Session<P>,
+) -> Result<(), ActionError> {
+    for (t, a) in info.actions()? {
+        session.schedule(t, a)?;
+    }
+    Ok(())
+}

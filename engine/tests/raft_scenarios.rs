@@ -1,0 +1,137 @@
+//! Raft's scenario presets: each runs the real protocol from `?scenario=` and shows its lesson;
+//! the scheduled faults become ordinary logged actions, so replay and scrubbing work.
+
+use distlab_engine::input::{split_query, InputError, RunConfig};
+use distlab_engine::labs::coordination::raft::{self, Raft, Role};
+use distlab_engine::labs::{self, NetSession};
+use distlab_engine::scenario;
+use distlab_engine::sim::{NodeStatus, TraceKind};
+use distlab_engine::MS;
+
+fn scenario_session(id: &str) -> NetSession<Raft> {
+    let (cfg, errors) = RunConfig::parse(&split_query(&format!("lab=raft&scenario={id}")));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(cfg.scenario, Some(scenario::find("raft", id).unwrap().id));
+    let info = scenario::find("raft", id).unwrap();
+    let mut s = raft::session(&cfg.params, cfg.seed);
+    scenario::apply(info, &mut s.session).unwrap();
+    s
+}
+
+fn notes(s: &NetSession<Raft>, key: &str) -> usize {
+    s.session
+        .sim
+        .trace()
+        .iter()
+        .filter(|r| matches!(&r.kind, TraceKind::Note { key: k, .. } if *k == key))
+        .count()
+}
+
+#[test]
+fn every_preset_parses_and_an_unknown_one_is_reported() {
+    for info in scenario::list("raft") {
+        assert!(info.actions().is_ok(), "{}", info.id);
+    }
+    let (cfg, errors) = RunConfig::parse(&split_query("lab=raft&scenario=nope"));
+    assert_eq!(cfg.scenario, None);
+    assert!(matches!(&errors[0], InputError::UnknownScenario { value, .. } if value == "nope"));
+    assert!(errors[0].to_string().contains("no scenario `nope`"));
+    // The URL's own values win over the preset's; share links carry the scenario.
+    let (cfg, _) = RunConfig::parse(&split_query("scenario=leader-crash&seed=9&clients=7"));
+    assert_eq!((cfg.seed, cfg.params.get("clients")), (9, 7.0));
+    assert!(cfg.share_query(&[]).contains("scenario=leader-crash"));
+}
+
+#[test]
+fn leader_crash_elects_a_new_leader_and_repairs_the_old_one() {
+    let mut s = scenario_session("leader-crash");
+    s.session.run_until(1_999 * MS);
+    assert_eq!(s.session.sim.node(2).role, Role::Leader);
+    let term = s.session.sim.node(2).current_term;
+    s.session.run_until(3_500 * MS);
+    assert_eq!(s.session.sim.status(2), NodeStatus::Down);
+    let m = s.session.sim.monitor();
+    let (&t, &(l, at)) = m.leaders.iter().next_back().unwrap();
+    assert!(t > term && l != 2 && at > 2_000 * MS);
+    s.session.run_until(6_000 * MS);
+    let (old, new) = (s.session.sim.node(2), s.session.sim.node(l));
+    assert_eq!(old.role, Role::Follower);
+    assert!(old.commit_index + 2 >= new.commit_index && new.commit_index > 10);
+    assert!(s.session.sim.violations().is_empty());
+    // The schedule became ordinary logged actions: a replay from the log alone is identical.
+    assert_eq!(s.session.log().len(), 2);
+    let (cfg, _) = RunConfig::parse(&split_query("lab=raft&scenario=leader-crash"));
+    let (mut replay, err) = labs::create(&cfg);
+    assert!(err.is_none());
+    replay.run_until(6_000 * MS);
+    assert_eq!(replay.trace_hash(), s.session.sim.trace_hash());
+    // Scrubbing back before the crash and forward again does not crash the node twice.
+    replay.seek(1_000 * MS);
+    replay.run_until(6_000 * MS);
+    assert_eq!(replay.trace_hash(), s.session.sim.trace_hash());
+    assert_eq!(replay.actions().len(), 2);
+    // A share link carrying both the scenario and its logged actions does not double them.
+    let q = format!(
+        "{}&actions={}",
+        cfg.share_query(&[]),
+        distlab_engine::sim::LoggedAction::encode_log(replay.actions())
+    );
+    let (cfg2, errors) = RunConfig::parse(&split_query(&q));
+    assert!(errors.is_empty(), "{errors:?}");
+    let (mut again, _) = labs::create(&cfg2);
+    again.run_until(6_000 * MS);
+    assert_eq!(again.trace_hash(), s.session.sim.trace_hash());
+    assert_eq!(again.actions().len(), 2);
+}
+
+#[test]
+fn split_vote_wins_no_term_1_and_a_later_term_elects() {
+    let mut s = scenario_session("split-vote");
+    s.session.run_until(2_000 * MS);
+    let m = s.session.sim.monitor();
+    assert!(!m.leaders.contains_key(&1), "{:?}", m.leaders);
+    assert!(!m.leaders.is_empty());
+    assert!(s.session.sim.violations().is_empty());
+}
+
+#[test]
+fn partitioned_leader_accepts_writes_it_never_commits_and_they_are_rolled_back() {
+    let mut s = scenario_session("partitioned-leader");
+    s.session.run_until(1_999 * MS);
+    assert_eq!(s.session.sim.node(2).role, Role::Leader);
+    let committed = s.session.sim.node(2).commit_index;
+    s.session.run_until(4_999 * MS);
+    let old = s.session.sim.node(2);
+    assert_eq!(old.role, Role::Leader, "still believes it leads");
+    assert_eq!(old.commit_index, committed, "it can never commit");
+    let stale = old.log.len() as u64 - committed;
+    assert!(stale >= 20, "it kept accepting writes: {stale}");
+    s.session.run_until(8_000 * MS);
+    let (old, buddy) = (s.session.sim.node(2), s.session.sim.node(1));
+    assert_eq!(old.role, Role::Follower);
+    let l = (0..5)
+        .find(|&i| s.session.sim.node(i).role == Role::Leader)
+        .unwrap();
+    let new = s.session.sim.node(l);
+    for r in [old, buddy] {
+        // Every entry it holds now is the new leader's: its own were truncated.
+        assert!(r.log.len() <= new.log.len() + 1);
+        assert!(r.log.iter().zip(new.log.iter()).all(|(a, b)| a == b));
+        assert!(r.commit_index + 2 >= new.commit_index);
+    }
+    assert!(s.session.sim.violations().is_empty());
+}
+
+#[test]
+fn lagging_follower_is_repaired_by_walking_back() {
+    let mut s = scenario_session("lagging-follower");
+    s.session.run_until(7_000 * MS);
+    let walks = notes(&s, "raft.walk_back");
+    assert!(walks >= 3, "{walks} walk-backs");
+    let l = (0..5)
+        .find(|&i| s.session.sim.node(i).role == Role::Leader)
+        .unwrap();
+    let (lag, new) = (s.session.sim.node(4), s.session.sim.node(l));
+    assert!(lag.commit_index + 2 >= new.commit_index && new.commit_index > 10);
+    assert!(s.session.sim.violations().is_empty());
+}
