@@ -188,6 +188,7 @@ pub fn app(props: &AppProps) -> Html {
                     <div class="lab-head">
                         <h2>{ tr(l, &format!("lab.{lab}")) }</h2>
                         <p class="about">{ tr(l, &format!("lab.{lab}.about")) }</p>
+                        { scenarios(ctl, l) }
                     </div>
                     { toolbar(ctl, l, &on_change, &share_msg) }
                     { stage }
@@ -765,5 +766,33 @@ fn logs_panel(ctl: &Shared, l: Lang, canvas: &NodeRef) -> Html {
             <canvas ref={canvas.clone()} class="logs-canvas" style={format!("height:{h:.0}px")} />
             <p class="hint">{ tr(l, "panel.logs_help") }</p>
         </section>
+    }
+}
+
+/// The lab's scenario presets as links, and the chosen one's explanation.
+fn scenarios(ctl: &Shared, l: Lang) -> Html {
+    let c = ctl.borrow();
+    let lab = c.cfg.lab;
+    let list = distlab_engine::scenario::list(lab);
+    if list.is_empty() {
+        return html! {};
+    }
+    let current = c.cfg.scenario;
+    let lang_q = crate::current_lang_param()
+        .map(|code| format!("&lang={code}"))
+        .unwrap_or_default();
+    html! {
+        <div class="scenarios" data-testid="scenarios">
+            <span class="label">{ tr(l, "scenario.label") }{ ":" }</span>
+            <a class={classes!(current.is_none().then_some("current"))} href={format!("?lab={lab}{lang_q}")}>{ tr(l, "scenario.none") }</a>
+            { for list.iter().map(|s| html! {
+                <a class={classes!((current == Some(s.id)).then_some("current"))}
+                   href={format!("?lab={lab}&scenario={}{lang_q}", s.id)} data-scenario={s.id}>
+                    { tr(l, &format!("scenario.{}", s.id)) }</a>
+            }) }
+            if let Some(id) = current {
+                <p class="about scenario-about" data-testid="scenario-about">{ tr(l, &format!("scenario.{id}.about")) }</p>
+            }
+        </div>
     }
 }

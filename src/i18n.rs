@@ -37,6 +37,16 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ctl.export_png", "Export PNG", "导出 PNG"),
     ("ctl.export_json", "Export trace (JSON)", "导出轨迹（JSON）"),
     ("ctl.window", "Window", "时间窗"),
+    ("scenario.label", "Scenarios", "场景"),
+    ("scenario.none", "Free run", "自由运行"),
+    ("scenario.leader-crash", "Leader crash", "领导者宕机"),
+    ("scenario.leader-crash.about", "The leader crashes at 2 s. Its followers stop hearing heartbeats, the first to time out becomes a candidate for a higher term and wins a majority; clients' writes resume on the new leader. At 4 s the old leader restarts with its term, vote and log, hears the new leader, becomes a follower and has its log repaired.", "领导者在 2 秒时宕机。跟随者收不到心跳，最先超时的节点以更高的任期成为候选人并赢得多数票；客户端写入在新领导者上继续。4 秒时旧领导者带着任期、投票和日志重启，收到新领导者的消息后成为跟随者，其日志被修复。"),
+    ("scenario.split-vote", "Split vote", "选票瓜分"),
+    ("scenario.split-vote.about", "Four nodes; two of them time out at the same moment and each asks for votes. Each gets its own vote and one more: 2 of 4 is no majority, so term 1 has no leader. Their randomized election timeouts then differ, and one of them wins a later term — which is why Raft randomizes timeouts.", "四个节点中有两个同时超时并各自请求投票。每个候选人得到自己和另一个节点的票：4 票中的 2 票不构成多数，所以任期 1 没有领导者。随后它们的随机选举超时不同，其中一个在之后的任期获胜——这正是 Raft 使用随机超时的原因。"),
+    ("scenario.partitioned-leader", "Partitioned old leader", "被分区的旧领导者"),
+    ("scenario.partitioned-leader.about", "At 2 s the leader and one follower are cut off from the other three. The old leader keeps accepting client writes but can never commit them: it has no majority. The majority side elects a new leader in a higher term and commits its own writes. When the network heals at 5 s, the old leader sees the higher term, steps down, and its uncommitted entries are overwritten by the new leader's log.", "2 秒时领导者和一个跟随者与另外三个节点断开。旧领导者继续接受客户端写入，但因没有多数派而永远无法提交。多数派一侧以更高的任期选出新领导者并提交自己的写入。5 秒网络恢复后，旧领导者看到更高的任期而退位，它未提交的条目被新领导者的日志覆盖。"),
+    ("scenario.lagging-follower", "Lagging follower", "落后的跟随者"),
+    ("scenario.lagging-follower.about", "n5 crashes at 1 s and misses writes; the leader crashes at 3 s, so the next leader knows nothing of n5 and starts its nextIndex just past its own log. When n5 returns at 4 s, each AppendEntries is rejected and the leader walks nextIndex back one entry per rejection until the logs agree; then the missing entries flow and n5 catches up.", "n5 在 1 秒时宕机并错过了写入；领导者在 3 秒时宕机，因此新领导者对 n5 一无所知，把它的 nextIndex 设为自己日志末尾之后。n5 在 4 秒恢复后，每次 AppendEntries 都被拒绝，领导者每次拒绝后把 nextIndex 回退一条，直到日志一致；随后缺失的条目被补上，n5 追上进度。"),
     ("panel.logs", "Logs", "日志"),
     ("panel.logs_help", "One row per node; each box is an entry, coloured by term (the number). Solid boxes are committed, faint ones not yet. Under each follower: ▲ the leader's nextIndex, green bar its matchIndex.", "每个节点一行；每个方块是一个日志条目，按任期着色（数字为任期）。实心为已提交，浅色为未提交。每个跟随者下方：▲ 为领导者的 nextIndex，绿条为 matchIndex。"),
     ("cmd.write", "Client write", "客户端写入"),
@@ -450,6 +460,16 @@ mod tests {
         }
         for g in distlab_engine::labs::GROUPS {
             assert!(has(&format!("group.{g}")), "{g}");
+        }
+    }
+
+    #[test]
+    fn every_scenario_has_a_title_and_an_explanation() {
+        for l in distlab_engine::labs::CATALOG {
+            for sc in distlab_engine::scenario::list(l.id) {
+                assert!(has(&format!("scenario.{}", sc.id)), "{}", sc.id);
+                assert!(has(&format!("scenario.{}.about", sc.id)), "{}", sc.id);
+            }
         }
     }
 

@@ -298,3 +298,33 @@ async fn scrubber_and_speed_inputs_drive_the_run_and_the_timeline_fills() {
     );
     assert!(c.timeline.arrows.iter().all(|a| a.sent <= 400 * MS));
 }
+
+#[wasm_bindgen_test]
+async fn a_scenario_preset_explains_itself_and_runs_its_faults() {
+    let m = mount("?lab=raft&scenario=leader-crash&lang=en").await;
+    assert!(m.text("scenario-about").contains("crashes at 2 s"));
+    m.ctl.borrow_mut().playing = false;
+    m.ctl.borrow_mut().session.run_until(1_900 * MS);
+    let first = m
+        .ctl
+        .borrow()
+        .session
+        .leader()
+        .expect("a leader before the crash");
+    m.ctl.borrow_mut().session.run_until(3_500 * MS);
+    let c = m.ctl.borrow();
+    assert_eq!(
+        c.session.view().nodes[first].status,
+        "down",
+        "the preset crashed the leader at 2 s"
+    );
+    assert!(
+        c.session.leader().is_some_and(|l| l != first),
+        "a new leader took over"
+    );
+    assert!(c.session.violations().is_empty());
+    drop(c);
+    drop(m);
+    let m = mount("?lab=raft&scenario=nope&lang=zh").await;
+    assert!(m.text("input-errors").contains("nope"));
+}
