@@ -212,7 +212,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("lab.idempotency", "Idempotency", "幂等"),
     ("lab.isolation-levels", "Isolation levels", "隔离级别"),
     ("lab.joins", "Joins", "连接算法"),
-    ("lab.raft.about", "Leader election: followers time out at random (150–300 ms), become candidates and ask for votes; a majority makes a leader, whose heartbeats hold the others back. Crash the leader, cut links or split the network and watch a new term begin.", "领导者选举：跟随者在随机超时（150–300 毫秒）后成为候选人并请求投票；获得多数票即成为领导者，其心跳使其他节点保持跟随。让领导者宕机、切断链路或分裂网络，观察新任期的开始。"),
+    ("lab.raft.about", "Followers time out at random (150–300 ms), become candidates and ask for votes; a majority makes a leader, whose heartbeats hold the others back. Client writes go to the leader, which replicates them with AppendEntries and commits an entry once a majority stores it. Crash the leader, cut links, split the network or drop messages, and watch terms, votes and logs repair themselves — or pick a scenario.", "跟随者在随机超时（150–300 毫秒）后成为候选人并请求投票；获得多数票即成为领导者，其心跳使其他节点保持跟随。客户端写入发给领导者，领导者用 AppendEntries 复制日志，多数节点保存后即提交。让领导者宕机、切断链路、分裂网络或丢弃消息，观察任期、投票和日志如何自我修复——或选择一个场景。"),
     // plotted labs
     ("err.bad_text", "“{0}={1}” is not valid ({3}); using “{2}”.", "“{0}={1}”无效；使用“{2}”。"),
     ("lab.placement-hash.about", "Hash mod N: a key goes to node hash(key) mod N. Add or remove one node and watch most keys move — compare with the ring, rendezvous and jump hashing, selectable here with the same metrics.", "取模哈希：键放到 hash(key) mod N 号节点。增加或移除一个节点，观察大多数键都要迁移——可在此切换到一致性哈希环、最高随机权重（rendezvous）和跳跃一致性哈希，用同样的指标比较。"),
