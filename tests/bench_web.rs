@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use distlab_app::canvas::draw_frame;
+use distlab_app::canvas::{draw_frame, draw_timeline};
 use distlab_app::controller::Controller;
 use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::MS;
@@ -22,6 +22,18 @@ fn now_ms() -> f64 {
 
 #[wasm_bindgen_test]
 fn bench_engine_speed_wasm() {
+    let w = distlab_engine::bench::raft_writes(5, 60, 100, |f| {
+        let t = now_ms();
+        f();
+        (now_ms() - t) / 1000.0
+    });
+    assert!(w.commits > 0);
+    console_log!(
+        "BENCH wasm raft nodes=5 writes=100/s simulated=60s wall={:.3}s {:.0}x real time {:.0} commits/s",
+        w.wall_seconds,
+        w.sim_per_wall,
+        w.commits_per_second
+    );
     for n in [5u32, 51] {
         let r = distlab_engine::bench::raft_election(n, 60, |f| {
             let t = now_ms();
@@ -87,5 +99,69 @@ fn bench_frame_cost_51_nodes() {
         costs[costs.len() / 2],
         costs[costs.len() * 9 / 10],
         costs[costs.len() - 1]
+    );
+}
+
+/// Scrubbing back to any point of a 10-minute run (5 nodes, 100 client writes per second, the
+/// full trace kept as in the app), and the space-time diagram with 5,000+ arrows in view.
+#[wasm_bindgen_test]
+fn bench_scrub_and_space_time_diagram() {
+    let (cfg, _) = RunConfig::parse(&split_query("lab=raft&seed=5&clients=100"));
+    let (c, _) = Controller::from_config(cfg);
+    let ctl = Rc::new(RefCell::new(c));
+    let t = now_ms();
+    ctl.borrow_mut().session.run_until(600_000 * MS);
+    let run_ms = now_ms() - t;
+    let mut seeks = Vec::new();
+    // Points spread over the run, visited out of order.
+    for k in [7u64, 1, 9, 3, 5, 0, 8, 2, 6, 4] {
+        let target = 600_000 * MS * k / 10 + 12_345 * MS;
+        let t = now_ms();
+        ctl.borrow_mut().session.seek(target.min(600_000 * MS));
+        seeks.push(now_ms() - t);
+        assert_eq!(ctl.borrow().session.now(), target.min(600_000 * MS));
+    }
+    seeks.sort_by(f64::total_cmp);
+    console_log!(
+        "BENCH scrub 10-minute run (5 nodes, 100 writes/s, run took {:.0} ms): seeks median={:.1}ms max={:.1}ms",
+        run_ms,
+        seeks[seeks.len() / 2],
+        seeks[seeks.len() - 1]
+    );
+
+    // Space-time diagram: a window wide enough for 5,000+ messages.
+    ctl.borrow_mut().session.seek(600_000 * MS);
+    ctl.borrow_mut().timeline_span = 40_000 * MS;
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let canvas: HtmlCanvasElement = doc.create_element("canvas").unwrap().unchecked_into();
+    canvas
+        .set_attribute("style", "width:1000px;height:240px;display:block")
+        .unwrap();
+    doc.body().unwrap().append_child(&canvas).unwrap();
+    let net: HtmlCanvasElement = doc.create_element("canvas").unwrap().unchecked_into();
+    net.set_attribute("style", "width:600px;height:400px;display:block")
+        .unwrap();
+    doc.body().unwrap().append_child(&net).unwrap();
+    draw_frame(&ctl, &net); // syncs the diagram's index with the trace
+    let visible = {
+        let c = ctl.borrow();
+        let end = c.session.now();
+        c.timeline.visible(end - c.timeline_span, end).len()
+    };
+    assert!(visible >= 5_000, "{visible} arrows in view");
+    let mut costs = Vec::new();
+    for _ in 0..120 {
+        let t = now_ms();
+        draw_timeline(&ctl, &canvas);
+        costs.push(now_ms() - t);
+    }
+    canvas.remove();
+    net.remove();
+    costs.sort_by(f64::total_cmp);
+    console_log!(
+        "BENCH space-time diagram arrows_in_view={} frames=120 median={:.2}ms p90={:.2}ms",
+        visible,
+        costs[costs.len() / 2],
+        costs[costs.len() * 9 / 10]
     );
 }

@@ -181,6 +181,12 @@ pub struct Sim<P: Protocol> {
     /// Whether records and sent messages are kept (records are always hashed). Benchmarks and
     /// the runner turn this off before running.
     pub keep_trace: bool,
+    /// How much of `trace` and `sent` belongs to the present. After scrubbing back, the
+    /// records past these cursors are the run's recorded future: re-running writes the same
+    /// records again (the run is deterministic), so they are kept and the cursors advance over
+    /// them, which lets a later jump forward restore a checkpoint instead of re-running.
+    trace_len: usize,
+    sent_len: usize,
     scratch: Vec<Effect<P>>,
 }
 
@@ -215,6 +221,8 @@ impl<P: Protocol> Sim<P> {
             trace: Vec::new(),
             sent: Vec::new(),
             keep_trace: true,
+            trace_len: 0,
+            sent_len: 0,
             scratch: Vec::new(),
         };
         for id in 0..n {
@@ -271,7 +279,7 @@ impl<P: Protocol> Sim<P> {
     pub fn message(&self, id: u64) -> Option<&P::Msg> {
         let logged = usize::try_from(id)
             .ok()
-            .and_then(|i| self.sent.get(i))
+            .and_then(|i| self.sent[..self.sent_len].get(i))
             .filter(|m| m.id == id);
         match logged {
             Some(m) => Some(&m.msg),
@@ -291,12 +299,25 @@ impl<P: Protocol> Sim<P> {
     }
 
     pub fn trace(&self) -> &[TraceRecord] {
-        &self.trace
+        &self.trace[..self.trace_len]
     }
 
     /// Every message sent so far, indexed by message id (empty when `keep_trace` is off).
     pub fn sent(&self) -> &[SentMsg<P::Msg>] {
-        &self.sent
+        &self.sent[..self.sent_len]
+    }
+
+    /// Appends to the sent log, or steps over the identical entry of the recorded future.
+    fn log_sent(&mut self, m: SentMsg<P::Msg>) {
+        if self.sent_len == self.sent.len() {
+            self.sent.push(m);
+        } else {
+            debug_assert_eq!(
+                self.sent[self.sent_len].id, m.id,
+                "replay diverged from the recorded future"
+            );
+        }
+        self.sent_len += 1;
     }
 
     pub fn trace_hash(&self) -> String {
@@ -471,7 +492,7 @@ impl<P: Protocol> Sim<P> {
         let kind = msg.kind();
         msg.hash_into(&mut self.core.hasher);
         if self.keep_trace {
-            self.sent.push(SentMsg {
+            self.log_sent(SentMsg {
                 id,
                 from,
                 to,
@@ -512,7 +533,7 @@ impl<P: Protocol> Sim<P> {
             };
             let dup = self.new_msg_id();
             if self.keep_trace {
-                self.sent.push(SentMsg {
+                self.log_sent(SentMsg {
                     id: dup,
                     from,
                     to,
@@ -583,7 +604,15 @@ impl<P: Protocol> Sim<P> {
         self.core.next_record += 1;
         self.core.hasher.record(&r);
         if self.keep_trace {
-            self.trace.push(r);
+            if self.trace_len == self.trace.len() {
+                self.trace.push(r);
+            } else {
+                debug_assert_eq!(
+                    self.trace[self.trace_len], r,
+                    "replay diverged from the recorded future"
+                );
+            }
+            self.trace_len += 1;
         }
     }
 
@@ -762,14 +791,21 @@ impl<P: Protocol> Sim<P> {
         Ok(())
     }
 
-    /// Restores a checkpointed core and cuts the logs back to it.
+    /// Restores a checkpointed core and moves the logs' cursors to it (back or forward; the
+    /// records past the cursor stay as the recorded future).
     pub(crate) fn restore(&mut self, core: &Core<P>, trace_len: usize, sent_len: usize) {
         self.core = core.clone();
-        self.trace.truncate(trace_len);
-        self.sent.truncate(sent_len);
+        self.trace_len = trace_len.min(self.trace.len());
+        self.sent_len = sent_len.min(self.sent.len());
+    }
+
+    /// Forgets the recorded future: the run branches here (a user action after scrubbing back).
+    pub(crate) fn discard_future(&mut self) {
+        self.trace.truncate(self.trace_len);
+        self.sent.truncate(self.sent_len);
     }
 
     pub(crate) fn log_lengths(&self) -> (usize, usize) {
-        (self.trace.len(), self.sent.len())
+        (self.trace_len, self.sent_len)
     }
 }

@@ -239,12 +239,16 @@ impl<P: Protocol> Session<P> {
     /// Moves to any time: back by restoring the nearest checkpoint and re-running, forward by
     /// running. The action log is kept, so the future replays the same way.
     pub fn seek(&mut self, t: Time) {
-        if t < self.sim.now() {
-            let idx = self
-                .checkpoints
-                .iter()
-                .rposition(|c| c.time <= t)
-                .unwrap_or(0);
+        // The nearest checkpoint at or before `t`. Checkpoints past the current time stay valid
+        // until the user acts (the action log still describes that future), so a jump forward
+        // restores one too instead of re-running the whole way.
+        let idx = self
+            .checkpoints
+            .iter()
+            .rposition(|c| c.time <= t)
+            .unwrap_or(0);
+        let cp_time = self.checkpoints[idx].time;
+        if t < self.sim.now() || cp_time > self.sim.now() {
             let cp = &self.checkpoints[idx];
             let (core, trace_len, sent_len, applied, scheduled) = (
                 cp.core.clone(),
@@ -256,7 +260,6 @@ impl<P: Protocol> Session<P> {
             self.sim.restore(&core, trace_len, sent_len);
             self.applied = applied;
             self.scheduled = scheduled;
-            self.checkpoints.truncate(idx + 1);
         }
         self.run_until(t);
     }
@@ -267,6 +270,10 @@ impl<P: Protocol> Session<P> {
         self.sim.validate(&action)?;
         self.log.truncate(self.applied);
         self.horizon = self.sim.now();
+        // Checkpoints and records of the discarded future no longer describe this run.
+        let now = self.sim.now();
+        self.checkpoints.retain(|c| c.time <= now);
+        self.sim.discard_future();
         let entry = LoggedAction {
             time: self.sim.now(),
             events: self.sim.events(),
@@ -341,5 +348,37 @@ mod tests {
             fresh.run_until(t);
             assert_eq!(s.sim.trace_hash(), fresh.sim.trace_hash(), "at {t}");
         }
+    }
+
+    #[test]
+    fn a_jump_forward_restores_a_later_checkpoint_and_keeps_the_recorded_trace() {
+        let mut s = raft_session(6);
+        s.run_until(20_000 * MS);
+        s.seek(1_000 * MS);
+        assert!(s.sim.trace().iter().all(|r| r.time <= 1_000 * MS));
+        // Forward again: restored from a checkpoint near 15 s, not re-run from 1 s.
+        s.seek(15_000 * MS);
+        let mut fresh = raft_session(6);
+        fresh.run_until(15_000 * MS);
+        assert_eq!(s.sim.trace(), fresh.sim.trace());
+        assert_eq!(s.sim.trace_hash(), fresh.sim.trace_hash());
+        assert_eq!(s.sim.sent().len(), fresh.sim.sent().len());
+        // Acting after scrubbing back discards the recorded future.
+        s.seek(2_000 * MS);
+        s.act(Action::Crash { node: 0 }).unwrap();
+        assert!(s.checkpoints.iter().all(|c| c.time <= 2_000 * MS));
+        s.seek(15_000 * MS);
+        assert_ne!(
+            s.sim.trace_hash(),
+            fresh.sim.trace_hash(),
+            "the branch differs from the old future"
+        );
+        let crashes = s
+            .sim
+            .trace()
+            .iter()
+            .filter(|r| matches!(r.kind, crate::sim::TraceKind::Crash { .. }))
+            .count();
+        assert_eq!(crashes, 1);
     }
 }
