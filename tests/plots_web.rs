@@ -46,10 +46,7 @@ async fn a_membership_change_updates_the_moved_fraction_and_the_share_link() {
     assert!(pct > 1.0 && pct < 60.0, "{moved}");
     m.click("pl-share");
     assert!(m.wait_for(1_000, |m| m.find("share-url").is_some()).await);
-    let url = m
-        .find("share-url")
-        .map(|e| e.unchecked_into::<web_sys::HtmlInputElement>().value())
-        .unwrap_or_default();
+    let url = m.share();
     assert!(url.contains("changes=add:1"), "{url}");
     // The share link replays the change: the same moved fraction shows.
     let query = url
@@ -192,4 +189,80 @@ async fn bad_list_parameters_show_a_message_and_use_defaults() {
         m.text("input-errors")
     );
     assert_eq!(m.text("mmf-alloc-A"), "32.5");
+}
+
+#[wasm_bindgen_test]
+async fn fair_labs_animate_at_the_url_speed() {
+    // 100×: both MMF rounds (100 virtual ms each) are done within a few frames.
+    let m = mount("?lab=fair-mmf&speed=100&lang=en").await;
+    assert_eq!(m.text("mmf-speed-value"), "100×");
+    assert!(
+        m.wait_for(1_000, |m| m.count("mmf-steps", "li.done") == 2)
+            .await
+    );
+    // The default 0.1×: one round per wall second, so nothing is done after 300 ms.
+    let m = mount("?lab=fair-mmf&lang=en").await;
+    assert_eq!(m.text("mmf-speed-value"), "0.1×");
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    assert_eq!(m.count("mmf-steps", "li.done"), 0);
+    // The slider changes the rate and the share link carries it.
+    m.set("mmf-speed", "2", "input");
+    assert!(
+        m.wait_for(1_000, |m| m.count("mmf-steps", "li.done") == 2)
+            .await
+    );
+    assert!(m.text("mmf-speed-value") == "100×");
+    assert!(m.share().contains("speed=100"), "{}", m.share());
+    // DRF: at 100× every task launch is shown at once; at 0.1× some are still pending.
+    let m = mount("?lab=fair-drf&speed=100&lang=en").await;
+    assert!(
+        m.wait_for(1_000, |m| m.count("drf-table", "td.pending") == 0)
+            .await
+    );
+    let m = mount("?lab=fair-drf&lang=en").await;
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    assert!(m.count("drf-table", "td.pending") > 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_node_is_told_apart_from_a_removed_one() {
+    let m = mount("?lab=placement-vnodes&lang=en").await;
+    m.set("pl-node", "1", "change");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    m.click("pl-fail");
+    assert!(
+        m.wait_for(1_000, |m| m.find("pl-fail-note").is_some())
+            .await
+    );
+    assert!(
+        m.text("pl-moved").contains("n2 failed"),
+        "{}",
+        m.text("pl-moved")
+    );
+    m.click("pl-reset");
+    m.set("pl-node", "1", "change");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    m.click("pl-remove");
+    assert!(
+        m.wait_for(1_000, |m| m.text("pl-moved").contains("n2 removed"))
+            .await,
+        "{}",
+        m.text("pl-moved")
+    );
+    assert!(m.find("pl-fail-note").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_weighted_user_can_join_drf() {
+    let m = mount("?lab=fair-drf&lang=en").await;
+    m.set("drf-new-demand", "1,4*2", "change");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    m.click("drf-join");
+    assert!(m.wait_for(1_000, |m| m.find("drf-tasks-C").is_some()).await);
+    assert!(m.find("drf-error").is_none(), "{}", m.text("drf-error"));
+    let share = m.share();
+    assert!(
+        share.contains("join") && (share.contains("*2") || share.contains("%2A2")),
+        "{share}"
+    );
 }

@@ -20,9 +20,7 @@ fn num(m: &Mounted, testid: &str) -> u64 {
 }
 
 fn share(m: &Mounted) -> String {
-    m.find("share-url")
-        .map(|e| e.unchecked_into::<web_sys::HtmlInputElement>().value())
-        .unwrap_or_default()
+    m.share()
 }
 
 /// Skips to the end of the run (600 s of virtual time) and waits for the page to show it.
@@ -176,7 +174,12 @@ async fn edits_update_the_share_link() {
         "{}",
         share(&m)
     );
-    choose(&m, "rl-speed", "100");
+    // The toolbar's speed slider (log scale): 10^2 = 100×.
+    m.set("rl-speed", "2", "input");
+    assert!(
+        m.wait_for(1_000, |m| m.text("rl-speed-value") == "100×")
+            .await
+    );
     assert!(
         m.wait_for(1_000, |m| share(m).contains("speed=100")).await,
         "{}",
@@ -255,4 +258,33 @@ async fn frames_stay_small_at_100x() {
     let time = m.text("rl-time");
     console_log!("BENCH ratelimit 100x: frame work median={median:.2}ms max={max:.2}ms over {wall:.0}ms wall; {time}");
     assert!(median < 16.0, "median frame work {median} ms");
+}
+
+#[wasm_bindgen_test]
+async fn the_request_list_switches_between_the_two_limiters() {
+    let m = mount("?lab=ratelimit&lang=en").await;
+    assert!(m.wait_for(3_000, |m| m.find("rl-req-1").is_some()).await);
+    assert!(
+        m.text("rl-requests").contains("A · token bucket"),
+        "{}",
+        m.text("rl-requests")
+    );
+    m.click("rl-requests-B");
+    assert!(
+        m.wait_for(1_000, |m| m
+            .text("rl-requests")
+            .contains("B · leaky bucket"))
+            .await,
+        "{}",
+        m.text("rl-requests")
+    );
+    // The same first request, now as the leaky bucket decided it.
+    assert!(m.find("rl-req-1").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_url_speed_sets_the_slider() {
+    let m = mount("?lab=ratelimit&speed=10&lang=zh").await;
+    assert_eq!(m.text("rl-speed-value"), "10×");
+    assert!(m.all_text().contains("速度"));
 }

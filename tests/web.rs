@@ -2,8 +2,6 @@
 //! and check what a user would see. Run with `wasm-pack test --headless --chrome`.
 #![cfg(target_arch = "wasm32")]
 
-use distlab_app::app::{App, AppProps};
-use distlab_app::controller::Shared;
 use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs;
 use distlab_engine::sim::Action;
@@ -11,87 +9,12 @@ use distlab_engine::MS;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement};
-use yew::AppHandle;
+
+mod common;
+
+use common::mount;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-struct Mounted {
-    handle: Option<AppHandle<App>>,
-    root: Element,
-    ctl: Shared,
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            h.destroy();
-        }
-        self.root.remove();
-    }
-}
-
-impl Mounted {
-    fn find(&self, testid: &str) -> Option<Element> {
-        self.root
-            .query_selector(&format!("[data-testid=\"{testid}\"]"))
-            .ok()
-            .flatten()
-    }
-
-    fn text(&self, testid: &str) -> String {
-        self.find(testid)
-            .and_then(|e| e.text_content())
-            .unwrap_or_default()
-    }
-
-    fn leader(&self) -> Option<usize> {
-        self.find("leader")?
-            .get_attribute("data-leader")?
-            .parse()
-            .ok()
-    }
-
-    fn click(&self, testid: &str) {
-        let el = self
-            .find(testid)
-            .unwrap_or_else(|| panic!("no element {testid}"));
-        el.unchecked_into::<HtmlElement>().click();
-    }
-
-    /// Polls until `f` is true, up to `ms` of wall time.
-    async fn wait_for(&self, ms: u32, mut f: impl FnMut(&Mounted) -> bool) -> bool {
-        for _ in 0..ms / 20 {
-            if f(self) {
-                return true;
-            }
-            TimeoutFuture::new(20).await;
-        }
-        f(self)
-    }
-}
-
-async fn mount(query: &str) -> Mounted {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    root.set_attribute("style", "width:1000px;height:700px")
-        .unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    let handle = yew::Renderer::<App>::with_root_and_props(
-        root.clone(),
-        AppProps {
-            query: query.to_string(),
-        },
-    )
-    .render();
-    TimeoutFuture::new(50).await;
-    let ctl = distlab_app::testing::last_controller().expect("the app registered its controller");
-    Mounted {
-        handle: Some(handle),
-        root,
-        ctl,
-    }
-}
 
 #[wasm_bindgen_test]
 async fn raft_elects_a_leader_and_reelects_after_the_leader_crashes() {
@@ -312,18 +235,19 @@ async fn a_scenario_preset_explains_itself_and_runs_its_faults() {
         .leader()
         .expect("a leader before the crash");
     m.ctl.borrow_mut().session.run_until(3_500 * MS);
-    let c = m.ctl.borrow();
-    assert_eq!(
-        c.session.view().nodes[first].status,
-        "down",
-        "the preset crashed the leader at 2 s"
-    );
-    assert!(
-        c.session.leader().is_some_and(|l| l != first),
-        "a new leader took over"
-    );
-    assert!(c.session.violations().is_empty());
-    drop(c);
+    {
+        let c = m.ctl.borrow();
+        assert_eq!(
+            c.session.view().nodes[first].status,
+            "down",
+            "the preset crashed the leader at 2 s"
+        );
+        assert!(
+            c.session.leader().is_some_and(|l| l != first),
+            "a new leader took over"
+        );
+        assert!(c.session.violations().is_empty());
+    }
     drop(m);
     let m = mount("?lab=raft&scenario=nope&lang=zh").await;
     assert!(m.text("input-errors").contains("nope"));

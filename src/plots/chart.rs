@@ -5,10 +5,11 @@
 
 use web_sys::CanvasRenderingContext2d as Ctx;
 
-/// Series colours, chosen to stay apart for the first dozen and readable on white.
+/// Series colours, chosen to stay apart for the first dozen and readable on the app's dark
+/// panels (`--panel` #171b30).
 pub const PALETTE: [&str; 12] = [
-    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#86bcb6", "#d37295", "#8cd17d",
+    "#6a9fe0", "#f28e2b", "#59b15f", "#ee6b6d", "#76c7c2", "#edc948", "#c08ee0", "#ff9da7",
+    "#c29372", "#a5d6d0", "#e287ab", "#9be08b",
 ];
 
 /// The colour of series `i`.
@@ -16,9 +17,16 @@ pub fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
 }
 
-pub const AXIS: &str = "#666";
-pub const GRID: &str = "#e6e6e6";
-pub const TEXT: &str = "#222";
+/// The chart theme, matching www/style.css: axes and tick labels in `--muted`, grid lines in
+/// `--line`, titles, marks and read-outs in `--text`, read-out boxes on `--panel`.
+pub const AXIS: &str = "#9aa0bd";
+pub const GRID: &str = "#2a3050";
+pub const TEXT: &str = "#e4e6f0";
+pub const PANEL: &str = "#171b30";
+/// Failures and rejections (`--bad`).
+pub const BAD: &str = "#e05555";
+/// A faint ring or outline (between grid and axis).
+pub const FAINT: &str = "#3a4166";
 pub const FONT: &str = "11px system-ui, sans-serif";
 
 /// A rectangle in CSS pixels.
@@ -120,6 +128,15 @@ impl Plot {
 
     /// Grid, axes, y tick labels, x tick labels (if `x_ticks`), and a title above.
     pub fn axes(&self, ctx: &Ctx, title: &str, x_ticks: bool) {
+        self.draw_axes(ctx, title, x_ticks.then_some(""));
+    }
+
+    /// As [`Plot::axes`] with x tick labels, the last one carrying the x unit (`30 s`).
+    pub fn axes_with_unit(&self, ctx: &Ctx, title: &str, x_unit: &str) {
+        self.draw_axes(ctx, title, Some(x_unit));
+    }
+
+    fn draw_axes(&self, ctx: &Ctx, title: &str, x_unit: Option<&str>) {
         let a = self.area;
         ctx.set_font(FONT);
         ctx.set_line_width(1.0);
@@ -135,11 +152,20 @@ impl Plot {
             let _ = ctx.fill_text(&fmt_num(t), a.x - 4.0, y);
         }
         ctx.stroke();
-        if x_ticks {
-            ctx.set_text_align("center");
+        if let Some(unit) = x_unit {
             ctx.set_text_baseline("top");
-            for t in nice_ticks(self.x.0, self.x.1, 6) {
-                let _ = ctx.fill_text(&fmt_num(t), self.px(t), a.y + a.h + 4.0);
+            let ticks = nice_ticks(self.x.0, self.x.1, 6);
+            for (i, &t) in ticks.iter().enumerate() {
+                let last = i + 1 == ticks.len() && !unit.is_empty();
+                // The last label ends at its tick so that the unit stays inside the chart.
+                ctx.set_text_align(if last { "right" } else { "center" });
+                let label = if last {
+                    format!("{} {unit}", fmt_num(t))
+                } else {
+                    fmt_num(t)
+                };
+                let x = if last { self.px(t) + 6.0 } else { self.px(t) };
+                let _ = ctx.fill_text(&label, x, a.y + a.h + 4.0);
             }
         }
         ctx.set_stroke_style_str(AXIS);
@@ -230,7 +256,7 @@ impl Plot {
                 let (y0, y1) = (self.py(acc), self.py(acc + v));
                 ctx.set_fill_style_str(color_of(s));
                 ctx.fill_rect(x, y1, w, y0 - y1);
-                ctx.set_stroke_style_str("#fff");
+                ctx.set_stroke_style_str(PANEL);
                 ctx.set_line_width(1.0);
                 ctx.stroke_rect(x, y1, w, y0 - y1);
                 acc += v;
@@ -286,9 +312,9 @@ pub fn readout(ctx: &Ctx, x: f64, y: f64, lines: &[String], bounds: Rect) {
         x + 12.0
     };
     let by = (y - h / 2.0).clamp(bounds.y, (bounds.y + bounds.h - h).max(bounds.y));
-    ctx.set_fill_style_str("rgba(255,255,255,0.94)");
+    ctx.set_fill_style_str("rgba(23,27,48,0.95)");
     ctx.fill_rect(bx, by, w, h);
-    ctx.set_stroke_style_str(AXIS);
+    ctx.set_stroke_style_str(FAINT);
     ctx.set_line_width(1.0);
     ctx.stroke_rect(bx + 0.5, by + 0.5, w, h);
     ctx.set_fill_style_str(TEXT);

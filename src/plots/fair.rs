@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use distlab_engine::input::{Lang, RunConfig};
+use distlab_engine::input::{Lang, RunConfig, SPEED_MAX, SPEED_MIN};
 use distlab_engine::labs::plot_params::{
     parse_drf_changes, parse_numbers, parse_vectors, DrfChange,
 };
@@ -25,8 +25,16 @@ pub struct Props {
     pub lang: Lang,
 }
 
-/// Wall milliseconds one animation step takes at 1×.
-const STEP_MS: f64 = 900.0;
+/// Virtual milliseconds one progressive-filling round takes: at the URL's default speed
+/// (0.1×) a round animates in one wall second, at 1× in 100 ms, at 100× in 1 ms.
+pub const MMF_STEP_MS: f64 = 100.0;
+/// Virtual milliseconds one DRF task launch takes (four per MMF round).
+pub const DRF_STEP_MS: f64 = 25.0;
+
+/// Steps advanced in `dt` wall milliseconds at `speed` (virtual seconds per wall second).
+pub fn steps_in(dt: f64, speed: f64, step_ms: f64) -> f64 {
+    dt * speed.clamp(SPEED_MIN, SPEED_MAX) / step_ms
+}
 
 fn text_of(e: &Event) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
@@ -128,7 +136,7 @@ fn draw_mmf(ctx: &Ctx, w: f64, h: f64, m: &Mmf, l: Lang) {
         let _ = ctx.fill_text(&fmt_num(*a), x + bw / 2.0, plot.py(*a) - 2.0);
     }
     if m.cursor > 0.0 {
-        plot.hline(ctx, level.min(top), "#111", true);
+        plot.hline(ctx, level.min(top), chart::TEXT, true);
     }
     chart::legend(
         ctx,
@@ -136,7 +144,7 @@ fn draw_mmf(ctx: &Ctx, w: f64, h: f64, m: &Mmf, l: Lang) {
         h - 8.0,
         &[
             (tr(l, "mmf.allocated").to_string(), chart::color(0)),
-            (tr(l, "mmf.level").to_string(), "#111"),
+            (tr(l, "mmf.level").to_string(), chart::TEXT),
         ],
     );
 }
@@ -159,7 +167,7 @@ pub fn mmf_lab(props: &Props) -> Html {
                 let before = m.cursor.floor();
                 let rounds = m.rounds() as f64;
                 if m.playing {
-                    m.cursor = (m.cursor + dt / STEP_MS).min(rounds);
+                    m.cursor = (m.cursor + steps_in(dt, m.cfg.speed, MMF_STEP_MS)).min(rounds);
                     if m.cursor >= rounds {
                         m.playing = false;
                     }
@@ -227,12 +235,22 @@ pub fn mmf_lab(props: &Props) -> Html {
             force.force_update();
         })
     };
+    let on_speed = {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |x: f64| {
+            state.borrow_mut().cfg.speed = x;
+            force.force_update();
+        })
+    };
     let shown = m.cursor.floor() as usize;
     let body = match &m.result {
         Err(e) => html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[e]) }</p> },
         Ok(r) => {
             let names: Vec<String> = (0..r.demands.len()).map(user_name).collect();
             let list = |v: &[usize]| {
+                if v.is_empty() {
+                    return "–".to_string();
+                }
                 v.iter()
                     .map(|&i| names[i].clone())
                     .collect::<Vec<_>>()
@@ -268,6 +286,7 @@ pub fn mmf_lab(props: &Props) -> Html {
             <button onclick={on_play} data-testid="mmf-play">{ tr(l, if m.playing { "ctl.pause" } else { "ctl.play" }) }</button>
             <button onclick={on_step} data-testid="mmf-step">{ tr(l, "ctl.step") }</button>
             <button onclick={on_end} data-testid="mmf-end">{ tr(l, "fair.to_end") }</button>
+            { super::speed_control(l, m.cfg.speed, SPEED_MIN, "mmf-speed", on_speed) }
         </div>
     };
     let chart_html = html! { <canvas ref={canvas} class="plot-chart" data-testid="mmf-chart" /> };
@@ -277,33 +296,14 @@ pub fn mmf_lab(props: &Props) -> Html {
     html! {
         <div class="plot-lab" data-lab={props.cfg.lab}>
             <div class="plot-controls">
-                <label>{ tr(l, "mmf.capacity") }<input type="number" value={fmt_num_plain(m.cfg.params.get("capacity"))} onchange={set("capacity")} data-testid="mmf-capacity" /></label>
+                <label>{ tr(l, "mmf.capacity") }<input type="number" value={super::fmt_plain(m.cfg.params.get("capacity"))} onchange={set("capacity")} data-testid="mmf-capacity" /></label>
                 <label>{ tr(l, "fair.demands") }<input type="text" value={m.cfg.params.text("demands").to_string()} onchange={set("demands")} data-testid="mmf-demands" /></label>
                 <label>{ tr(l, "fair.weights") }<input type="text" placeholder="1,2,1,1" value={m.cfg.params.text("weights").to_string()} onchange={set("weights")} data-testid="mmf-weights" /></label>
             </div>
             { controls }
             { chart_html }
             { body }
-            { share_row(l, &m.cfg) }
-        </div>
-    }
-}
-
-fn fmt_num_plain(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-pub(super) fn share_row(l: Lang, cfg: &RunConfig) -> Html {
-    let url = crate::share_url(&cfg.share_query(&[]));
-    let onclick = {
-        let url = url.clone();
-        Callback::from(move |_: MouseEvent| crate::copy_text(&url))
-    };
-    html! {
-        <div class="plot-controls">
-            <button {onclick} data-testid="share">{ tr(l, "ctl.share") }</button>
-            <input readonly=true value={url} data-testid="share-url" class="share-out" />
+            { super::share_row(l, &m.cfg) }
         </div>
     }
 }
@@ -501,7 +501,7 @@ pub fn drf_lab(props: &Props) -> Html {
                 let total = s.total_steps() as f64;
                 let before = s.cursor.ceil();
                 if s.playing {
-                    s.cursor = (s.cursor + dt / (STEP_MS / 4.0)).min(total);
+                    s.cursor = (s.cursor + steps_in(dt, s.cfg.speed, DRF_STEP_MS)).min(total);
                     if s.cursor >= total {
                         s.playing = false;
                     }
@@ -547,11 +547,10 @@ pub fn drf_lab(props: &Props) -> Html {
     let on_join = {
         let nd = (*new_demand).clone();
         act(Rc::new(move |s| {
-            match parse_numbers(&nd.replace('/', ","), ',') {
-                Ok(demand) => s.live(DrfChange::Join {
-                    demand,
-                    weight: 1.0,
-                }),
+            // `1,4` or `1/4`, optionally `*2` for a weight (weighted DRF).
+            match parse_drf_changes(&format!("join:{}", nd.trim().replace(',', "/"))) {
+                Ok(mut c) if c.len() == 1 => s.live(c.remove(0)),
+                Ok(_) => s.error = Some(nd.clone()),
                 Err(e) => s.error = Some(e),
             }
         }))
@@ -574,6 +573,13 @@ pub fn drf_lab(props: &Props) -> Html {
                 Err(reason) => s.error = Some(reason),
             }
             drop(s);
+            force.force_update();
+        })
+    };
+    let on_speed = {
+        let (state, force) = (state.clone(), force.clone());
+        Callback::from(move |x: f64| {
+            state.borrow_mut().cfg.speed = x;
             force.force_update();
         })
     };
@@ -618,7 +624,7 @@ pub fn drf_lab(props: &Props) -> Html {
                         html! {
                             <tr>
                                 <td><span class="swatch" style={format!("background:{}", chart::color(id as usize))}></span>{ u.name.clone() }</td>
-                                <td><input type="text" class="short" value={u.demand.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(",")} onchange={on_demand} data-testid={format!("drf-demand-{}", u.name)} />{ " " }{ vec(&u.demand) }</td>
+                                <td><input type="text" class="short" value={u.demand.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(",")} onchange={on_demand} data-testid={format!("drf-demand-{}", u.name)} /></td>
                                 <td>{ fmt_num(u.weight) }</td>
                                 <td data-testid={format!("drf-tasks-{}", u.name)} class={classes!((!done).then_some("pending"))}>{ trf(l, "drf.n_tasks", &[&u.tasks.to_string()]) }</td>
                                 <td>{ format!("{:.3}", d.dominant_share(id)) }</td>
@@ -638,8 +644,9 @@ pub fn drf_lab(props: &Props) -> Html {
         <div class="plot-controls">
             <button onclick={on_play} data-testid="drf-play">{ tr(l, if s.playing { "ctl.pause" } else { "ctl.play" }) }</button>
             <button onclick={on_end} data-testid="drf-end">{ tr(l, "fair.to_end") }</button>
+            { super::speed_control(l, s.cfg.speed, SPEED_MIN, "drf-speed", on_speed) }
             <label>{ tr(l, "drf.new_user") }<input type="text" class="short" value={(*new_demand).clone()} onchange={on_new_demand} data-testid="drf-new-demand" /></label>
-            <button onclick={on_join} data-testid="drf-join">{ tr(l, "drf.join") }</button>
+            <button onclick={on_join} data-testid="drf-join" title={tr(l, "drf.weight_hint").to_string()}>{ tr(l, "drf.join") }</button>
         </div>
     };
     let chart_html = html! { <canvas ref={canvas} class="plot-chart" data-testid="drf-chart" /> };
@@ -658,7 +665,7 @@ pub fn drf_lab(props: &Props) -> Html {
             { chart_html }
             { body }
             <p class="help">{ tr(l, "drf.help") }</p>
-            { share_row(l, &s.cfg) }
+            { super::share_row(l, &s.cfg) }
         </div>
     }
 }

@@ -11,9 +11,12 @@ pub mod fair;
 pub mod placement;
 pub mod ratelimit;
 
-use distlab_engine::input::{Lang, RunConfig};
+use distlab_engine::input::{Lang, RunConfig, SPEED_MAX};
 use distlab_engine::labs::plot_params::is_placement;
+use web_sys::{HtmlInputElement, MouseEvent};
 use yew::prelude::*;
+
+use crate::i18n::tr;
 
 /// Whether `lab` is drawn by this module instead of the network view.
 pub fn is_plot_lab(lab: &str) -> bool {
@@ -53,5 +56,90 @@ pub fn mark_first_frame() {
             .and_then(|w| w.performance())
             .map_or(0.0, |p| p.now());
         let _ = body.set_attribute("data-first-frame-ms", &format!("{at:.1}"));
+    }
+}
+
+/// Wall-clock milliseconds (the page's performance clock).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// A value for a number input: plain digits (no `k` suffix), at most three decimals.
+pub fn fmt_plain(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The speed's label, as the network labs' toolbar writes it (`0.1×`, `10×`).
+pub fn fmt_speed(s: f64) -> String {
+    if s < 1.0 {
+        format!("{s:.1}×")
+    } else {
+        format!("{s:.0}×")
+    }
+}
+
+/// The speed slider of the network labs' toolbar (log scale, `min`..=100×), for a plotted
+/// lab; `on` gets the new speed. Its value is the run configuration's `speed`, so the URL's
+/// `speed=` sets it and the share link carries it.
+pub fn speed_control(
+    l: Lang,
+    speed: f64,
+    min: f64,
+    testid: &'static str,
+    on: Callback<f64>,
+) -> Html {
+    let oninput = Callback::from(move |e: InputEvent| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().value();
+        if let Ok(x) = v.parse::<f64>() {
+            on.emit(snap_speed(10f64.powf(x)).clamp(min, SPEED_MAX));
+        }
+    });
+    html! {
+        <label class="speed">{ tr(l, "ctl.speed") }
+            <input type="range" min={min.log10().to_string()} max={SPEED_MAX.log10().to_string()} step="0.1"
+                value={speed.log10().to_string()} {oninput} data-testid={testid} />
+            <span class="num" data-testid={format!("{testid}-value")}>{ fmt_speed(speed) }</span>
+        </label>
+    }
+}
+
+/// A slider speed rounded to two significant digits (10^0.3 → 2, not 1.995…).
+pub fn snap_speed(s: f64) -> f64 {
+    if !(s.is_finite() && s > 0.0) {
+        return 1.0;
+    }
+    let mag = 10f64.powf(s.log10().floor() - 1.0);
+    (s / mag).round() * mag
+}
+
+/// The share button and the link it copies (the lab's whole state).
+pub fn share_row(l: Lang, cfg: &RunConfig) -> Html {
+    let url = crate::share_url(&cfg.share_query(&[]));
+    let onclick = {
+        let url = url.clone();
+        Callback::from(move |_: MouseEvent| crate::copy_text(&url))
+    };
+    html! {
+        <div class="plot-controls">
+            <button {onclick} data-testid="share">{ tr(l, "ctl.share") }</button>
+            <input readonly=true value={url} data-testid="share-url" class="share-out" />
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slider_speeds_snap_to_round_values() {
+        assert_eq!(snap_speed(10f64.powf(0.3)), 2.0);
+        assert_eq!(snap_speed(10f64.powf(2.0)), 100.0);
+        assert_eq!(snap_speed(10f64.powf(-1.0)), 0.1);
+        assert_eq!(fmt_speed(0.1), "0.1×");
+        assert_eq!(fmt_speed(10.0), "10×");
     }
 }

@@ -13,13 +13,15 @@ use std::rc::Rc;
 use distlab_engine::input::{Lang, RunConfig};
 use distlab_engine::labs::plot_params::{parse_changes, parse_weights};
 use distlab_engine::labs::storage::placement::{
-    Change, HashFn, KeyDot, KeyLookup, LoadStats, Placement, PlacementConfig, RingView, Strategy,
+    Change, ChangeReport, HashFn, KeyDot, KeyLookup, LoadStats, NodeInfo, Placement,
+    PlacementConfig, RingView, Strategy,
 };
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlInputElement, MouseEvent};
 use yew::prelude::*;
 
 use super::chart::{self, fmt_num, Plot, Rect};
+use super::now_ms;
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
 
@@ -41,6 +43,9 @@ pub struct RingScene {
     /// Indices into `dots` of keys that moved in the last change.
     pub moved: Vec<usize>,
     pub lookup: Option<KeyLookup>,
+    /// Failed node slots (drawn as a crossed-out label where they were), with where their
+    /// label stood when they were alive; removed nodes simply disappear.
+    pub failed: Vec<(usize, f64)>,
     /// The drawn static layer and the CSS size it was drawn for.
     cache: RefCell<Option<(HtmlCanvasElement, f64, f64)>>,
 }
@@ -85,6 +90,7 @@ impl RingScene {
             dots,
             moved,
             lookup: None,
+            failed: Vec::new(),
             cache: RefCell::new(None),
         }
     }
@@ -103,13 +109,107 @@ impl RingScene {
     }
 }
 
+/// Where each node's label wants to be, in turns: the middle of its largest ownership arc
+/// (ring strategies), or its evenly spaced place (strategies without a ring). `None` for
+/// nodes without an arc (removed or failed).
+pub fn label_homes(view: &RingView, nodes: &[(String, bool)], has_ring: bool) -> Vec<Option<f64>> {
+    let slots = nodes.len();
+    if !has_ring {
+        return nodes
+            .iter()
+            .enumerate()
+            .map(|(n, (_, alive))| alive.then_some(n as f64 / slots.max(1) as f64))
+            .collect();
+    }
+    let mut best: Vec<Option<(f64, f64)>> = vec![None; slots];
+    for a in &view.arcs {
+        if let Some(b) = best.get_mut(a.node as usize) {
+            if b.is_none_or(|(len, _)| a.len > len) {
+                *b = Some((a.len, (a.start + a.len / 2.0).rem_euclid(1.0)));
+            }
+        }
+    }
+    best.into_iter().map(|b| b.map(|(_, mid)| mid)).collect()
+}
+
+/// Spreads labels (node, wanted turn) around the circle so that no two are closer than
+/// `sep` turns, moving each as little as it can; `None` when they cannot all fit.
+pub fn spread_labels(wanted: &[(usize, f64)], sep: f64) -> Option<Vec<(usize, f64)>> {
+    let k = wanted.len();
+    if k as f64 * sep > 1.0 + 1e-9 {
+        return None;
+    }
+    let mut t: Vec<(usize, f64)> = wanted
+        .iter()
+        .map(|&(n, x)| (n, x.rem_euclid(1.0)))
+        .collect();
+    t.sort_by(|a, b| a.1.total_cmp(&b.1));
+    if k < 2 {
+        return Some(t);
+    }
+    // Push overlapping neighbours apart, half each, until nothing overlaps.
+    for _ in 0..400 {
+        let mut moved = false;
+        for i in 0..k {
+            // Signed, in the sorted order (the last wraps to the first one turn on), so a
+            // label pushed past its neighbour is pulled back rather than skipped.
+            let j = (i + 1) % k;
+            let gap = t[j].1 - t[i].1 + if j == 0 { 1.0 } else { 0.0 };
+            if gap < sep - 1e-9 {
+                let push = (sep - gap) / 2.0 + 1e-7;
+                t[i].1 -= push;
+                t[j].1 += push;
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    for x in &mut t {
+        x.1 = x.1.rem_euclid(1.0);
+    }
+    if labels_overlap(&t, sep) {
+        // Crowded: evenly spaced, in the wanted order, starting at the first.
+        let (first, step) = (t[0].1, 1.0 / k as f64);
+        let mut even: Vec<(usize, f64)> = wanted.to_vec();
+        even.sort_by(|a, b| a.1.rem_euclid(1.0).total_cmp(&b.1.rem_euclid(1.0)));
+        for (i, x) in even.iter_mut().enumerate() {
+            x.1 = (first + i as f64 * step).rem_euclid(1.0);
+        }
+        return Some(even);
+    }
+    Some(t)
+}
+
+/// Whether any two labels (turns) are closer than `sep` around the circle.
+pub fn labels_overlap(labels: &[(usize, f64)], sep: f64) -> bool {
+    let mut t: Vec<f64> = labels.iter().map(|x| x.1.rem_euclid(1.0)).collect();
+    t.sort_by(f64::total_cmp);
+    let k = t.len();
+    k > 1
+        && (0..k).any(|i| {
+            let gap = (t[(i + 1) % k] - t[i]).rem_euclid(1.0);
+            gap < sep - 1e-6
+        })
+}
+
+/// Radius of a node label's disc, CSS px.
+const LABEL_R: f64 = 10.0;
+
+/// The turns between two label centres on a circle of `radius` (two discs and 2 px apart).
+pub fn label_sep(radius: f64) -> f64 {
+    let half = ((LABEL_R + 1.0) / radius.max(1.0)).min(1.0);
+    2.0 * half.asin() / TAU
+}
+
 fn angle(turn: f64) -> f64 {
     turn * TAU - FRAC_PI_2
 }
 
 /// The ring's centre and radius on a canvas of CSS size (w, h).
 fn geometry(w: f64, h: f64) -> (f64, f64, f64) {
-    (w / 2.0, h / 2.0, (w.min(h) / 2.0 - 28.0).max(20.0))
+    (w / 2.0, h / 2.0, (w.min(h) / 2.0 - 34.0).max(20.0))
 }
 
 /// Draws the ring: arcs, points, key dots, travelling keys (`progress` 0..1 of the travel,
@@ -154,7 +254,7 @@ fn draw_background(ctx: &Ctx, w: f64, h: f64, s: &RingScene) {
         (cx + rad * a.cos(), cy + rad * a.sin())
     };
     let slots = s.nodes.len();
-    ctx.set_stroke_style_str("#ddd");
+    ctx.set_stroke_style_str(chart::FAINT);
     ctx.set_line_width(1.0);
     ctx.begin_path();
     let _ = ctx.arc(cx, cy, r, 0.0, TAU);
@@ -198,22 +298,41 @@ fn draw_background(ctx: &Ctx, w: f64, h: f64, s: &RingScene) {
             ctx.stroke();
         }
     }
-    // Node labels: at the first point (one point per node) or evenly spaced.
+    // Node labels: each at the middle of its node's largest arc (or its evenly spaced
+    // place), spread so that none overlap; failed nodes crossed out where they stood.
     ctx.set_font(chart::FONT);
     ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
-    if slots <= 24 {
-        for (n, (name, alive)) in s.nodes.iter().enumerate() {
-            if !alive {
-                continue;
-            }
-            let t = s.anchor(n as u32, 0.0, false);
-            let (x, y) = at(t, r + 18.0);
-            ctx.set_fill_style_str(chart::color(n));
-            ctx.begin_path();
-            let _ = ctx.arc(x, y, 9.0, 0.0, TAU);
+    let lr = r + 20.0;
+    let homes = label_homes(&s.view, &s.nodes, s.strategy.has_ring());
+    let wanted: Vec<(usize, f64)> = homes
+        .iter()
+        .enumerate()
+        .filter_map(|(n, h)| h.map(|t| (n, t)))
+        .chain(s.failed.iter().copied())
+        .collect();
+    for (n, t) in spread_labels(&wanted, label_sep(lr)).unwrap_or_default() {
+        let (x, y) = at(t, lr);
+        let name = s.nodes.get(n).map_or("", |x| x.0.as_str());
+        let failed = s.nodes.get(n).is_some_and(|x| !x.1);
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, LABEL_R, 0.0, TAU);
+        if failed {
+            ctx.set_fill_style_str(chart::PANEL);
             ctx.fill();
-            ctx.set_fill_style_str("#fff");
+            ctx.set_stroke_style_str(chart::BAD);
+            ctx.set_line_width(1.5);
+            ctx.stroke();
+            ctx.begin_path();
+            ctx.move_to(x - LABEL_R * 0.7, y + LABEL_R * 0.7);
+            ctx.line_to(x + LABEL_R * 0.7, y - LABEL_R * 0.7);
+            ctx.stroke();
+            ctx.set_fill_style_str(chart::BAD);
+            let _ = ctx.fill_text(name, x, y);
+        } else {
+            ctx.set_fill_style_str(chart::color(n));
+            ctx.fill();
+            ctx.set_fill_style_str(chart::PANEL);
             let _ = ctx.fill_text(name, x, y);
         }
     }
@@ -280,7 +399,7 @@ fn draw_overlay(ctx: &Ctx, w: f64, h: f64, s: &RingScene, progress: f64) {
             };
             let c = if e < 0.5 { d.previous_owner } else { d.owner };
             ctx.set_fill_style_str(chart::color(c as usize));
-            ctx.set_stroke_style_str("#222");
+            ctx.set_stroke_style_str(chart::TEXT);
             ctx.begin_path();
             let _ = ctx.arc(x, y, 3.0, 0.0, TAU);
             ctx.fill();
@@ -290,7 +409,7 @@ fn draw_overlay(ctx: &Ctx, w: f64, h: f64, s: &RingScene, progress: f64) {
     if let Some(l) = &s.lookup {
         let (x0, y0) = at(l.turn, r - 45.0);
         let (x1, y1) = at(l.turn, r + 10.0);
-        ctx.set_stroke_style_str("#111");
+        ctx.set_stroke_style_str(chart::TEXT);
         ctx.set_line_width(2.0);
         ctx.begin_path();
         ctx.move_to(x0, y0);
@@ -305,36 +424,79 @@ fn draw_overlay(ctx: &Ctx, w: f64, h: f64, s: &RingScene, progress: f64) {
         ctx.line_to(x2, y2);
         ctx.stroke();
         let _ = ctx.set_line_dash(&js_sys::Array::new());
-        ctx.set_fill_style_str("#111");
+        ctx.set_fill_style_str(chart::TEXT);
         let _ = ctx.fill_text(&l.key, x0 + (cx - x0) * 0.15, y0 + (cy - y0) * 0.15);
     }
 }
 
-/// Keys per node as bars (live nodes), with the mean dashed.
+/// A node's name with its state: `n3 ✕` failed, `n3 –` removed, `n3` live.
+pub fn node_label(n: &NodeInfo, failed: &[(usize, f64)]) -> String {
+    if n.alive {
+        n.name.clone()
+    } else if failed.iter().any(|f| f.0 == n.id as usize) {
+        format!("{} ✕", n.name)
+    } else {
+        format!("{} –", n.name)
+    }
+}
+
+/// Keys per node as bars (every slot; removed and failed ones at 0), with the mean dashed and
+/// the keys that arrived in the last change outlined on top of each bar.
+#[allow(clippy::too_many_arguments)]
 pub fn draw_bars(
     ctx: &Ctx,
     w: f64,
     h: f64,
     st: &LoadStats,
-    names: &[String],
+    nodes: &[NodeInfo],
+    failed: &[(usize, f64)],
+    last: Option<&ChangeReport>,
     hover: Option<(f64, f64)>,
     l: Lang,
 ) {
     chart::clear(ctx, w, h);
     let values: Vec<f64> = st.per_node.iter().map(|&k| k as f64).collect();
+    let names: Vec<String> = nodes.iter().map(|n| node_label(n, failed)).collect();
     let top = (st.max as f64 * 1.1).max(1.0);
     let plot = Plot::new(Rect::new(0.0, 0.0, w, h), (0.0, 1.0), (0.0, top));
     plot.axes(ctx, tr(l, "pl.bars"), false);
     plot.bars(ctx, &values, &chart::color);
-    plot.hline(ctx, st.mean, "#111", true);
-    plot.column_labels(ctx, names);
+    if let Some(r) = last {
+        ctx.set_stroke_style_str(chart::TEXT);
+        ctx.set_line_width(1.0);
+        let _ = ctx.set_line_dash(&js_sys::Array::of2(&2.0.into(), &2.0.into()));
+        for (i, (&v, &to)) in values.iter().zip(&r.moved_to).enumerate() {
+            if to > 0 {
+                let (x, bw) = plot.column(i, values.len());
+                let (y0, y1) = (plot.py(v), plot.py(v - to as f64));
+                ctx.stroke_rect(x + 0.5, y0 + 0.5, bw - 1.0, y1 - y0);
+            }
+        }
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+    }
+    plot.hline(ctx, st.mean, chart::TEXT, true);
+    plot.column_labels(ctx, &names);
     if let Some((mx, my)) = hover {
         if let Some(i) = plot.column_at(mx, values.len()) {
-            let lines = vec![
+            let mut lines = vec![
                 names.get(i).cloned().unwrap_or_default(),
                 format!("{}: {}", tr(l, "pl.keys"), values[i]),
                 format!("{}: {}", tr(l, "pl.mean"), fmt_num(st.mean)),
             ];
+            if let Some(n) = nodes.get(i) {
+                lines.push(format!("{}: {}", tr(l, "pl.weight"), n.weight));
+            }
+            if let Some(r) = last {
+                let (from, to) = (r.moved_from.get(i), r.moved_to.get(i));
+                lines.push(trf(
+                    l,
+                    "pl.moved_in_out",
+                    &[
+                        &to.copied().unwrap_or(0).to_string(),
+                        &from.copied().unwrap_or(0).to_string(),
+                    ],
+                ));
+            }
             chart::readout(ctx, mx, my, &lines, plot.area);
         }
     }
@@ -366,6 +528,8 @@ struct State {
     dirty: bool,
     hover: Option<(f64, f64)>,
     lookup: String,
+    /// Failed nodes and where their label stood before they failed.
+    failed: Vec<(usize, f64)>,
 }
 
 impl State {
@@ -379,6 +543,7 @@ impl State {
             dirty: true,
             hover: None,
             lookup: String::new(),
+            failed: Vec::new(),
         };
         s.rebuild();
         s
@@ -392,17 +557,21 @@ impl State {
                 let changes = parse_changes(self.cfg.params.text("changes")).unwrap_or_default();
                 let mut kept = Vec::new();
                 let mut prev = None;
+                self.failed.clear();
                 for c in changes {
                     let before = p.ring_view();
                     if p.apply(c).is_ok() {
                         kept.push(c);
+                        self.note_failure(&p, c, &before);
                         prev = Some(before);
                     } else {
                         self.error = Some(format!("{c}"));
                     }
                 }
                 self.record(&kept);
-                self.scene = Some(RingScene::of(&p, prev.as_ref(), MAX_DOTS));
+                let mut scene = RingScene::of(&p, prev.as_ref(), MAX_DOTS);
+                scene.failed = self.failed.clone();
+                self.scene = Some(scene);
                 self.placement = Some(p);
             }
             Err(e) => {
@@ -414,6 +583,24 @@ impl State {
         self.changed_at = f64::NEG_INFINITY;
         self.refresh_lookup();
         self.dirty = true;
+    }
+
+    /// Remembers where a node that just failed was labelled (`before` is the ring before).
+    fn note_failure(&mut self, p: &Placement, c: Change, before: &RingView) {
+        if let Change::Fail { node } = c {
+            let mut nodes: Vec<(String, bool)> = p
+                .nodes()
+                .iter()
+                .map(|n| (n.name.clone(), n.alive))
+                .collect();
+            if let Some(n) = nodes.get_mut(node as usize) {
+                n.1 = true;
+            }
+            let homes = label_homes(before, &nodes, p.strategy().has_ring());
+            if let Some(Some(t)) = homes.get(node as usize) {
+                self.failed.push((node as usize, *t));
+            }
+        }
     }
 
     fn record(&mut self, changes: &[Change]) {
@@ -432,10 +619,13 @@ impl State {
                 all.push(c);
                 self.record(&all);
                 self.error = None;
-                self.scene = self
-                    .placement
-                    .as_ref()
-                    .map(|p| RingScene::of(p, Some(&before), MAX_DOTS));
+                if let Some(p) = self.placement.take() {
+                    self.note_failure(&p, c, &before);
+                    let mut scene = RingScene::of(&p, Some(&before), MAX_DOTS);
+                    scene.failed = self.failed.clone();
+                    self.scene = Some(scene);
+                    self.placement = Some(p);
+                }
                 self.changed_at = now;
                 self.refresh_lookup();
             }
@@ -453,12 +643,6 @@ impl State {
         }
         self.dirty = true;
     }
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
 }
 
 #[derive(Properties, PartialEq)]
@@ -516,8 +700,17 @@ pub fn placement_lab(props: &Props) -> Html {
                     (bars.cast::<HtmlCanvasElement>(), st.placement.as_ref())
                 {
                     if let Some((ctx, w, h)) = prepare(&c) {
-                        let names: Vec<String> = p.nodes().iter().map(|n| n.name.clone()).collect();
-                        draw_bars(&ctx, w, h, &p.stats(), &names, st.hover, crate::lang());
+                        draw_bars(
+                            &ctx,
+                            w,
+                            h,
+                            &p.stats(),
+                            p.nodes(),
+                            &st.failed,
+                            p.last_change(),
+                            st.hover,
+                            crate::lang(),
+                        );
                     }
                 }
             }));
@@ -576,16 +769,45 @@ pub fn placement_lab(props: &Props) -> Html {
     };
     let stats = st.placement.as_ref().map(|p| p.stats());
     let last = st.placement.as_ref().and_then(|p| p.last_change().cloned());
+    let last_change = last
+        .as_ref()
+        .and_then(|r| parse_changes(&r.change).ok())
+        .and_then(|c| c.first().copied());
+    let name_of = |id: u32| {
+        st.placement
+            .as_ref()
+            .and_then(|p| p.nodes().get(id as usize).map(|n| n.name.clone()))
+            .unwrap_or_default()
+    };
+    let what = match last_change {
+        Some(Change::Add { .. }) => {
+            let newest = st
+                .placement
+                .as_ref()
+                .map_or(0, |p| p.nodes().len().saturating_sub(1));
+            trf(l, "pl.did.add", &[&name_of(newest as u32)])
+        }
+        Some(Change::Remove { node }) => trf(l, "pl.did.remove", &[&name_of(node)]),
+        Some(Change::Fail { node }) => trf(l, "pl.did.fail", &[&name_of(node)]),
+        None => String::new(),
+    };
     let moved = last.as_ref().map_or("–".to_string(), |r| {
         format!(
-            "{:.1}% ({} {})",
+            "{:.1}% ({} {}) · {what}",
             r.moved_fraction * 100.0,
             r.moved,
             tr(l, "pl.keys")
         )
     });
+    let fail_note = match last_change {
+        Some(Change::Fail { node }) => html! {
+            <p class="help pl-failed" data-testid="pl-fail-note">{ trf(l, "pl.fail_note", &[&name_of(node)]) }</p>
+        },
+        _ => html! {},
+    };
     let stats_html = match &stats {
         Some(s) => html! {
+            <>
             <div class="plot-stats" data-testid="pl-stats">
                 <span>{ tr(l, "pl.keys") }{": "}<b>{ s.keys }</b></span>
                 <span>{ tr(l, "pl.live") }{": "}<b>{ s.live_nodes }</b></span>
@@ -593,6 +815,8 @@ pub fn placement_lab(props: &Props) -> Html {
                 <span>{ tr(l, "pl.stddev") }{": "}<b>{ format!("{:.1} ({:.1}%)", s.stddev, s.relative_stddev * 100.0) }</b></span>
                 <span>{ tr(l, "pl.moved") }{": "}<b data-testid="pl-moved">{ moved }</b></span>
             </div>
+            { fail_note }
+            </>
         },
         None => html! {},
     };
@@ -654,7 +878,7 @@ pub fn placement_lab(props: &Props) -> Html {
         let v = st.cfg.params.get(key);
         html! {
             <label>{ label }
-                <input type="number" value={fmt_num_raw(v)} step={step.to_string()}
+                <input type="number" value={super::fmt_plain(v)} step={step.to_string()}
                     min={spec.map(|s| s.min.to_string())} max={spec.map(|s| s.max.to_string())}
                     onchange={set_num(key)} data-testid={format!("pl-{key}")} />
             </label>
@@ -755,8 +979,86 @@ pub fn placement_lab(props: &Props) -> Html {
     }
 }
 
-/// A value for a number input: plain digits, no `k` suffix.
-fn fmt_num_raw(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placement(strategy: Strategy, nodes: u32, vnodes: u32, weights: Vec<u32>) -> Placement {
+        Placement::new(&PlacementConfig {
+            strategy,
+            hash: HashFn::Xxh3,
+            nodes,
+            keys: 1_000,
+            vnodes,
+            c_milli: 1_250,
+            weights,
+            seed: 0,
+        })
+        .expect("a valid placement")
+    }
+
+    fn names(p: &Placement) -> Vec<(String, bool)> {
+        p.nodes()
+            .iter()
+            .map(|n| (n.name.clone(), n.alive))
+            .collect()
+    }
+
+    #[test]
+    fn vnode_labels_sit_at_their_largest_arc_and_never_overlap() {
+        let sep = label_sep(200.0);
+        for (nodes, vnodes, weights) in [
+            (3, 100, vec![1, 2, 3]),
+            (8, 200, vec![]),
+            (24, 50, vec![]),
+            (40, 100, vec![]),
+        ] {
+            let p = placement(Strategy::VNodes, nodes, vnodes, weights);
+            let view = p.ring_view();
+            let homes = label_homes(&view, &names(&p), true);
+            // Each home is the middle of that node's largest arc.
+            for (n, h) in homes.iter().enumerate() {
+                let best = view
+                    .arcs
+                    .iter()
+                    .filter(|a| a.node as usize == n)
+                    .max_by(|a, b| a.len.total_cmp(&b.len))
+                    .map(|a| (a.start + a.len / 2.0).rem_euclid(1.0));
+                assert_eq!(*h, best, "node {n}");
+            }
+            let wanted: Vec<(usize, f64)> = homes
+                .iter()
+                .enumerate()
+                .filter_map(|(n, h)| h.map(|t| (n, t)))
+                .collect();
+            let placed = spread_labels(&wanted, sep).expect("labels fit");
+            assert_eq!(placed.len(), nodes as usize);
+            assert!(!labels_overlap(&placed, sep), "{nodes} nodes: {placed:?}");
+        }
+    }
+
+    #[test]
+    fn spreading_moves_only_crowded_labels() {
+        let sep = 0.05;
+        // Far apart: unchanged.
+        let apart = [(0, 0.1), (1, 0.5), (2, 0.8)];
+        assert_eq!(spread_labels(&apart, sep), Some(apart.to_vec()));
+        // Bunched near 12 o'clock (across the wrap): pushed apart, still near the top.
+        let bunched = [(0, 0.99), (1, 0.0), (2, 0.01), (3, 0.5)];
+        let out = spread_labels(&bunched, sep).expect("fits");
+        assert!(!labels_overlap(&out, sep), "{out:?}");
+        let far_from_top = |t: f64| t.min(1.0 - t);
+        for (n, t) in &out {
+            if *n != 3 {
+                assert!(far_from_top(*t) < 0.1, "{n}: {t}");
+            }
+        }
+        // Too many for the circle: none drawn (the bars name them).
+        let many: Vec<(usize, f64)> = (0..30).map(|i| (i, 0.0)).collect();
+        assert_eq!(spread_labels(&many, sep), None);
+        // Exactly fitting, all wanting the same place: evenly spaced.
+        let full: Vec<(usize, f64)> = (0..20).map(|i| (i, 0.3)).collect();
+        let out = spread_labels(&full, sep).expect("fits");
+        assert!(!labels_overlap(&out, sep * 0.999), "{out:?}");
+    }
 }

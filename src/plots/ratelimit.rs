@@ -15,7 +15,7 @@
 
 use std::rc::Rc;
 
-use distlab_engine::input::{Lang, RunConfig};
+use distlab_engine::input::{Lang, RunConfig, SPEED_MAX};
 use distlab_engine::labs::availability::ratelimit::{
     Decision, LimiterSpec, Outcome, RateSim, Sample, TrafficSpec, SECOND,
 };
@@ -27,6 +27,7 @@ use web_sys::{
 use yew::prelude::*;
 
 use super::chart::{self, fmt_num, Plot, Rect};
+use super::now_ms;
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
 
@@ -262,7 +263,7 @@ impl RateLab {
 
     /// Virtual seconds per wall second (1, 10 or 100 in the menu; below 1 plays at 1).
     pub fn speed(&self) -> f64 {
-        self.cfg.speed.clamp(1.0, 100.0)
+        self.cfg.speed.clamp(1.0, SPEED_MAX)
     }
 
     /// Restarts the run from the configuration.
@@ -339,6 +340,15 @@ impl RateLab {
     }
 }
 
+/// `A` for the first limiter, `B` for the second.
+fn side_letter(i: usize) -> &'static str {
+    if i == 0 {
+        "A"
+    } else {
+        "B"
+    }
+}
+
 fn gauge_key(spec: &LimiterSpec) -> String {
     format!("rl.gauge.{}", spec.gauge_name())
 }
@@ -380,7 +390,7 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, s: &RateLab, l: Lang) {
         let ox = c as f64 * col_w;
         let series = side.sim.series();
         let shown = &series[first.min(series.len())..];
-        let letter = if c == 0 { "A" } else { "B" };
+        let letter = side_letter(c);
         // Requests per step.
         let p1 = Plot::new(Rect::new(ox, 0.0, col_w, row_h), x, (0.0, top_flow));
         p1.axes(
@@ -428,7 +438,11 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, s: &RateLab, l: Lang) {
             x,
             (0.0, top_delay),
         );
-        p3.axes(ctx, &format!("{letter} · {}", tr(l, "rl.delay")), true);
+        p3.axes_with_unit(
+            ctx,
+            &format!("{letter} · {}", tr(l, "rl.delay")),
+            tr(l, "rl.unit_s"),
+        );
         p3.line(
             ctx,
             shown.iter().map(|p| (sec(p), p.mean_delay_ms)),
@@ -437,7 +451,7 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, s: &RateLab, l: Lang) {
         if let Some(ht) = hover_t {
             let k = ((ht * 1e6) as Time / STEP) as usize;
             if let Some(smp) = series.get(k) {
-                ctx.set_stroke_style_str("#111");
+                ctx.set_stroke_style_str(chart::TEXT);
                 ctx.set_line_width(1.0);
                 let px = p1.px(sec(smp)).round() + 0.5;
                 ctx.begin_path();
@@ -598,6 +612,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
     let state = use_mut_ref(|| RateLab::new(props.cfg.clone()));
     let canvas = use_node_ref();
     let force = use_force_update();
+    let listed_side = use_state(|| 0usize);
     {
         let (state, canvas, force) = (state.clone(), canvas.clone(), force.clone());
         use_effect_with((), move |_| {
@@ -669,12 +684,9 @@ pub fn ratelimit_lab(props: &Props) -> Html {
     let on_example = act(Rc::new(|s| s.load_example()));
     let on_speed = {
         let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            if let Ok(x) = v.parse::<f64>() {
-                state.borrow_mut().cfg.speed = x.clamp(1.0, 100.0);
-                force.force_update();
-            }
+        Callback::from(move |x: f64| {
+            state.borrow_mut().cfg.speed = x.clamp(1.0, SPEED_MAX);
+            force.force_update();
         })
     };
     let on_set = {
@@ -727,13 +739,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
             <button onclick={on_play} data-testid="rl-play">{ tr(l, if s.playing { "ctl.pause" } else { "ctl.play" }) }</button>
             <button onclick={on_step} data-testid="rl-step">{ tr(l, "ctl.step") }</button>
             <button onclick={on_end} data-testid="rl-end">{ tr(l, "fair.to_end") }</button>
-            <label>{ tr(l, "ctl.speed") }
-                <select onchange={on_speed} data-testid="rl-speed">
-                    { for [1.0, 10.0, 100.0].iter().map(|&x: &f64| html! {
-                        <option value={x.to_string()} selected={speed == x}>{ format!("{x}×") }</option>
-                    }) }
-                </select>
-            </label>
+            { super::speed_control(l, speed, 1.0, "rl-speed", on_speed) }
             <span class="rl-time" data-testid="rl-time">{ trf(l, "rl.time", &[&fmt_num(s.t as f64 / 1e6)]) }</span>
         </div>
     };
@@ -748,7 +754,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
                 <th>{ tr(l, "rl.mean_delay") }</th><th>{ tr(l, "rl.p99") }</th>
             </tr>
             { for s.sides.iter().enumerate().map(|(i, d)| {
-                let letter = if i == 0 { "A" } else { "B" };
+                let letter = side_letter(i);
                 let t = &d.totals;
                 html! {
                     <tr data-testid={format!("rl-totals-{letter}")}>
@@ -773,11 +779,29 @@ pub fn ratelimit_lab(props: &Props) -> Html {
             <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>{ chart_html }{ controls }{ error }{ totals }</div>
         };
     }
-    let requests = s.sides.first().map_or(html! {}, |side| {
+    let shown_side = (*listed_side).min(s.sides.len().saturating_sub(1));
+    let requests = s.sides.get(shown_side).map_or(html! {}, |side| {
         let rows = listed(side, l);
+        let key = if shown_side == 0 { "limiter" } else { "limiter2" };
+        let pick = s.sides.len() > 1;
         html! {
+            <>
+            if pick {
+                <div class="plot-controls" role="tablist">
+                    { for (0..s.sides.len()).map(|i| {
+                        let letter = side_letter(i);
+                        let onclick = { let ls = listed_side.clone(); Callback::from(move |_: MouseEvent| ls.set(i)) };
+                        html! {
+                            <button {onclick} role="tab" aria-selected={(i == shown_side).to_string()}
+                                class={classes!((i == shown_side).then_some("active"))} data-testid={format!("rl-requests-{letter}")}>
+                                { format!("{letter} · {}", kind_name(l, split(s.cfg.params.text(if i == 0 { "limiter" } else { "limiter2" })).0.as_str())) }
+                            </button>
+                        }
+                    }) }
+                </div>
+            }
             <table class="plot-table rl-requests" data-testid="rl-requests">
-                <caption>{ trf(l, "rl.requests", &[&kind_name(l, split(s.cfg.params.text("limiter")).0.as_str())]) }</caption>
+                <caption>{ trf(l, "rl.requests", &[&format!("{} · {}", side_letter(shown_side), kind_name(l, split(s.cfg.params.text(key)).0.as_str()))]) }</caption>
                 <tr>
                     <th>{ "#" }</th><th>{ tr(l, "rl.req.arrival") }</th><th>{ tr(l, "rl.req.ahead") }</th>
                     <th>{ tr(l, "rl.req.pass") }</th><th>{ tr(l, "rl.req.when") }</th>
@@ -792,6 +816,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
                     </tr>
                 }) }
             </table>
+            </>
         }
     });
     let p = &s.cfg.params;
@@ -811,13 +836,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
             { totals }
             { requests }
             <p class="help">{ tr(l, "rl.help") }</p>
-            { super::fair::share_row(l, &s.cfg) }
+            { super::share_row(l, &s.cfg) }
         </div>
     }
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
 }

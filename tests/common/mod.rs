@@ -1,9 +1,11 @@
-//! Mounting helpers shared by the browser tests of the plotted labs: mount the app with a
-//! query string, find elements by `data-testid`, click, wait, and check a canvas was drawn.
+//! Mounting helpers shared by the browser tests: mount the app with a query string, find
+//! elements by `data-testid`, click, wait, reach the app's controller, and check a canvas was
+//! drawn.
 #![cfg(target_arch = "wasm32")]
 #![allow(dead_code)]
 
 use distlab_app::app::{App, AppProps};
+use distlab_app::controller::Shared;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
@@ -12,6 +14,8 @@ use yew::AppHandle;
 pub struct Mounted {
     pub handle: Option<AppHandle<App>>,
     pub root: Element,
+    /// The mounted app's controller (the same one its buttons and menus drive).
+    pub ctl: Shared,
 }
 
 impl Drop for Mounted {
@@ -37,6 +41,14 @@ impl Mounted {
             .unwrap_or_default()
     }
 
+    /// The leader shown in the status line (1-based), if any.
+    pub fn leader(&self) -> Option<usize> {
+        self.find("leader")?
+            .get_attribute("data-leader")?
+            .parse()
+            .ok()
+    }
+
     pub fn all_text(&self) -> String {
         self.root.text_content().unwrap_or_default()
     }
@@ -56,6 +68,35 @@ impl Mounted {
             TimeoutFuture::new(20).await;
         }
         f(self)
+    }
+
+    /// Sets an input's value and fires `event` on it (`input` for sliders, `change` for
+    /// text fields and menus).
+    pub fn set(&self, testid: &str, value: &str, event: &str) {
+        let el = self
+            .find(testid)
+            .unwrap_or_else(|| panic!("no element {testid}"));
+        if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+            i.set_value(value);
+        } else if let Some(s) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
+            s.set_value(value);
+        }
+        el.dispatch_event(&web_sys::Event::new(event).unwrap())
+            .unwrap();
+    }
+
+    /// The share link shown by the lab (empty when none is shown).
+    pub fn share(&self) -> String {
+        self.find("share-url")
+            .map(|e| e.unchecked_into::<web_sys::HtmlInputElement>().value())
+            .unwrap_or_default()
+    }
+
+    /// How many elements match a CSS selector inside the element `testid`.
+    pub fn count(&self, testid: &str, selector: &str) -> u32 {
+        self.find(testid)
+            .and_then(|e| e.query_selector_all(selector).ok())
+            .map_or(0, |l| l.length())
     }
 
     /// Whether the canvas has a size and something drawn on it.
@@ -82,8 +123,10 @@ pub async fn mount(query: &str) -> Mounted {
     )
     .render();
     TimeoutFuture::new(50).await;
+    let ctl = distlab_app::testing::last_controller().expect("the app registered its controller");
     Mounted {
         handle: Some(handle),
         root,
+        ctl,
     }
 }
