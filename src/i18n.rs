@@ -46,10 +46,30 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("scenario.partitioned-leader", "Partitioned old leader", "被分区的旧领导者"),
     ("scenario.partitioned-leader.about", "At 2 s the leader and one follower are cut off from the other three. The old leader keeps accepting client writes but can never commit them: it has no majority. The majority side elects a new leader in a higher term and commits its own writes. When the network heals at 5 s, the old leader sees the higher term, steps down, and its uncommitted entries are overwritten by the new leader's log.", "2 秒时领导者和一个跟随者与另外三个节点断开。旧领导者继续接受客户端写入，但因没有多数派而永远无法提交。多数派一侧以更高的任期选出新领导者并提交自己的写入。5 秒网络恢复后，旧领导者看到更高的任期而退位，它未提交的条目被新领导者的日志覆盖。"),
     ("scenario.lagging-follower", "Lagging follower", "落后的跟随者"),
+    ("scenario.figure-8", "Figure 8: old-term entries", "图 8：旧任期条目"),
+    ("scenario.figure-8.about", "The Raft paper's figure 8. n1 leads term 2 and writes entry 2 while cut off, so only n2 gets it. n5 wins term 3 and writes its own entry 2 alone, then crashes. n1 wins term 4 and copies its term-2 entry to n3 and n4: four of five nodes hold it, a majority — yet n1 does not commit it, because a leader only counts replicas of entries from its own term. At 0.9 s n1 crashes and n5 wins term 5 (its last entry, term 3, is newer), overwriting entry 2 everywhere. Had n1 committed by counting replicas, a committed entry would now be lost.", "Raft 论文的图 8。n1 领导任期 2，在被隔离时写入条目 2，只有 n2 收到。n5 赢得任期 3，独自写入自己的条目 2 后宕机。n1 赢得任期 4，把任期 2 的条目复制到 n3 和 n4：五个节点中有四个持有它，已是多数——但 n1 并不提交它，因为领导者只按副本数提交本任期的条目。0.9 秒时 n1 宕机，n5 赢得任期 5（它的最后条目是任期 3，更新），在所有节点上覆盖条目 2。如果 n1 按副本数提交了它，已提交的条目就会丢失。"),
     ("scenario.lagging-follower.about", "n5 crashes at 1 s and misses writes; the leader crashes at 3 s, so the next leader knows nothing of n5 and starts its nextIndex just past its own log. When n5 returns at 4 s, each AppendEntries is rejected and the leader walks nextIndex back one entry per rejection until the logs agree; then the missing entries flow and n5 catches up.", "n5 在 1 秒时宕机并错过了写入；领导者在 3 秒时宕机，因此新领导者对 n5 一无所知，把它的 nextIndex 设为自己日志末尾之后。n5 在 4 秒恢复后，每次 AppendEntries 都被拒绝，领导者每次拒绝后把 nextIndex 回退一条，直到日志一致；随后缺失的条目被补上，n5 追上进度。"),
     ("panel.logs", "Logs", "日志"),
     ("panel.logs_help", "One row per node; each box is an entry, coloured by term (the number). Solid boxes are committed, faint ones not yet. Under each follower: ▲ the leader's nextIndex, green bar its matchIndex.", "每个节点一行；每个方块是一个日志条目，按任期着色（数字为任期）。实心为已提交，浅色为未提交。每个跟随者下方：▲ 为领导者的 nextIndex，绿条为 matchIndex。"),
     ("cmd.write", "Client write", "客户端写入"),
+    ("cmd.add", "Add a server (membership)", "添加服务器（成员变更）"),
+    ("cmd.remove", "Remove this server (membership)", "移除此服务器（成员变更）"),
+    ("role.spare", "Not a member", "非成员"),
+    ("detail.member", "Member", "成员"),
+    ("detail.members", "Configuration", "配置成员"),
+    ("detail.configIndex", "Config entry index", "配置条目索引"),
+    ("inv.config-one-change", "Configuration changes: a leader's configuration differs from the committed one by at most one server", "配置变更：领导者的配置与已提交配置至多相差一台服务器"),
+    ("note.raft.config", "appends a configuration entry ({0} members)", "追加配置条目（{0} 个成员）"),
+    ("note.raft.add", "adds n{0} to the configuration", "将 n{0} 加入配置"),
+    ("note.raft.remove", "removes n{0} from the configuration", "将 n{0} 移出配置"),
+    ("note.raft.removed", "was removed: steps down in term {0}", "已被移除：在第 {0} 任期退位"),
+    ("note.raft.remove_requested", "asks leader n{0} to remove it", "请求领导者 n{0} 将其移除"),
+    ("note.raft.config_busy", "refuses: the change at entry {0} is not committed yet", "拒绝：第 {0} 条的配置变更尚未提交"),
+    ("note.raft.config_wait_commit", "refuses: no entry of this term is committed yet (write once first)", "拒绝：本任期尚无已提交条目（请先写入一次）"),
+    ("note.raft.config_no_spare", "refuses: no spare server left", "拒绝：没有空闲服务器"),
+    ("note.raft.config_no_member", "refuses: n{0} is not a member, or no member would be left", "拒绝：n{0} 不是成员，或移除后将没有成员"),
+    ("note.raft.not_member", "is not a member: it does not start elections", "不是成员：不会发起选举"),
+    ("note.raft.config_not_leader", "refuses: only the leader changes the configuration", "拒绝：只有领导者可以变更配置"),
     ("detail.lastApplied", "Last applied", "已应用索引"),
     ("panel.timeline", "Space-time diagram", "时空图"),
     ("panel.timeline_help", "One lane per node; arrows from send to delivery, ✕ where a message was dropped; dots mark crashes (red), restarts (green) and pauses (yellow). Hover an arrow for its fields; click to jump to that time.", "每个节点一条泳道；箭头从发送指向送达，✕ 表示消息被丢弃；圆点标记宕机（红）、重启（绿）和暂停（黄）。悬停箭头查看字段；点击跳转到该时刻。"),
@@ -484,7 +504,7 @@ mod tests {
     #[test]
     fn every_invariant_command_and_detail_of_raft_is_translated() {
         use distlab_engine::input::{split_query, RunConfig};
-        let (cfg, _) = RunConfig::parse(&split_query("lab=raft&clients=50"));
+        let (cfg, _) = RunConfig::parse(&split_query("lab=raft&clients=50&spare=2"));
         let (mut s, _) = distlab_engine::labs::create(&cfg);
         s.run_until(3_000 * distlab_engine::MS);
         for inv in s.invariants() {

@@ -99,6 +99,7 @@ pub fn role_color(role: &str) -> &'static str {
         "leader" => "#2eb872",
         "candidate" => "#f0a030",
         "follower" => "#7b86a8",
+        "spare" => "#3a3f5c",
         _ => "#8a8fb0",
     }
 }

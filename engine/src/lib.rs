@@ -5,6 +5,7 @@
 //! The web app (the workspace's root package) and the `distlab` command-line runner both
 //! drive labs through [`labs::LabSession`].
 
+pub mod batch;
 pub mod bench;
 pub mod calc;
 pub mod export;

@@ -82,6 +82,51 @@ pub const RAFT: &[ScenarioInfo] = &[
         steps: &[(1_000, "c4"), (3_000, "c2"), (4_000, "r4"), (4_500, "r2")],
         duration_ms: 7_000,
     },
+    // The Raft paper's figure 8 (§5.4.2), played by forced timeouts, writes, crashes and one
+    // partition; n1..n5 are the paper's S1..S5 and the entry in question is index 2.
+    // (a) n1 leads term 1 and commits index 1 everywhere, then leads term 2 (420 ms) and
+    //     appends index 2 of term 2 while cut off from n3..n5: only n2 gets it.
+    // (b) n1 crashes (431 ms); n5 is elected for term 3 by n3, n4 and itself (n2's log is more
+    //     up to date, it refuses) and appends its own index 2 of term 3, alone (500 ms), then
+    //     crashes (510 ms).
+    // (c) n1 returns and, with a second timeout, wins term 4 (540 ms). It repairs n3 and n4:
+    //     its term-2 entry is now on four of five nodes, a majority, yet it is NOT committed,
+    //     because it is not of the leader's current term (there is no new write in term 4).
+    // (d) n1 crashes again (900 ms); n5 returns and, again with two timeouts, wins term 5
+    //     with the votes of n2, n3 and n4 (its last entry, term 3, beats their term 2). It
+    //     overwrites index 2 everywhere with its own term-3 entry, commits it together with a
+    //     term-5 write (1.3 s), and repairs n1 when it returns (1.5 s). Had n1 counted
+    //     replicas in (c), a committed entry would now have been lost.
+    ScenarioInfo {
+        id: "figure-8",
+        lab: "raft",
+        seed: 1,
+        params: &[("nodes", 5.0), ("clients", 0.0)],
+        steps: &[
+            (10, "k0-timeout"),
+            (150, "k0-write"),
+            (300, "k0-timeout"),
+            (400, "P0-0-1-1-1"),
+            (400, "k0-write"),
+            (431, "c0"),
+            (431, "H"),
+            (431, "k4-timeout"),
+            (500, "P0-0-0-0-1"),
+            (500, "k4-write"),
+            (510, "c4"),
+            (520, "H"),
+            (520, "r0"),
+            (520, "k0-timeout"),
+            (540, "k0-timeout"),
+            (900, "c0"),
+            (900, "r4"),
+            (900, "k4-timeout"),
+            (920, "k4-timeout"),
+            (1_300, "k4-write"),
+            (1_500, "r0"),
+        ],
+        duration_ms: 2_500,
+    },
 ];
 
 /// The presets of a lab (empty for labs without any).

@@ -61,6 +61,40 @@ fn bad_arguments_exit_2_with_a_message() {
         (&["bench", "--seconds", "0"], "--seconds"),
         (&["bench", "--seconds"], "--seconds"),
         (&["bench", "--fast"], "--seconds"),
+        (&["batch"], "needs a lab"),
+        (&["batch", "paxos", "--seeds", "1..3"], "raft only"),
+        (&["batch", "raft"], "needs --seeds"),
+        (&["batch", "raft", "--seeds"], "needs a value"),
+        (&["batch", "raft", "--seeds", "5..1"], "not a range"),
+        (&["batch", "raft", "--seeds", "a..b"], "not a range"),
+        (
+            &["batch", "raft", "--seeds", "1..3", "--measure", "speed"],
+            "--measure",
+        ),
+        (
+            &["batch", "raft", "--seeds", "1..3", "--format", "xml"],
+            "--format",
+        ),
+        (
+            &["batch", "raft", "--seeds", "1..3", "--until", "never"],
+            "not a time",
+        ),
+        (
+            &["batch", "raft", "--seeds", "1..3", "--scenario", "nope"],
+            "no scenario",
+        ),
+        (
+            &["batch", "raft", "--seeds", "1..3", "--param", "nodes=99"],
+            "outside",
+        ),
+        (
+            &["batch", "raft", "--seeds", "1..3", "--param", "x"],
+            "not key=value",
+        ),
+        (
+            &["batch", "raft", "--seeds", "1..3", "--fast", "1"],
+            "unknown batch option",
+        ),
     ];
     for (args, expect) in cases {
         let o = distlab(args);
@@ -228,5 +262,127 @@ fn bench_prints_text_or_json_lines() {
         assert!(l["events"].as_u64().unwrap() > 0);
         assert!(l["sim_per_wall"].as_f64().unwrap() > 0.0);
         assert!(l["events_per_second"].as_f64().unwrap() > 0.0);
+    }
+}
+
+/// `distlab batch raft ...` as JSON: the distribution's fields.
+fn batch_json(extra: &[&str]) -> Value {
+    let mut args = vec!["batch", "raft"];
+    args.extend_from_slice(extra);
+    run_json(&args)
+}
+
+#[test]
+fn batch_prints_a_distribution_or_one_csv_row_per_seed() {
+    let args = ["--seeds", "1..40", "--param", "nodes=5"];
+    let v = batch_json(&args);
+    for key in [
+        "lab",
+        "measure",
+        "unit",
+        "scenario",
+        "seeds",
+        "runs",
+        "params",
+        "until_ms",
+        "violations",
+        "count",
+        "missing",
+        "unstarted",
+        "min",
+        "p50",
+        "p90",
+        "p99",
+        "max",
+        "mean",
+        "histogram",
+    ] {
+        assert!(v.get(key).is_some(), "missing `{key}` in {v}");
+    }
+    assert_eq!(v["measure"], "election-time");
+    assert_eq!(
+        (v["runs"].clone(), v["count"].clone()),
+        (40.into(), 40.into())
+    );
+    assert_eq!(v["violations"], 0);
+    let (min, p50, max) = (
+        v["min"].as_f64().unwrap(),
+        v["p50"].as_f64().unwrap(),
+        v["max"].as_f64().unwrap(),
+    );
+    assert!(
+        50.0 < min && min <= p50 && p50 <= max && max < 5_000.0,
+        "{v}"
+    );
+    let hist = v["histogram"].as_array().unwrap();
+    let total: u64 = hist.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 40);
+    assert!(hist[0]["from_ms"].as_f64().unwrap() <= min);
+    // Same arguments, same output.
+    assert_eq!(batch_json(&args), v);
+
+    let o = distlab(&[
+        "batch",
+        "raft",
+        "--seeds",
+        "7..31",
+        "--format",
+        "csv",
+        "--measure",
+        "commit-latency",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "seed,value_ms,start_ms,elections,violations");
+    assert_eq!(lines.len(), 1 + 25, "a header and one row per seed");
+    for (i, row) in lines[1..].iter().enumerate() {
+        let cols: Vec<&str> = row.split(',').collect();
+        assert_eq!(cols.len(), 5, "{row}");
+        assert_eq!(cols[0], (7 + i).to_string());
+        // One round trip (latency 10..30 ms each way).
+        let ms: f64 = cols[1].parse().unwrap();
+        assert!((20.0..=60.0).contains(&ms), "{row}");
+    }
+    // A scenario runs under every seed.
+    let v = batch_json(&[
+        "--seeds",
+        "1..3",
+        "--scenario",
+        "leader-crash",
+        "--until",
+        "20s",
+    ]);
+    assert_eq!(v["scenario"], "leader-crash");
+    assert_eq!(v["runs"], 3);
+}
+
+/// The Raft paper's figure 16: a little randomness in the election timeout avoids most split
+/// votes; with 150–151 ms elections drag on.
+#[test]
+fn batch_wider_timeout_ranges_elect_faster_than_150_151() {
+    let median = |max: &str| {
+        let v = batch_json(&[
+            "--seeds",
+            "1..200",
+            "--until",
+            "5s",
+            "--param",
+            "timeout_min=150",
+            "--param",
+            &format!("timeout_max={max}"),
+        ]);
+        assert_eq!(v["violations"], 0);
+        // Null (over half the runs without a leader by the limit) is slower than any value.
+        v["p50"].as_f64().unwrap_or(f64::INFINITY)
+    };
+    let narrow = median("151");
+    for max in ["175", "200", "300"] {
+        let wide = median(max);
+        assert!(
+            wide < narrow,
+            "150-{max}: median {wide} ms vs 150-151: {narrow} ms"
+        );
+        assert!(wide < 1_000.0, "150-{max}: median {wide} ms");
     }
 }

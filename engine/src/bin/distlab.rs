@@ -4,6 +4,8 @@
 //! distlab run <lab> [--seed N] [--until <time>] [--param k=v]... [--faults <spec>]
 //!                   [--actions <log>] [--trace]
 //! distlab bench [--seconds S] [--writes W] [--json]
+//! distlab batch raft --seeds A..B [--scenario ID] [--param k=v]... [--measure M]
+//!                    [--format json|csv] [--until <time>]
 //! distlab labs
 //! distlab calc <placement|mmf|drf|ratelimit> [options]
 //! ```
@@ -27,6 +29,9 @@ USAGE:
                                 then 5 nodes with W client writes per simulated second
                                 (default 100; 0 skips it), with commits per wall second;
                                 --json prints one JSON object per line
+  distlab batch raft --seeds A..B [options]
+                                repeat one Raft measurement over seeds A..B (inclusive) and
+                                print its distribution (see BATCH below)
   distlab labs                  list every lab id and whether it runs yet
   distlab calc <placement|mmf|drf|ratelimit> [options]
                                 compute one algorithm and print one JSON object (placement
@@ -50,6 +55,30 @@ OUTPUT (run):
   {lab, seed, params, until_ms, events, trace_hash, violations, summary, actions,
    actions_log}   (actions: how many user/fault actions; actions_log: them, for --actions)
   raft's summary: first_leader_ms, leaders_by_term, elections_started, current_leader
+
+BATCH OPTIONS (distlab batch raft ...):
+  --seeds A..B        the seeds to run, inclusive (1..500 is 500 runs), or one seed N
+  --scenario ID       a scenario preset (leader-crash, split-vote, partitioned-leader,
+                      lagging-follower, figure-8) under every seed
+  --param k=v         a lab parameter (repeatable), e.g. --param timeout_min=150
+                      --param timeout_max=151
+  --measure M         election-time (default): the current leader is crashed 1 s after the
+                      first leader took office (plus a per-seed jitter within one heartbeat);
+                      the value is the time until a leader of a later term takes office.
+                      commit-latency: one client write on the leader at that moment; the
+                      value is the time until it is committed.
+  --format F          json (default): one object with lab, measure, unit (ms), scenario,
+                      seeds {from,to}, runs, params, until_ms, settle_ms, violations,
+                      count (runs with a value), missing (none by --until), unstarted (no
+                      first leader at all), min, p50, p90, p99, max, mean and histogram
+                      [{from_ms,to_ms,count}] of the values. Percentiles are nearest-rank
+                      over all runs, a missing run counting as slower than any value (null
+                      when the rank falls among the missing).
+                      csv: a header, then one row per seed:
+                      seed,value_ms,start_ms,elections,violations (value empty if missing)
+  --until TIME        each run's time limit (default 60s)
+  Figure 16 of the Raft paper, one line per timeout range:
+    distlab batch raft --seeds 1..500 --param timeout_min=150 --param timeout_max=151
 
 EXIT STATUS: 0 ok, 1 invariant violated, 2 bad arguments.
 ";
@@ -96,6 +125,7 @@ fn main() -> ExitCode {
         }
         Some("run") => run(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("batch") => batch(&args[1..]),
         Some("calc") => calc(&args[1..]),
         Some(other) => usage_error(format!("unknown command `{other}`")),
     }
@@ -269,6 +299,116 @@ fn bench(args: &[String]) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Parses `A..B` (inclusive) or a single seed.
+fn parse_seeds(s: &str) -> Option<(u64, u64)> {
+    let (a, b) = match s.split_once("..") {
+        Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+        None => {
+            let n = s.trim().parse().ok()?;
+            (n, n)
+        }
+    };
+    (a <= b && b - a < 1_000_000).then_some((a, b))
+}
+
+/// `distlab batch raft ...`: one measurement over many seeds, as a distribution or CSV rows.
+fn batch(args: &[String]) -> ExitCode {
+    use distlab_engine::batch::{self, BatchSpec, Measure};
+    match args.first().map(String::as_str) {
+        Some("raft") => {}
+        Some(lab) if !lab.starts_with('-') => {
+            return usage_error(format!("`batch` runs raft only, not `{lab}`"))
+        }
+        _ => return usage_error("`batch` needs a lab, e.g. `distlab batch raft --seeds 1..100`"),
+    }
+    let mut pairs = vec![("lab".to_string(), "raft".to_string())];
+    let mut seeds = None;
+    let mut measure = Measure::ElectionTime;
+    let mut csv = false;
+    let mut until = 60_000 * MS;
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        let r: Result<(), String> = (|| {
+            let v = it.next().ok_or_else(|| format!("`{a}` needs a value"))?;
+            match a.as_str() {
+                "--seeds" => {
+                    seeds = Some(parse_seeds(v).ok_or(format!(
+                        "`--seeds {v}` is not a range like 1..500 (at most 1,000,000 seeds)"
+                    ))?)
+                }
+                "--scenario" => {
+                    distlab_engine::scenario::find("raft", v.trim())
+                        .ok_or(format!("raft has no scenario `{v}`"))?;
+                    pairs.push(("scenario".into(), v.clone()));
+                }
+                "--param" => {
+                    let (k, val) = v
+                        .split_once('=')
+                        .ok_or(format!("`--param {v}` is not key=value"))?;
+                    pairs.push((k.to_string(), val.to_string()));
+                }
+                "--measure" => {
+                    measure = Measure::parse(v).ok_or(format!(
+                        "`--measure {v}` is not election-time or commit-latency"
+                    ))?
+                }
+                "--format" => {
+                    csv = match v.as_str() {
+                        "json" => false,
+                        "csv" => true,
+                        _ => return Err(format!("`--format {v}` is not json or csv")),
+                    }
+                }
+                "--until" => {
+                    until = parse_time(v)
+                        .filter(|&t| t > 0)
+                        .ok_or(format!("`--until {v}` is not a time like 500ms, 10s or 2m"))?
+                }
+                other => return Err(format!("unknown batch option `{other}`")),
+            }
+            Ok(())
+        })();
+        if let Err(e) = r {
+            return usage_error(e);
+        }
+    }
+    let Some((from, to)) = seeds else {
+        return usage_error("`batch` needs --seeds, e.g. --seeds 1..500");
+    };
+    let (cfg, errors) = RunConfig::parse(&pairs);
+    if let Some(e) = errors.first() {
+        return usage_error(e);
+    }
+    let spec = BatchSpec {
+        params: cfg.params,
+        scenario: cfg
+            .scenario
+            .and_then(|id| distlab_engine::scenario::find("raft", id)),
+        from,
+        to,
+        measure,
+        until,
+    };
+    let mut violations = 0;
+    if csv {
+        emit(batch::CSV_HEADER);
+        for seed in from..=to {
+            let r = batch::run_seed(&spec, seed);
+            violations += r.violations;
+            emit(&batch::to_csv_row(&r));
+        }
+    } else {
+        let results = batch::run(&spec);
+        violations = results.iter().map(|r| r.violations).sum();
+        emit(&batch::to_json(&spec, &results).to_string());
+    }
+    if violations == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// `distlab calc ...`: computes one result and prints it as JSON.

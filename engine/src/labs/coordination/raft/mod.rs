@@ -30,8 +30,20 @@
 //! whichever node leads; they ride on the next heartbeat. There is no no-op entry at the start
 //! of a term, as in the paper's figure 8: an old-term entry commits with the next write.
 //!
+//! Membership (single-server changes, the Raft dissertation's §4.1): the `spare` parameter
+//! adds node slots outside the initial configuration (role `spare`: no election timer, no
+//! votes counted, no heartbeats). A configuration is a log entry ([`Entry::config`], a member
+//! bit mask) and a node uses the latest one in its log, committed or not. The `add` command on
+//! the leader adds the lowest non-member; `remove` on a node removes it (a follower asks its
+//! leader with `RemoveMe`; a leader removing itself keeps leading until that commits, then
+//! steps down). One change at a time: the leader refuses a change while its latest
+//! configuration is uncommitted, and until an entry of its own term is committed (the 2015
+//! correction to single-server changes). While a change is uncommitted the leader still sends
+//! to the previous configuration's nodes, so a node being removed learns it and goes quiet.
+//!
 //! The safety properties (election safety, log matching, leader completeness, state-machine
-//! safety) are checked after every event by [`Monitor`], in `monitor.rs`.
+//! safety, and config-one-change) are checked after every event by [`Monitor`], in
+//! `monitor.rs`.
 
 mod chunked;
 mod monitor;
@@ -55,6 +67,7 @@ pub const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("timeout_max", 300.0, 10.0, 10_000.0),
     ParamSpec::int("heartbeat", 50.0, 5.0, 5_000.0),
     ParamSpec::int("clients", 0.0, 0.0, 1_000.0),
+    ParamSpec::int("spare", 0.0, 0.0, 4.0),
     NET_PARAMS[0],
     NET_PARAMS[1],
     NET_PARAMS[2],
@@ -75,6 +88,10 @@ pub struct Config {
     pub heartbeat: Time,
     /// Client writes per simulated second submitted to the leader (0 = none).
     pub clients: u64,
+    /// How many of the nodes (the first ones) form the initial configuration; the others are
+    /// spare slots outside it until an `add` (0 = all). Set by [`session_with`] from the
+    /// `nodes` parameter when `spare` > 0.
+    pub initial_members: usize,
     /// Deliberately broken Raft for the tests only: a node grants its vote to every candidate
     /// of its current term, not just the first. Election safety then fails. Nothing outside
     /// the tests sets these `broken_*` switches (no URL or command-line parameter reaches them).
@@ -88,6 +105,10 @@ pub struct Config {
     /// ignoring §5.4.2 (the paper's figure 8).
     #[doc(hidden)]
     pub broken_commit_old_term: bool,
+    /// Test only: the leader starts a membership change while the previous one is still
+    /// uncommitted (two servers' difference at once); the config checks then fail.
+    #[doc(hidden)]
+    pub broken_config_overlap: bool,
 }
 
 impl Config {
@@ -131,9 +152,14 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Raft> {
 /// A new Raft session with an explicit configuration (the tests use it for broken variants);
 /// the node count and the network still come from `p`.
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Raft> {
-    let n = p.get_u64("nodes").max(1) as usize;
+    let nodes = p.get_u64("nodes").max(1) as usize;
+    let spare = p.get_u64("spare") as usize;
+    let mut cfg = cfg.clone();
+    if spare > 0 {
+        cfg.initial_members = nodes;
+    }
     NetSession {
-        session: Session::new(Sim::new(n, cfg, net_config(p), seed), 500 * MS),
+        session: Session::new(Sim::new(nodes + spare, &cfg, net_config(p), seed), 500 * MS),
     }
 }
 
@@ -144,14 +170,32 @@ pub enum Role {
     Leader,
 }
 
-/// A log entry: the term it was created in and a key-value write (see [`Entry::key`]).
+/// A log entry: the term it was created in and a key-value write (see [`Entry::key`]), or a
+/// configuration (membership) entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub term: u64,
     pub command: u64,
+    /// 0 for a key-value write; otherwise a configuration entry, the set of member nodes as a
+    /// bit mask (bit `i` = node `i`), and `command` is unused (0).
+    pub config: u64,
 }
 
 impl Entry {
+    /// A key-value write.
+    pub fn write(term: u64, command: u64) -> Entry {
+        Entry {
+            term,
+            command,
+            config: 0,
+        }
+    }
+
+    /// The member set of a configuration entry.
+    pub fn members(&self) -> Option<u64> {
+        (self.config != 0).then_some(self.config)
+    }
+
     /// The key written, `0..KEYS` (shown as `a`..`h`).
     pub fn key(&self) -> u64 {
         self.command % KEYS
@@ -192,6 +236,11 @@ pub enum Msg {
         index: u64,
         log_len: u64,
     },
+    /// A node asks the leader it knows to remove it from the configuration (its `remove`
+    /// command).
+    RemoveMe {
+        term: u64,
+    },
 }
 impl Message for Msg {
     fn kind(&self) -> &'static str {
@@ -200,6 +249,7 @@ impl Message for Msg {
             Msg::Vote { .. } => "Vote",
             Msg::AppendEntries { .. } => "AppendEntries",
             Msg::AppendReply { .. } => "AppendReply",
+            Msg::RemoveMe { .. } => "RemoveMe",
         }
     }
 
@@ -239,6 +289,9 @@ impl Message for Msg {
                 for e in entries {
                     h.u64(e.term);
                     h.u64(e.command);
+                    if e.config != 0 {
+                        h.u64(e.config);
+                    }
                 }
             }
             Msg::AppendReply {
@@ -248,6 +301,11 @@ impl Message for Msg {
                 log_len,
             } => {
                 for v in [4, *term, *success as u64, *index, *log_len] {
+                    h.u64(v);
+                }
+            }
+            Msg::RemoveMe { term } => {
+                for v in [5, *term] {
                     h.u64(v);
                 }
             }
@@ -299,6 +357,7 @@ impl Message for Msg {
                 ),
                 ("logLength", log_len.to_string()),
             ],
+            Msg::RemoveMe { term } => vec![("term", term.to_string())],
         }
     }
 }
@@ -340,11 +399,75 @@ pub struct Raft {
     // back, and the length it was last cut to. See `Monitor`.
     truncations: u64,
     truncated_to: u64,
+    // Membership, derived from the log (so it survives a crash with it): the initial
+    // configuration, the index of the latest configuration entry (0: none) and the members it
+    // names (the initial ones if none).
+    initial: u64,
+    pub config_index: u64,
+    pub members: u64,
+    /// The configuration before the latest one (a leader keeps sending to its nodes until the
+    /// latest commits, so that a node being removed learns it).
+    old_members: u64,
+}
+
+/// The bit of node `i` in a member mask.
+fn bit(i: NodeId) -> u64 {
+    1 << i
 }
 
 impl Raft {
+    /// A majority of the current configuration.
     fn majority(&self) -> usize {
-        self.n / 2 + 1
+        self.members.count_ones() as usize / 2 + 1
+    }
+
+    /// Whether node `i` is in this node's current configuration.
+    pub fn is_member_node(&self, i: NodeId) -> bool {
+        self.members & bit(i) != 0
+    }
+
+    /// Whether this node is in its own current configuration.
+    pub fn is_member(&self) -> bool {
+        self.is_member_node(self.id)
+    }
+
+    /// The members other than this node, in id order.
+    fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.n).filter(move |&i| i != self.id && self.is_member_node(i))
+    }
+
+    /// The initial configuration's member mask.
+    pub fn initial_members(&self) -> u64 {
+        self.initial
+    }
+
+    /// Re-reads the latest configuration entry of the log, looking back from `from` entries
+    /// (after a truncation or an append of configuration entries).
+    fn reload_config(&mut self, from: u64) {
+        self.config_index = 0;
+        self.members = self.initial;
+        self.old_members = self.initial;
+        let mut i = from.min(self.log.len() as u64);
+        while i > 0 {
+            if let Some(m) = self.log.get(i as usize - 1).and_then(Entry::members) {
+                if self.config_index == 0 {
+                    self.config_index = i;
+                    self.members = m;
+                } else {
+                    self.old_members = m;
+                    return;
+                }
+            }
+            i -= 1;
+        }
+    }
+
+    /// Whether a leader sends AppendEntries to node `i`: the members, and while the latest
+    /// configuration is uncommitted also those of the one before.
+    fn replicates_to(&self, i: NodeId) -> bool {
+        i != self.id
+            && (self.is_member_node(i)
+                || (self.config_index > self.commit_index && self.old_members & bit(i) != 0))
     }
 
     fn last_log(&self) -> (u64, u64) {
@@ -360,6 +483,11 @@ impl Raft {
     }
 
     fn reset_election_timer(&self, ctx: &mut Ctx<Self>) {
+        if !self.is_member() {
+            // Outside the configuration: no elections until added.
+            ctx.cancel_timer(Timer::Election);
+            return;
+        }
         let after = ctx.random_between(self.cfg.timeout_min, self.cfg.timeout_max);
         ctx.set_timer(Timer::Election, after);
     }
@@ -401,16 +529,24 @@ impl Raft {
         ctx.note("raft.election", self.current_term);
         self.reset_election_timer(ctx);
         let (last_log_index, last_log_term) = self.last_log();
-        ctx.broadcast(Msg::RequestVote {
+        let rv = Msg::RequestVote {
             term: self.current_term,
             last_log_index,
             last_log_term,
-        });
+        };
+        for to in self.peers() {
+            ctx.send(to, rv.clone());
+        }
         self.maybe_win(ctx);
     }
 
     fn maybe_win(&mut self, ctx: &mut Ctx<Self>) {
-        if self.role == Role::Candidate && self.votes.len() >= self.majority() {
+        let votes = self
+            .votes
+            .iter()
+            .filter(|&&v| self.is_member_node(v))
+            .count();
+        if self.role == Role::Candidate && votes >= self.majority() {
             self.role = Role::Leader;
             self.leader = Some(self.id);
             let next = self.log.len() as u64 + 1;
@@ -471,8 +607,10 @@ impl Raft {
         if self.cfg.clients > 0 && self.client_timer().is_none() {
             self.client_writes_due(ctx);
         }
-        for to in (0..self.n).filter(|&to| to != self.id) {
-            self.send_append(to, ctx);
+        for to in 0..self.n {
+            if self.replicates_to(to) {
+                self.send_append(to, ctx);
+            }
         }
         ctx.set_timer(Timer::Heartbeat, self.cfg.heartbeat);
     }
@@ -481,17 +619,99 @@ impl Raft {
     /// it rides on the next heartbeat.
     fn client_write(&mut self, now: bool, ctx: &mut Ctx<Self>) {
         let command = ctx.random_between(KEYS, 1_000 * KEYS - 1);
+        self.log.push(Entry::write(self.current_term, command));
+        if now {
+            self.replicate_now(ctx);
+        }
+    }
+
+    /// Leader: sends the entry just appended to every member waiting for it.
+    fn replicate_now(&mut self, ctx: &mut Ctx<Self>) {
+        self.advance_commit(ctx);
+        if self.role != Role::Leader {
+            return;
+        }
+        for to in 0..self.n {
+            if self.replicates_to(to) && self.next_index[to] == self.log.len() as u64 {
+                self.send_append(to, ctx);
+            }
+        }
+    }
+
+    /// Leader: why a membership change cannot start now (a note key), if it cannot: one
+    /// change at a time (the previous configuration entry must be committed), and only once
+    /// an entry of this term is committed (so that no older leader's uncommitted change can
+    /// still take effect; the single-server change correction on raft-dev, 2015).
+    fn config_refusal(&self) -> Option<&'static str> {
+        if self.role != Role::Leader {
+            Some("raft.config_not_leader")
+        } else if self.config_index > self.commit_index && !self.cfg.broken_config_overlap {
+            Some("raft.config_busy")
+        } else if self.term_at(self.commit_index) != self.current_term
+            && !self.cfg.broken_config_overlap
+        {
+            Some("raft.config_wait_commit")
+        } else {
+            None
+        }
+    }
+
+    /// Leader: appends a configuration entry with `members` and replicates it at once; the
+    /// new configuration takes effect now, committed or not.
+    fn change_config(&mut self, members: u64, ctx: &mut Ctx<Self>) {
         self.log.push(Entry {
             term: self.current_term,
-            command,
+            command: 0,
+            config: members,
         });
-        if now {
-            self.advance_commit(ctx);
-            for to in (0..self.n).filter(|&to| to != self.id) {
-                if self.next_index[to] == self.log.len() as u64 {
-                    self.send_append(to, ctx);
-                }
+        self.config_index = self.log.len() as u64;
+        self.old_members = self.members;
+        self.members = members;
+        ctx.note("raft.config", u64::from(members.count_ones()));
+        // A node just added starts where its log ends (the reply's log_len tells the leader).
+        self.replicate_now(ctx);
+    }
+
+    /// Leader: the `add` command: the lowest node outside the configuration joins.
+    fn add_server(&mut self, ctx: &mut Ctx<Self>) {
+        if let Some(key) = self.config_refusal() {
+            ctx.note(key, self.config_index);
+            return;
+        }
+        match (0..self.n).find(|&i| !self.is_member_node(i)) {
+            Some(new) => {
+                ctx.note("raft.add", new as u64 + 1);
+                self.change_config(self.members | bit(new), ctx);
             }
+            None => ctx.note("raft.config_no_spare", self.n as u64),
+        }
+    }
+
+    /// Leader: removes node `who` (on its own `remove` command, or a `RemoveMe` request).
+    fn remove_server(&mut self, who: NodeId, ctx: &mut Ctx<Self>) {
+        if let Some(key) = self.config_refusal() {
+            ctx.note(key, self.config_index);
+            return;
+        }
+        if !self.is_member_node(who) || self.members.count_ones() <= 1 {
+            ctx.note("raft.config_no_member", who as u64 + 1);
+            return;
+        }
+        ctx.note("raft.remove", who as u64 + 1);
+        self.change_config(self.members & !bit(who), ctx);
+    }
+
+    /// A leader outside its own configuration steps down once that configuration commits.
+    fn leave_if_removed(&mut self, ctx: &mut Ctx<Self>) {
+        if self.role == Role::Leader && !self.is_member() && self.commit_index >= self.config_index
+        {
+            self.drop_leader_state();
+            self.role = Role::Follower;
+            self.leader = None;
+            ctx.cancel_timer(Timer::Heartbeat);
+            ctx.cancel_timer(Timer::Client);
+            ctx.cancel_timer(Timer::Election);
+            ctx.note("raft.removed", self.current_term);
         }
     }
 
@@ -506,12 +726,15 @@ impl Raft {
             &mut heap
         };
         for (i, h) in held.iter_mut().enumerate() {
-            *h = if i == self.id {
+            *h = if !self.is_member_node(i) {
+                0
+            } else if i == self.id {
                 self.log.len() as u64
             } else {
                 self.match_index[i]
             };
         }
+        // Non-members hold 0 and sort last: the majority-th highest is among the members.
         held.sort_unstable_by(|a, b| b.cmp(a));
         let n = held[self.majority() - 1];
         // Terms never decrease along a log, so if entry `n` is older than this term, every
@@ -522,6 +745,7 @@ impl Raft {
             self.commit_index = n;
             ctx.note("raft.commit", n);
             self.apply_committed();
+            self.leave_if_removed(ctx);
         }
     }
 
@@ -531,7 +755,9 @@ impl Raft {
             let Some(&e) = self.log.get(self.last_applied as usize) else {
                 break;
             };
-            self.kv[e.key() as usize] = e.value();
+            if e.config == 0 {
+                self.kv[e.key() as usize] = e.value();
+            }
             self.last_applied += 1;
         }
     }
@@ -555,19 +781,30 @@ impl Raft {
             };
         }
         let count = entries.len() as u64;
+        let mut reload = false;
         for (k, e) in entries.into_iter().enumerate() {
             let i = prev_log_index as usize + k; // 0-based position of this entry
             match self.log.get(i) {
-                Some(have) if have.term == e.term => {}
+                Some(have) if have.term == e.term => continue,
                 Some(_) => {
                     // A conflict: this entry and everything after it go (§5.3).
                     self.log.truncate(i);
                     self.truncations += 1;
                     self.truncated_to = i as u64;
+                    if self.config_index > i as u64 {
+                        // The configuration entry went with it.
+                        reload = true;
+                    }
                     self.log.push(e);
                 }
                 None => self.log.push(e),
             }
+            if e.config != 0 {
+                reload = true;
+            }
+        }
+        if reload {
+            self.reload_config(self.log.len() as u64);
         }
         let matched = prev_log_index + count;
         if leader_commit > self.commit_index {
@@ -638,10 +875,16 @@ impl Protocol for Raft {
         "log-matching",
         "leader-completeness",
         "state-machine-safety",
+        "config-one-change",
     ];
-    const COMMANDS: &'static [&'static str] = &["timeout", "write"];
+    const COMMANDS: &'static [&'static str] = &["timeout", "write", "add", "remove"];
 
     fn new(id: NodeId, n: usize, cfg: &Config) -> Self {
+        let size = match cfg.initial_members {
+            0 => n,
+            k => k.min(n),
+        };
+        let initial = if size >= 64 { u64::MAX } else { bit(size) - 1 };
         Raft {
             id,
             n,
@@ -661,6 +904,10 @@ impl Protocol for Raft {
             clients_written: 0,
             truncations: 0,
             truncated_to: 0,
+            initial,
+            config_index: 0,
+            members: initial,
+            old_members: initial,
         }
     }
 
@@ -673,7 +920,8 @@ impl Protocol for Raft {
             Msg::RequestVote { term, .. }
             | Msg::Vote { term, .. }
             | Msg::AppendEntries { term, .. }
-            | Msg::AppendReply { term, .. } => *term,
+            | Msg::AppendReply { term, .. }
+            | Msg::RemoveMe { term } => *term,
         };
         if term > self.current_term {
             self.step_down(term, ctx);
@@ -744,8 +992,13 @@ impl Protocol for Raft {
                 }
                 self.leader = Some(from);
                 self.reset_election_timer(ctx);
+                let was_member = self.is_member();
                 let reply =
                     self.accept_entries(prev_log_index, prev_log_term, entries, leader_commit);
+                if self.is_member() != was_member {
+                    // Just added (start timing out) or just removed (stop).
+                    self.reset_election_timer(ctx);
+                }
                 ctx.send(from, reply);
             }
             Msg::AppendReply {
@@ -758,12 +1011,20 @@ impl Protocol for Raft {
                     self.on_append_reply(from, success, index, log_len, ctx);
                 }
             }
+            Msg::RemoveMe { term } => {
+                if self.role == Role::Leader && term == self.current_term {
+                    self.remove_server(from, ctx);
+                } else {
+                    ctx.note("raft.config_not_leader", from as u64 + 1);
+                }
+            }
         }
     }
 
     fn on_timer(&mut self, timer: Timer, ctx: &mut Ctx<Self>) {
         match timer {
-            Timer::Election => self.start_election(ctx),
+            Timer::Election if self.is_member() => self.start_election(ctx),
+            Timer::Election => {}
             Timer::Heartbeat if self.role == Role::Leader => self.send_heartbeats(ctx),
             Timer::Client if self.role == Role::Leader => {
                 self.client_write(false, ctx);
@@ -778,7 +1039,23 @@ impl Protocol for Raft {
 
     fn on_command(&mut self, command: &str, ctx: &mut Ctx<Self>) {
         match command {
-            "timeout" => self.start_election(ctx),
+            "timeout" if self.is_member() => self.start_election(ctx),
+            "timeout" => ctx.note("raft.not_member", self.id as u64 + 1),
+            "add" => self.add_server(ctx),
+            "remove" if self.role == Role::Leader => self.remove_server(self.id, ctx),
+            "remove" => match self.leader {
+                Some(l) if self.is_member() => {
+                    ctx.note("raft.remove_requested", l as u64 + 1);
+                    ctx.send(
+                        l,
+                        Msg::RemoveMe {
+                            term: self.current_term,
+                        },
+                    );
+                }
+                Some(_) => ctx.note("raft.config_no_member", self.id as u64 + 1),
+                None => ctx.note("raft.config_not_leader", 0),
+            },
             "write" if self.role == Role::Leader => self.client_write(true, ctx),
             "write" => ctx.note(
                 "raft.write_refused",
@@ -825,6 +1102,9 @@ impl NetLab for Raft {
     const ID: &'static str = "raft";
 
     fn role(&self) -> &'static str {
+        if !self.is_member() && self.role != Role::Leader {
+            return "spare";
+        }
         match self.role {
             Role::Follower => "follower",
             Role::Candidate => "candidate",
@@ -842,7 +1122,14 @@ impl NetLab for Raft {
             .filter(|&k| self.kv[k as usize] != 0)
             .map(|k| format!("{}={}", key_name(k), self.kv[k as usize]))
             .collect();
+        let members: Vec<String> = (0..self.n)
+            .filter(|&i| self.is_member_node(i))
+            .map(|i| format!("n{}", i + 1))
+            .collect();
         vec![
+            ("member", if self.is_member() { "yes" } else { "no" }.into()),
+            ("members", members.join(" ")),
+            ("configIndex", self.config_index.to_string()),
             ("term", self.current_term.to_string()),
             ("votedFor", who(self.voted_for)),
             ("leader", who(self.leader)),
@@ -885,8 +1172,7 @@ impl NetLab for Raft {
         if self.role != Role::Leader {
             return Vec::new();
         }
-        (0..self.n)
-            .filter(|&p| p != self.id)
+        self.peers()
             .map(|peer| PeerProgress {
                 peer,
                 next: self.next_index[peer],

@@ -7,6 +7,12 @@
 //!   term after T;
 //! - **state-machine safety**: no two nodes apply different commands at the same index.
 //!
+//! With membership changes (single-server, the dissertation's §4.1) election safety still
+//! means one leader per term across old and new configurations, and one more check applies:
+//!
+//! - **config-one-change**: a leader's configuration differs from the latest committed one by
+//!   at most one server (what makes any two majorities of consecutive configurations overlap).
+//!
 //! Every check is incremental, so a check after an event that changed nothing costs a few
 //! comparisons. Log matching keeps, for every (index, term) ever seen, a hash of the log
 //! prefix up to it; a node's new entries are hashed as they appear, continuing from the hash of
@@ -47,6 +53,10 @@ pub struct Monitor {
     other_prefixes: BTreeMap<(u64, u64), u64>,
     /// Committed entries, from index 1, with the term in which each was first seen committed.
     committed: Chunked<(Entry, u64)>,
+    /// The latest configuration among the committed entries (0: the initial one).
+    committed_config: u64,
+    /// The last (term, members) reported by config-one-change, reported once.
+    config_reported: Option<(u64, u64)>,
     /// The command first applied at each index, from index 1, and by whom.
     applied: Chunked<(Entry, NodeId)>,
 }
@@ -56,6 +66,7 @@ fn chain(prev: u64, e: &Entry) -> u64 {
     let mut z = prev
         .wrapping_add(e.term.wrapping_mul(0x9E37_79B9_7F4A_7C15))
         .wrapping_add(e.command.rotate_left(29))
+        .wrapping_add(e.config.rotate_left(47))
         .wrapping_add(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -63,12 +74,24 @@ fn chain(prev: u64, e: &Entry) -> u64 {
 }
 
 fn show(e: &Entry) -> String {
+    if let Some(m) = e.members() {
+        return format!("T{}:config{}", e.term, members(m));
+    }
     format!(
         "T{}:{}={}",
         e.term,
         (b'a' + e.key() as u8) as char,
         e.value()
     )
+}
+
+/// A member mask as `{n1,n2,n3}`.
+fn members(m: u64) -> String {
+    let names: Vec<String> = (0..64)
+        .filter(|i| m & (1u64 << i) != 0)
+        .map(|i| format!("n{}", i + 1))
+        .collect();
+    format!("{{{}}}", names.join(","))
 }
 
 impl Monitor {
@@ -112,6 +135,7 @@ impl Monitor {
         }
         self.record_commits(now, node, nodes, &mut out);
         self.check_applied(node, r, &mut out);
+        self.check_config(node, r, &mut out);
         out
     }
 
@@ -246,6 +270,9 @@ impl Monitor {
                 break;
             };
             self.committed.push((e, r.current_term));
+            if let Some(m) = e.members() {
+                self.committed_config = m;
+            }
             for (l, other) in nodes.iter().enumerate() {
                 if other.role == Role::Leader
                     && other.current_term > r.current_term
@@ -284,20 +311,45 @@ impl Monitor {
             };
             match self.applied.get(i) {
                 None => self.applied.push((e, node)),
-                Some((first, by)) if first.command != e.command || first.term != e.term => out
-                    .push((
-                        "state-machine-safety",
-                        format!(
-                            "n{} applied {} at index {} but n{} applied {} there",
-                            node + 1,
-                            show(&e),
-                            i + 1,
-                            by + 1,
-                            show(first)
-                        ),
-                    )),
+                Some((first, by)) if *first != e => out.push((
+                    "state-machine-safety",
+                    format!(
+                        "n{} applied {} at index {} but n{} applied {} there",
+                        node + 1,
+                        show(&e),
+                        i + 1,
+                        by + 1,
+                        show(first)
+                    ),
+                )),
                 Some(_) => {}
             }
+        }
+    }
+
+    /// Config-one-change: a leader's configuration is the latest committed one or differs
+    /// from it by one server.
+    fn check_config(&mut self, node: NodeId, r: &Raft, out: &mut Vec<(&'static str, String)>) {
+        if r.role != Role::Leader {
+            return;
+        }
+        let committed = match self.committed_config {
+            0 => r.initial_members(),
+            m => m,
+        };
+        let key = Some((r.current_term, r.members));
+        if (r.members ^ committed).count_ones() > 1 && self.config_reported != key {
+            self.config_reported = key;
+            out.push((
+                "config-one-change",
+                format!(
+                    "n{}, leader of term {}, uses configuration {} but the committed one is {}",
+                    node + 1,
+                    r.current_term,
+                    members(r.members),
+                    members(committed)
+                ),
+            ));
         }
     }
 }
