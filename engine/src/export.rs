@@ -8,7 +8,7 @@
 //!   "params": { "nodes": 5, ... },            // every lab parameter, URL units (ms, %)
 //!   "share_query": "lab=raft&seed=42&...",   // reopens the identical run
 //!   "time_unit": "us",                       // all times are virtual microseconds
-//!   "now": 5000000, "events": 1246, "trace_hash": "<sha-256 hex>",
+//!   "now": 5000000, "events": 1246, "trace_hash": "<128-bit XXH3, hex>",
 //!   "records": [                             // in order; ids are dense from 0
 //!     { "id": 0, "time": 0, "type": "send", "msg": 0, "from": 0, "to": 1, "kind": "RequestVote" },
 //!     { "type": "deliver" | "drop" (+ "reason") | "duplicate" (+ "of") | "timer" (+ "node", "name")

@@ -1,11 +1,11 @@
 //! The trace: every send, delivery, drop, timer and fault as a numbered record.
 //!
 //! The event log, the space-time diagram, JSON export and the tests all read the same trace.
-//! Every record is also fed into a SHA-256 hash in a fixed binary encoding, so two runs can be
+//! Every record is also fed into a 128-bit XXH3 hash in a fixed binary encoding, so two runs can be
 //! compared by one string, natively and in wasm.
 //!
 //! The encoding is compact, because hashing is most of the kernel's work otherwise (all of it
-//! in wasm, which has no SHA instructions): numbers are LEB128 varints ([`TraceHasher::u64`]),
+//! in wasm): numbers are LEB128 varints ([`TraceHasher::u64`]),
 //! a record starts with its type tag and its time as the difference from the previous
 //! record's, and nothing is hashed that the stream already fixes (a record's id is its
 //! position; a message's kind is hashed with its `Send` record, and a message's content just
@@ -13,7 +13,7 @@
 //! every trace hash, [`crate::GOLDEN_RAFT_SEED42_5S`] included.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::{NodeId, Time};
 
@@ -173,17 +173,20 @@ pub struct Violation {
     pub text: String,
 }
 
-/// Bytes gathered before they go to SHA-256 in one call (a multiple of its 64-byte block).
+/// Bytes gathered before they go to the hash function in one call.
 const HASH_BUF: usize = 512;
 
-/// Incremental SHA-256 over a fixed binary encoding of the trace.
+/// Incremental 128-bit XXH3 over a fixed binary encoding of the trace.
 ///
-/// Records are small (tens of bytes), so they are gathered in a buffer and hashed many blocks
-/// at a time. SHA-256 of a byte stream does not depend on how the stream is cut into updates,
-/// so the result is the same as hashing every field as it comes, on every platform.
+/// The hash only has to tell runs apart (determinism checks, share-link replays), not resist
+/// an attacker, so a fast non-cryptographic 128-bit hash serves: it costs the same natively
+/// and in wasm, where SHA-256 had no hardware help and dominated the engine's time.
+/// Records are small (tens of bytes), so they are gathered in a buffer and hashed in larger
+/// blocks; a streaming hash does not depend on how the stream is cut into updates, so the
+/// result is the same on every platform.
 #[derive(Clone)]
 pub struct TraceHasher {
-    h: Sha256,
+    h: Box<Xxh3>,
     buf: [u8; HASH_BUF],
     len: usize,
     /// Time of the last record hashed (records are hashed with the time since it).
@@ -193,7 +196,7 @@ pub struct TraceHasher {
 impl Default for TraceHasher {
     fn default() -> Self {
         TraceHasher {
-            h: Sha256::new(),
+            h: Box::new(Xxh3::new()),
             buf: [0; HASH_BUF],
             len: 0,
             last_time: 0,
@@ -260,7 +263,7 @@ impl TraceHasher {
     pub fn hex(&self) -> String {
         let mut h = self.h.clone();
         h.update(&self.buf[..self.len]);
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        format!("{:032x}", h.digest128())
     }
 
     pub(crate) fn record(&mut self, r: &TraceRecord) {
@@ -381,10 +384,7 @@ mod tests {
     use super::*;
 
     fn plain(bytes: &[u8]) -> String {
-        Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
     }
 
     fn leb128(out: &mut Vec<u8>, mut v: u64) {
@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn buffering_does_not_change_the_hash() {
         // Values and strings of all sizes, crossing the buffer's edge at every offset: the
-        // result must be SHA-256 of the plain byte stream.
+        // result must be the hash of the plain byte stream.
         let mut h = TraceHasher::default();
         let mut bytes = Vec::new();
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
