@@ -252,6 +252,89 @@ async fn a_failed_node_is_told_apart_from_a_removed_one() {
     assert!(m.find("pl-fail-note").is_none());
 }
 
+/// A failed node can recover: every key goes back (the recovery moves exactly what the
+/// failure moved), the button goes away, and the share link records both changes.
+#[wasm_bindgen_test]
+async fn a_failed_node_recovers_and_takes_its_keys_back() {
+    let m = mount("?lab=placement-hash&nodes=4&keys=20000&lang=en").await;
+    assert!(m.find("pl-recover-1").is_none());
+    m.set("pl-node", "1", "change");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    m.click("pl-fail");
+    assert!(
+        m.wait_for(1_000, |m| m.find("pl-recover-1").is_some())
+            .await
+    );
+    let failed = m.text("pl-moved");
+    // hash mod N: a failure keeps N, so only the failed node's quarter moves.
+    let pct: f64 = failed.split('%').next().unwrap().trim().parse().unwrap();
+    assert!(pct > 20.0 && pct < 30.0, "{failed}");
+    assert!(m.text("pl-recover-1").contains("Recover n2"));
+    m.click("pl-recover-1");
+    assert!(
+        m.wait_for(1_000, |m| m.text("pl-moved").contains("n2 recovered"))
+            .await,
+        "{}",
+        m.text("pl-moved")
+    );
+    let recovered = m.text("pl-moved");
+    assert_eq!(
+        failed.split(" · ").next(),
+        recovered.split(" · ").next(),
+        "{failed} / {recovered}"
+    );
+    assert!(m.find("pl-recover-1").is_none());
+    assert!(m.find("pl-fail-note").is_none());
+    m.click("pl-share");
+    assert!(m.wait_for(1_000, |m| m.find("share-url").is_some()).await);
+    let url = m.share();
+    assert!(
+        url.contains("changes=fail:1,recover:1") || url.contains("changes=fail%3A1%2Crecover%3A1"),
+        "{url}"
+    );
+    let query = url
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
+    drop(m);
+    let again = mount(&query).await;
+    assert_eq!(again.text("pl-moved"), recovered);
+}
+
+/// Unequal weights show load per expected share, labelled, in both languages; equal weights
+/// do not.
+#[wasm_bindgen_test]
+async fn weighted_load_figures_show_only_with_unequal_weights() {
+    let m = mount("?lab=placement-vnodes&weights=1,2,3&vnodes=500&keys=60000&lang=en").await;
+    assert!(
+        m.wait_for(2_000, |m| m.find("pl-max-ratio").is_some())
+            .await
+    );
+    let ratio = m.text("pl-max-ratio");
+    assert!(ratio.contains("expected share"), "{ratio}");
+    let v: f64 = ratio.rsplit(": ").next().unwrap().trim().parse().unwrap();
+    assert!((0.99..1.1).contains(&v), "{ratio}");
+    assert!(m.text("pl-stats").contains("unweighted"));
+    assert!(m.find("pl-ratio-stddev").is_some());
+    assert!(m.find("pl-weighted-help").is_some());
+    drop(m);
+    let m = mount("?lab=placement-vnodes&weights=1,2,3&lang=zh").await;
+    assert!(
+        m.wait_for(2_000, |m| m.find("pl-max-ratio").is_some())
+            .await
+    );
+    assert!(
+        m.text("pl-max-ratio").contains("期望份额"),
+        "{}",
+        m.text("pl-max-ratio")
+    );
+    drop(m);
+    let m = mount("?lab=placement-ring&lang=en").await;
+    assert!(m.wait_for(2_000, |m| m.find("pl-stats").is_some()).await);
+    assert!(m.find("pl-max-ratio").is_none());
+    assert!(!m.text("pl-stats").contains("unweighted"));
+}
+
 #[wasm_bindgen_test]
 async fn a_weighted_user_can_join_drf() {
     let m = mount("?lab=fair-drf&lang=en").await;

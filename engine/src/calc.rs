@@ -24,11 +24,15 @@ distlab calc — compute one algorithm and print one JSON object
 USAGE:
   distlab calc placement [--strategy ring|mod|bounded|vnodes|rendezvous|jump] [--nodes N]
                          [--keys M] [--vnodes V] [--c 1.25] [--weights 1,2,3]
-                         [--hash xxh3|crc32|fnv] [--change add[:w]|remove[:i]|fail:<i>]
-                         [--seed S] [--ring] [--bench [--runs R]]
-      keys per node, max/mean and standard deviation over all keys; with --change, the
-      statistics after it and the keys moved (node ids are 0-based; plain `remove` takes the
-      newest node). --ring adds ring points and ownership arcs.
+                         [--hash xxh3|crc32|fnv] [--change C[,C...]] [--seed S]
+                         [--ring] [--bench [--runs R]]
+      keys per node, max/mean and standard deviation over all keys, and load per weight
+      (keys / (weight/Σweight × keys): max_ratio, ratio_stddev); with --change, the statistics
+      after it and the keys moved. C is add[:w], remove[:i] (planned: leaves the membership),
+      fail:<i> (down but still a member: its keys fall back to the next live node) or
+      recover:<i> (a failed node returns and takes its keys back); several, comma-separated,
+      apply in order and add moved_since_start (node ids are 0-based; plain `remove` takes the
+      newest live node). --ring adds ring points and ownership arcs.
       --bench times re-placing every key after each of R changes (default 5: a node joins,
       the same node leaves, ...) and prints each run's, the best and the median wall ms;
       with --bench the defaults are 64 nodes, 1000000 keys and 200 vnodes.
@@ -237,18 +241,39 @@ fn placement_cmd(args: &[String], timer: &mut Timer) -> Result<Value, String> {
     if strategy == Strategy::Bounded {
         out["caps_before"] = json!(p.caps());
     }
-    if let Some(ch) = o.get("change") {
-        let spec = Change::parse(ch).ok_or_else(|| {
-            format!("`--change {ch}` is not add, add:<weight>, remove, remove:<i> or fail:<i>")
-        })?;
-        let change = p.resolve(spec).map_err(|e| e.to_string())?;
-        let r = p.apply(change).map_err(|e| e.to_string())?;
+    if let Some(list) = o.get("change") {
+        // One change or several, comma-separated, applied in order (`fail:1,recover:1`).
+        let original = p.owners().to_vec();
+        let mut applied = Vec::new();
+        for ch in list.split(',') {
+            let spec = Change::parse(ch).ok_or_else(|| {
+                format!(
+                    "`--change {}` is not add, add:<weight>, remove, remove:<i>, fail:<i> or recover:<i>",
+                    ch.trim()
+                )
+            })?;
+            let change = p.resolve(spec).map_err(|e| e.to_string())?;
+            p.apply(change).map_err(|e| e.to_string())?;
+            applied.push(change.to_string());
+        }
+        let r = p.last_change().ok_or("`--change` names no change")?;
         out["change"] = json!(r.change);
         out["after"] = json!(r.after);
         out["moved"] = json!(r.moved);
         out["moved_fraction"] = json!(r.moved_fraction);
         out["moved_from"] = json!(r.moved_from);
         out["moved_to"] = json!(r.moved_to);
+        if applied.len() > 1 {
+            // What all the changes together moved, against the placement before the first.
+            let since = original
+                .iter()
+                .zip(p.owners())
+                .filter(|(a, b)| a != b)
+                .count();
+            out["changes"] = json!(applied);
+            out["moved_since_start"] = json!(since);
+            out["moved_fraction_since_start"] = json!(since as f64 / original.len().max(1) as f64);
+        }
         if strategy == Strategy::Bounded {
             out["caps_after"] = json!(p.caps());
         }

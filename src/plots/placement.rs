@@ -433,7 +433,7 @@ fn draw_overlay(ctx: &Ctx, w: f64, h: f64, s: &RingScene, progress: f64) {
 pub fn node_label(n: &NodeInfo, failed: &[(usize, f64)]) -> String {
     if n.alive {
         n.name.clone()
-    } else if failed.iter().any(|f| f.0 == n.id as usize) {
+    } else if n.failed || failed.iter().any(|f| f.0 == n.id as usize) {
         format!("{} ✕", n.name)
     } else {
         format!("{} –", n.name)
@@ -485,6 +485,15 @@ pub fn draw_bars(
             ];
             if let Some(n) = nodes.get(i) {
                 lines.push(format!("{}: {}", tr(l, "pl.weight"), n.weight));
+            }
+            if st.weighted {
+                let (e, r) = (st.expected.get(i), st.load_ratio.get(i));
+                lines.push(format!(
+                    "{}: {} (× {:.3})",
+                    tr(l, "pl.expected"),
+                    fmt_num(e.copied().unwrap_or(0.0)),
+                    r.copied().unwrap_or(0.0)
+                ));
             }
             if let Some(r) = last {
                 let (from, to) = (r.moved_from.get(i), r.moved_to.get(i));
@@ -585,8 +594,12 @@ impl State {
         self.dirty = true;
     }
 
-    /// Remembers where a node that just failed was labelled (`before` is the ring before).
+    /// Remembers where a node that just failed was labelled (`before` is the ring before), and
+    /// forgets it once it recovers or is removed.
     fn note_failure(&mut self, p: &Placement, c: Change, before: &RingView) {
+        if let Change::Recover { node } | Change::Remove { node } = c {
+            self.failed.retain(|f| f.0 != node as usize);
+        }
         if let Change::Fail { node } = c {
             let mut nodes: Vec<(String, bool)> = p
                 .nodes()
@@ -751,6 +764,31 @@ pub fn placement_lab(props: &Props) -> Html {
     let on_fail = act(Rc::new(move |s: &mut State| {
         s.apply(Change::Fail { node: chosen }, now_ms())
     }));
+    let failed_nodes: Vec<(u32, String)> = st
+        .placement
+        .as_ref()
+        .map(|p| {
+            p.nodes()
+                .iter()
+                .filter(|n| n.failed)
+                .map(|n| (n.id, n.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let recover_buttons: Vec<Html> = failed_nodes
+        .iter()
+        .map(|(id, name)| {
+            let node = *id;
+            let on_recover = act(Rc::new(move |s: &mut State| {
+                s.apply(Change::Recover { node }, now_ms())
+            }));
+            html! {
+                <button onclick={on_recover} data-testid={format!("pl-recover-{id}")}>
+                    { trf(l, "pl.recover", &[name]) }
+                </button>
+            }
+        })
+        .collect();
     let on_reset = act(Rc::new(|s: &mut State| {
         let _ = s.cfg.params.set_text("changes", "");
         s.rebuild();
@@ -789,6 +827,7 @@ pub fn placement_lab(props: &Props) -> Html {
         }
         Some(Change::Remove { node }) => trf(l, "pl.did.remove", &[&name_of(node)]),
         Some(Change::Fail { node }) => trf(l, "pl.did.fail", &[&name_of(node)]),
+        Some(Change::Recover { node }) => trf(l, "pl.did.recover", &[&name_of(node)]),
         None => String::new(),
     };
     let moved = last.as_ref().map_or("–".to_string(), |r| {
@@ -805,17 +844,29 @@ pub fn placement_lab(props: &Props) -> Html {
         },
         _ => html! {},
     };
+    let unweighted = if stats.as_ref().is_some_and(|s| s.weighted) {
+        format!(" ({})", tr(l, "pl.unweighted"))
+    } else {
+        String::new()
+    };
     let stats_html = match &stats {
         Some(s) => html! {
             <>
             <div class="plot-stats" data-testid="pl-stats">
                 <span>{ tr(l, "pl.keys") }{": "}<b>{ s.keys }</b></span>
                 <span>{ tr(l, "pl.live") }{": "}<b>{ s.live_nodes }</b></span>
-                <span>{ tr(l, "pl.max_mean") }{": "}<b>{ format!("{} / {} = {:.3}", s.max, fmt_num(s.mean), s.max_over_mean) }</b></span>
-                <span>{ tr(l, "pl.stddev") }{": "}<b>{ format!("{:.1} ({:.1}%)", s.stddev, s.relative_stddev * 100.0) }</b></span>
+                <span>{ tr(l, "pl.max_mean") }{ unweighted.clone() }{": "}<b>{ format!("{} / {} = {:.3}", s.max, fmt_num(s.mean), s.max_over_mean) }</b></span>
+                <span>{ tr(l, "pl.stddev") }{ unweighted }{": "}<b>{ format!("{:.1} ({:.1}%)", s.stddev, s.relative_stddev * 100.0) }</b></span>
+                if s.weighted {
+                    <span data-testid="pl-max-ratio">{ tr(l, "pl.max_ratio") }{": "}<b>{ format!("{:.3}", s.max_ratio) }</b></span>
+                    <span data-testid="pl-ratio-stddev">{ tr(l, "pl.ratio_stddev") }{": "}<b>{ format!("{:.3} ({:.1}%)", s.ratio_stddev, s.ratio_stddev * 100.0) }</b></span>
+                }
                 <span>{ tr(l, "pl.moved") }{": "}<b data-testid="pl-moved">{ moved }</b></span>
             </div>
             { fail_note }
+            if s.weighted {
+                <p class="help" data-testid="pl-weighted-help">{ tr(l, "pl.weighted_help") }</p>
+            }
             </>
         },
         None => html! {},
@@ -831,6 +882,7 @@ pub fn placement_lab(props: &Props) -> Html {
             </select>
             <button onclick={on_remove} data-testid="pl-remove">{ tr(l, "pl.remove") }</button>
             <button onclick={on_fail} data-testid="pl-fail">{ tr(l, "pl.fail") }</button>
+            { for recover_buttons }
             <button onclick={on_reset} data-testid="pl-reset">{ tr(l, "pl.reset") }</button>
         </div>
     };

@@ -102,7 +102,7 @@ pub fn parse_changes(v: &str) -> Result<Vec<Change>, String> {
             Some(ChangeSpec::Exact(c)) => Ok(c),
             Some(ChangeSpec::Add(weight)) => Ok(Change::Add { weight }),
             _ => Err(format!(
-                "change `{}`: use add:<weight>, remove:<i> or fail:<i>",
+                "change `{}`: use add:<weight>, remove:<i>, fail:<i> or recover:<i>",
                 c.trim()
             )),
         })

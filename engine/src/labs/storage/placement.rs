@@ -15,6 +15,29 @@
 //! - [`Strategy::Jump`]: Lamping and Veach's jump consistent hash over node slots; a key that
 //!   lands on a removed or failed slot is rehashed and jumps again.
 //!
+//! # Removing versus failing a node
+//!
+//! A node is *live*, *failed* or *removed* ([`NodeInfo`]).
+//!
+//! - `remove:i` is a planned decommission: the node leaves the membership and its keys are
+//!   handed to whoever owns them without it. The layout changes: mod-N divides by one fewer,
+//!   jump shrinks when the highest slot leaves, and a node added later is a *new* node (a new
+//!   name, so new ring points and new rendezvous scores).
+//! - `fail:i` is a crash: the node stays a member, so the layout does not change (N stays N,
+//!   jump keeps its slot count, the ring keeps its name and points), but it serves nothing.
+//!   Every key whose owner is the failed node falls back to the next live node: the next live
+//!   point clockwise on a ring (for bounded loads, the next live one below its cap, with caps
+//!   over the live nodes since they bound the load actually served), the next live member in
+//!   slot order for mod-N, the next-highest score for rendezvous, a rehash for jump. Keys of
+//!   live nodes never move, so only live nodes receive keys.
+//! - `recover:i` brings a failed node back. The owners are a function of the membership and of
+//!   which members are down, so every key returns exactly to where it was before the failure.
+//!
+//! For the consistent schemes the keys a failure moves are the keys a removal would move —
+//! that is their point; the difference shows when the node comes back (recover returns them
+//! all, remove-then-add moves a different set) and, for mod-N, at once: a failure moves only
+//! the failed node's keys, a removal almost all of them.
+//!
 //! Statistics always cover every key. Ring positions and ownership arcs are exposed as plain
 //! data ([`RingView`]) so the app can draw them; the engine never draws. Everything is
 //! deterministic: the same configuration and changes give the same owners on every target.
@@ -201,6 +224,8 @@ pub enum PlacementError {
     TooManyPoints(u64),
     NoSuchNode(u32),
     NodeAlreadyGone(u32),
+    NodeAlreadyFailed(u32),
+    NotFailed(u32),
     LastNode,
 }
 
@@ -237,6 +262,13 @@ impl fmt::Display for PlacementError {
             }
             PlacementError::NoSuchNode(i) => write!(f, "there is no node {i}"),
             PlacementError::NodeAlreadyGone(i) => write!(f, "node {i} is already gone"),
+            PlacementError::NodeAlreadyFailed(i) => write!(f, "node {i} has already failed"),
+            PlacementError::NotFailed(i) => {
+                write!(
+                    f,
+                    "node {i} has not failed (only a failed node can recover)"
+                )
+            }
             PlacementError::LastNode => write!(f, "the last node cannot leave"),
         }
     }
@@ -249,14 +281,17 @@ impl std::error::Error for PlacementError {}
 pub enum Change {
     /// A new node joins with this weight (it gets the next free id).
     Add { weight: u32 },
-    /// A node leaves on purpose.
+    /// A node leaves on purpose (a live or a failed one): it is no longer a member.
     Remove { node: u32 },
-    /// A node crashes. Placement treats it like a removal; the report keeps the word.
+    /// A live node crashes: still a member, but its keys fall back to the next live node.
     Fail { node: u32 },
+    /// A failed node comes back and takes back exactly the keys it had.
+    Recover { node: u32 },
 }
 
 impl Change {
-    /// `add`, `add:<weight>`, `remove`, `remove:<i>`, `fail:<i>` (node ids are 0-based).
+    /// `add`, `add:<weight>`, `remove`, `remove:<i>`, `fail:<i>`, `recover:<i>` (node ids are
+    /// 0-based).
     /// Plain `remove` takes the newest live node; resolve it with [`Placement::resolve`].
     pub fn parse(s: &str) -> Option<ChangeSpec> {
         let s = s.trim();
@@ -269,6 +304,7 @@ impl Change {
             ("remove", None) => Some(ChangeSpec::RemoveNewest),
             ("remove", Some(i)) => Some(ChangeSpec::Exact(Change::Remove { node: i })),
             ("fail", Some(i)) => Some(ChangeSpec::Exact(Change::Fail { node: i })),
+            ("recover", Some(i)) => Some(ChangeSpec::Exact(Change::Recover { node: i })),
             _ => None,
         }
     }
@@ -280,6 +316,7 @@ impl fmt::Display for Change {
             Change::Add { weight } => write!(f, "add:{weight}"),
             Change::Remove { node } => write!(f, "remove:{node}"),
             Change::Fail { node } => write!(f, "fail:{node}"),
+            Change::Recover { node } => write!(f, "recover:{node}"),
         }
     }
 }
@@ -292,14 +329,25 @@ pub enum ChangeSpec {
     Exact(Change),
 }
 
-/// One node slot. Removed and failed nodes keep their slot (and id) with `alive == false`.
+/// One node slot. Removed and failed nodes keep their slot (and id) with `alive == false`;
+/// a failed node also has `failed == true` (it is still a member), a removed one not.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct NodeInfo {
     pub id: u32,
     /// Shown to users and hashed for the node's ring points: `n1`, `n2`, ...
     pub name: String,
     pub weight: u32,
+    /// Up and serving keys.
     pub alive: bool,
+    /// Down but still a member (until it recovers or is removed).
+    pub failed: bool,
+}
+
+impl NodeInfo {
+    /// Live or failed: part of the layout (mod-N's N, jump's slot count).
+    pub fn is_member(&self) -> bool {
+        self.alive || self.failed
+    }
 }
 
 /// One point on the ring.
@@ -446,6 +494,22 @@ pub struct LoadStats {
     pub stddev: f64,
     /// `stddev / mean` (0 when there are no keys).
     pub relative_stddev: f64,
+    /// Whether the live nodes' weights differ (then the `*_ratio` figures, not `max_over_mean`
+    /// and `stddev`, say how balanced the placement is).
+    pub weighted: bool,
+    /// Each node's expected share of the keys, `weight / Σ live weights × keys`, by node id
+    /// (0 for removed and failed nodes).
+    pub expected: Vec<f64>,
+    /// Load per weight: keys over expected share, by node id (0 for removed and failed nodes;
+    /// 1.0 is a perfect share). Equals `keys / mean` when the weights are equal.
+    pub load_ratio: Vec<f64>,
+    /// Largest and smallest load ratio over live nodes (`max_ratio == max_over_mean` when the
+    /// weights are equal).
+    pub max_ratio: f64,
+    pub min_ratio: f64,
+    /// Population standard deviation of the load ratio over live nodes (equals
+    /// `relative_stddev` when the weights are equal).
+    pub ratio_stddev: f64,
 }
 
 impl LoadStats {
@@ -465,7 +529,33 @@ impl LoadStats {
             / count;
         let stddev = var.sqrt();
         let ratio = |x: f64| if mean > 0.0 { x / mean } else { 0.0 };
+        // Load per weight, against each live node's expected share.
+        let live_nodes = || nodes.iter().filter(|n| n.alive);
+        let total_weight: u64 = live_nodes().map(|n| n.weight as u64).sum();
+        let first = live_nodes().next().map(|n| n.weight);
+        let weighted = live_nodes().any(|n| Some(n.weight) != first);
+        let mut expected = vec![0.0; per_node.len()];
+        let mut load_ratio = vec![0.0; per_node.len()];
+        for n in live_nodes() {
+            let i = n.id as usize;
+            let e = keys as f64 * n.weight as f64 / total_weight.max(1) as f64;
+            expected[i] = e;
+            load_ratio[i] = if e > 0.0 { per_node[i] as f64 / e } else { 0.0 };
+        }
+        let ratios: Vec<f64> = live_nodes().map(|n| load_ratio[n.id as usize]).collect();
+        let ratio_mean = ratios.iter().sum::<f64>() / count;
+        let ratio_var = ratios
+            .iter()
+            .map(|&r| (r - ratio_mean) * (r - ratio_mean))
+            .sum::<f64>()
+            / count;
         LoadStats {
+            weighted,
+            max_ratio: ratios.iter().copied().fold(0.0, f64::max),
+            min_ratio: ratios.iter().copied().reduce(f64::min).unwrap_or(0.0),
+            ratio_stddev: ratio_var.sqrt(),
+            expected,
+            load_ratio,
             keys,
             live_nodes: live.len() as u32,
             max: live.iter().copied().max().unwrap_or(0),
@@ -732,6 +822,7 @@ impl Placement {
             name,
             weight,
             alive: true,
+            failed: false,
         });
     }
 
@@ -790,14 +881,6 @@ impl Placement {
         self.ring = Ring::from_points(FULL_RING, points);
     }
 
-    fn live_ids(&self) -> Vec<u32> {
-        self.nodes
-            .iter()
-            .filter(|n| n.alive)
-            .map(|n| n.id)
-            .collect()
-    }
-
     /// Places every key from scratch into `self.owner`.
     fn assign_all(&mut self) {
         match self.strategy {
@@ -809,9 +892,25 @@ impl Placement {
         }
     }
 
+    /// Mod-N over the members (live and failed, so a failure leaves N alone); a key whose slot
+    /// belongs to a failed member goes to the next live member in slot order.
     fn assign_mod(&mut self) {
-        let live = self.live_ids();
-        let weights: Vec<u64> = live
+        let members: Vec<u32> = self
+            .nodes
+            .iter()
+            .filter(|n| n.is_member())
+            .map(|n| n.id)
+            .collect();
+        let m = members.len();
+        let live: Vec<u32> = (0..m)
+            .map(|j| {
+                (0..m)
+                    .map(|d| members[(j + d) % m])
+                    .find(|&id| self.nodes[id as usize].alive)
+                    .unwrap_or(members[j])
+            })
+            .collect();
+        let weights: Vec<u64> = members
             .iter()
             .map(|&i| self.nodes[i as usize].weight as u64)
             .collect();
@@ -941,6 +1040,18 @@ impl Placement {
                     }
                 }
             }
+            Change::Recover { .. } if !uniform => self.assign_rendezvous(),
+            Change::Recover { node } => {
+                // Ties go to the lower id, as in `rendezvous_best`.
+                let nh = self.node_hash[node as usize];
+                for (o, &h) in self.owner.iter_mut().zip(&self.key_hash) {
+                    let (mine, theirs) = (mix64(h ^ nh), mix64(h ^ self.node_hash[*o as usize]));
+                    if mine > theirs || (mine == theirs && node < *o) {
+                        *o = node;
+                    }
+                }
+            }
+            // A failed node holds no keys, so removing it moves none.
             Change::Remove { node } | Change::Fail { node } => {
                 let live = self.live_hashes();
                 for (o, &h) in self.owner.iter_mut().zip(&self.key_hash) {
@@ -952,9 +1063,15 @@ impl Placement {
         }
     }
 
+    /// Jump over the slots up to the highest member (a failed one still counts, so a failure
+    /// never shrinks the slot count); a key on a removed or failed slot rehashes and jumps again.
     fn assign_jump(&mut self) {
         let alive: Vec<bool> = self.nodes.iter().map(|n| n.alive).collect();
-        let buckets = alive.iter().rposition(|&a| a).map_or(1, |i| i + 1) as u32;
+        let buckets = self
+            .nodes
+            .iter()
+            .rposition(|n| n.is_member())
+            .map_or(1, |i| i + 1) as u32;
         for (o, &h) in self.owner.iter_mut().zip(&self.key_hash) {
             let mut key = h;
             let mut b = jump_hash(key, buckets);
@@ -998,34 +1115,61 @@ impl Placement {
                     return Err(PlacementError::WeightsUnsupported(self.strategy));
                 }
             }
-            Change::Remove { node } | Change::Fail { node } => {
+            Change::Remove { node } | Change::Fail { node } | Change::Recover { node } => {
                 let n = self
                     .nodes
                     .get(node as usize)
                     .ok_or(PlacementError::NoSuchNode(node))?;
-                if !n.alive {
-                    return Err(PlacementError::NodeAlreadyGone(node));
-                }
-                if self.nodes.iter().filter(|n| n.alive).count() == 1 {
-                    return Err(PlacementError::LastNode);
+                let last_live = n.alive && self.nodes.iter().filter(|n| n.alive).count() == 1;
+                match change {
+                    _ if !n.is_member() => return Err(PlacementError::NodeAlreadyGone(node)),
+                    Change::Recover { .. } if !n.failed => {
+                        return Err(PlacementError::NotFailed(node))
+                    }
+                    Change::Fail { .. } if n.failed => {
+                        return Err(PlacementError::NodeAlreadyFailed(node))
+                    }
+                    Change::Remove { .. } | Change::Fail { .. } if last_live => {
+                        return Err(PlacementError::LastNode)
+                    }
+                    _ => {}
                 }
             }
         }
         Ok(())
     }
 
+    /// Sets a node's (alive, failed) state and returns the old one.
+    fn set_state(&mut self, node: u32, state: (bool, bool)) -> (bool, bool) {
+        let n = &mut self.nodes[node as usize];
+        let old = (n.alive, n.failed);
+        (n.alive, n.failed) = state;
+        old
+    }
+
     /// Applies a membership change, re-places the keys and reports what moved.
     pub fn apply(&mut self, change: Change) -> Result<&ChangeReport, PlacementError> {
         self.check_change(change)?;
         let before = self.stats();
-        match change {
-            Change::Add { weight } => self.push_node(weight),
-            Change::Remove { node } | Change::Fail { node } => {
-                self.nodes[node as usize].alive = false
+        let old = match change {
+            Change::Add { weight } => {
+                self.push_node(weight);
+                None
             }
-        }
+            Change::Remove { node } => Some((node, self.set_state(node, (false, false)))),
+            Change::Fail { node } => Some((node, self.set_state(node, (false, true)))),
+            Change::Recover { node } => Some((node, self.set_state(node, (true, false)))),
+        };
         if let Err(e) = self.check_points() {
-            self.undo(change);
+            match old {
+                Some((node, state)) => {
+                    self.set_state(node, state);
+                }
+                None => {
+                    self.nodes.pop();
+                    self.node_hash.pop();
+                }
+            }
             return Err(e);
         }
         std::mem::swap(&mut self.owner, &mut self.previous);
@@ -1038,18 +1182,6 @@ impl Placement {
         }
         let report = self.report(change, before);
         Ok(self.last.insert(report))
-    }
-
-    fn undo(&mut self, change: Change) {
-        match change {
-            Change::Add { .. } => {
-                self.nodes.pop();
-                self.node_hash.pop();
-            }
-            Change::Remove { node } | Change::Fail { node } => {
-                self.nodes[node as usize].alive = true
-            }
-        }
     }
 
     fn report(&self, change: Change, before: LoadStats) -> ChangeReport {
