@@ -97,6 +97,10 @@ impl Timeline {
         self.max_span = self.max_span.max(span);
     }
 
+    fn mark(&mut self, node: Option<NodeId>, time: Time, kind: MarkKind) {
+        self.marks.push(Mark { node, time, kind });
+    }
+
     fn consume(&mut self, r: &TraceRecord) {
         match &r.kind {
             TraceKind::Send {
@@ -113,59 +117,32 @@ impl Timeline {
                 ..
             } => {
                 // Ids are dense; pad defensively if a record was missing.
-                while (self.arrows.len() as u64) < *msg {
-                    let pad = Arrow {
-                        msg: self.arrows.len() as u64,
-                        from: *from,
-                        to: *to,
-                        kind,
-                        sent: r.time,
-                        end: r.time,
-                        outcome: Outcome::Dropped,
-                        due: None,
+                while (self.arrows.len() as u64) <= *msg {
+                    let id = self.arrows.len() as u64;
+                    let outcome = if id == *msg {
+                        Outcome::InFlight
+                    } else {
+                        Outcome::Dropped
                     };
-                    self.arrows.push(pad);
-                }
-                if self.arrows.len() as u64 == *msg {
                     self.arrows.push(Arrow {
-                        msg: *msg,
+                        msg: id,
                         from: *from,
                         to: *to,
                         kind,
                         sent: r.time,
                         end: r.time,
-                        outcome: Outcome::InFlight,
+                        outcome,
                         due: None,
                     });
                 }
             }
             TraceKind::Deliver { msg, .. } => self.finish(*msg, r.time, Outcome::Delivered),
             TraceKind::Drop { msg, .. } => self.finish(*msg, r.time, Outcome::Dropped),
-            TraceKind::Crash { node } => self.marks.push(Mark {
-                node: Some(*node),
-                time: r.time,
-                kind: MarkKind::Crash,
-            }),
-            TraceKind::Restart { node } => self.marks.push(Mark {
-                node: Some(*node),
-                time: r.time,
-                kind: MarkKind::Restart,
-            }),
-            TraceKind::Pause { node } => self.marks.push(Mark {
-                node: Some(*node),
-                time: r.time,
-                kind: MarkKind::Pause,
-            }),
-            TraceKind::Resume { node } => self.marks.push(Mark {
-                node: Some(*node),
-                time: r.time,
-                kind: MarkKind::Resume,
-            }),
-            TraceKind::Violation { .. } => self.marks.push(Mark {
-                node: None,
-                time: r.time,
-                kind: MarkKind::Violation,
-            }),
+            TraceKind::Crash { node } => self.mark(Some(*node), r.time, MarkKind::Crash),
+            TraceKind::Restart { node } => self.mark(Some(*node), r.time, MarkKind::Restart),
+            TraceKind::Pause { node } => self.mark(Some(*node), r.time, MarkKind::Pause),
+            TraceKind::Resume { node } => self.mark(Some(*node), r.time, MarkKind::Resume),
+            TraceKind::Violation { .. } => self.mark(None, r.time, MarkKind::Violation),
             _ => {}
         }
     }

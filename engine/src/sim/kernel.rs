@@ -581,9 +581,13 @@ impl<P: Protocol> Sim<P> {
 
     /// Takes a message off the wire with a drop record, if it is still there.
     fn drop_inflight(&mut self, id: u64, reason: DropReason) {
-        let Some(slot) = self.find_inflight(id) else {
-            return;
-        };
+        if let Some(slot) = self.find_inflight(id) {
+            self.drop_slot(slot, id, reason);
+        }
+    }
+
+    /// Takes the message in wire slot `slot` off the wire with a drop record.
+    fn drop_slot(&mut self, slot: u32, id: u64, reason: DropReason) {
         if let Some(Wire { info: m, .. }) = self.core.inflight.take(slot, id) {
             self.record(TraceKind::Drop {
                 msg: id,
@@ -705,15 +709,7 @@ impl<P: Protocol> Sim<P> {
                     // events alone would leave them on the wire forever.)
                     for kind in held {
                         if let EventKind::Deliver { id, slot } = kind {
-                            if let Some(Wire { info: m, .. }) = self.core.inflight.take(slot, id) {
-                                self.record(TraceKind::Drop {
-                                    msg: id,
-                                    from: m.from,
-                                    to: m.to,
-                                    kind: m.kind,
-                                    reason: DropReason::NodeDown,
-                                });
-                            }
+                            self.drop_slot(slot, id, DropReason::NodeDown);
                         }
                     }
                     self.check(node);
