@@ -1,33 +1,10 @@
 //! The `distlab` command-line runner: exit codes, messages and the JSON it prints.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::{assert_refused, distlab, run_json};
 use distlab_engine::GOLDEN_RAFT_SEED42_5S;
 use serde_json::Value;
-
-fn distlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_distlab"))
-        .args(args)
-        .output()
-        .expect("distlab runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("utf-8 errors")
-}
-
-/// Runs and expects exit 0 and one JSON object.
-fn run_json(args: &[&str]) -> Value {
-    let o = distlab(args);
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
-    let out = stdout(&o);
-    assert_eq!(out.lines().count(), 1, "one line of JSON: {out}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
-}
 
 #[test]
 fn bad_arguments_exit_2_with_a_message() {
@@ -97,16 +74,7 @@ fn bad_arguments_exit_2_with_a_message() {
         ),
     ];
     for (args, expect) in cases {
-        let o = distlab(args);
-        assert_eq!(o.status.code(), Some(2), "{args:?} should exit 2");
-        let err = stderr(&o);
-        assert!(err.starts_with("distlab: "), "{args:?}: {err}");
-        assert!(
-            err.contains(expect),
-            "{args:?}: expected {expect:?} in {err:?}"
-        );
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
-        assert!(stdout(&o).is_empty(), "{args:?} printed to stdout");
+        assert_refused(&distlab(args), args, "distlab: ", expect);
     }
 }
 
@@ -114,8 +82,8 @@ fn bad_arguments_exit_2_with_a_message() {
 fn help_and_labs() {
     for args in [&[][..], &["--help"], &["help"], &["-h"]] {
         let o = distlab(args);
-        assert_eq!(o.status.code(), Some(0));
-        assert!(stdout(&o).contains("USAGE"));
+        assert_eq!(o.code, Some(0));
+        assert!(o.out.contains("USAGE"));
     }
     let labs = run_json(&["labs"]);
     let list = labs.as_array().expect("a JSON array");
@@ -235,16 +203,17 @@ fn runs_with_random_faults_are_deterministic_and_replayable() {
 #[test]
 fn bench_prints_text_or_json_lines() {
     let o = distlab(&["bench", "--seconds", "1"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let text = stdout(&o);
+    assert_eq!(o.code, Some(0), "{}", o.err);
+    let text = o.out;
     assert!(
         text.contains("raft nodes=5") && text.contains("x real time"),
         "{text}"
     );
 
     let o = distlab(&["bench", "--seconds", "1", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let lines: Vec<Value> = stdout(&o)
+    assert_eq!(o.code, Some(0), "{}", o.err);
+    let lines: Vec<Value> = o
+        .out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
@@ -331,8 +300,8 @@ fn batch_prints_a_distribution_or_one_csv_row_per_seed() {
         "--measure",
         "commit-latency",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let out = stdout(&o);
+    assert_eq!(o.code, Some(0), "{}", o.err);
+    let out = o.out;
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "seed,value_ms,start_ms,elections,violations");
     assert_eq!(lines.len(), 1 + 25, "a header and one row per seed");

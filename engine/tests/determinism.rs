@@ -2,16 +2,13 @@
 //! trace; share links replay exactly; scrubbing back and forth changes nothing; acting after a
 //! scrub branches the run. One golden hash pins the whole engine's behaviour.
 
-use distlab_engine::input::{split_query, RunConfig};
+mod common;
+
+use common::config;
+use distlab_engine::input::RunConfig;
 use distlab_engine::labs::{self, LabSession};
 use distlab_engine::sim::{Action, TraceKind, TraceRecord};
 use distlab_engine::{Time, GOLDEN_RAFT_SEED42_5S, MS};
-
-fn config(q: &str) -> RunConfig {
-    let (cfg, errors) = RunConfig::parse(&split_query(q));
-    assert!(errors.is_empty(), "{q}: {errors:?}");
-    cfg
-}
 
 fn create(cfg: &RunConfig) -> Box<dyn LabSession> {
     let (s, err) = labs::create(cfg);
@@ -204,16 +201,22 @@ fn a_run_with_user_actions_replays_from_its_share_link() {
     assert_ne!(plain.trace_hash(), original.trace_hash());
 }
 
-#[test]
-fn seeking_back_and_forward_changes_nothing() {
+/// The scripted run, its configuration with the script's logged actions, and a session
+/// replaying those actions up to `END`, checked to give the same trace hash.
+fn scripted_and_replayed() -> (Box<dyn LabSession>, RunConfig, Box<dyn LabSession>) {
     let cfg = config("lab=raft&seed=77&nodes=5&timeout_min=160");
-    let straight = scripted(&cfg);
+    let original = scripted(&cfg);
     let mut replay_cfg = cfg.clone();
-    replay_cfg.actions = straight.actions().to_vec();
-
+    replay_cfg.actions = original.actions().to_vec();
     let mut s = create(&replay_cfg);
     s.run_until(END);
-    assert_eq!(s.trace_hash(), straight.trace_hash());
+    assert_eq!(s.trace_hash(), original.trace_hash());
+    (original, replay_cfg, s)
+}
+
+#[test]
+fn seeking_back_and_forward_changes_nothing() {
+    let (straight, replay_cfg, mut s) = scripted_and_replayed();
     for &back in &[2_200 * MS, 450 * MS, 3_333 * MS, 0, 1_000 * MS, 5_999 * MS] {
         s.seek(back);
         assert_eq!(s.now(), back);
@@ -237,12 +240,7 @@ fn seeking_back_and_forward_changes_nothing() {
 
 #[test]
 fn acting_after_scrubbing_back_branches_the_run() {
-    let cfg = config("lab=raft&seed=77&nodes=5&timeout_min=160");
-    let original = scripted(&cfg);
-    let mut replay_cfg = cfg.clone();
-    replay_cfg.actions = original.actions().to_vec();
-    let mut s = create(&replay_cfg);
-    s.run_until(END);
+    let (original, replay_cfg, mut s) = scripted_and_replayed();
 
     let branch_at = 1_700 * MS;
     s.seek(branch_at);

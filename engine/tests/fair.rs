@@ -1,7 +1,7 @@
 //! Fair allocation: the notes' max-min and DRF examples, properties on random inputs, users
 //! joining and leaving, and the `distlab calc mmf|drf` commands.
 
-use std::process::Command;
+mod common;
 
 use distlab_engine::labs::scheduling::fair::{
     asset_fair, drf, max_min_fair, per_resource_max_min, user_name, Drf, DrfEventKind, FairError,
@@ -9,7 +9,6 @@ use distlab_engine::labs::scheduling::fair::{
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::Value;
 
 /// The notes: 100 shared by A 35, B 10, C 25, D 45 → B 10, C 25, A 32.5, D 32.5, in two
 /// rounds: 25 each (B takes only 10, C exactly 25), then the 15 left as 7.5 to A and to D.
@@ -278,30 +277,13 @@ fn bad_inputs_are_refused() {
     assert_eq!(user_name(26), "AA");
 }
 
-fn calc(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_distlab"))
-        .arg("calc")
-        .args(args)
-        .output()
-        .expect("distlab runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn calc_mmf_and_drf_print_json() {
-    let (code, out, err) = calc(&["mmf", "--capacity", "100", "--demands", "35,10,25,45"]);
-    assert_eq!(code, Some(0), "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let v = common::calc_json(&["mmf", "--capacity", "100", "--demands", "35,10,25,45"]);
     assert_eq!(v["allocation"], serde_json::json!([32.5, 10.0, 25.0, 32.5]));
     assert_eq!(v["steps"].as_array().unwrap().len(), 2);
 
-    let (code, out, err) = calc(&["drf", "--capacity", "18,36", "--demands", "2,8/6,2"]);
-    assert_eq!(code, Some(0), "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let v = common::calc_json(&["drf", "--capacity", "18,36", "--demands", "2,8/6,2"]);
     assert_eq!(v["drf"]["users"][0]["tasks"], 3);
     assert_eq!(v["drf"]["users"][1]["tasks"], 2);
     assert_eq!(v["per_resource"]["users"][1]["tasks"], 1);
@@ -342,9 +324,6 @@ fn calc_mmf_and_drf_refuse_bad_arguments() {
         ),
         (&["drf", "--capacity", "18", "--demands", "0"], "needs none"),
     ] {
-        let (code, out, err) = calc(args);
-        assert_eq!(code, Some(2), "{args:?}: {out}");
-        assert!(err.contains(msg), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
+        common::assert_calc_refuses(args, msg);
     }
 }

@@ -1,13 +1,12 @@
 //! Data placement: the notes' virtual-node example, how much a membership change moves under
 //! each strategy, bounded loads' caps, and the `distlab calc placement` command.
 
-use std::process::Command;
+mod common;
 
 use distlab_engine::labs::storage::placement::{
     det_ln, jump_hash, key_label, Change, ChangeSpec, HashFn, Placement, PlacementConfig,
     PlacementError, Ring, Strategy,
 };
-use serde_json::Value;
 
 fn config(strategy: Strategy, nodes: u32, keys: u32) -> PlacementConfig {
     PlacementConfig {
@@ -613,22 +612,9 @@ fn drawing_data_is_consistent() {
     assert_eq!(p.owners(), again.owners());
 }
 
-fn calc(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_distlab"))
-        .arg("calc")
-        .args(args)
-        .output()
-        .expect("distlab runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn calc_placement_prints_statistics_and_moves() {
-    let (code, out, err) = calc(&[
+    let v = common::calc_json(&[
         "placement",
         "--strategy",
         "mod",
@@ -639,14 +625,11 @@ fn calc_placement_prints_statistics_and_moves() {
         "--change",
         "add",
     ]);
-    assert_eq!(code, Some(0), "{err}");
-    assert_eq!(out.lines().count(), 1);
-    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["before"]["keys"], 100_000);
     assert_eq!(v["after"]["per_node"].as_array().unwrap().len(), 11);
     assert!(v["moved_fraction"].as_f64().unwrap() > 0.85);
 
-    let (code, out, err) = calc(&[
+    let v = common::calc_json(&[
         "placement",
         "--strategy=vnodes",
         "--nodes=3",
@@ -656,8 +639,6 @@ fn calc_placement_prints_statistics_and_moves() {
         "--hash=crc32",
         "--ring",
     ]);
-    assert_eq!(code, Some(0), "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["ring"]["points"].as_array().unwrap().len(), 6);
 
     assert_eq!(v["before"]["weighted"], true);
@@ -666,15 +647,13 @@ fn calc_placement_prints_statistics_and_moves() {
 
     // Fail then recover: the keys all return; remove then add: they do not.
     for (changes, back) in [("fail:1,recover:1", true), ("remove:1,add", false)] {
-        let (code, out, err) = calc(&[
+        let v = common::calc_json(&[
             "placement",
             "--strategy=mod",
             "--keys=10000",
             "--change",
             changes,
         ]);
-        assert_eq!(code, Some(0), "{err}");
-        let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["changes"].as_array().unwrap().len(), 2);
         let since = v["moved_fraction_since_start"].as_f64().unwrap();
         if back {
@@ -686,9 +665,7 @@ fn calc_placement_prints_statistics_and_moves() {
         }
     }
 
-    let (code, out, err) = calc(&["placement", "--keys", "20000", "--bench", "--runs", "2"]);
-    assert_eq!(code, Some(0), "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let v = common::calc_json(&["placement", "--keys", "20000", "--bench", "--runs", "2"]);
     assert_eq!(v["bench"]["runs_ms"].as_array().unwrap().len(), 2);
 }
 
@@ -721,10 +698,6 @@ fn calc_placement_refuses_bad_arguments() {
         (&["placement", "--frobnicate"], "unknown option"),
         (&["teleport"], "unknown calc command"),
     ] {
-        let (code, out, err) = calc(args);
-        assert_eq!(code, Some(2), "{args:?}: {out}");
-        assert!(err.contains(msg), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(out.is_empty());
+        common::assert_calc_refuses(args, msg);
     }
 }

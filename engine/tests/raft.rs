@@ -4,27 +4,15 @@
 
 use std::collections::BTreeMap;
 
+mod common;
+
+use common::{config, fault_rates, fault_seed, raft_session, raft_session_with, sim};
+
 use distlab_engine::faults::{FaultDriver, FaultSpec};
-use distlab_engine::input::{split_query, RunConfig};
-use distlab_engine::labs::coordination::raft::{self, Raft, Role};
+use distlab_engine::labs::coordination::raft::{Raft, Role};
 use distlab_engine::labs::{self, LabSession, NetSession};
 use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind, TraceRecord};
 use distlab_engine::{NodeId, Time, MS};
-
-fn config(q: &str) -> RunConfig {
-    let (cfg, errors) = RunConfig::parse(&split_query(q));
-    assert!(errors.is_empty(), "{q}: {errors:?}");
-    cfg
-}
-
-fn raft_session(q: &str) -> NetSession<Raft> {
-    let cfg = config(q);
-    raft::session(&cfg.params, cfg.seed)
-}
-
-fn sim(s: &NetSession<Raft>) -> &Sim<Raft> {
-    &s.session.sim
-}
 
 /// Up leaders, as (node, term).
 fn leaders(s: &Sim<Raft>) -> Vec<(NodeId, u64)> {
@@ -248,15 +236,8 @@ fn schedule(i: u64) -> (String, FaultSpec, u64) {
     let dup = [0, 5, 0, 20][(i / 28 % 4) as usize];
     let q = format!("lab=raft&seed={i}&nodes={n}&loss={loss}&dup={dup}");
     let k = [0.5, 1.0, 2.0][(i % 3) as usize];
-    let spec = FaultSpec {
-        crash: 0.15 * k,
-        restart: 1.0,
-        partition: 0.2 * k,
-        heal: 0.6,
-        drop: 3.0 * k,
-        pause: 0.2 * k,
-    };
-    (q, spec, i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    let spec = fault_rates(k, 0.15, 0.2, 0.2);
+    (q, spec, fault_seed(i))
 }
 
 const SCHEDULES: u64 = 1_000;
@@ -327,12 +308,7 @@ fn election_safety_holds_under_1000_random_fault_schedules() {
 }
 
 fn broken_session(q: &str) -> NetSession<Raft> {
-    let cfg = config(q);
-    let rc = raft::Config {
-        broken_vote_twice: true,
-        ..raft::Config::from_params(&cfg.params)
-    };
-    raft::session_with(&cfg.params, &rc, cfg.seed)
+    raft_session_with(q, |c| c.broken_vote_twice = true)
 }
 
 #[test]

@@ -5,48 +5,14 @@
 //! leader's configuration at most one server away from the committed one) hold under random
 //! faults with random adds and removes. A broken variant that overlaps changes is caught.
 
-use distlab_engine::faults::{FaultDriver, FaultSpec};
-use distlab_engine::input::{split_query, RunConfig};
+mod common;
+
+use common::{command, fault_rates, leader, notes, raft_session_with, sim};
+use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
 use distlab_engine::labs::{LabSession, NetSession};
-use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind};
+use distlab_engine::sim::{Action, NodeStatus};
 use distlab_engine::{NodeId, Time, MS};
-
-fn session(q: &str, set: impl Fn(&mut raft::Config)) -> NetSession<Raft> {
-    let (cfg, errors) = RunConfig::parse(&split_query(q));
-    assert!(errors.is_empty(), "{q}: {errors:?}");
-    let mut rc = raft::Config::from_params(&cfg.params);
-    set(&mut rc);
-    raft::session_with(&cfg.params, &rc, cfg.seed)
-}
-
-fn sim(s: &NetSession<Raft>) -> &Sim<Raft> {
-    &s.session.sim
-}
-
-fn leader(s: &NetSession<Raft>) -> NodeId {
-    let l: Vec<NodeId> = (0..sim(s).n())
-        .filter(|&i| sim(s).status(i) == NodeStatus::Up && sim(s).node(i).role == Role::Leader)
-        .collect();
-    assert_eq!(l.len(), 1, "leaders {l:?}");
-    l[0]
-}
-
-fn command(s: &mut NetSession<Raft>, node: NodeId, name: &str) {
-    s.act(Action::Command {
-        node,
-        name: name.into(),
-    })
-    .unwrap();
-}
-
-fn notes(s: &NetSession<Raft>, key: &str) -> usize {
-    sim(s)
-        .trace()
-        .iter()
-        .filter(|r| matches!(&r.kind, TraceKind::Note { key: k, .. } if *k == key))
-        .count()
-}
 
 fn detail(s: &NetSession<Raft>, node: NodeId, key: &str) -> String {
     let v = s.view();
@@ -60,7 +26,7 @@ fn detail(s: &NetSession<Raft>, node: NodeId, key: &str) -> String {
 
 #[test]
 fn spares_stay_out_until_added_one_change_at_a_time() {
-    let mut s = session("lab=raft&seed=3&nodes=3&spare=2", |_| {});
+    let mut s = raft_session_with("lab=raft&seed=3&nodes=3&spare=2", |_| {});
     assert_eq!(sim(&s).n(), 5);
     s.run_until(2_000 * MS);
     let l = leader(&s);
@@ -153,17 +119,10 @@ fn random_membership_run(seed: u64, set: impl Fn(&mut raft::Config)) -> NetSessi
     let spare = 1 + seed % 4;
     let loss = [0, 5][(seed % 2) as usize];
     let q = format!("lab=raft&seed={seed}&nodes={nodes}&spare={spare}&loss={loss}&dup={loss}");
-    let mut s = session(&q, set);
+    let mut s = raft_session_with(&q, set);
     s.set_keep_trace(false);
     let k = [0.5, 1.0][(seed / 2 % 2) as usize];
-    let spec = FaultSpec {
-        crash: 0.3 * k,
-        restart: 1.0,
-        partition: 0.3 * k,
-        heal: 0.6,
-        drop: 3.0 * k,
-        pause: 0.0,
-    };
+    let spec = fault_rates(k, 0.3, 0.3, 0.0);
     let mut driver = FaultDriver::new(spec, seed);
     let n = sim(&s).n();
     let mut t: Time = 0;
@@ -228,7 +187,7 @@ fn random_faults_with_random_adds_and_removes_violate_nothing() {
 #[test]
 fn overlapping_changes_are_caught() {
     // Two adds in a row without waiting for the first to commit.
-    let mut s = session("lab=raft&seed=3&nodes=3&spare=2", |c| {
+    let mut s = raft_session_with("lab=raft&seed=3&nodes=3&spare=2", |c| {
         c.broken_config_overlap = true
     });
     s.run_until(2_000 * MS);
@@ -241,7 +200,7 @@ fn overlapping_changes_are_caught() {
         "{v:?}"
     );
     // The correct rule refuses the second add on the same schedule.
-    let mut s = session("lab=raft&seed=3&nodes=3&spare=2", |_| {});
+    let mut s = raft_session_with("lab=raft&seed=3&nodes=3&spare=2", |_| {});
     s.run_until(2_000 * MS);
     let l = leader(&s);
     command(&mut s, l, "write");

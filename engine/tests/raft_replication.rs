@@ -3,50 +3,19 @@
 //! and the four safety properties hold under thousands of random fault schedules, while
 //! deliberately broken variants are caught.
 
+mod common;
+
+use common::{
+    command, fault_rates, fault_seed, leader, notes, raft_session, raft_session_with, sim,
+};
 use distlab_engine::faults::{FaultDriver, FaultSpec};
-use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
 use distlab_engine::labs::{LabSession, NetSession};
-use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind};
+use distlab_engine::sim::{Action, NodeStatus};
 use distlab_engine::{NodeId, Time, MS};
 
-fn config(q: &str) -> RunConfig {
-    let (cfg, errors) = RunConfig::parse(&split_query(q));
-    assert!(errors.is_empty(), "{q}: {errors:?}");
-    cfg
-}
-
-fn raft_session(q: &str) -> NetSession<Raft> {
-    let cfg = config(q);
-    raft::session(&cfg.params, cfg.seed)
-}
-
-fn sim(s: &NetSession<Raft>) -> &Sim<Raft> {
-    &s.session.sim
-}
-
-fn leader(s: &NetSession<Raft>) -> NodeId {
-    let l: Vec<NodeId> = (0..sim(s).n())
-        .filter(|&i| sim(s).status(i) == NodeStatus::Up && sim(s).node(i).role == Role::Leader)
-        .collect();
-    assert_eq!(l.len(), 1, "leaders {l:?}");
-    l[0]
-}
-
-fn notes(s: &NetSession<Raft>, key: &str) -> usize {
-    sim(s)
-        .trace()
-        .iter()
-        .filter(|r| matches!(&r.kind, TraceKind::Note { key: k, .. } if *k == key))
-        .count()
-}
-
 fn write(s: &mut NetSession<Raft>, node: NodeId) {
-    s.act(Action::Command {
-        node,
-        name: "write".into(),
-    })
-    .unwrap();
+    command(s, node, "write");
 }
 
 /// Every up node holds the same log and has applied all of it to the same state.
@@ -231,15 +200,8 @@ fn schedule(i: u64) -> (String, FaultSpec, u64) {
     let clients = [10, 50][(i / 45 % 2) as usize];
     let q = format!("lab=raft&seed={i}&nodes={n}&loss={loss}&dup={dup}&clients={clients}");
     let k = [0.5, 1.0, 2.0][(i % 3) as usize];
-    let spec = FaultSpec {
-        crash: 0.3 * k,
-        restart: 1.0,
-        partition: 0.3 * k,
-        heal: 0.6,
-        drop: 3.0 * k,
-        pause: 0.1 * k,
-    };
-    (q, spec, i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    let spec = fault_rates(k, 0.3, 0.3, 0.1);
+    (q, spec, fault_seed(i))
 }
 
 const SCHEDULES: u64 = 2_000;
@@ -320,20 +282,13 @@ fn safety_holds_and_quiet_windows_commit_under_2000_random_fault_schedules() {
     assert!(crashes > 2_000 && partitions > 2_000 && drops > 20_000);
 }
 
-fn broken(q: &str, set: impl Fn(&mut raft::Config)) -> NetSession<Raft> {
-    let cfg = config(q);
-    let mut rc = raft::Config::from_params(&cfg.params);
-    set(&mut rc);
-    raft::session_with(&cfg.params, &rc, cfg.seed)
-}
-
 /// The first schedule on which a broken variant violates a property, with the invariants.
 /// (Counting old-term replicas, the other broken variant, needs the rare figure-8 sequence;
 /// the `figure-8` scenario's test catches it deterministically.)
 fn first_caught(set: impl Fn(&mut raft::Config)) -> Option<(u64, Vec<&'static str>)> {
     (0..SCHEDULES).find_map(|i| {
         let (q, _, _) = schedule(i);
-        let mut s = broken(&q, &set);
+        let mut s = raft_session_with(&q, &set);
         let (v, _) = run_schedule(&mut s, i);
         (!v.is_empty()).then_some((i, v))
     })

@@ -1,30 +1,23 @@
 //! Raft's scenario presets: each runs the real protocol from `?scenario=` and shows its lesson;
 //! the scheduled faults become ordinary logged actions, so replay and scrubbing work.
 
+mod common;
+
+use common::{config, notes, raft_session_with};
 use distlab_engine::input::{split_query, InputError, RunConfig};
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
 use distlab_engine::labs::{self, NetSession};
 use distlab_engine::scenario;
-use distlab_engine::sim::{NodeStatus, TraceKind};
+use distlab_engine::sim::NodeStatus;
 use distlab_engine::MS;
 
 fn scenario_session(id: &str) -> NetSession<Raft> {
-    let (cfg, errors) = RunConfig::parse(&split_query(&format!("lab=raft&scenario={id}")));
-    assert!(errors.is_empty(), "{errors:?}");
+    let cfg = config(&format!("lab=raft&scenario={id}"));
     assert_eq!(cfg.scenario, Some(scenario::find("raft", id).unwrap().id));
     let info = scenario::find("raft", id).unwrap();
     let mut s = raft::session(&cfg.params, cfg.seed);
     scenario::apply(info, &mut s.session).unwrap();
     s
-}
-
-fn notes(s: &NetSession<Raft>, key: &str) -> usize {
-    s.session
-        .sim
-        .trace()
-        .iter()
-        .filter(|r| matches!(&r.kind, TraceKind::Note { key: k, .. } if *k == key))
-        .count()
 }
 
 #[test]
@@ -138,13 +131,7 @@ fn lagging_follower_is_repaired_by_walking_back() {
 
 /// Runs figure 8's schedule on a session (`cfg` may be a broken variant) with `seed`.
 fn figure_8_session(seed: u64, set: impl Fn(&mut raft::Config)) -> NetSession<Raft> {
-    let (cfg, errors) = RunConfig::parse(&split_query(&format!(
-        "lab=raft&scenario=figure-8&seed={seed}"
-    )));
-    assert!(errors.is_empty(), "{errors:?}");
-    let mut rc = raft::Config::from_params(&cfg.params);
-    set(&mut rc);
-    let mut s = raft::session_with(&cfg.params, &rc, seed);
+    let mut s = raft_session_with(&format!("lab=raft&scenario=figure-8&seed={seed}"), set);
     scenario::apply(scenario::find("raft", "figure-8").unwrap(), &mut s.session).unwrap();
     s
 }

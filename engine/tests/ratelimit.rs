@@ -1,7 +1,7 @@
 //! Rate limiters: the notes' uniform-queueing example, the token bucket's bound on random
 //! traffic, each limiter's own limit, the traffic generator, and `distlab calc ratelimit`.
 
-use std::process::Command;
+mod common;
 
 use distlab_engine::labs::availability::ratelimit::{
     decide_all, Decision, Limiter, LimiterSpec, RateSim, Traffic, TrafficSpec, SECOND,
@@ -9,7 +9,6 @@ use distlab_engine::labs::availability::ratelimit::{
 use distlab_engine::{Time, MS};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::Value;
 
 fn spec(s: &str) -> LimiterSpec {
     LimiterSpec::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
@@ -365,22 +364,9 @@ fn bad_specs_are_refused() {
     }
 }
 
-fn calc(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_distlab"))
-        .arg("calc")
-        .args(args)
-        .output()
-        .expect("distlab runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn calc_ratelimit_prints_admitted_rejected_and_delays() {
-    let (code, out, err) = calc(&[
+    let v = common::calc_json(&[
         "ratelimit",
         "--limiter",
         "token:rate=10,burst=5",
@@ -389,16 +375,13 @@ fn calc_ratelimit_prints_admitted_rejected_and_delays() {
         "--until",
         "10s",
     ]);
-    assert_eq!(code, Some(0), "{err}");
-    assert_eq!(out.lines().count(), 1);
-    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         (v["offered"].as_u64(), v["admitted"].as_u64()),
         (Some(200), Some(104))
     );
     assert_eq!(v["rejected"], 96);
 
-    let (code, out, err) = calc(&[
+    let v = common::calc_json(&[
         "ratelimit",
         "--limiter=uniform:interval=100ms,wait=600ms",
         "--traffic=bursts:size=10,every=2s",
@@ -406,8 +389,6 @@ fn calc_ratelimit_prints_admitted_rejected_and_delays() {
         "--series",
         "--outcomes",
     ]);
-    assert_eq!(code, Some(0), "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         (v["admitted"].as_u64(), v["rejected"].as_u64()),
         (Some(7), Some(3))
@@ -480,9 +461,6 @@ fn calc_ratelimit_refuses_bad_arguments() {
             "at most 100000 samples",
         ),
     ] {
-        let (code, out, err) = calc(args);
-        assert_eq!(code, Some(2), "{args:?}: {out}");
-        assert!(err.contains(msg), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
+        common::assert_calc_refuses(args, msg);
     }
 }

@@ -1,0 +1,148 @@
+//! Helpers shared by the engine's integration tests: running the `distlab` binary and checking
+//! its exit codes and messages, and building and inspecting Raft sessions.
+//!
+//! Each test file uses only some of these, so unused ones are not warned about.
+#![allow(dead_code)]
+
+use std::process::Command;
+
+use distlab_engine::faults::FaultSpec;
+use distlab_engine::input::{split_query, RunConfig};
+use distlab_engine::labs::coordination::raft::{self, Raft, Role};
+use distlab_engine::labs::{LabSession, NetSession};
+use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind};
+use distlab_engine::NodeId;
+use serde_json::Value;
+
+/// What one run of the `distlab` binary gave: its exit code, standard output and errors.
+pub struct Run {
+    pub code: Option<i32>,
+    pub out: String,
+    pub err: String,
+}
+
+/// Runs `distlab` with `args`.
+pub fn distlab(args: &[&str]) -> Run {
+    let o = Command::new(env!("CARGO_BIN_EXE_distlab"))
+        .args(args)
+        .output()
+        .expect("distlab runs");
+    Run {
+        code: o.status.code(),
+        out: String::from_utf8(o.stdout).expect("utf-8 output"),
+        err: String::from_utf8(o.stderr).expect("utf-8 errors"),
+    }
+}
+
+/// Runs `distlab calc` with `args`.
+pub fn calc(args: &[&str]) -> Run {
+    let mut all = vec!["calc"];
+    all.extend_from_slice(args);
+    distlab(&all)
+}
+
+/// Runs `distlab` and expects exit 0 and one line holding one JSON object.
+pub fn run_json(args: &[&str]) -> Value {
+    let r = distlab(args);
+    assert_eq!(r.code, Some(0), "{args:?}: {}", r.err);
+    assert_eq!(r.out.lines().count(), 1, "one line of JSON: {}", r.out);
+    serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", r.out))
+}
+
+/// Runs `distlab calc` and expects exit 0 and one line holding one JSON object.
+pub fn calc_json(args: &[&str]) -> Value {
+    let mut all = vec!["calc"];
+    all.extend_from_slice(args);
+    run_json(&all)
+}
+
+/// Expects a refusal: exit 2, a message starting with `prefix` and containing `expect`, no
+/// panic, and nothing printed to stdout.
+pub fn assert_refused(r: &Run, args: &[&str], prefix: &str, expect: &str) {
+    assert_eq!(r.code, Some(2), "{args:?} should exit 2: {}", r.out);
+    assert!(r.err.starts_with(prefix), "{args:?}: {}", r.err);
+    assert!(
+        r.err.contains(expect),
+        "{args:?}: expected {expect:?} in {:?}",
+        r.err
+    );
+    assert!(!r.err.contains("panicked"), "{args:?}: {}", r.err);
+    assert!(r.out.is_empty(), "{args:?} printed to stdout");
+}
+
+/// Expects `distlab calc` to refuse `args` with exit 2 and a one-line message containing `msg`.
+pub fn assert_calc_refuses(args: &[&str], msg: &str) {
+    let r = calc(args);
+    assert_refused(&r, args, "distlab calc: ", msg);
+    assert_eq!(r.err.lines().count(), 1, "{}", r.err);
+}
+
+/// Parses a lab query, which must have no errors.
+pub fn config(q: &str) -> RunConfig {
+    let (cfg, errors) = RunConfig::parse(&split_query(q));
+    assert!(errors.is_empty(), "{q}: {errors:?}");
+    cfg
+}
+
+/// A Raft session for a lab query.
+pub fn raft_session(q: &str) -> NetSession<Raft> {
+    let cfg = config(q);
+    raft::session(&cfg.params, cfg.seed)
+}
+
+/// A Raft session for a lab query, with its configuration changed by `set`.
+pub fn raft_session_with(q: &str, set: impl Fn(&mut raft::Config)) -> NetSession<Raft> {
+    let cfg = config(q);
+    let mut rc = raft::Config::from_params(&cfg.params);
+    set(&mut rc);
+    raft::session_with(&cfg.params, &rc, cfg.seed)
+}
+
+pub fn sim(s: &NetSession<Raft>) -> &Sim<Raft> {
+    &s.session.sim
+}
+
+/// The one up leader.
+pub fn leader(s: &NetSession<Raft>) -> NodeId {
+    let l: Vec<NodeId> = (0..sim(s).n())
+        .filter(|&i| sim(s).status(i) == NodeStatus::Up && sim(s).node(i).role == Role::Leader)
+        .collect();
+    assert_eq!(l.len(), 1, "leaders {l:?}");
+    l[0]
+}
+
+/// How many notes with `key` the trace holds.
+pub fn notes(s: &NetSession<Raft>, key: &str) -> usize {
+    sim(s)
+        .trace()
+        .iter()
+        .filter(|r| matches!(&r.kind, TraceKind::Note { key: k, .. } if *k == key))
+        .count()
+}
+
+/// Gives `node` the command `name`.
+pub fn command(s: &mut NetSession<Raft>, node: NodeId, name: &str) {
+    s.act(Action::Command {
+        node,
+        name: name.into(),
+    })
+    .unwrap();
+}
+
+/// Random fault rates at intensity `k`: crashes, partitions and pauses at the given base rates
+/// and drops at 3 per second, all scaled by `k`; restarts at 1 and heals at 0.6 per second.
+pub fn fault_rates(k: f64, crash: f64, partition: f64, pause: f64) -> FaultSpec {
+    FaultSpec {
+        crash: crash * k,
+        restart: 1.0,
+        partition: partition * k,
+        heal: 0.6,
+        drop: 3.0 * k,
+        pause: pause * k,
+    }
+}
+
+/// The fault seed of random schedule `i`.
+pub fn fault_seed(i: u64) -> u64 {
+    i.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
