@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::mount;
+use common::{mount, percent, query_of};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -20,10 +20,7 @@ async fn placement_labs_mount_draw_and_show_statistics() {
     ] {
         let m = mount(&format!("?lab={lab}&lang=en")).await;
         assert!(m.find("input-errors").is_none(), "{lab}: {}", m.all_text());
-        assert!(
-            m.wait_for(2_000, |m| m.drawn("pl-ring")).await,
-            "{lab}: ring drawn"
-        );
+        assert!(m.drawn_soon("pl-ring").await, "{lab}: ring drawn");
         assert!(m.drawn("pl-bars"), "{lab}: bars drawn");
         let stats = m.text("pl-stats");
         assert!(stats.contains("10000"), "{lab}: {stats}");
@@ -36,12 +33,9 @@ async fn a_membership_change_updates_the_moved_fraction_and_the_share_link() {
     let m = mount("?lab=placement-ring&nodes=4&keys=20000&lang=en").await;
     assert_eq!(m.text("pl-moved"), "–");
     m.click("pl-add");
-    assert!(
-        m.wait_for(1_000, |m| m.text("pl-moved").contains('%'))
-            .await
-    );
+    m.expect_text(1_000, "pl-moved", "%").await;
     let moved = m.text("pl-moved");
-    let pct: f64 = moved.split('%').next().unwrap().trim().parse().unwrap();
+    let pct = percent(&moved);
     // A fifth node on a ring takes roughly a fifth of the keys, not most of them.
     assert!(pct > 1.0 && pct < 60.0, "{moved}");
     m.click("pl-share");
@@ -49,10 +43,7 @@ async fn a_membership_change_updates_the_moved_fraction_and_the_share_link() {
     let url = m.share();
     assert!(url.contains("changes=add:1"), "{url}");
     // The share link replays the change: the same moved fraction shows.
-    let query = url
-        .split_once('?')
-        .map(|(_, q)| format!("?{q}"))
-        .unwrap_or_default();
+    let query = query_of(&url);
     drop(m);
     let again = mount(&query).await;
     assert_eq!(
@@ -65,18 +56,8 @@ async fn a_membership_change_updates_the_moved_fraction_and_the_share_link() {
     // Mod-N moves most keys.
     let m = mount("?lab=placement-hash&nodes=4&lang=en").await;
     m.click("pl-add");
-    assert!(
-        m.wait_for(1_000, |m| m.text("pl-moved").contains('%'))
-            .await
-    );
-    let pct: f64 = m
-        .text("pl-moved")
-        .split('%')
-        .next()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    m.expect_text(1_000, "pl-moved", "%").await;
+    let pct = percent(&m.text("pl-moved"));
     assert!(pct > 60.0, "{pct}");
 }
 
@@ -87,12 +68,7 @@ async fn key_lookup_shows_hash_and_owner() {
     input.set_value("user:42");
     let ev = web_sys::InputEvent::new("input").unwrap();
     input.dispatch_event(&ev).unwrap();
-    assert!(
-        m.wait_for(1_000, |m| m.text("pl-lookup-out").contains("owner n"))
-            .await,
-        "{}",
-        m.text("pl-lookup-out")
-    );
+    m.expect_text(1_000, "pl-lookup-out", "owner n").await;
 }
 
 #[wasm_bindgen_test]
@@ -113,7 +89,7 @@ async fn mmf_shows_the_worked_example() {
         m.text("mmf-steps")
     );
     m.click("mmf-end");
-    assert!(m.wait_for(2_000, |m| m.drawn("mmf-chart")).await);
+    assert!(m.drawn_soon("mmf-chart").await);
 }
 
 #[wasm_bindgen_test]
@@ -122,7 +98,7 @@ async fn drf_shows_the_worked_example_and_reacts_live() {
     assert_eq!(m.text("drf-tasks-A"), "3 tasks");
     assert_eq!(m.text("drf-tasks-B"), "2 tasks");
     m.click("drf-end");
-    assert!(m.wait_for(2_000, |m| m.drawn("drf-chart")).await);
+    assert!(m.drawn_soon("drf-chart").await);
     // B leaves: A takes everything it can (18 CPU / 2 = 9, 36 GB / 8 = 4 → 4 tasks).
     m.click("drf-leave-B");
     assert!(
@@ -148,7 +124,7 @@ async fn embed_mode_is_compact() {
                 .is_some(),
             "{lab}"
         );
-        assert!(m.wait_for(2_000, |m| m.drawn(canvas)).await, "{lab}: drawn");
+        assert!(m.drawn_soon(canvas).await, "{lab}: drawn");
         // Only the chart and a minimal row: no parameter inputs, no lab picker.
         assert!(
             m.find("pl-nodes").is_none() && m.find("mmf-demands").is_none(),
@@ -227,8 +203,7 @@ async fn fair_labs_animate_at_the_url_speed() {
 #[wasm_bindgen_test]
 async fn a_failed_node_is_told_apart_from_a_removed_one() {
     let m = mount("?lab=placement-vnodes&lang=en").await;
-    m.set("pl-node", "1", "change");
-    gloo_timers::future::TimeoutFuture::new(50).await;
+    m.choose("pl-node", "1").await;
     m.click("pl-fail");
     assert!(
         m.wait_for(1_000, |m| m.find("pl-fail-note").is_some())
@@ -240,15 +215,9 @@ async fn a_failed_node_is_told_apart_from_a_removed_one() {
         m.text("pl-moved")
     );
     m.click("pl-reset");
-    m.set("pl-node", "1", "change");
-    gloo_timers::future::TimeoutFuture::new(50).await;
+    m.choose("pl-node", "1").await;
     m.click("pl-remove");
-    assert!(
-        m.wait_for(1_000, |m| m.text("pl-moved").contains("n2 removed"))
-            .await,
-        "{}",
-        m.text("pl-moved")
-    );
+    m.expect_text(1_000, "pl-moved", "n2 removed").await;
     assert!(m.find("pl-fail-note").is_none());
 }
 
@@ -258,8 +227,7 @@ async fn a_failed_node_is_told_apart_from_a_removed_one() {
 async fn a_failed_node_recovers_and_takes_its_keys_back() {
     let m = mount("?lab=placement-hash&nodes=4&keys=20000&lang=en").await;
     assert!(m.find("pl-recover-1").is_none());
-    m.set("pl-node", "1", "change");
-    gloo_timers::future::TimeoutFuture::new(50).await;
+    m.choose("pl-node", "1").await;
     m.click("pl-fail");
     assert!(
         m.wait_for(1_000, |m| m.find("pl-recover-1").is_some())
@@ -267,16 +235,11 @@ async fn a_failed_node_recovers_and_takes_its_keys_back() {
     );
     let failed = m.text("pl-moved");
     // hash mod N: a failure keeps N, so only the failed node's quarter moves.
-    let pct: f64 = failed.split('%').next().unwrap().trim().parse().unwrap();
+    let pct = percent(&failed);
     assert!(pct > 20.0 && pct < 30.0, "{failed}");
     assert!(m.text("pl-recover-1").contains("Recover n2"));
     m.click("pl-recover-1");
-    assert!(
-        m.wait_for(1_000, |m| m.text("pl-moved").contains("n2 recovered"))
-            .await,
-        "{}",
-        m.text("pl-moved")
-    );
+    m.expect_text(1_000, "pl-moved", "n2 recovered").await;
     let recovered = m.text("pl-moved");
     assert_eq!(
         failed.split(" · ").next(),
@@ -292,10 +255,7 @@ async fn a_failed_node_recovers_and_takes_its_keys_back() {
         url.contains("changes=fail:1,recover:1") || url.contains("changes=fail%3A1%2Crecover%3A1"),
         "{url}"
     );
-    let query = url
-        .split_once('?')
-        .map(|(_, q)| format!("?{q}"))
-        .unwrap_or_default();
+    let query = query_of(&url);
     drop(m);
     let again = mount(&query).await;
     assert_eq!(again.text("pl-moved"), recovered);
@@ -338,8 +298,7 @@ async fn weighted_load_figures_show_only_with_unequal_weights() {
 #[wasm_bindgen_test]
 async fn a_weighted_user_can_join_drf() {
     let m = mount("?lab=fair-drf&lang=en").await;
-    m.set("drf-new-demand", "1,4*2", "change");
-    gloo_timers::future::TimeoutFuture::new(50).await;
+    m.choose("drf-new-demand", "1,4*2").await;
     m.click("drf-join");
     assert!(m.wait_for(1_000, |m| m.find("drf-tasks-C").is_some()).await);
     assert!(m.find("drf-error").is_none(), "{}", m.text("drf-error"));

@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::{mount, Mounted};
+use common::{mount, query_of, Mounted};
 use gloo_timers::future::TimeoutFuture;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -19,39 +18,21 @@ fn num(m: &Mounted, testid: &str) -> u64 {
     m.text(testid).trim().parse().unwrap_or(0)
 }
 
-fn share(m: &Mounted) -> String {
-    m.share()
-}
-
 /// Skips to the end of the run (600 s of virtual time) and waits for the page to show it.
 async fn to_end(m: &Mounted) {
     m.click("rl-end");
-    assert!(
-        m.wait_for(2_000, |m| m.text("rl-time").contains("600"))
-            .await,
-        "{}",
-        m.text("rl-time")
-    );
+    m.expect_text(2_000, "rl-time", "600").await;
 }
 
 fn choose(m: &Mounted, testid: &str, value: &str) {
-    let sel: web_sys::HtmlSelectElement = m
-        .find(testid)
-        .unwrap_or_else(|| panic!("no {testid}"))
-        .unchecked_into();
-    sel.set_value(value);
-    let ev = web_sys::Event::new("change").unwrap();
-    sel.dispatch_event(&ev).unwrap();
+    m.set(testid, value, "change");
 }
 
 #[wasm_bindgen_test]
 async fn the_lab_mounts_draws_and_shows_totals_for_both_limiters() {
     let m = mount("?lab=ratelimit&lang=en").await;
     assert!(m.find("input-errors").is_none(), "{}", m.all_text());
-    assert!(
-        m.wait_for(2_000, |m| m.drawn("rl-chart")).await,
-        "chart drawn"
-    );
+    assert!(m.drawn_soon("rl-chart").await, "chart drawn");
     to_end(&m).await;
     assert!(
         m.wait_for(2_000, |m| num(m, "rl-admitted-A") > 0
@@ -132,7 +113,7 @@ async fn the_notes_example_in_one_click_and_in_the_share_link() {
     m.click("rl-example");
     TimeoutFuture::new(50).await;
     check_example(&m).await;
-    let url = share(&m);
+    let url = m.share();
     assert!(
         url.contains("limiter=uniform:interval=100ms,wait=600ms"),
         "{url}"
@@ -142,10 +123,7 @@ async fn the_notes_example_in_one_click_and_in_the_share_link() {
         "{url}"
     );
     // The link replays the same run.
-    let q = url
-        .split_once('?')
-        .map(|p| format!("?{}", p.1))
-        .unwrap_or_default();
+    let q = query_of(&url);
     drop(m);
     let again = mount(&q).await;
     check_example(&again).await;
@@ -155,49 +133,28 @@ async fn the_notes_example_in_one_click_and_in_the_share_link() {
 async fn edits_update_the_share_link() {
     let m = mount("?lab=ratelimit&lang=en").await;
     choose(&m, "rl-limiter-kind", "fixed");
-    assert!(
-        m.wait_for(1_000, |m| share(m)
-            .contains("limiter=fixed:limit=10,window=1s"))
-            .await,
-        "{}",
-        share(&m)
-    );
-    let input: web_sys::HtmlInputElement = m.find("rl-limiter-limit").unwrap().unchecked_into();
-    input.set_value("3");
-    input
-        .dispatch_event(&web_sys::Event::new("change").unwrap())
-        .unwrap();
-    assert!(
-        m.wait_for(1_000, |m| share(m)
-            .contains("limiter=fixed:limit=3,window=1s"))
-            .await,
-        "{}",
-        share(&m)
-    );
+    m.expect_share(1_000, "limiter=fixed:limit=10,window=1s")
+        .await;
+    m.set("rl-limiter-limit", "3", "change");
+    m.expect_share(1_000, "limiter=fixed:limit=3,window=1s")
+        .await;
     // The toolbar's speed slider (log scale): 10^2 = 100×.
     m.set("rl-speed", "2", "input");
     assert!(
         m.wait_for(1_000, |m| m.text("rl-speed-value") == "100×")
             .await
     );
-    assert!(
-        m.wait_for(1_000, |m| share(m).contains("speed=100")).await,
-        "{}",
-        share(&m)
-    );
+    m.expect_share(1_000, "speed=100").await;
     // A refused value says why and changes nothing.
-    input.set_value("x");
-    input
-        .dispatch_event(&web_sys::Event::new("change").unwrap())
-        .unwrap();
+    m.set("rl-limiter-limit", "x", "change");
     assert!(m.wait_for(1_000, |m| m.find("rl-error").is_some()).await);
-    assert!(share(&m).contains("limit=3"), "{}", share(&m));
+    assert!(m.share().contains("limit=3"), "{}", m.share());
 }
 
 #[wasm_bindgen_test]
 async fn embed_mode_is_compact() {
     let m = mount("?lab=ratelimit&embed=1&lang=en").await;
-    assert!(m.wait_for(2_000, |m| m.drawn("rl-chart")).await);
+    assert!(m.drawn_soon("rl-chart").await);
     assert!(m.find("rl-play").is_some() && m.find("rl-totals").is_some());
     assert!(
         m.find("rl-limiter-kind").is_none(),
@@ -232,13 +189,13 @@ async fn a_bad_limiter_shows_a_message_and_falls_back() {
         "{errors}"
     );
     assert_eq!(m.text("rl-limiter-spec"), "token:rate=10,burst=5");
-    assert!(m.wait_for(2_000, |m| m.drawn("rl-chart")).await);
+    assert!(m.drawn_soon("rl-chart").await);
 }
 
 #[wasm_bindgen_test]
 async fn frames_stay_small_at_100x() {
     let m = mount("?lab=ratelimit&speed=100&lang=en").await;
-    assert!(m.wait_for(2_000, |m| m.drawn("rl-chart")).await);
+    assert!(m.drawn_soon("rl-chart").await);
     let t0 = web_sys::window().unwrap().performance().unwrap().now();
     let mut samples = Vec::new();
     for _ in 0..40 {
@@ -270,14 +227,8 @@ async fn the_request_list_switches_between_the_two_limiters() {
         m.text("rl-requests")
     );
     m.click("rl-requests-B");
-    assert!(
-        m.wait_for(1_000, |m| m
-            .text("rl-requests")
-            .contains("B · leaky bucket"))
-            .await,
-        "{}",
-        m.text("rl-requests")
-    );
+    m.expect_text(1_000, "rl-requests", "B · leaky bucket")
+        .await;
     // The same first request, now as the leaky bucket decided it.
     assert!(m.find("rl-req-1").is_some());
 }

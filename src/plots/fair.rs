@@ -3,6 +3,7 @@
 //! time for the user with the lowest dominant share, live as users join, leave or change
 //! their demand, with asset fairness and per-resource max-min on the same inputs beside it.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use distlab_engine::input::{Lang, RunConfig, SPEED_MAX, SPEED_MIN};
@@ -12,10 +13,11 @@ use distlab_engine::labs::plot_params::{
 use distlab_engine::labs::scheduling::fair::{
     asset_fair, max_min_fair, per_resource_max_min, user_name, Drf, DrfEventKind, MmfResult, Policy,
 };
-use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlInputElement, MouseEvent};
+use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement};
 use yew::prelude::*;
 
 use super::chart::{self, fmt_num, Plot, Rect};
+use super::{act, frame_dt, input_text, update};
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
 
@@ -36,12 +38,71 @@ pub fn steps_in(dt: f64, speed: f64, step_ms: f64) -> f64 {
     dt * speed.clamp(SPEED_MIN, SPEED_MAX) / step_ms
 }
 
-fn text_of(e: &Event) -> String {
-    e.target_unchecked_into::<HtmlInputElement>().value()
-}
-
 fn weights_of(cfg: &RunConfig) -> Vec<f64> {
     parse_numbers(cfg.params.text("weights"), ',').unwrap_or_default()
+}
+
+/// What the fair labs' shared animation loop needs of a lab's state.
+trait Animated: 'static {
+    /// Virtual milliseconds one step takes.
+    const STEP_MS: f64;
+    /// Steps in the whole run (where the cursor stops).
+    fn end(&self) -> f64;
+    /// The step a fractional cursor shows: the page re-renders when it changes.
+    fn shown(cursor: f64) -> f64;
+    /// The play state (cursor, playing, previous frame, dirty) and the speed.
+    fn clock(&mut self) -> (&mut f64, &mut bool, &mut Option<f64>, &mut bool, f64);
+    fn draw(&self, ctx: &Ctx, w: f64, h: f64, l: Lang);
+}
+
+/// One animation frame of a fair lab: advances its cursor at the lab's speed, redraws the
+/// chart when something changed and re-renders the page when the shown step changes.
+fn frame<S: Animated>(
+    state: Rc<RefCell<S>>,
+    canvas: NodeRef,
+    force: UseForceUpdateHandle,
+) -> Rc<dyn Fn(f64)> {
+    Rc::new(move |ts| {
+        let mut s = state.borrow_mut();
+        let end = s.end();
+        let (cursor, playing, last_ts, dirty, speed) = s.clock();
+        let dt = frame_dt(last_ts, ts);
+        let before = S::shown(*cursor);
+        if *playing {
+            *cursor = (*cursor + steps_in(dt, speed, S::STEP_MS)).min(end);
+            if *cursor >= end {
+                *playing = false;
+            }
+            *dirty = true;
+        }
+        let crossed = S::shown(*cursor) != before;
+        if std::mem::take(dirty) {
+            if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+                if let Some((ctx, w, h)) = prepare(&c) {
+                    s.draw(&ctx, w, h, crate::lang());
+                    super::mark_first_frame();
+                }
+            }
+        }
+        drop(s);
+        if crossed {
+            force.force_update();
+        }
+    })
+}
+
+/// Runs a fair lab's animation loop while the lab is mounted.
+#[hook]
+fn use_animation<S: Animated>(
+    state: &Rc<RefCell<S>>,
+    canvas: &NodeRef,
+    force: &UseForceUpdateHandle,
+) {
+    let frame = frame(state.clone(), canvas.clone(), force.clone());
+    use_effect_with((), move |_| {
+        let lp = RafLoop::start(frame);
+        move || drop(lp)
+    });
 }
 
 // ---- max-min fairness ----
@@ -149,56 +210,38 @@ fn draw_mmf(ctx: &Ctx, w: f64, h: f64, m: &Mmf, l: Lang) {
     );
 }
 
+impl Animated for Mmf {
+    const STEP_MS: f64 = MMF_STEP_MS;
+    fn end(&self) -> f64 {
+        self.rounds() as f64
+    }
+    fn shown(cursor: f64) -> f64 {
+        cursor.floor()
+    }
+    fn clock(&mut self) -> (&mut f64, &mut bool, &mut Option<f64>, &mut bool, f64) {
+        let speed = self.cfg.speed;
+        (
+            &mut self.cursor,
+            &mut self.playing,
+            &mut self.last_ts,
+            &mut self.dirty,
+            speed,
+        )
+    }
+    fn draw(&self, ctx: &Ctx, w: f64, h: f64, l: Lang) {
+        draw_mmf(ctx, w, h, self, l);
+    }
+}
+
 #[function_component(MmfLab)]
 pub fn mmf_lab(props: &Props) -> Html {
     let l = props.lang;
     let state = use_mut_ref(|| Mmf::new(props.cfg.clone()));
     let canvas = use_node_ref();
     let force = use_force_update();
-    {
-        let (state, canvas, force) = (state.clone(), canvas.clone(), force.clone());
-        use_effect_with((), move |_| {
-            let lp = RafLoop::start(Rc::new(move |ts| {
-                let mut m = state.borrow_mut();
-                let dt = m
-                    .last_ts
-                    .replace(ts)
-                    .map_or(0.0, |t| (ts - t).clamp(0.0, 100.0));
-                let before = m.cursor.floor();
-                let rounds = m.rounds() as f64;
-                if m.playing {
-                    m.cursor = (m.cursor + steps_in(dt, m.cfg.speed, MMF_STEP_MS)).min(rounds);
-                    if m.cursor >= rounds {
-                        m.playing = false;
-                    }
-                    m.dirty = true;
-                }
-                let crossed = m.cursor.floor() != before;
-                if m.dirty {
-                    m.dirty = false;
-                    if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-                        if let Some((ctx, w, h)) = prepare(&c) {
-                            draw_mmf(&ctx, w, h, &m, crate::lang());
-                            super::mark_first_frame();
-                        }
-                    }
-                }
-                drop(m);
-                if crossed {
-                    force.force_update();
-                }
-            }));
-            move || drop(lp)
-        });
-    }
+    use_animation(&state, &canvas, &force);
     let m = state.borrow();
-    let act = |f: fn(&mut Mmf)| {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |_: MouseEvent| {
-            f(&mut state.borrow_mut());
-            force.force_update();
-        })
-    };
+    let act = |f: fn(&mut Mmf)| act(&state, &force, f);
     let on_play = act(|m| {
         if m.cursor >= m.rounds() as f64 {
             m.cursor = 0.0;
@@ -218,7 +261,7 @@ pub fn mmf_lab(props: &Props) -> Html {
     let set = |key: &'static str| {
         let (state, force) = (state.clone(), force.clone());
         Callback::from(move |e: Event| {
-            let v = text_of(&e);
+            let v = input_text(&e);
             let mut m = state.borrow_mut();
             if key == "capacity" {
                 if let Ok(x) = v.trim().parse::<f64>() {
@@ -235,13 +278,7 @@ pub fn mmf_lab(props: &Props) -> Html {
             force.force_update();
         })
     };
-    let on_speed = {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |x: f64| {
-            state.borrow_mut().cfg.speed = x;
-            force.force_update();
-        })
-    };
+    let on_speed = update(&state, &force, |s, x: f64| s.cfg.speed = x);
     let shown = m.cursor.floor() as usize;
     let body = match &m.result {
         Err(e) => html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[e]) }</p> },
@@ -482,6 +519,29 @@ fn draw_drf(ctx: &Ctx, w: f64, h: f64, s: &DrfState, l: Lang) {
     chart::legend(ctx, bars.area.x, h - 6.0, &items);
 }
 
+impl Animated for DrfState {
+    const STEP_MS: f64 = DRF_STEP_MS;
+    fn end(&self) -> f64 {
+        self.total_steps() as f64
+    }
+    fn shown(cursor: f64) -> f64 {
+        cursor.ceil()
+    }
+    fn clock(&mut self) -> (&mut f64, &mut bool, &mut Option<f64>, &mut bool, f64) {
+        let speed = self.cfg.speed;
+        (
+            &mut self.cursor,
+            &mut self.playing,
+            &mut self.last_ts,
+            &mut self.dirty,
+            speed,
+        )
+    }
+    fn draw(&self, ctx: &Ctx, w: f64, h: f64, l: Lang) {
+        draw_drf(ctx, w, h, self, l);
+    }
+}
+
 #[function_component(DrfLab)]
 pub fn drf_lab(props: &Props) -> Html {
     let l = props.lang;
@@ -489,50 +549,9 @@ pub fn drf_lab(props: &Props) -> Html {
     let canvas = use_node_ref();
     let force = use_force_update();
     let new_demand = use_state(|| "1,4".to_string());
-    {
-        let (state, canvas, force) = (state.clone(), canvas.clone(), force.clone());
-        use_effect_with((), move |_| {
-            let lp = RafLoop::start(Rc::new(move |ts| {
-                let mut s = state.borrow_mut();
-                let dt = s
-                    .last_ts
-                    .replace(ts)
-                    .map_or(0.0, |t| (ts - t).clamp(0.0, 100.0));
-                let total = s.total_steps() as f64;
-                let before = s.cursor.ceil();
-                if s.playing {
-                    s.cursor = (s.cursor + steps_in(dt, s.cfg.speed, DRF_STEP_MS)).min(total);
-                    if s.cursor >= total {
-                        s.playing = false;
-                    }
-                    s.dirty = true;
-                }
-                let crossed = s.cursor.ceil() != before;
-                if s.dirty {
-                    s.dirty = false;
-                    if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-                        if let Some((ctx, w, h)) = prepare(&c) {
-                            draw_drf(&ctx, w, h, &s, crate::lang());
-                            super::mark_first_frame();
-                        }
-                    }
-                }
-                drop(s);
-                if crossed {
-                    force.force_update();
-                }
-            }));
-            move || drop(lp)
-        });
-    }
+    use_animation(&state, &canvas, &force);
     let s = state.borrow();
-    let act = |f: Rc<dyn Fn(&mut DrfState)>| {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |_: MouseEvent| {
-            f(&mut state.borrow_mut());
-            force.force_update();
-        })
-    };
+    let act = |f: Rc<dyn Fn(&mut DrfState)>| act(&state, &force, move |s| f(s));
     let on_play = act(Rc::new(|s| {
         if s.cursor >= s.total_steps() as f64 {
             s.cursor = 0.0;
@@ -557,12 +576,12 @@ pub fn drf_lab(props: &Props) -> Html {
     };
     let on_new_demand = {
         let new_demand = new_demand.clone();
-        Callback::from(move |e: Event| new_demand.set(text_of(&e)))
+        Callback::from(move |e: Event| new_demand.set(input_text(&e)))
     };
     let set = |key: &'static str| {
         let (state, force) = (state.clone(), force.clone());
         Callback::from(move |e: Event| {
-            let v = text_of(&e);
+            let v = input_text(&e);
             let mut s = state.borrow_mut();
             match s.cfg.params.set_text(key, &v) {
                 Ok(()) => {
@@ -576,13 +595,7 @@ pub fn drf_lab(props: &Props) -> Html {
             force.force_update();
         })
     };
-    let on_speed = {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |x: f64| {
-            state.borrow_mut().cfg.speed = x;
-            force.force_update();
-        })
-    };
+    let on_speed = update(&state, &force, |s, x: f64| s.cfg.speed = x);
     let body = match &s.drf {
         Err(e) => html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[e]) }</p> },
         Ok(d) => {
@@ -608,18 +621,12 @@ pub fn drf_lab(props: &Props) -> Html {
                     { for active.iter().enumerate().map(|(j, u)| {
                         let id = u.id;
                         let on_leave = act(Rc::new(move |s| s.live(DrfChange::Leave { user: id })));
-                        let on_demand = {
-                            let (state, force) = (state.clone(), force.clone());
-                            Callback::from(move |e: Event| {
-                                let mut s = state.borrow_mut();
-                                match parse_numbers(&text_of(&e).replace('/', ","), ',') {
-                                    Ok(demand) => s.live(DrfChange::Demand { user: id, demand }),
-                                    Err(err) => s.error = Some(err),
-                                }
-                                drop(s);
-                                force.force_update();
-                            })
-                        };
+                        let on_demand = update(&state, &force, move |s: &mut DrfState, e: Event| {
+                            match parse_numbers(&input_text(&e).replace('/', ","), ',') {
+                                Ok(demand) => s.live(DrfChange::Demand { user: id, demand }),
+                                Err(err) => s.error = Some(err),
+                            }
+                        });
                         let done = shown.get(id as usize).copied().unwrap_or(0) == u.tasks;
                         html! {
                             <tr>

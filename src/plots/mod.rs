@@ -11,6 +11,9 @@ pub mod fair;
 pub mod placement;
 pub mod ratelimit;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use distlab_engine::input::{Lang, RunConfig, SPEED_MAX};
 use distlab_engine::labs::plot_params::is_placement;
 use web_sys::{HtmlInputElement, MouseEvent};
@@ -66,6 +69,42 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// Wall milliseconds since the previous animation frame (0 on the first, at most 100 after a
+/// pause), remembering `ts` as the new previous frame.
+pub fn frame_dt(last_ts: &mut Option<f64>, ts: f64) -> f64 {
+    last_ts
+        .replace(ts)
+        .map_or(0.0, |t| (ts - t).clamp(0.0, 100.0))
+}
+
+/// The text of the input element an event came from.
+pub fn input_text(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+/// A callback that applies `f` (with the callback's argument) to a lab's state, then
+/// re-renders the lab.
+pub fn update<S: 'static, T: 'static>(
+    state: &Rc<RefCell<S>>,
+    force: &UseForceUpdateHandle,
+    f: impl Fn(&mut S, T) + 'static,
+) -> Callback<T> {
+    let (state, force) = (state.clone(), force.clone());
+    Callback::from(move |x: T| {
+        f(&mut state.borrow_mut(), x);
+        force.force_update();
+    })
+}
+
+/// A button's callback: applies `f` to a lab's state, then re-renders the lab.
+pub fn act<S: 'static>(
+    state: &Rc<RefCell<S>>,
+    force: &UseForceUpdateHandle,
+    f: impl Fn(&mut S) + 'static,
+) -> Callback<MouseEvent> {
+    update(state, force, move |s, _: MouseEvent| f(s))
+}
+
 /// A value for a number input: plain digits (no `k` suffix), at most three decimals.
 pub fn fmt_plain(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -92,8 +131,7 @@ pub fn speed_control(
     on: Callback<f64>,
 ) -> Html {
     let oninput = Callback::from(move |e: InputEvent| {
-        let v = e.target_unchecked_into::<HtmlInputElement>().value();
-        if let Ok(x) = v.parse::<f64>() {
+        if let Ok(x) = input_text(&e).parse::<f64>() {
             on.emit(snap_speed(10f64.powf(x)).clamp(min, SPEED_MAX));
         }
     });

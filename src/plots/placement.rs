@@ -17,11 +17,11 @@ use distlab_engine::labs::storage::placement::{
     PlacementConfig, RingView, Strategy,
 };
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlInputElement, MouseEvent};
+use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, MouseEvent};
 use yew::prelude::*;
 
 use super::chart::{self, fmt_num, Plot, Rect};
-use super::now_ms;
+use super::{act, input_text, now_ms, update};
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
 
@@ -664,8 +664,16 @@ pub struct Props {
     pub lang: Lang,
 }
 
-fn input_value(e: &Event) -> String {
-    e.target_unchecked_into::<HtmlInputElement>().value()
+/// The nodes `keep` picks, as (id, name), for a node menu or its buttons.
+fn nodes_where(p: Option<&Placement>, keep: fn(&NodeInfo) -> bool) -> Vec<(u32, String)> {
+    p.map(|p| {
+        p.nodes()
+            .iter()
+            .filter(|n| keep(n))
+            .map(|n| (n.id, n.name.clone()))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 #[function_component(PlacementLab)]
@@ -732,27 +740,11 @@ pub fn placement_lab(props: &Props) -> Html {
     }
 
     let st = state.borrow();
-    let act = |f: Rc<dyn Fn(&mut State)>| {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |_: MouseEvent| {
-            f(&mut state.borrow_mut());
-            force.force_update();
-        })
-    };
+    let act = |f: Rc<dyn Fn(&mut State)>| act(&state, &force, move |s| f(s));
     let on_add = act(Rc::new(|s: &mut State| {
         s.apply(Change::Add { weight: 1 }, now_ms())
     }));
-    let live: Vec<(u32, String)> = st
-        .placement
-        .as_ref()
-        .map(|p| {
-            p.nodes()
-                .iter()
-                .filter(|n| n.alive)
-                .map(|n| (n.id, n.name.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let live = nodes_where(st.placement.as_ref(), |n| n.alive);
     let chosen = if live.iter().any(|(id, _)| *id == *pick) {
         *pick
     } else {
@@ -764,17 +756,7 @@ pub fn placement_lab(props: &Props) -> Html {
     let on_fail = act(Rc::new(move |s: &mut State| {
         s.apply(Change::Fail { node: chosen }, now_ms())
     }));
-    let failed_nodes: Vec<(u32, String)> = st
-        .placement
-        .as_ref()
-        .map(|p| {
-            p.nodes()
-                .iter()
-                .filter(|n| n.failed)
-                .map(|n| (n.id, n.name.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let failed_nodes = nodes_where(st.placement.as_ref(), |n| n.failed);
     let recover_buttons: Vec<Html> = failed_nodes
         .iter()
         .map(|(id, name)| {
@@ -898,31 +880,23 @@ pub fn placement_lab(props: &Props) -> Html {
 
     // Parameters: each edit rebuilds (and clears the recorded changes).
     let set_num = |key: &'static str| {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |e: Event| {
-            if let Ok(v) = input_value(&e).trim().parse::<f64>() {
-                let mut s = state.borrow_mut();
+        update(&state, &force, move |s: &mut State, e: Event| {
+            if let Ok(v) = input_text(&e).trim().parse::<f64>() {
                 s.cfg.params.set_value(key, v);
                 let _ = s.cfg.params.set_text("changes", "");
                 s.rebuild();
             }
-            force.force_update();
         })
     };
     let set_text = |key: &'static str| {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            let mut s = state.borrow_mut();
-            match s.cfg.params.set_text(key, &v) {
+        update(&state, &force, move |s: &mut State, e: Event| {
+            match s.cfg.params.set_text(key, &input_text(&e)) {
                 Ok(()) => {
                     let _ = s.cfg.params.set_text("changes", "");
                     s.rebuild();
                 }
                 Err(reason) => s.error = Some(reason),
             }
-            drop(s);
-            force.force_update();
         })
     };
     let num = |key: &'static str, label: &str, step: &str| {
@@ -959,17 +933,10 @@ pub fn placement_lab(props: &Props) -> Html {
         .iter()
         .map(|h| (h.name(), h.name().to_string()))
         .collect();
-    let on_lookup = {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |e: InputEvent| {
-            let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            let mut s = state.borrow_mut();
-            s.lookup = v.chars().take(200).collect();
-            s.refresh_lookup();
-            drop(s);
-            force.force_update();
-        })
-    };
+    let on_lookup = update(&state, &force, |s: &mut State, e: InputEvent| {
+        s.lookup = input_text(&e).chars().take(200).collect();
+        s.refresh_lookup();
+    });
     let lookup_html = st.scene.as_ref().and_then(|s| s.lookup.as_ref()).map_or(html! {}, |k| {
         let owner = st
             .placement

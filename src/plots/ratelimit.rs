@@ -20,14 +20,11 @@ use distlab_engine::labs::availability::ratelimit::{
     Decision, LimiterSpec, Outcome, RateSim, Sample, TrafficSpec, SECOND,
 };
 use distlab_engine::{Time, MS};
-use web_sys::{
-    CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement,
-    MouseEvent,
-};
+use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlSelectElement, MouseEvent};
 use yew::prelude::*;
 
 use super::chart::{self, fmt_num, Plot, Rect};
-use super::now_ms;
+use super::{act, frame_dt, input_text, now_ms, update};
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
 
@@ -577,7 +574,7 @@ fn spec_editor(
         let (on_set, kind, pairs) = (on_set.clone(), kind.clone(), pairs.clone());
         let onchange = Callback::from(move |e: Event| {
             let mut p = pairs.clone();
-            p[i].1 = e.target_unchecked_into::<HtmlInputElement>().value().trim().to_string();
+            p[i].1 = input_text(&e).trim().to_string();
             on_set.emit((key, join(&kind, &p)));
         });
         html! {
@@ -618,10 +615,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
         use_effect_with((), move |_| {
             let lp = RafLoop::start(Rc::new(move |ts| {
                 let mut s = state.borrow_mut();
-                let dt = s
-                    .last_ts
-                    .replace(ts)
-                    .map_or(0.0, |t| (ts - t).clamp(0.0, 100.0));
+                let dt = frame_dt(&mut s.last_ts, ts);
                 let t0 = now_ms();
                 let was_playing = s.playing;
                 if s.playing {
@@ -654,14 +648,10 @@ pub fn ratelimit_lab(props: &Props) -> Html {
         });
     }
     let act = |f: Rc<dyn Fn(&mut RateLab)>| {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |_: MouseEvent| {
-            let mut s = state.borrow_mut();
-            f(&mut s);
+        act(&state, &force, move |s| {
+            f(s);
             s.refresh();
             s.dirty = true;
-            drop(s);
-            force.force_update();
         })
     };
     let on_play = act(Rc::new(|s| {
@@ -682,39 +672,27 @@ pub fn ratelimit_lab(props: &Props) -> Html {
     }));
     let on_restart = act(Rc::new(|s| s.rebuild()));
     let on_example = act(Rc::new(|s| s.load_example()));
-    let on_speed = {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |x: f64| {
-            state.borrow_mut().cfg.speed = x.clamp(1.0, SPEED_MAX);
-            force.force_update();
-        })
-    };
-    let on_set = {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |(key, v): (&'static str, String)| {
-            let mut s = state.borrow_mut();
+    let on_speed = update(&state, &force, |s, x: f64| {
+        s.cfg.speed = x.clamp(1.0, SPEED_MAX)
+    });
+    let on_set = update(
+        &state,
+        &force,
+        |s: &mut RateLab, (key, v): (&'static str, String)| {
             s.set_text(key, &v);
             s.refresh();
-            drop(s);
-            force.force_update();
-        })
-    };
-    let on_service = {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            let mut s = state.borrow_mut();
-            match v.trim().parse::<f64>() {
-                Ok(x) if x.is_finite() => {
-                    s.cfg.params.set_value("service", x);
-                    s.rebuild();
-                }
-                _ => s.error = Some(format!("service={v}")),
+        },
+    );
+    let on_service = update(&state, &force, |s: &mut RateLab, e: Event| {
+        let v = input_text(&e);
+        match v.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() => {
+                s.cfg.params.set_value("service", x);
+                s.rebuild();
             }
-            drop(s);
-            force.force_update();
-        })
-    };
+            _ => s.error = Some(format!("service={v}")),
+        }
+    });
     let on_move = {
         let state = state.clone();
         Callback::from(move |e: MouseEvent| {

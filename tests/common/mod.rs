@@ -130,3 +130,47 @@ pub async fn mount(query: &str) -> Mounted {
         ctl,
     }
 }
+
+impl Mounted {
+    /// Waits up to `ms` for the text of `testid` to contain `needle`; fails showing that text.
+    pub async fn expect_text(&self, ms: u32, testid: &str, needle: &str) {
+        assert!(
+            self.wait_for(ms, |m| m.text(testid).contains(needle)).await,
+            "{}",
+            self.text(testid)
+        );
+    }
+
+    /// Waits up to `ms` for the share link to contain `needle`; fails showing the link.
+    pub async fn expect_share(&self, ms: u32, needle: &str) {
+        assert!(
+            self.wait_for(ms, |m| m.share().contains(needle)).await,
+            "{}",
+            self.share()
+        );
+    }
+
+    /// Whether the canvas `testid` is drawn within two seconds.
+    pub async fn drawn_soon(&self, testid: &str) -> bool {
+        self.wait_for(2_000, |m| m.drawn(testid)).await
+    }
+
+    /// Picks `value` in the menu or text field `testid` (a `change` event) and lets the page
+    /// re-render.
+    pub async fn choose(&self, testid: &str, value: &str) {
+        self.set(testid, value, "change");
+        TimeoutFuture::new(50).await;
+    }
+}
+
+/// The query string (with its `?`) of a share link, empty when it has none.
+pub fn query_of(url: &str) -> String {
+    url.split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default()
+}
+
+/// The percentage a text starts with (`12.5% (…)` → 12.5).
+pub fn percent(text: &str) -> f64 {
+    text.split('%').next().unwrap().trim().parse().unwrap()
+}
