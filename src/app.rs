@@ -390,7 +390,7 @@ fn toolbar(
 fn status_line(ctl: &Shared, l: Lang) -> Html {
     let c = ctl.borrow();
     let leader = c.session.leader();
-    let view = c.session.view();
+    let view = c.view();
     let text = match leader {
         Some(n) => format!(
             "{} n{} · {} {}",
@@ -413,7 +413,7 @@ fn status_line(ctl: &Shared, l: Lang) -> Html {
 
 fn status_panel(ctl: &Shared, l: Lang) -> Html {
     let c = ctl.borrow();
-    let view = c.session.view();
+    let view = c.view();
     let roles: Vec<&str> = {
         let mut r: Vec<&str> = view.nodes.iter().map(|n| n.role).collect();
         r.sort_unstable();
@@ -478,7 +478,7 @@ fn inspector(ctl: &Shared, l: Lang) -> Html {
     }) else {
         return html! {};
     };
-    let view = c.session.view();
+    let view = c.view();
     let Some(node) = view.nodes.get(n) else {
         return html! {};
     };
@@ -635,7 +635,7 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let Some(&(x, y)) = c.layout.as_ref().and_then(|lay| lay.centers.get(n)) else {
         return html! {};
     };
-    let status = c.session.view().nodes.get(n).map_or("up", |v| v.status);
+    let status = c.view().nodes.get(n).map_or("up", |v| v.status);
     let commands = c.session.commands();
     drop(c);
     let act = |action: Action| {
@@ -671,7 +671,7 @@ fn debug_overlay(ctl: &Shared, l: Lang) -> Html {
     if !c.cfg.debug {
         return html! {};
     }
-    let view = c.session.view();
+    let view = c.view();
     let last = c.stats.costs.last().copied().unwrap_or(0.0);
     html! {
         <div class="debug" data-testid="debug">
@@ -755,7 +755,7 @@ fn timeline_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>, canvas: &Node
 }
 
 fn logs_panel(ctl: &Shared, l: Lang, canvas: &NodeRef) -> Html {
-    let view = ctl.borrow().session.view();
+    let view = ctl.borrow().view();
     if view.nodes.iter().all(|n| n.log.is_none()) {
         return html! {};
     }

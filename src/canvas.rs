@@ -93,19 +93,13 @@ pub fn draw_frame(ctl: &Shared, canvas: &HtmlCanvasElement) {
         return;
     };
     let mut c = ctl.borrow_mut();
-    let view = c.session.view();
+    let view = c.view();
     if c.layout
         .as_ref()
         .is_none_or(|l| l.centers.len() != view.nodes.len() || c.layout_size != (w, h))
     {
         c.layout = Some(Layout::new(view.nodes.len(), w, h));
         c.layout_size = (w, h);
-    }
-    // Keep the space-time diagram's index current while we hold the view.
-    let c = &mut *c;
-    c.timeline.sync(c.session.trace());
-    for m in &view.messages {
-        c.timeline.set_due(m.id, m.deliver_at);
     }
     let Some(layout) = c.layout.as_ref() else {
         return;
@@ -133,6 +127,16 @@ pub fn timeline_frame(ctl: &Shared, w: f64, h: f64) -> Frame {
 
 /// Draws the space-time diagram on `canvas`.
 pub fn draw_timeline(ctl: &Shared, canvas: &HtmlCanvasElement) {
+    {
+        // Bring the diagram's index up to date (only where a diagram is shown).
+        let mut c = ctl.borrow_mut();
+        let view = c.view();
+        let c = &mut *c;
+        c.timeline.sync(c.session.trace());
+        for m in &view.messages {
+            c.timeline.set_due(m.id, m.deliver_at);
+        }
+    }
     let Some((ctx, w, h)) = prepare(canvas) else {
         return;
     };
@@ -147,7 +151,7 @@ pub fn draw_timeline(ctl: &Shared, canvas: &HtmlCanvasElement) {
 
 /// Draws the replicated logs on `canvas` (nothing for labs without logs).
 pub fn draw_logs(ctl: &Shared, canvas: &HtmlCanvasElement) {
-    let view = ctl.borrow().session.view();
+    let view = ctl.borrow().view();
     if view.nodes.iter().all(|n| n.log.is_none()) {
         return;
     }
@@ -214,12 +218,7 @@ fn hit_at(ctl: &Shared, e: &MouseEvent) -> Hit {
     let Some(layout) = c.layout.as_ref() else {
         return Hit::Nothing;
     };
-    render::hit(
-        layout,
-        &c.session.view(),
-        e.offset_x() as f64,
-        e.offset_y() as f64,
-    )
+    render::hit(layout, &c.view(), e.offset_x() as f64, e.offset_y() as f64)
 }
 
 /// What a click on the network canvas does: the one place mouse input becomes actions.

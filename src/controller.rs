@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use distlab_engine::input::{InputError, RunConfig, SPEED_MAX, SPEED_MIN};
-use distlab_engine::labs::{self, LabSession};
+use distlab_engine::labs::{self, LabSession, View};
 use distlab_engine::sim::{Action, ActionError};
 use distlab_engine::{NodeId, Time, MS};
 
@@ -63,12 +63,19 @@ pub struct Controller {
     /// The space-time diagram's index of the trace, and its window length.
     pub timeline: Timeline,
     pub timeline_span: Time,
+    /// The view model of the run's current state, shared by the frame, the panels and hit
+    /// tests (see [`Controller::view`]).
+    view_cache: RefCell<Option<(ViewKey, Rc<View>)>>,
     /// Bumped whenever something the panels show changed.
     pub version: u64,
     carry: f64,
 }
 
 pub type Shared = Rc<RefCell<Controller>>;
+
+/// What identifies a state of the run for the view cache: time, events processed, trace
+/// length and action-log length.
+type ViewKey = (Time, u64, usize, usize);
 
 impl Controller {
     /// Parses a query string and builds a controller; returns the input problems found.
@@ -97,9 +104,26 @@ impl Controller {
             timeline: Timeline::default(),
             timeline_span: crate::canvas::TIMELINE_SPAN,
             version: 0,
+            view_cache: RefCell::new(None),
             carry: 0.0,
         };
         (c, err)
+    }
+
+    /// The current view model, built once per state of the run: the network canvas, the log
+    /// canvas, mouse hit tests and every panel share it instead of each building its own.
+    pub fn view(&self) -> Rc<View> {
+        let s = &self.session;
+        let key = (s.now(), s.events(), s.trace().len(), s.actions().len());
+        let mut cache = self.view_cache.borrow_mut();
+        match cache.as_ref() {
+            Some((k, v)) if *k == key => v.clone(),
+            _ => {
+                let v = Rc::new(s.view());
+                *cache = Some((key, v.clone()));
+                v
+            }
+        }
     }
 
     fn changed(&mut self) {
@@ -175,7 +199,7 @@ impl Controller {
     pub fn toggle_partition_tool(&mut self) {
         self.partition_draft = match self.partition_draft {
             Some(_) => None,
-            None => Some(self.session.view().groups),
+            None => Some(self.view().groups.clone()),
         };
         self.changed();
     }

@@ -438,16 +438,19 @@ mod tests {
         s
     }
 
+    fn count_sends(s: &dyn labs::LabSession) -> usize {
+        s.trace()
+            .iter()
+            .filter(|r| matches!(r.kind, TraceKind::Send { .. }))
+            .count()
+    }
+
     #[test]
     fn arrows_follow_the_trace_and_rebuild_after_seeking_back() {
         let mut s = run(2_000);
         let mut tl = Timeline::default();
         tl.sync(s.trace());
-        let sends = s
-            .trace()
-            .iter()
-            .filter(|r| matches!(r.kind, TraceKind::Send { .. }))
-            .count();
+        let sends = count_sends(s.as_ref());
         assert_eq!(tl.arrows.len(), sends);
         assert!(tl
             .arrows
@@ -472,11 +475,7 @@ mod tests {
         // Seeking back cuts the trace; the index rebuilds to match.
         s.seek(500 * MS);
         tl.sync(s.trace());
-        let sends = s
-            .trace()
-            .iter()
-            .filter(|r| matches!(r.kind, TraceKind::Send { .. }))
-            .count();
+        let sends = count_sends(s.as_ref());
         assert_eq!(tl.arrows.len(), sends);
         assert!(tl.marks.is_empty());
     }

@@ -153,7 +153,8 @@ fn bench_scrub_and_space_time_diagram() {
     net.set_attribute("style", "width:600px;height:400px;display:block")
         .unwrap();
     doc.body().unwrap().append_child(&net).unwrap();
-    draw_frame(&ctl, &net); // syncs the diagram's index with the trace
+    draw_frame(&ctl, &net);
+    draw_timeline(&ctl, &canvas); // syncs the diagram's index with the trace
     let visible = {
         let c = ctl.borrow();
         let end = c.session.now();
