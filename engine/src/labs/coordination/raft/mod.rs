@@ -781,28 +781,31 @@ impl Raft {
             };
         }
         let count = entries.len() as u64;
-        let mut reload = false;
-        for (k, e) in entries.into_iter().enumerate() {
-            let i = prev_log_index as usize + k; // 0-based position of this entry
-            match self.log.get(i) {
-                Some(have) if have.term == e.term => continue,
-                Some(_) => {
-                    // A conflict: this entry and everything after it go (§5.3).
-                    self.log.truncate(i);
-                    self.truncations += 1;
-                    self.truncated_to = i as u64;
-                    if self.config_index > i as u64 {
-                        // The configuration entry went with it.
-                        reload = true;
-                    }
-                    self.log.push(e);
-                }
-                None => self.log.push(e),
-            }
-            if e.config != 0 {
+        let start = prev_log_index as usize; // 0-based position of the first entry
+                                             // Entries the follower already holds (same index and term) are skipped; the first one
+                                             // that conflicts goes with everything after it (§5.3), and the rest are appended.
+        let held = entries
+            .iter()
+            .enumerate()
+            .take_while(|(k, e)| {
+                self.log
+                    .get(start + k)
+                    .is_some_and(|have| have.term == e.term)
+            })
+            .count();
+        let new = &entries[held..];
+        let at = start + held;
+        let mut reload = new.iter().any(|e| e.config != 0);
+        if !new.is_empty() && at < self.log.len() {
+            self.log.truncate(at);
+            self.truncations += 1;
+            self.truncated_to = at as u64;
+            if self.config_index > at as u64 {
+                // The configuration entry went with it.
                 reload = true;
             }
         }
+        self.log.extend_from_slice(new);
         if reload {
             self.reload_config(self.log.len() as u64);
         }

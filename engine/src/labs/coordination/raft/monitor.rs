@@ -205,25 +205,24 @@ impl Monitor {
             seen.hashed = 0;
             seen.hash = 0;
         }
-        while seen.hashed < len {
-            let Some(e) = r.log.get(seen.hashed as usize) else {
-                break;
-            };
-            seen.hashed += 1;
-            seen.hash = chain(seen.hash, e);
-            match self.prefix(seen.hashed, e.term) {
-                Some(h) if h != seen.hash => out.push((
-                    "log-matching",
-                    format!(
-                        "n{} holds entry {} of term {} but its log differs before it from \
-                         another log with that entry",
-                        node + 1,
-                        seen.hashed,
-                        e.term
-                    ),
-                )),
-                Some(_) => {}
-                None => self.insert_prefix(seen.hashed, e.term, seen.hash),
+        for part in r.log.slices(seen.hashed as usize, len as usize) {
+            for e in part {
+                seen.hashed += 1;
+                seen.hash = chain(seen.hash, e);
+                match self.prefix(seen.hashed, e.term) {
+                    Some(h) if h != seen.hash => out.push((
+                        "log-matching",
+                        format!(
+                            "n{} holds entry {} of term {} but its log differs before it from \
+                             another log with that entry",
+                            node + 1,
+                            seen.hashed,
+                            e.term
+                        ),
+                    )),
+                    Some(_) => {}
+                    None => self.insert_prefix(seen.hashed, e.term, seen.hash),
+                }
             }
         }
         self.seen[node] = seen;
@@ -265,32 +264,36 @@ impl Monitor {
             return;
         }
         self.last_commit = Some(now);
-        for i in from..r.commit_index {
-            let Some(&e) = r.log.get(i as usize) else {
-                break;
-            };
-            self.committed.push((e, r.current_term));
-            if let Some(m) = e.members() {
-                self.committed_config = m;
-            }
-            for (l, other) in nodes.iter().enumerate() {
-                if other.role == Role::Leader
-                    && other.current_term > r.current_term
-                    && other.log.get(i as usize) != Some(&e)
-                {
-                    out.push((
-                        "leader-completeness",
-                        format!(
-                            "entry {} ({}) committed in term {} is missing from n{}, leader of \
-                             term {}",
-                            i + 1,
-                            show(&e),
-                            r.current_term,
-                            l + 1,
-                            other.current_term
-                        ),
-                    ));
+        // Leaders of later terms must already hold what is committed now (usually none).
+        let later: Vec<(NodeId, &Raft)> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.role == Role::Leader && o.current_term > r.current_term)
+            .collect();
+        let mut i = from as usize;
+        for part in r.log.slices(from as usize, r.commit_index as usize) {
+            for &e in part {
+                self.committed.push((e, r.current_term));
+                if let Some(m) = e.members() {
+                    self.committed_config = m;
                 }
+                for &(l, other) in &later {
+                    if other.log.get(i) != Some(&e) {
+                        out.push((
+                            "leader-completeness",
+                            format!(
+                                "entry {} ({}) committed in term {} is missing from n{}, \
+                                 leader of term {}",
+                                i + 1,
+                                show(&e),
+                                r.current_term,
+                                l + 1,
+                                other.current_term
+                            ),
+                        ));
+                    }
+                }
+                i += 1;
             }
         }
     }
@@ -303,26 +306,26 @@ impl Monitor {
             // A crash: the node re-applies from the start.
             seen.applied = r.last_applied;
         }
-        while seen.applied < r.last_applied {
-            let i = seen.applied as usize;
-            seen.applied += 1;
-            let Some(&e) = r.log.get(i) else {
-                break;
-            };
-            match self.applied.get(i) {
-                None => self.applied.push((e, node)),
-                Some((first, by)) if *first != e => out.push((
-                    "state-machine-safety",
-                    format!(
-                        "n{} applied {} at index {} but n{} applied {} there",
-                        node + 1,
-                        show(&e),
-                        i + 1,
-                        by + 1,
-                        show(first)
-                    ),
-                )),
-                Some(_) => {}
+        let from = seen.applied as usize;
+        for part in r.log.slices(from, r.last_applied as usize) {
+            for &e in part {
+                let i = seen.applied as usize;
+                seen.applied += 1;
+                match self.applied.get(i) {
+                    None => self.applied.push((e, node)),
+                    Some((first, by)) if *first != e => out.push((
+                        "state-machine-safety",
+                        format!(
+                            "n{} applied {} at index {} but n{} applied {} there",
+                            node + 1,
+                            show(&e),
+                            i + 1,
+                            by + 1,
+                            show(first)
+                        ),
+                    )),
+                    Some(_) => {}
+                }
             }
         }
     }
