@@ -835,7 +835,11 @@ impl Raft {
             if index > self.match_index[from] {
                 self.match_index[from] = index;
                 self.next_index[from] = self.next_index[from].max(index + 1);
-                self.advance_commit(ctx);
+                // Raising one replica's match to at most the commit index cannot move the
+                // majority's match past it.
+                if index > self.commit_index {
+                    self.advance_commit(ctx);
+                }
                 if (self.log.len() as u64).saturating_sub(index) >= BATCH as u64 {
                     // Far behind: keep catching up without waiting for the heartbeat.
                     self.send_append(from, ctx);
