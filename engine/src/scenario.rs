@@ -37,6 +37,31 @@ impl ScenarioInfo {
     }
 }
 
+/// Figure 8's schedule up to n1's term-4 election (panels (a)-(c), up to 540 ms), followed by
+/// the steps given; both figure-8 presets play it.
+macro_rules! figure_8_steps {
+    ($($step:expr),* $(,)?) => {
+        &[
+            (10, "k0-timeout"),
+            (150, "k0-write"),
+            (300, "k0-timeout"),
+            (400, "P0-0-1-1-1"),
+            (400, "k0-write"),
+            (431, "c0"),
+            (431, "H"),
+            (431, "k4-timeout"),
+            (500, "P0-0-0-0-1"),
+            (500, "k4-write"),
+            (510, "c4"),
+            (520, "H"),
+            (520, "r0"),
+            (520, "k0-timeout"),
+            (540, "k0-timeout"),
+            $($step),*
+        ]
+    };
+}
+
 /// Raft's presets. With seed 1 and 5 nodes, n3 (id 2) is the first leader.
 pub const RAFT: &[ScenarioInfo] = &[
     // The leader crashes at 2 s: followers time out, one wins a higher term; the old leader
@@ -102,27 +127,40 @@ pub const RAFT: &[ScenarioInfo] = &[
         lab: "raft",
         seed: 1,
         params: &[("nodes", 5.0), ("clients", 0.0)],
-        steps: &[
-            (10, "k0-timeout"),
-            (150, "k0-write"),
-            (300, "k0-timeout"),
-            (400, "P0-0-1-1-1"),
-            (400, "k0-write"),
-            (431, "c0"),
-            (431, "H"),
-            (431, "k4-timeout"),
-            (500, "P0-0-0-0-1"),
-            (500, "k4-write"),
-            (510, "c4"),
-            (520, "H"),
-            (520, "r0"),
-            (520, "k0-timeout"),
-            (540, "k0-timeout"),
+        steps: figure_8_steps![
             (900, "c0"),
             (900, "r4"),
             (900, "k4-timeout"),
             (920, "k4-timeout"),
             (1_300, "k4-write"),
+            (1_500, "r0"),
+        ],
+        duration_ms: 2_500,
+    },
+    // Figure 8's panel (e) (§5.4.2): the same (a) and (b), then in (c) the term-4 leader
+    // commits in its own term before it crashes, and the term-2 entry is safe.
+    // (a), (b) as in `figure-8`: n1's index 2 of term 2 is on n1 and n2 only; n5 leads term 3
+    //     and holds its own index 2 of term 3, alone, then crashes (510 ms).
+    // (c) n1 returns, wins term 4 (540 ms) and repairs n3 and n4, so its term-2 entry is on
+    //     four of five nodes and still uncommitted, as in `figure-8`. At 700 ms n1 takes a
+    //     client write of its own term, index 3 of term 4; once a majority holds it, n1
+    //     commits index 3 and with it index 2 (the current-term rule), and tells the followers.
+    // (e) n1 crashes (900 ms); n5 returns and times out twice as in `figure-8`, but n2, n3 and
+    //     n4 refuse their votes: their last entry, term 4, is newer than n5's term 3, so n5
+    //     cannot win and index 2 is never overwritten. One of n2..n4 times out and leads a
+    //     later term holding entries 2 and 3; it replaces n5's uncommitted term-3 entry with
+    //     the committed term-2 one and catches n1 up when it returns (1.5 s).
+    ScenarioInfo {
+        id: "figure-8-commit",
+        lab: "raft",
+        seed: 1,
+        params: &[("nodes", 5.0), ("clients", 0.0)],
+        steps: figure_8_steps![
+            (700, "k0-write"),
+            (900, "c0"),
+            (900, "r4"),
+            (900, "k4-timeout"),
+            (920, "k4-timeout"),
             (1_500, "r0"),
         ],
         duration_ms: 2_500,

@@ -5,7 +5,7 @@ mod common;
 
 use common::{config, notes, raft_session_with};
 use distlab_engine::input::{split_query, InputError, RunConfig};
-use distlab_engine::labs::coordination::raft::{self, Raft, Role};
+use distlab_engine::labs::coordination::raft::{self, Entry, Raft, Role};
 use distlab_engine::labs::{self, NetSession};
 use distlab_engine::scenario;
 use distlab_engine::sim::NodeStatus;
@@ -129,10 +129,11 @@ fn lagging_follower_is_repaired_by_walking_back() {
     assert!(s.session.sim.violations().is_empty());
 }
 
-/// Runs figure 8's schedule on a session (`cfg` may be a broken variant) with `seed`.
-fn figure_8_session(seed: u64, set: impl Fn(&mut raft::Config)) -> NetSession<Raft> {
-    let mut s = raft_session_with(&format!("lab=raft&scenario=figure-8&seed={seed}"), set);
-    scenario::apply(scenario::find("raft", "figure-8").unwrap(), &mut s.session).unwrap();
+/// Runs a figure-8 preset's schedule (`id`) on a session (`set` may break the configuration)
+/// with `seed`.
+fn figure_8_session(id: &str, seed: u64, set: impl Fn(&mut raft::Config)) -> NetSession<Raft> {
+    let mut s = raft_session_with(&format!("lab=raft&scenario={id}&seed={seed}"), set);
+    scenario::apply(scenario::find("raft", id).unwrap(), &mut s.session).unwrap();
     s
 }
 
@@ -140,12 +141,9 @@ fn terms(r: &Raft) -> Vec<u64> {
     r.log.iter().map(|e| e.term).collect()
 }
 
-/// Figure 8 with the correct rule: n1, leader of term 4, has its term-2 entry at index 2 on
-/// four of five nodes and still does not commit it; n5 then leads term 5 and overwrites it
-/// everywhere with its own term-3 entry, which commits with a term-5 write. No violation.
-fn check_figure_8(seed: u64) {
-    let mut s = figure_8_session(seed, |_| {});
-    let ctx = format!("seed {seed}");
+/// Figure 8's panels (a)-(c), shared by both figure-8 presets, checked up to `until` ms: n1
+/// leads term 4 and its term-2 entry at index 2 is on a majority, yet not committed.
+fn check_figure_8_a_to_c(s: &mut NetSession<Raft>, ctx: &str, until: u64) {
     // (a) n1 leads term 2; its index 2 (term 2) reached n2 only.
     s.session.run_until(430 * MS);
     let sim = &s.session.sim;
@@ -161,7 +159,7 @@ fn check_figure_8(seed: u64) {
     assert_eq!(sim.node(4).current_term, 3, "{ctx}");
     assert_eq!(terms(sim.node(4)), [1, 3], "{ctx}");
     // (c) n1 leads term 4; the term-2 entry is on a majority but not committed.
-    s.session.run_until(899 * MS);
+    s.session.run_until(until * MS);
     let sim = &s.session.sim;
     let n1 = sim.node(0);
     assert_eq!((n1.role, n1.current_term), (Role::Leader, 4), "{ctx}");
@@ -173,6 +171,15 @@ fn check_figure_8(seed: u64) {
     assert!(n1.commit_index < 2, "{ctx}: old-term entry not committed");
     assert!((0..5).all(|i| sim.node(i).commit_index < 2), "{ctx}");
     assert_eq!(sim.monitor().committed(), 1, "{ctx}");
+}
+
+/// Figure 8 with the correct rule: n1, leader of term 4, has its term-2 entry at index 2 on
+/// four of five nodes and still does not commit it; n5 then leads term 5 and overwrites it
+/// everywhere with its own term-3 entry, which commits with a term-5 write. No violation.
+fn check_figure_8(seed: u64) {
+    let mut s = figure_8_session("figure-8", seed, |_| {});
+    let ctx = format!("seed {seed}");
+    check_figure_8_a_to_c(&mut s, &ctx, 899);
     // (d) n5 leads term 5 and overwrites index 2 everywhere; it commits with a term-5 write.
     s.session.run_until(2_500 * MS);
     let sim = &s.session.sim;
@@ -202,7 +209,7 @@ fn figure_8_an_old_term_entry_on_a_majority_is_not_committed_and_is_overwritten(
 #[test]
 fn figure_8_with_replica_counting_commits_an_entry_that_is_then_lost() {
     for seed in 1..40 {
-        let mut s = figure_8_session(seed, |c| c.broken_commit_old_term = true);
+        let mut s = figure_8_session("figure-8", seed, |c| c.broken_commit_old_term = true);
         s.session.run_until(899 * MS);
         assert_eq!(
             s.session.sim.node(0).commit_index,
@@ -221,4 +228,87 @@ fn figure_8_with_replica_counting_commits_an_entry_that_is_then_lost() {
             "seed {seed}: {v:?}"
         );
     }
+}
+
+/// Runs to `until` ms one event time at a time, checking after each that no node holds an entry
+/// other than `kept` at index 2 once it has held `kept` (`had`, per node) or committed index 2.
+fn run_keeping_index_2(
+    s: &mut NetSession<Raft>,
+    ctx: &str,
+    until: u64,
+    kept: Entry,
+    had: &mut [bool],
+) {
+    while let Some(t) = s.session.sim.next_event_time().filter(|&t| t <= until * MS) {
+        s.session.run_until(t);
+        let sim = &s.session.sim;
+        for (i, had) in had.iter_mut().enumerate() {
+            match sim.node(i).log.get(1) {
+                Some(e) if *e == kept => *had = true,
+                e => assert!(
+                    !*had && sim.node(i).commit_index < 2,
+                    "{ctx}: n{} holds {e:?} at index 2 at {} ms",
+                    i + 1,
+                    sim.now() / MS
+                ),
+            }
+        }
+    }
+    s.session.run_until(until * MS);
+}
+
+/// Figure 8 (e): as in (c), but n1 first commits a write of its own term 4, and with it the
+/// term-2 entry at index 2. When n1 crashes, n5 (last entry term 3) cannot win against the
+/// majority's term-4 entries; a later leader holds entries 2 and 3, and index 2 is never
+/// overwritten. No violation.
+fn check_figure_8_commit(seed: u64) {
+    let mut s = figure_8_session("figure-8-commit", seed, |_| {});
+    let ctx = format!("seed {seed}");
+    check_figure_8_a_to_c(&mut s, &ctx, 699);
+    let kept = *s.session.sim.node(0).log.get(1).unwrap();
+    let mut had = [false; 5];
+    // (c) The write of term 4 (700 ms) commits entries 2 and 3 on n1 in term 4.
+    run_keeping_index_2(&mut s, &ctx, 899, kept, &mut had);
+    let sim = &s.session.sim;
+    let n1 = sim.node(0);
+    assert_eq!((n1.role, n1.current_term), (Role::Leader, 4), "{ctx}");
+    assert_eq!(terms(n1), [1, 2, 4], "{ctx}");
+    assert_eq!(n1.commit_index, 3, "{ctx}: committed in term 4");
+    assert_eq!(sim.monitor().committed(), 3, "{ctx}");
+    // (e) n1 crashes; n5 stands for term 5 but is refused.
+    run_keeping_index_2(&mut s, &ctx, 921, kept, &mut had);
+    let n5 = s.session.sim.node(4);
+    assert_eq!((n5.role, n5.current_term), (Role::Candidate, 5), "{ctx}");
+    run_keeping_index_2(&mut s, &ctx, 2_500, kept, &mut had);
+    let sim = &s.session.sim;
+    let leaders = &sim.monitor().leaders;
+    assert!(
+        leaders.range(5..).all(|(_, &(l, _))| l != 4),
+        "{ctx}: n5 never leads again: {leaders:?}"
+    );
+    let (&term, &(l, _)) = leaders.iter().next_back().unwrap();
+    assert!(term > 4, "{ctx}: {leaders:?}");
+    assert_eq!(sim.node(l).role, Role::Leader, "{ctx}");
+    // Every node, the new leader and the repaired n5 and n1 too, holds entries 2 and 3.
+    for i in 0..5 {
+        let r = sim.node(i);
+        assert_eq!(terms(r), [1, 2, 4], "{ctx}: n{}", i + 1);
+        assert_eq!(r.log.get(1), Some(&kept), "{ctx}: n{}", i + 1);
+    }
+    assert!(sim.violations().is_empty(), "{ctx}: {:?}", sim.violations());
+}
+
+#[test]
+fn figure_8_commit_an_old_term_entry_commits_with_a_current_term_entry_and_survives() {
+    let info = scenario::find("raft", "figure-8-commit").unwrap();
+    check_figure_8_commit(info.seed);
+    // The schedule does not depend on a lucky seed.
+    for seed in 2..40 {
+        check_figure_8_commit(seed);
+    }
+    // It runs from `?scenario=` like any other preset.
+    let mut s = scenario_session(info.id);
+    s.session.run_until(info.duration_ms * MS);
+    assert!(s.session.sim.violations().is_empty());
+    assert_eq!(s.session.log().len(), info.steps.len());
 }
