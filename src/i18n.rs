@@ -135,6 +135,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("note.raft.election", "starts an election for term {0}", "发起第 {0} 任期的选举"),
     ("note.raft.leader", "becomes leader of term {0}", "成为第 {0} 任期的领导者"),
     ("note.raft.step_down", "steps down in term {0}", "在第 {0} 任期退位"),
+    ("note.raft.vote_withheld", "refuses n{0}'s vote request and keeps its term: it heard from a leader less than the minimum election timeout ago", "拒绝 n{0} 的投票请求并保持自己的任期：距上次收到领导者消息不到最小选举超时"),
     ("note.raft.commit", "commits up to entry {0}", "提交到第 {0} 条日志"),
     ("note.raft.walk_back", "logs disagree: walks a follower's nextIndex back to {0}", "日志不一致：将跟随者的 nextIndex 回退到 {0}"),
     ("note.raft.jump_back", "follower's log is short: nextIndex jumps back to {0}", "跟随者日志过短：nextIndex 跳回到 {0}"),

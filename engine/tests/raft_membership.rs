@@ -4,6 +4,8 @@
 //! the safety properties (one leader per term across old and new configurations, and a
 //! leader's configuration at most one server away from the committed one) hold under random
 //! faults with random adds and removes. A broken variant that overlaps changes is caught.
+//! A server removed while cut off, which never learns of its removal, cannot disrupt the
+//! cluster when it returns (the dissertation's §4.2.3); without that rule it can.
 
 mod common;
 
@@ -11,7 +13,7 @@ use common::{command, fault_rates, leader, notes, raft_session_with, sim};
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
 use distlab_engine::labs::{LabSession, NetSession};
-use distlab_engine::sim::{Action, NodeStatus};
+use distlab_engine::sim::{Action, Message, NodeStatus};
 use distlab_engine::{NodeId, Time, MS};
 
 fn detail(s: &NetSession<Raft>, node: NodeId, key: &str) -> String {
@@ -207,5 +209,185 @@ fn overlapping_changes_are_caught() {
     s.run_until(2_100 * MS);
     command(&mut s, l, "add");
     command(&mut s, l, "add");
+    assert!(sim(&s).violations().is_empty());
+}
+
+/// What a run of [`removed_while_cut_off`] showed after the heal.
+struct AfterHeal {
+    /// The leader and its term when the network healed.
+    leader: NodeId,
+    term: u64,
+    /// The removed node's term at the heal and at the end (it keeps electing itself).
+    removed_terms: (u64, u64),
+    /// How many step-downs, new leaders and withheld votes the trace gained after the heal.
+    step_downs: usize,
+    new_leaders: usize,
+    withheld: usize,
+    /// The leader's commit index at the heal, and the highest commit index at the end.
+    commits: (u64, u64),
+}
+
+/// Five nodes with client writes: a follower asks to be removed, and it is cut off from the
+/// others the moment the leader appends its removal, so it never learns of it. The removal
+/// commits without it; it keeps timing out, with ever higher terms, where nobody hears it.
+/// Then the network heals and the run goes on for 3 s.
+fn removed_while_cut_off(
+    seed: u64,
+    set: impl Fn(&mut raft::Config),
+) -> (NetSession<Raft>, AfterHeal) {
+    let mut s = raft_session_with(&format!("lab=raft&seed={seed}&nodes=5&clients=10"), set);
+    s.run_until(1_500 * MS);
+    let l = leader(&s);
+    let gone = (l + 1) % 5;
+    command(&mut s, gone, "remove");
+    while sim(&s).node(l).config_index == 0 {
+        assert!(s.session.step());
+    }
+    let groups = (0..5).map(|i| u32::from(i == gone)).collect();
+    s.act(Action::Partition { groups }).unwrap();
+    s.run_until(3_000 * MS);
+    let (old, new) = (sim(&s).node(l), sim(&s).node(gone));
+    assert!(
+        old.commit_index >= old.config_index,
+        "the removal committed"
+    );
+    assert!(
+        !old.is_member_node(gone) && new.is_member(),
+        "n{} never learnt",
+        gone + 1
+    );
+    assert!(
+        new.current_term > old.current_term,
+        "it kept electing itself"
+    );
+    let (term, committed) = (old.current_term, old.commit_index);
+    let removed_term = new.current_term;
+    let counts = |s: &NetSession<Raft>| {
+        [
+            notes(s, "raft.step_down"),
+            notes(s, "raft.leader"),
+            notes(s, "raft.vote_withheld"),
+        ]
+    };
+    let at_heal = counts(&s);
+    s.act(Action::HealAll).unwrap();
+    s.run_until(6_000 * MS);
+    let at_end = counts(&s);
+    let commits = (0..5).map(|i| sim(&s).node(i).commit_index).max().unwrap();
+    let after = AfterHeal {
+        leader: l,
+        term,
+        removed_terms: (removed_term, sim(&s).node(gone).current_term),
+        step_downs: at_end[0] - at_heal[0],
+        new_leaders: at_end[1] - at_heal[1],
+        withheld: at_end[2] - at_heal[2],
+        commits: (committed, commits),
+    };
+    (s, after)
+}
+
+#[test]
+fn a_removed_server_that_never_learnt_it_cannot_disrupt_the_leader() {
+    for seed in 1..=8 {
+        let (s, a) = removed_while_cut_off(seed, |_| {});
+        // Its RequestVotes reached the members (its term kept rising), who refused them.
+        assert!(a.removed_terms.1 > a.removed_terms.0 + 3, "seed {seed}");
+        assert!(
+            a.withheld > 10,
+            "seed {seed}: {} votes withheld",
+            a.withheld
+        );
+        // The leader stays leader in the same term: no member adopted a higher term.
+        assert_eq!(leader(&s), a.leader, "seed {seed}");
+        assert_eq!((a.step_downs, a.new_leaders), (0, 0), "seed {seed}");
+        for i in (0..5).filter(|&i| sim(&s).node(a.leader).is_member_node(i)) {
+            assert_eq!(
+                sim(&s).node(i).current_term,
+                a.term,
+                "seed {seed}: n{}",
+                i + 1
+            );
+        }
+        // Writes kept committing: 10 a second for 3 s.
+        assert!(
+            a.commits.1 >= a.commits.0 + 25,
+            "seed {seed}: {:?}",
+            a.commits
+        );
+        assert!(
+            sim(&s).violations().is_empty(),
+            "seed {seed}: {:?}",
+            sim(&s).violations()
+        );
+    }
+}
+
+#[test]
+fn without_the_guard_the_removed_server_deposes_leader_after_leader() {
+    for seed in 1..=8 {
+        let (s, a) = removed_while_cut_off(seed, |c| c.broken_no_disrupt_guard = true);
+        assert_eq!(a.withheld, 0);
+        // Every time it times out, its higher term makes the leader step down, and the
+        // members elect again (it cannot win itself: its log lacks the committed entries).
+        assert!(
+            a.step_downs >= 3,
+            "seed {seed}: {} step-downs",
+            a.step_downs
+        );
+        assert!(
+            a.new_leaders >= 3,
+            "seed {seed}: {} new leaders",
+            a.new_leaders
+        );
+        let term = sim(&s).node(a.leader).current_term;
+        assert!(term > a.term + 3, "seed {seed}: term {} -> {term}", a.term);
+        // Each election leaves the cluster leaderless for a while: writes fall behind.
+        assert!(
+            a.commits.1 < a.commits.0 + 20,
+            "seed {seed}: {:?}",
+            a.commits
+        );
+        assert!(
+            sim(&s).violations().is_empty(),
+            "seed {seed}: {:?}",
+            sim(&s).violations()
+        );
+    }
+}
+
+#[test]
+fn a_forced_timeout_may_disrupt_and_says_so_in_its_request_vote() {
+    let (mut s, a) = removed_while_cut_off(1, |_| {});
+    let rebel = (0..5)
+        .find(|&i| i != a.leader && sim(&s).node(a.leader).is_member_node(i))
+        .unwrap();
+    let first = sim(&s).sent().len();
+    command(&mut s, rebel, "timeout");
+    s.run_until(7_000 * MS);
+    // The user's timeout, like leadership transfer, is heard although the members have just
+    // heard from their leader: a new leader of a later term.
+    let l = leader(&s);
+    assert!(sim(&s).node(l).current_term > a.term);
+    let flags = |from: NodeId, since: usize| -> Vec<(bool, String)> {
+        sim(&s).sent()[since..]
+            .iter()
+            .filter(|m| m.from == from)
+            .filter_map(|m| match m.msg {
+                raft::Msg::RequestVote { may_disrupt, .. } => {
+                    let shown = m.msg.fields().into_iter().find(|(k, _)| *k == "mayDisrupt");
+                    Some((may_disrupt, shown.expect("the flag is shown").1))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let forced = flags(rebel, first);
+    assert!(!forced.is_empty());
+    assert_eq!(forced[0], (true, "true".to_string()));
+    // The removed server's elections come from its timer: never flagged.
+    let gone = (a.leader + 1) % 5;
+    let natural = flags(gone, 0);
+    assert!(natural.len() > 10);
+    assert!(natural.iter().all(|f| *f == (false, "false".to_string())));
     assert!(sim(&s).violations().is_empty());
 }

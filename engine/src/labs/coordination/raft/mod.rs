@@ -41,6 +41,14 @@
 //! correction to single-server changes). While a change is uncommitted the leader still sends
 //! to the previous configuration's nodes, so a node being removed learns it and goes quiet.
 //!
+//! Disruptive servers (the dissertation's §4.2.3): a server removed while it was cut off never
+//! learns of its removal, times out again and again and sends RequestVotes of ever higher
+//! terms. So a node that has heard from the leader of its term within `timeout_min` (a leader
+//! counts as hearing from itself) refuses a RequestVote without adopting its term (the note
+//! `raft.vote_withheld`). Only a RequestVote with the `mayDisrupt` flag bypasses this: the
+//! `timeout` command's, the user's deliberate choice like leadership transfer's TimeoutNow
+//! (§3.10); natural timeouts never set it.
+//!
 //! The safety properties (election safety, log matching, leader completeness, state-machine
 //! safety, and config-one-change) are checked after every event by [`Monitor`], in
 //! `monitor.rs`.
@@ -109,6 +117,11 @@ pub struct Config {
     /// uncommitted (two servers' difference at once); the config checks then fail.
     #[doc(hidden)]
     pub broken_config_overlap: bool,
+    /// Test only: no disruptive-server guard (§4.2.3): a node that has just heard from its
+    /// leader still adopts a RequestVote's higher term, so a removed server that never learnt
+    /// of its removal keeps deposing the leader.
+    #[doc(hidden)]
+    pub broken_no_disrupt_guard: bool,
 }
 
 impl Config {
@@ -209,10 +222,14 @@ impl Entry {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Msg {
+    /// `may_disrupt`: sent by a candidate whose election the user forced (the `timeout`
+    /// command, standing for leadership transfer's TimeoutNow, §3.10), so it is heard even by
+    /// nodes that have just heard from a leader (§4.2.3); false on a natural timeout.
     RequestVote {
         term: u64,
         last_log_index: u64,
         last_log_term: u64,
+        may_disrupt: bool,
     },
     Vote {
         term: u64,
@@ -259,8 +276,12 @@ impl Message for Msg {
                 term,
                 last_log_index,
                 last_log_term,
+                may_disrupt,
             } => {
-                for v in [1, *term, *last_log_index, *last_log_term] {
+                // A disrupting RequestVote has its own tag, so a plain one hashes as it did
+                // before the flag existed and the encoding stays unambiguous.
+                let tag = if *may_disrupt { 6 } else { 1 };
+                for v in [tag, *term, *last_log_index, *last_log_term] {
                     h.u64(v);
                 }
             }
@@ -318,10 +339,12 @@ impl Message for Msg {
                 term,
                 last_log_index,
                 last_log_term,
+                may_disrupt,
             } => vec![
                 ("term", term.to_string()),
                 ("lastLogIndex", last_log_index.to_string()),
                 ("lastLogTerm", last_log_term.to_string()),
+                ("mayDisrupt", may_disrupt.to_string()),
             ],
             Msg::Vote { term, granted } => {
                 vec![("term", term.to_string()), ("granted", granted.to_string())]
@@ -395,6 +418,9 @@ pub struct Raft {
     /// Leader only: when it took office and how many `clients` writes it has appended since.
     clients_since: Time,
     clients_written: u64,
+    /// When this node last heard from the leader of its current term (an AppendEntries of that
+    /// term); meaningful only while `leader` is set. Volatile. See `leader_recent`.
+    heard_from_leader: Time,
     // Bookkeeping for the checker only (not protocol state): how many times the log was cut
     // back, and the length it was last cut to. See `Monitor`.
     truncations: u64,
@@ -515,7 +541,21 @@ impl Raft {
         }
     }
 
-    fn start_election(&mut self, ctx: &mut Ctx<Self>) {
+    /// Whether this node has heard from a current leader within the minimum election timeout
+    /// (§4.2.3): it leads itself, or it knows the leader of its term (`leader` is cleared
+    /// whenever the term changes, on an election and on a crash) and had an AppendEntries from
+    /// it less than `timeout_min` ago. Such a node refuses RequestVotes without `may_disrupt`.
+    fn leader_recent(&self, now: Time) -> bool {
+        if self.cfg.broken_no_disrupt_guard {
+            return false;
+        }
+        self.role == Role::Leader
+            || (self.leader.is_some() && now < self.heard_from_leader + self.cfg.timeout_min)
+    }
+
+    /// Starts an election for the next term; `may_disrupt` marks its RequestVotes as forced
+    /// by the user (the `timeout` command), not by the election timer.
+    fn start_election(&mut self, may_disrupt: bool, ctx: &mut Ctx<Self>) {
         if self.role == Role::Leader {
             self.drop_leader_state();
             ctx.cancel_timer(Timer::Heartbeat);
@@ -533,6 +573,7 @@ impl Raft {
             term: self.current_term,
             last_log_index,
             last_log_term,
+            may_disrupt,
         };
         for to in self.peers() {
             ctx.send(to, rv.clone());
@@ -909,6 +950,7 @@ impl Protocol for Raft {
             match_index: Vec::new(),
             clients_since: 0,
             clients_written: 0,
+            heard_from_leader: 0,
             truncations: 0,
             truncated_to: 0,
             initial,
@@ -930,6 +972,28 @@ impl Protocol for Raft {
             | Msg::AppendReply { term, .. }
             | Msg::RemoveMe { term } => *term,
         };
+        if let Msg::RequestVote {
+            may_disrupt: false, ..
+        } = msg
+        {
+            if self.leader_recent(ctx.now) {
+                // §4.2.3: the candidate cannot have lost the leader we just heard from (it may
+                // be a server removed without knowing it): keep our term and refuse. Like
+                // LogCabin (the dissertation's own implementation) and hashicorp/raft we answer
+                // with a refusal carrying our term, which the candidate simply ignores if its
+                // term is higher (etcd/raft drops the request without an answer instead); an
+                // answer shows the refusal in the space-time diagram.
+                ctx.note("raft.vote_withheld", from as u64 + 1);
+                ctx.send(
+                    from,
+                    Msg::Vote {
+                        term: self.current_term,
+                        granted: false,
+                    },
+                );
+                return;
+            }
+        }
         if term > self.current_term {
             self.step_down(term, ctx);
         }
@@ -938,6 +1002,7 @@ impl Protocol for Raft {
                 term,
                 last_log_index,
                 last_log_term,
+                ..
             } => {
                 let up_to_date = (last_log_term, last_log_index) >= {
                     let (i, t) = self.last_log();
@@ -998,6 +1063,7 @@ impl Protocol for Raft {
                     self.votes.clear();
                 }
                 self.leader = Some(from);
+                self.heard_from_leader = ctx.now;
                 self.reset_election_timer(ctx);
                 let was_member = self.is_member();
                 let reply =
@@ -1030,7 +1096,7 @@ impl Protocol for Raft {
 
     fn on_timer(&mut self, timer: Timer, ctx: &mut Ctx<Self>) {
         match timer {
-            Timer::Election if self.is_member() => self.start_election(ctx),
+            Timer::Election if self.is_member() => self.start_election(false, ctx),
             Timer::Election => {}
             Timer::Heartbeat if self.role == Role::Leader => self.send_heartbeats(ctx),
             Timer::Client if self.role == Role::Leader => {
@@ -1046,7 +1112,8 @@ impl Protocol for Raft {
 
     fn on_command(&mut self, command: &str, ctx: &mut Ctx<Self>) {
         match command {
-            "timeout" if self.is_member() => self.start_election(ctx),
+            // The user's deliberate choice, like leadership transfer: it may disrupt a leader.
+            "timeout" if self.is_member() => self.start_election(true, ctx),
             "timeout" => ctx.note("raft.not_member", self.id as u64 + 1),
             "add" => self.add_server(ctx),
             "remove" if self.role == Role::Leader => self.remove_server(self.id, ctx),
