@@ -20,17 +20,6 @@ fn now_ms() -> f64 {
     web_sys::window().unwrap().performance().unwrap().now()
 }
 
-/// Median of `runs` repetitions, as the native `distlab bench` reports (one 60 s run takes
-/// only milliseconds, so a single timing is mostly noise).
-fn median_run(
-    runs: usize,
-    f: impl Fn() -> distlab_engine::bench::BenchResult,
-) -> distlab_engine::bench::BenchResult {
-    let mut all: Vec<_> = (0..runs).map(|_| f()).collect();
-    all.sort_by(|a, b| a.wall_seconds.total_cmp(&b.wall_seconds));
-    all.swap_remove(runs / 2)
-}
-
 fn timed(f: &mut dyn FnMut()) -> f64 {
     let t = now_ms();
     f();
@@ -39,16 +28,23 @@ fn timed(f: &mut dyn FnMut()) -> f64 {
 
 #[wasm_bindgen_test]
 fn bench_engine_speed_wasm() {
-    let w = median_run(15, || distlab_engine::bench::raft_writes(5, 60, 100, timed));
-    assert!(w.commits > 0);
+    // Writes against election-only, measured alternately as the native bench does.
+    let (quiet, w, slowdown) = distlab_engine::bench::writes_vs_election(5, 60, 100, 15, timed);
+    assert!(w.commits > 0 && quiet.commits == 0);
     console_log!(
         "BENCH wasm raft nodes=5 writes=100/s simulated=60s wall={:.4}s {:.0}x real time {:.0} commits/s (median of 15)",
         w.wall_seconds,
         w.sim_per_wall,
         w.commits_per_second
     );
+    console_log!(
+        "BENCH wasm writes vs election-only, measured alternately: {:.0}x vs {:.0}x real time = {:.2}x slower",
+        w.sim_per_wall,
+        quiet.sim_per_wall,
+        slowdown
+    );
     for n in [5u32, 51] {
-        let r = median_run(if n == 5 { 15 } else { 5 }, || {
+        let r = distlab_engine::bench::repeat(if n == 5 { 15 } else { 5 }, || {
             distlab_engine::bench::raft_election(n, 60, timed)
         });
         assert!(r.events > 0);

@@ -63,3 +63,40 @@ pub fn raft_writes(
         commits_per_second: commits as f64 / wall,
     }
 }
+
+/// Median (by wall time) of the results of one case.
+fn median(mut runs: Vec<BenchResult>) -> Option<BenchResult> {
+    runs.sort_by(|a, b| a.wall_seconds.total_cmp(&b.wall_seconds));
+    let mid = runs.len() / 2;
+    (!runs.is_empty()).then(|| runs.swap_remove(mid))
+}
+
+/// Repeats one case `runs` times (at least once) and returns the median run: one 60 s run of
+/// 5 nodes takes milliseconds, so a single timing is mostly noise.
+pub fn repeat(runs: usize, mut one: impl FnMut() -> BenchResult) -> BenchResult {
+    let all: Vec<BenchResult> = (0..runs.max(1)).map(|_| one()).collect();
+    median(all).unwrap_or_else(&mut one)
+}
+
+/// The figure the Raft issue asks for: `nodes`-node Raft with `writes` client writes per
+/// simulated second against the same cluster with no writes. The two runs alternate, `pairs`
+/// times, so a busy machine slows both alike; returns (election-only median, writes median,
+/// how many times slower the writes run is in simulated/wall time).
+pub fn writes_vs_election(
+    nodes: u32,
+    seconds: u64,
+    writes: u64,
+    pairs: usize,
+    mut time: impl FnMut(&mut dyn FnMut()) -> f64,
+) -> (BenchResult, BenchResult, f64) {
+    let mut quiet = Vec::new();
+    let mut busy = Vec::new();
+    for _ in 0..pairs.max(1) {
+        quiet.push(raft_writes(nodes, seconds, 0, &mut time));
+        busy.push(raft_writes(nodes, seconds, writes, &mut time));
+    }
+    let quiet = median(quiet).unwrap_or_else(|| raft_writes(nodes, seconds, 0, &mut time));
+    let busy = median(busy).unwrap_or_else(|| raft_writes(nodes, seconds, writes, &mut time));
+    let slowdown = quiet.sim_per_wall / busy.sim_per_wall.max(1e-9);
+    (quiet, busy, slowdown)
+}

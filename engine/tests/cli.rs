@@ -206,7 +206,9 @@ fn bench_prints_text_or_json_lines() {
     assert_eq!(o.code, Some(0), "{}", o.err);
     let text = o.out;
     assert!(
-        text.contains("raft nodes=5") && text.contains("x real time"),
+        text.contains("raft nodes=5")
+            && text.contains("x real time")
+            && text.contains("writes vs election-only"),
         "{text}"
     );
 
@@ -226,6 +228,11 @@ fn bench_prints_text_or_json_lines() {
         (5.into(), 100.into())
     );
     assert!(lines[2]["commits"].as_u64().unwrap() > 50);
+    // Against an election-only run measured alternately with it: a ratio, not a verdict.
+    let slowdown = lines[2]["slowdown_vs_election"].as_f64().unwrap();
+    let quiet = lines[2]["election_only_sim_per_wall"].as_f64().unwrap();
+    assert!(slowdown > 0.0 && quiet > 0.0);
+    assert!((quiet / lines[2]["sim_per_wall"].as_f64().unwrap() - slowdown).abs() < 1e-6);
     for l in &lines {
         assert_eq!(l["simulated_seconds"], 1);
         assert!(l["events"].as_u64().unwrap() > 0);

@@ -253,48 +253,52 @@ fn bench(args: &[String]) -> ExitCode {
             }
         }
     }
-    let mut cases = vec![(5u32, 0u64), (51, 0)];
-    if writes > 0 {
-        cases.push((5, writes));
-    }
+    let clock = |f: &mut dyn FnMut()| {
+        let t = std::time::Instant::now();
+        f();
+        t.elapsed().as_secs_f64()
+    };
     // One 60 s run of 5 nodes takes a few milliseconds: too short to time once on a busy
-    // machine. Repeat each measurement (at least 3 times, until a second of wall time or 25
-    // runs) and report the median run.
-    for (n, w) in cases {
-        let mut runs = Vec::new();
-        let mut wall = 0.0;
-        while runs.len() < 3 || (wall < 1.0 && runs.len() < 25) {
-            let r = distlab_engine::bench::raft_writes(n, seconds, w, |f| {
-                let t = std::time::Instant::now();
-                f();
-                t.elapsed().as_secs_f64()
-            });
-            wall += r.wall_seconds;
-            runs.push(r);
-        }
-        runs.sort_by(|a, b| a.sim_per_wall.total_cmp(&b.sim_per_wall));
-        let r = &runs[runs.len() / 2];
+    // machine. Each figure is the median of several runs (a second of wall time or 25 runs).
+    let runs_for = |n: u32| {
+        let one = distlab_engine::bench::raft_election(n, seconds, clock).wall_seconds;
+        ((1.0 / one.max(1e-6)) as usize).clamp(3, 25)
+    };
+    for n in [5u32, 51] {
+        let runs = runs_for(n);
+        let r = distlab_engine::bench::repeat(runs, || {
+            distlab_engine::bench::raft_election(n, seconds, clock)
+        });
         if as_json {
             let mut v = json!(r);
-            v["runs"] = json!(runs.len());
+            v["runs"] = json!(runs);
             println!("{v}");
-        } else if w == 0 {
-            println!(
-                "raft nodes={n:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {} runs)",
-                r.wall_seconds,
-                r.sim_per_wall,
-                r.events_per_second,
-                runs.len()
-            );
         } else {
             println!(
-                "raft nodes={n:<3} writes={w}/s simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  {} commits, {:.0} commits/s wall  (median of {} runs)",
-                r.wall_seconds,
-                r.sim_per_wall,
-                r.events_per_second,
-                r.commits,
-                r.commits_per_second,
-                runs.len()
+                "raft nodes={n:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {runs} runs)",
+                r.wall_seconds, r.sim_per_wall, r.events_per_second
+            );
+        }
+    }
+    if writes > 0 {
+        // Against an election-only run measured alternately with it (the figure).
+        let pairs = runs_for(5);
+        let (quiet, r, slowdown) =
+            distlab_engine::bench::writes_vs_election(5, seconds, writes, pairs, clock);
+        if as_json {
+            let mut v = json!(r);
+            v["runs"] = json!(pairs);
+            v["election_only_sim_per_wall"] = json!(quiet.sim_per_wall);
+            v["slowdown_vs_election"] = json!(slowdown);
+            println!("{v}");
+        } else {
+            println!(
+                "raft nodes=5   writes={writes}/s simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  {} commits, {:.0} commits/s wall  (median of {pairs} runs)",
+                r.wall_seconds, r.sim_per_wall, r.events_per_second, r.commits, r.commits_per_second
+            );
+            println!(
+                "  writes vs election-only, measured alternately: {:.0}x vs {:.0}x real time = {slowdown:.2}x slower",
+                r.sim_per_wall, quiet.sim_per_wall
             );
         }
     }
