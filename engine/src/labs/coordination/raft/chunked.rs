@@ -1,45 +1,72 @@
-//! A vector that is cheap to clone: its items live in shared fixed-size chunks, and a clone
-//! copies the chunk pointers and the items of the last, partly filled chunk (with no spare
-//! room, so a checkpoint holds no more than the items it needs). Full chunks never change
-//! while shared; truncating into one copies that chunk first.
+//! A vector that is cheap to clone, for Raft's logs and the checker's history: they grow with
+//! every client write, and the session clones the whole simulation at every checkpoint (for
+//! scrubbing), so with plain vectors a long run with many writes would spend its time and
+//! memory copying logs.
 //!
-//! Raft's logs and the checker's history grow with every client write, and the session clones
-//! the whole simulation at every checkpoint (for scrubbing); with plain vectors a long run with
-//! many writes would spend its time copying logs.
+//! Items live in leaves of [`LEAF`] items, leaves in pages of [`FAN`] leaf pointers, all
+//! shared (`Rc`). A clone shares every full page and full leaf, and copies only the last,
+//! partly filled page of pointers and the last, partly filled leaf, with no spare room: a
+//! checkpoint costs at most `FAN` pointers and `LEAF` items per vector, however long the log.
+//! The original keeps its own last page and leaf, so appending never copies; truncating into
+//! a shared page or leaf copies that one first.
 //!
-//! Chunks are `Rc`, not `Arc`: a session lives on one thread (the browser's, or one runner
-//! process), and `Rc::make_mut` on every append costs no atomic operation.
+//! `Rc`, not `Arc`: a session lives on one thread (the browser's, or one runner process), and
+//! checking that a leaf is unshared on every append costs no atomic operation.
 
 use std::rc::Rc;
 
-const CHUNK: usize = 256;
+/// Items per leaf.
+const LEAF: usize = 64;
+/// Leaves per page.
+const FAN: usize = 64;
+/// Items per page.
+const PAGE: usize = LEAF * FAN;
+
+type Leaf<T> = Rc<Vec<T>>;
 
 #[derive(Debug)]
 pub struct Chunked<T> {
-    chunks: Vec<Rc<Vec<T>>>,
+    pages: Vec<Rc<Vec<Leaf<T>>>>,
     len: usize,
 }
 
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
         Chunked {
-            chunks: Vec::new(),
+            pages: Vec::new(),
             len: 0,
         }
     }
 }
 
+/// `rc`'s vector to change: copied first (with room for `room` items) if it is shared.
+#[inline]
+fn unique<U: Clone>(rc: &mut Rc<Vec<U>>, room: usize) -> &mut Vec<U> {
+    if Rc::get_mut(rc).is_none() {
+        let mut own = Vec::with_capacity(room.max(rc.len()));
+        own.extend_from_slice(rc);
+        *rc = Rc::new(own);
+    }
+    // Unshared now: make_mut copies nothing.
+    Rc::make_mut(rc)
+}
+
 impl<T: Clone> Clone for Chunked<T> {
     fn clone(&self) -> Self {
-        let mut chunks = self.chunks.clone();
-        if !self.len.is_multiple_of(CHUNK) {
-            // The original keeps appending to its own chunk without copying it.
-            if let Some(last) = chunks.last_mut() {
-                *last = Rc::new(last.to_vec());
+        let mut pages = self.pages.clone();
+        if !self.len.is_multiple_of(PAGE) {
+            if let Some(page) = pages.last_mut() {
+                let mut copy = page.to_vec();
+                if !self.len.is_multiple_of(LEAF) {
+                    if let Some(leaf) = copy.last_mut() {
+                        *leaf = Rc::new(leaf.to_vec());
+                    }
+                }
+                *page = Rc::new(copy);
             }
         }
         Chunked {
-            chunks,
+            pages,
             len: self.len,
         }
     }
@@ -66,7 +93,7 @@ impl<T: Clone> Chunked<T> {
 
     pub fn get(&self, i: usize) -> Option<&T> {
         if i < self.len {
-            Some(&self.chunks[i / CHUNK][i % CHUNK])
+            Some(&self.pages[i / PAGE][i % PAGE / LEAF][i % LEAF])
         } else {
             None
         }
@@ -76,57 +103,53 @@ impl<T: Clone> Chunked<T> {
         self.len.checked_sub(1).and_then(|i| self.get(i))
     }
 
-    /// The last chunk, to change: shared with a clone (a full chunk being truncated), it is
-    /// copied first, with room for a whole chunk.
-    fn last_mut(&mut self) -> Option<&mut Vec<T>> {
-        let last = self.chunks.last_mut()?;
-        if Rc::get_mut(last).is_none() {
-            let mut own = Vec::with_capacity(CHUNK);
-            own.extend_from_slice(last);
-            *last = Rc::new(own);
+    /// The leaf the next item goes to (started if the last one is full), made unshared.
+    #[inline]
+    fn tail(&mut self) -> Option<&mut Vec<T>> {
+        if self.len.is_multiple_of(PAGE) {
+            self.pages.push(Rc::new(Vec::with_capacity(FAN)));
         }
-        Rc::get_mut(last)
+        let page = unique(self.pages.last_mut()?, FAN);
+        if self.len.is_multiple_of(LEAF) {
+            page.push(Rc::new(Vec::with_capacity(LEAF)));
+        }
+        Some(unique(page.last_mut()?, LEAF))
     }
 
     pub fn push(&mut self, item: T) {
-        if self.len.is_multiple_of(CHUNK) {
-            self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
+        if let Some(leaf) = self.tail() {
+            leaf.push(item);
+            self.len += 1;
         }
-        if let Some(last) = self.last_mut() {
-            last.push(item);
-        }
-        self.len += 1;
     }
 
-    /// Appends `items`, touching each chunk once.
+    /// Appends `items`, touching each leaf once.
     pub fn extend_from_slice(&mut self, mut items: &[T]) {
         while !items.is_empty() {
-            let used = self.len % CHUNK;
-            if used == 0 {
-                self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
-            }
-            let (now, rest) = items.split_at((CHUNK - used).min(items.len()));
-            if let Some(last) = self.last_mut() {
-                last.extend_from_slice(now);
-            }
+            let room = LEAF - self.len % LEAF;
+            let (now, rest) = items.split_at(room.min(items.len()));
+            let Some(leaf) = self.tail() else {
+                return;
+            };
+            leaf.extend_from_slice(now);
             self.len += now.len();
             items = rest;
         }
     }
 
-    /// Items `from..until` (clamped to the length) as consecutive slices, one per chunk.
+    /// Items `from..until` (clamped to the length) as consecutive slices, one per leaf.
     pub fn slices(&self, from: usize, until: usize) -> impl Iterator<Item = &[T]> + '_ {
         let until = until.min(self.len);
         let from = from.min(until);
-        let chunks = if from == until {
+        let leaves = if from == until {
             0..0
         } else {
-            from / CHUNK..until.div_ceil(CHUNK)
+            from / LEAF..until.div_ceil(LEAF)
         };
-        chunks.map(move |c| {
-            let start = from.max(c * CHUNK) - c * CHUNK;
-            let end = until.min((c + 1) * CHUNK) - c * CHUNK;
-            &self.chunks[c][start..end]
+        leaves.map(move |l| {
+            let start = from.max(l * LEAF) - l * LEAF;
+            let end = until.min((l + 1) * LEAF) - l * LEAF;
+            &self.pages[l / FAN][l % FAN][start..end]
         })
     }
 
@@ -135,13 +158,20 @@ impl<T: Clone> Chunked<T> {
         if len >= self.len {
             return;
         }
-        self.chunks.truncate(len.div_ceil(CHUNK));
-        if !len.is_multiple_of(CHUNK) {
-            if let Some(last) = self.last_mut() {
-                last.truncate(len % CHUNK);
+        self.pages.truncate(len.div_ceil(PAGE));
+        self.len = len;
+        if len.is_multiple_of(PAGE) {
+            return;
+        }
+        if let Some(page) = self.pages.last_mut() {
+            let page = unique(page, FAN);
+            page.truncate((len % PAGE).div_ceil(LEAF));
+            if !len.is_multiple_of(LEAF) {
+                if let Some(leaf) = page.last_mut() {
+                    unique(leaf, LEAF).truncate(len % LEAF);
+                }
             }
         }
-        self.len = len;
     }
 
     /// Items `from..until` (clamped to the length), copied.
@@ -154,7 +184,10 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        self.chunks.iter().flat_map(|c| c.iter())
+        self.pages
+            .iter()
+            .flat_map(|p| p.iter())
+            .flat_map(|l| l.iter())
     }
 }
 
@@ -221,5 +254,66 @@ mod tests {
             }
         }
         assert!(c.slices(10, 3).next().is_none());
+    }
+
+    #[test]
+    fn clones_are_snapshots_across_pages_whichever_side_changes() {
+        // Lengths around leaf and page edges; every clone must keep what it saw while the
+        // original (and the clones themselves) go on changing.
+        let mut live: Chunked<u32> = Chunked::new();
+        let mut plain: Vec<u32> = Vec::new();
+        let mut snaps: Vec<(Chunked<u32>, Vec<u32>)> = Vec::new();
+        let mut x = 7u32;
+        let mut longest = 0;
+        for step in 0..400usize {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            match x % 10 {
+                0 => {
+                    let keep = (x as usize / 16) % (plain.len() + 1);
+                    live.truncate(keep);
+                    plain.truncate(keep);
+                }
+                1..=3 => {
+                    live.push(step as u32);
+                    plain.push(step as u32);
+                }
+                _ => {
+                    let n = [1, LEAF - 1, LEAF, LEAF + 1, PAGE - 3, PAGE, 300][x as usize % 7];
+                    let items: Vec<u32> = (0..n as u32).map(|i| i ^ x).collect();
+                    live.extend_from_slice(&items);
+                    plain.extend_from_slice(&items);
+                }
+            }
+            if step % 9 == 0 {
+                snaps.push((live.clone(), plain.clone()));
+            }
+            if step % 23 == 0 {
+                // Change a clone: the original must not see it.
+                if let Some((c, v)) = snaps.last_mut() {
+                    c.push(1);
+                    v.push(1);
+                    let keep = v.len() / 2;
+                    c.truncate(keep);
+                    v.truncate(keep);
+                }
+            }
+            assert_eq!(live.len(), plain.len());
+            longest = longest.max(plain.len());
+        }
+        assert!(longest > 2 * PAGE, "the test should span pages: {longest}");
+        assert!(
+            plain.len() > PAGE,
+            "and end on more than one: {}",
+            plain.len()
+        );
+        assert!(live.iter().eq(plain.iter()));
+        assert_eq!(live.get(plain.len()), None);
+        for i in (0..plain.len()).step_by(97) {
+            assert_eq!(live.get(i), Some(&plain[i]));
+        }
+        for (c, v) in &snaps {
+            assert!(c.iter().eq(v.iter()));
+            assert_eq!(c.range(0, usize::MAX), *v);
+        }
     }
 }

@@ -792,14 +792,12 @@ impl Raft {
 
     /// Applies committed entries to the key-value map, in order.
     fn apply_committed(&mut self) {
-        while self.last_applied < self.commit_index {
-            let Some(&e) = self.log.get(self.last_applied as usize) else {
-                break;
-            };
-            if e.config == 0 {
+        let (from, until) = (self.last_applied as usize, self.commit_index as usize);
+        for part in self.log.slices(from, until) {
+            for e in part.iter().filter(|e| e.config == 0) {
                 self.kv[e.key() as usize] = e.value();
             }
-            self.last_applied += 1;
+            self.last_applied += part.len() as u64;
         }
     }
 
