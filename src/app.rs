@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use distlab_engine::input::{InputError, Lang, SPEED_MAX, SPEED_MIN};
+use distlab_engine::input::{InputError, Lang, RunConfig, SPEED_MAX, SPEED_MIN};
 use distlab_engine::labs::{CATALOG, GROUPS};
 use distlab_engine::sim::{Action, TraceKind, TraceRecord};
 use distlab_engine::{Time, MS};
@@ -52,17 +52,26 @@ fn fmt_speed(s: f64) -> String {
     }
 }
 
+/// The page's run configuration, the network lab's controller (`None` for a plotted lab,
+/// which builds its own model from the configuration and needs no simulation), and the input
+/// problems found.
+fn start_run(query: &str) -> (RunConfig, Option<Shared>, Vec<InputError>) {
+    let (cfg, mut errors) = RunConfig::parse(&query_pairs(query));
+    let net = (!crate::plots::is_plot_lab(cfg.lab)).then(|| {
+        let (c, err) = Controller::from_config(cfg.clone());
+        errors.extend(err);
+        Rc::new(std::cell::RefCell::new(c))
+    });
+    crate::testing::register(net.as_ref());
+    (cfg, net, errors)
+}
+
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let init = use_memo(props.query.clone(), |q| {
-        let (c, errors) = Controller::from_pairs(&query_pairs(q));
-        let shared: Shared = Rc::new(std::cell::RefCell::new(c));
-        crate::testing::register(&shared);
-        (shared, errors)
-    });
-    let (ctl, input_errors) = (&init.0, &init.1);
+    let init = use_memo(props.query.clone(), |q| start_run(q));
+    let (cfg, net, input_errors) = (&init.0, &init.1, &init.2);
     let lang = {
-        let initial = ctl.borrow().cfg.lang.unwrap_or_else(i18n::browser_lang);
+        let initial = cfg.lang.unwrap_or_else(i18n::browser_lang);
         use_state(move || initial)
     };
     crate::set_lang(*lang);
@@ -74,12 +83,13 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |_| force.force_update())
     };
 
-    // Keyboard: Space plays/pauses, → steps.
+    // Keyboard (network labs): Space plays/pauses, → steps.
     {
-        let ctl = ctl.clone();
+        let net = net.clone();
         let force = force.clone();
         use_effect_with((), move |_| {
-            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let listener = net.zip(doc).map(|(ctl, doc)| {
                 EventListener::new(&doc, "keydown", move |e| {
                     let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
                         return;
@@ -111,8 +121,7 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
-    let l = *lang;
-    let embed = ctl.borrow().cfg.embed;
+    let (l, embed, lab) = (*lang, cfg.embed, cfg.lab);
     let errors_html = if *show_errors && !input_errors.is_empty() {
         let dismiss = {
             let show_errors = show_errors.clone();
@@ -131,19 +140,8 @@ pub fn app(props: &AppProps) -> Html {
 
     let timeline_ref = use_node_ref();
     let logs_ref = use_node_ref();
-    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} logs={logs_ref.clone()} /> };
-    let stage = html! {
-        <div class="stage">
-            { canvas }
-            { node_menu(ctl, l, &on_change) }
-            { debug_overlay(ctl, l) }
-        </div>
-    };
-
-    let lab = ctl.borrow().cfg.lab;
-    if crate::plots::is_plot_lab(lab) {
-        let cfg = ctl.borrow().cfg.clone();
-        let plot = html! { <crate::plots::PlotLab cfg={cfg} lang={l} /> };
+    let Some(ctl) = net else {
+        let plot = html! { <crate::plots::PlotLab cfg={cfg.clone()} lang={l} /> };
         if embed {
             return html! { <div class={classes!("app", "embed")} data-testid="app" data-embed="1">{ errors_html }{ plot }</div> };
         }
@@ -163,7 +161,15 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             </div>
         };
-    }
+    };
+    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} logs={logs_ref.clone()} /> };
+    let stage = html! {
+        <div class="stage">
+            { canvas }
+            { node_menu(ctl, l, &on_change) }
+            { debug_overlay(ctl, l) }
+        </div>
+    };
 
     if embed {
         return html! {

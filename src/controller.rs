@@ -1,6 +1,7 @@
-//! The app's state around one running lab: the session, play/pause and speed, the partition
-//! tool's draft, and frame statistics. Every UI control (menus, keys, buttons, tests) changes
-//! the run through these methods, so there is one handler per user action.
+//! The app's state around one running network lab: the session, play/pause and speed, the
+//! partition tool's draft, and frame statistics. Every UI control (menus, keys, buttons, tests)
+//! changes the run through these methods, so there is one handler per user action. Plotted labs
+//! have no controller (and so no simulation): they build their own models (`crate::plots`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -42,7 +43,7 @@ impl FrameStats {
     }
 }
 
-/// One lab run as the UI drives it.
+/// One network lab run as the UI drives it.
 pub struct Controller {
     pub cfg: RunConfig,
     pub session: Box<dyn LabSession>,
@@ -78,14 +79,6 @@ pub type Shared = Rc<RefCell<Controller>>;
 type ViewKey = (Time, u64, usize, usize);
 
 impl Controller {
-    /// Parses a query string and builds a controller; returns the input problems found.
-    pub fn from_pairs(pairs: &[(String, String)]) -> (Controller, Vec<InputError>) {
-        let (cfg, mut errors) = RunConfig::parse(pairs);
-        let (c, err) = Controller::from_config(cfg);
-        errors.extend(err);
-        (c, errors)
-    }
-
     /// A controller for an already parsed configuration (and any problem with its action log).
     pub fn from_config(cfg: RunConfig) -> (Controller, Option<InputError>) {
         let (session, err) = labs::create(&cfg);

@@ -151,11 +151,13 @@ pub mod testing {
         static LAST: RefCell<Option<Shared>> = const { RefCell::new(None) };
     }
 
-    pub(crate) fn register(c: &Shared) {
-        LAST.with(|l| *l.borrow_mut() = Some(c.clone()));
+    /// Records the controller of the app being mounted (`None` for a plotted lab, which has
+    /// no network controller).
+    pub(crate) fn register(c: Option<&Shared>) {
+        LAST.with(|l| *l.borrow_mut() = c.cloned());
     }
 
-    /// The controller of the app mounted last.
+    /// The network controller of the app mounted last (`None` if it shows a plotted lab).
     pub fn last_controller() -> Option<Shared> {
         LAST.with(|l| l.borrow().clone())
     }

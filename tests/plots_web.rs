@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{mount, percent, query_of};
+use common::{mount, mount_framed, percent, query_of, Mounted};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -125,6 +125,9 @@ async fn embed_mode_is_compact() {
             "{lab}"
         );
         assert!(m.drawn_soon(canvas).await, "{lab}: drawn");
+        if lab == "placement-ring" {
+            assert!(m.drawn_soon("pl-bars").await, "{lab}: load bars drawn");
+        }
         // Only the chart and a minimal row: no parameter inputs, no lab picker.
         assert!(
             m.find("pl-nodes").is_none() && m.find("mmf-demands").is_none(),
@@ -307,4 +310,148 @@ async fn a_weighted_user_can_join_drf() {
         share.contains("join") && (share.contains("*2") || share.contains("%2A2")),
         "{share}"
     );
+}
+
+/// A plotted lab builds its own model: the app makes no network controller for it, so no
+/// simulation runs unused behind the page. A network lab still gets one.
+#[wasm_bindgen_test]
+async fn plotted_labs_have_no_network_session() {
+    for lab in [
+        "placement-hash",
+        "placement-ring",
+        "placement-bounded",
+        "placement-vnodes",
+        "fair-mmf",
+        "fair-drf",
+        "ratelimit",
+    ] {
+        for embed in ["0", "1"] {
+            let m = mount(&format!("?lab={lab}&embed={embed}&lang=en")).await;
+            assert!(m.find("app").is_some(), "{lab}: {}", m.all_text());
+            assert!(
+                m.ctl.0.is_none(),
+                "{lab} (embed={embed}) has a network session"
+            );
+        }
+    }
+    let m = mount("?lab=raft&lang=en").await;
+    assert!(m.ctl.0.is_some(), "the Raft lab has its session");
+    assert_eq!(m.ctl.borrow().session.n(), 5);
+}
+
+/// Embedded in course notes (an iframe of 640×400 with the app's stylesheet), the placement
+/// lab shows the ring and, beside it, the keys per node; everything fits the frame.
+#[wasm_bindgen_test]
+async fn the_embedded_placement_lab_shows_its_load_bars_within_640_by_400() {
+    let m = mount_framed("?lab=placement-ring&embed=1&lang=en", 640, 400).await;
+    assert!(m.drawn_soon("pl-ring").await, "ring drawn");
+    assert!(m.drawn_soon("pl-bars").await, "bars drawn");
+    let rect = |id: &str| {
+        m.find(id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .get_bounding_client_rect()
+    };
+    for id in [
+        "pl-ring", "pl-bars", "pl-add", "pl-reset", "pl-stats", "pl-moved",
+    ] {
+        let r = rect(id);
+        assert!(
+            r.width() > 0.0 && r.right() <= 640.5 && r.bottom() <= 400.5,
+            "{id} at {}..{} × {}..{}",
+            r.left(),
+            r.right(),
+            r.top(),
+            r.bottom()
+        );
+    }
+    let (ring, bars) = (rect("pl-ring"), rect("pl-bars"));
+    assert!(
+        bars.left() >= ring.right(),
+        "the bars stand beside the ring"
+    );
+    for r in [&ring, &bars] {
+        assert!(
+            r.width() >= 200.0 && r.height() >= 200.0,
+            "{}×{}",
+            r.width(),
+            r.height()
+        );
+    }
+}
+
+fn disabled(m: &Mounted, testid: &str) -> bool {
+    m.find(testid).is_some_and(|e| e.has_attribute("disabled"))
+}
+
+/// A failed node stays in the node menu, marked; it cannot fail again, but it can be removed
+/// for good: it leaves the menu and the failed count, N drops (hash mod N moves most keys),
+/// and the share link replays the failure and the removal.
+#[wasm_bindgen_test]
+async fn a_failed_node_can_be_removed_and_the_share_link_replays_it() {
+    let m = mount("?lab=placement-hash&nodes=4&keys=20000&lang=en").await;
+    assert_eq!(m.count("pl-node", "option"), 4);
+    assert!(m.find("pl-failed-count").is_none());
+    m.choose("pl-node", "1").await;
+    m.click("pl-fail");
+    assert!(
+        m.wait_for(1_000, |m| m.text("pl-failed-count") == "1")
+            .await
+    );
+    assert_eq!(
+        m.count("pl-node", "option"),
+        4,
+        "a failed node is still a member"
+    );
+    assert!(
+        m.text("pl-node").contains("n2 (failed)"),
+        "{}",
+        m.text("pl-node")
+    );
+    assert!(disabled(&m, "pl-fail"), "n2 cannot fail twice");
+    assert!(!disabled(&m, "pl-remove"));
+    assert_eq!(m.text("pl-live"), "3");
+    m.click("pl-remove");
+    m.expect_text(1_000, "pl-moved", "n2 removed").await;
+    assert_eq!(m.count("pl-node", "option"), 3);
+    assert!(!m.text("pl-node").contains("n2"), "{}", m.text("pl-node"));
+    assert!(m.find("pl-failed-count").is_none());
+    assert!(m.find("pl-recover-1").is_none());
+    assert_eq!(m.text("pl-live"), "3");
+    let removed = m.text("pl-moved");
+    assert!(percent(&removed) > 50.0, "N went from 4 to 3: {removed}");
+    m.click("pl-share");
+    assert!(m.wait_for(1_000, |m| m.find("share-url").is_some()).await);
+    let url = m.share();
+    assert!(
+        url.contains("changes=fail:1,remove:1") || url.contains("changes=fail%3A1%2Cremove%3A1"),
+        "{url}"
+    );
+    let query = query_of(&url);
+    drop(m);
+    let again = mount(&query).await;
+    assert!(
+        again.find("pl-error").is_none(),
+        "{}",
+        again.text("pl-error")
+    );
+    assert_eq!(again.text("pl-moved"), removed);
+    assert_eq!(again.count("pl-node", "option"), 3);
+    assert!(again.find("pl-failed-count").is_none());
+}
+
+/// The last live node can neither fail nor leave: both buttons are disabled and say why.
+#[wasm_bindgen_test]
+async fn the_last_live_node_cannot_fail_or_leave() {
+    let m = mount("?lab=placement-ring&nodes=2&changes=fail:0&lang=en").await;
+    m.choose("pl-node", "1").await;
+    for b in ["pl-fail", "pl-remove"] {
+        assert!(disabled(&m, b), "{b}");
+        let why = m.find(b).and_then(|e| e.get_attribute("title"));
+        assert!(why.is_some_and(|t| t.contains("last live node")), "{b}");
+    }
+    // The failed one can still go.
+    m.choose("pl-node", "0").await;
+    assert!(!disabled(&m, "pl-remove"));
+    m.click("pl-remove");
+    m.expect_text(1_000, "pl-moved", "n1 removed").await;
 }

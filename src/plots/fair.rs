@@ -42,6 +42,69 @@ fn weights_of(cfg: &RunConfig) -> Vec<f64> {
     parse_numbers(cfg.params.text("weights"), ',').unwrap_or_default()
 }
 
+/// A fair lab's playback: a cursor over the lab's steps (fractional while a step animates),
+/// whether it plays, the previous animation frame, and whether the chart needs redrawing.
+struct Playback {
+    cursor: f64,
+    playing: bool,
+    last_ts: Option<f64>,
+    dirty: bool,
+}
+
+impl Playback {
+    /// At the first step, playing.
+    fn new() -> Playback {
+        Playback {
+            cursor: 0.0,
+            playing: true,
+            last_ts: None,
+            dirty: true,
+        }
+    }
+
+    /// Back to the first step, playing (after the inputs changed).
+    fn restart(&mut self) {
+        self.cursor = 0.0;
+        self.playing = true;
+        self.dirty = true;
+    }
+
+    /// Play or pause; playing again at the end starts over.
+    fn toggle(&mut self, end: f64) {
+        if self.cursor >= end {
+            self.cursor = 0.0;
+        }
+        self.playing = !self.playing;
+    }
+
+    /// Plays on from step `from`, or from where it stands if that is further (a live change
+    /// appended its steps at `from`).
+    fn play_from(&mut self, from: f64) {
+        self.cursor = self.cursor.max(from);
+        self.playing = true;
+    }
+
+    /// Pauses showing step `at` (a step forward, or the end).
+    fn pause_at(&mut self, at: f64) {
+        self.playing = false;
+        self.cursor = at;
+        self.dirty = true;
+    }
+
+    /// One animation frame at `ts`: moves the cursor on at `speed` (steps of `step_ms`
+    /// virtual ms) while playing, stopping at `end`.
+    fn advance(&mut self, ts: f64, speed: f64, step_ms: f64, end: f64) {
+        let dt = frame_dt(&mut self.last_ts, ts);
+        if self.playing {
+            self.cursor = (self.cursor + steps_in(dt, speed, step_ms)).min(end);
+            if self.cursor >= end {
+                self.playing = false;
+            }
+            self.dirty = true;
+        }
+    }
+}
+
 /// What the fair labs' shared animation loop needs of a lab's state.
 trait Animated: 'static {
     /// Virtual milliseconds one step takes.
@@ -50,8 +113,9 @@ trait Animated: 'static {
     fn end(&self) -> f64;
     /// The step a fractional cursor shows: the page re-renders when it changes.
     fn shown(cursor: f64) -> f64;
-    /// The play state (cursor, playing, previous frame, dirty) and the speed.
-    fn clock(&mut self) -> (&mut f64, &mut bool, &mut Option<f64>, &mut bool, f64);
+    /// The playback, and the speed it plays at (the run configuration's, so share links
+    /// carry it).
+    fn playback(&mut self) -> (&mut Playback, f64);
     fn draw(&self, ctx: &Ctx, w: f64, h: f64, l: Lang);
 }
 
@@ -65,18 +129,11 @@ fn frame<S: Animated>(
     Rc::new(move |ts| {
         let mut s = state.borrow_mut();
         let end = s.end();
-        let (cursor, playing, last_ts, dirty, speed) = s.clock();
-        let dt = frame_dt(last_ts, ts);
-        let before = S::shown(*cursor);
-        if *playing {
-            *cursor = (*cursor + steps_in(dt, speed, S::STEP_MS)).min(end);
-            if *cursor >= end {
-                *playing = false;
-            }
-            *dirty = true;
-        }
-        let crossed = S::shown(*cursor) != before;
-        if std::mem::take(dirty) {
+        let (play, speed) = s.playback();
+        let before = S::shown(play.cursor);
+        play.advance(ts, speed, S::STEP_MS, end);
+        let crossed = S::shown(play.cursor) != before;
+        if std::mem::take(&mut play.dirty) {
             if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
                 if let Some((ctx, w, h)) = prepare(&c) {
                     s.draw(&ctx, w, h, crate::lang());
@@ -110,11 +167,8 @@ fn use_animation<S: Animated>(
 struct Mmf {
     cfg: RunConfig,
     result: Result<MmfResult, String>,
-    /// Rounds shown, fractional while a round animates.
-    cursor: f64,
-    playing: bool,
-    last_ts: Option<f64>,
-    dirty: bool,
+    /// Over the rounds.
+    play: Playback,
 }
 
 impl Mmf {
@@ -122,10 +176,7 @@ impl Mmf {
         let mut m = Mmf {
             cfg,
             result: Err(String::new()),
-            cursor: 0.0,
-            playing: true,
-            last_ts: None,
-            dirty: true,
+            play: Playback::new(),
         };
         m.rebuild();
         m
@@ -136,13 +187,7 @@ impl Mmf {
         let demands = parse_numbers(p.text("demands"), ',').unwrap_or_default();
         self.result = max_min_fair(p.get("capacity"), &demands, &weights_of(&self.cfg))
             .map_err(|e| e.to_string());
-        self.cursor = 0.0;
-        self.playing = true;
-        self.dirty = true;
-    }
-
-    fn rounds(&self) -> usize {
-        self.result.as_ref().map_or(0, |r| r.steps.len())
+        self.play.restart();
     }
 
     /// Allocation and the filling level (share per unit of weight) at the cursor.
@@ -150,8 +195,8 @@ impl Mmf {
         let Ok(r) = &self.result else {
             return (Vec::new(), 0.0);
         };
-        let k = (self.cursor.floor() as usize).min(r.steps.len());
-        let f = self.cursor - k as f64;
+        let k = (self.play.cursor.floor() as usize).min(r.steps.len());
+        let f = self.play.cursor - k as f64;
         let mut alloc = if k == 0 {
             vec![0.0; r.demands.len()]
         } else {
@@ -196,7 +241,7 @@ fn draw_mmf(ctx: &Ctx, w: f64, h: f64, m: &Mmf, l: Lang) {
         let (x, bw) = plot.column(i, n);
         let _ = ctx.fill_text(&fmt_num(*a), x + bw / 2.0, plot.py(*a) - 2.0);
     }
-    if m.cursor > 0.0 {
+    if m.play.cursor > 0.0 {
         plot.hline(ctx, level.min(top), chart::TEXT, true);
     }
     chart::legend(
@@ -213,20 +258,13 @@ fn draw_mmf(ctx: &Ctx, w: f64, h: f64, m: &Mmf, l: Lang) {
 impl Animated for Mmf {
     const STEP_MS: f64 = MMF_STEP_MS;
     fn end(&self) -> f64 {
-        self.rounds() as f64
+        self.result.as_ref().map_or(0, |r| r.steps.len()) as f64
     }
     fn shown(cursor: f64) -> f64 {
         cursor.floor()
     }
-    fn clock(&mut self) -> (&mut f64, &mut bool, &mut Option<f64>, &mut bool, f64) {
-        let speed = self.cfg.speed;
-        (
-            &mut self.cursor,
-            &mut self.playing,
-            &mut self.last_ts,
-            &mut self.dirty,
-            speed,
-        )
+    fn playback(&mut self) -> (&mut Playback, f64) {
+        (&mut self.play, self.cfg.speed)
     }
     fn draw(&self, ctx: &Ctx, w: f64, h: f64, l: Lang) {
         draw_mmf(ctx, w, h, self, l);
@@ -242,22 +280,12 @@ pub fn mmf_lab(props: &Props) -> Html {
     use_animation(&state, &canvas, &force);
     let m = state.borrow();
     let act = |f: fn(&mut Mmf)| act(&state, &force, f);
-    let on_play = act(|m| {
-        if m.cursor >= m.rounds() as f64 {
-            m.cursor = 0.0;
-        }
-        m.playing = !m.playing;
-    });
+    let on_play = act(|m| m.play.toggle(m.end()));
     let on_step = act(|m| {
-        m.playing = false;
-        m.cursor = (m.cursor.floor() + 1.0).min(m.rounds() as f64);
-        m.dirty = true;
+        let next = (m.play.cursor.floor() + 1.0).min(m.end());
+        m.play.pause_at(next);
     });
-    let on_end = act(|m| {
-        m.playing = false;
-        m.cursor = m.rounds() as f64;
-        m.dirty = true;
-    });
+    let on_end = act(|m| m.play.pause_at(m.end()));
     let set = |key: &'static str| {
         let (state, force) = (state.clone(), force.clone());
         Callback::from(move |e: Event| {
@@ -279,7 +307,7 @@ pub fn mmf_lab(props: &Props) -> Html {
         })
     };
     let on_speed = update(&state, &force, |s, x: f64| s.cfg.speed = x);
-    let shown = m.cursor.floor() as usize;
+    let shown = m.play.cursor.floor() as usize;
     let body = match &m.result {
         Err(e) => html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[e]) }</p> },
         Ok(r) => {
@@ -320,7 +348,7 @@ pub fn mmf_lab(props: &Props) -> Html {
     };
     let controls = html! {
         <div class="plot-controls">
-            <button onclick={on_play} data-testid="mmf-play">{ tr(l, if m.playing { "ctl.pause" } else { "ctl.play" }) }</button>
+            <button onclick={on_play} data-testid="mmf-play">{ tr(l, if m.play.playing { "ctl.pause" } else { "ctl.play" }) }</button>
             <button onclick={on_step} data-testid="mmf-step">{ tr(l, "ctl.step") }</button>
             <button onclick={on_end} data-testid="mmf-end">{ tr(l, "fair.to_end") }</button>
             { super::speed_control(l, m.cfg.speed, SPEED_MIN, "mmf-speed", on_speed) }
@@ -350,11 +378,8 @@ pub fn mmf_lab(props: &Props) -> Html {
 struct DrfState {
     cfg: RunConfig,
     drf: Result<Drf, String>,
-    /// Steps shown, fractional while one animates.
-    cursor: f64,
-    playing: bool,
-    last_ts: Option<f64>,
-    dirty: bool,
+    /// Over the task launches (and joins and leaves).
+    play: Playback,
     error: Option<String>,
 }
 
@@ -363,10 +388,7 @@ impl DrfState {
         let mut s = DrfState {
             cfg,
             drf: Err(String::new()),
-            cursor: 0.0,
-            playing: true,
-            last_ts: None,
-            dirty: true,
+            play: Playback::new(),
             error: None,
         };
         s.rebuild();
@@ -395,9 +417,7 @@ impl DrfState {
             }
         }
         self.record(&kept);
-        self.cursor = 0.0;
-        self.playing = true;
-        self.dirty = true;
+        self.play.restart();
     }
 
     fn change(&mut self, c: &DrfChange) -> Result<(), String> {
@@ -421,7 +441,7 @@ impl DrfState {
 
     /// A live change: applied, filled, recorded, and animated from where the run stands.
     fn live(&mut self, c: DrfChange) {
-        let from = self.drf.as_ref().map_or(0, |d| d.steps().len());
+        let from = self.total_steps();
         match self.change(&c) {
             Ok(()) => {
                 let mut all =
@@ -429,12 +449,11 @@ impl DrfState {
                 all.push(c);
                 self.record(&all);
                 self.error = None;
-                self.cursor = self.cursor.max(from as f64);
-                self.playing = true;
+                self.play.play_from(from as f64);
             }
             Err(e) => self.error = Some(e),
         }
-        self.dirty = true;
+        self.play.dirty = true;
     }
 
     fn total_steps(&self) -> usize {
@@ -462,7 +481,7 @@ fn draw_drf(ctx: &Ctx, w: f64, h: f64, s: &DrfState, l: Lang) {
     let Ok(d) = &s.drf else {
         return;
     };
-    let k = s.cursor.ceil() as usize;
+    let k = s.play.cursor.ceil() as usize;
     let tasks = tasks_at(d, k);
     let half = (w / 2.0).floor();
     // Stacked allocation per resource, as a share of capacity.
@@ -527,15 +546,8 @@ impl Animated for DrfState {
     fn shown(cursor: f64) -> f64 {
         cursor.ceil()
     }
-    fn clock(&mut self) -> (&mut f64, &mut bool, &mut Option<f64>, &mut bool, f64) {
-        let speed = self.cfg.speed;
-        (
-            &mut self.cursor,
-            &mut self.playing,
-            &mut self.last_ts,
-            &mut self.dirty,
-            speed,
-        )
+    fn playback(&mut self) -> (&mut Playback, f64) {
+        (&mut self.play, self.cfg.speed)
     }
     fn draw(&self, ctx: &Ctx, w: f64, h: f64, l: Lang) {
         draw_drf(ctx, w, h, self, l);
@@ -552,17 +564,8 @@ pub fn drf_lab(props: &Props) -> Html {
     use_animation(&state, &canvas, &force);
     let s = state.borrow();
     let act = |f: Rc<dyn Fn(&mut DrfState)>| act(&state, &force, move |s| f(s));
-    let on_play = act(Rc::new(|s| {
-        if s.cursor >= s.total_steps() as f64 {
-            s.cursor = 0.0;
-        }
-        s.playing = !s.playing;
-    }));
-    let on_end = act(Rc::new(|s| {
-        s.playing = false;
-        s.cursor = s.total_steps() as f64;
-        s.dirty = true;
-    }));
+    let on_play = act(Rc::new(|s| s.play.toggle(s.end())));
+    let on_end = act(Rc::new(|s| s.play.pause_at(s.end())));
     let on_join = {
         let nd = (*new_demand).clone();
         act(Rc::new(move |s| {
@@ -610,7 +613,7 @@ pub fn drf_lab(props: &Props) -> Html {
                     v.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(", ")
                 )
             };
-            let shown = tasks_at(d, s.cursor.ceil() as usize);
+            let shown = tasks_at(d, s.play.cursor.ceil() as usize);
             html! {
                 <table class="plot-table" data-testid="drf-table">
                     <tr>
@@ -649,7 +652,7 @@ pub fn drf_lab(props: &Props) -> Html {
     let error = s.error.as_ref().map_or(html! {}, |e| html! { <p class="plot-error" role="alert" data-testid="drf-error">{ trf(l, "pl.refused", &[e]) }</p> });
     let controls = html! {
         <div class="plot-controls">
-            <button onclick={on_play} data-testid="drf-play">{ tr(l, if s.playing { "ctl.pause" } else { "ctl.play" }) }</button>
+            <button onclick={on_play} data-testid="drf-play">{ tr(l, if s.play.playing { "ctl.pause" } else { "ctl.play" }) }</button>
             <button onclick={on_end} data-testid="drf-end">{ tr(l, "fair.to_end") }</button>
             { super::speed_control(l, s.cfg.speed, SPEED_MIN, "drf-speed", on_speed) }
             <label>{ tr(l, "drf.new_user") }<input type="text" class="short" value={(*new_demand).clone()} onchange={on_new_demand} data-testid="drf-new-demand" /></label>
@@ -674,5 +677,39 @@ pub fn drf_lab(props: &Props) -> Html {
             <p class="help">{ tr(l, "drf.help") }</p>
             { super::share_row(l, &s.cfg) }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn playback_moves_at_the_speed_stops_at_the_end_and_starts_over() {
+        let mut p = Playback::new();
+        // The first frame only sets the clock.
+        p.advance(1_000.0, 1.0, MMF_STEP_MS, 3.0);
+        assert_eq!((p.cursor, p.playing), (0.0, true));
+        // 50 wall ms at 1×: half a 100 ms round.
+        p.dirty = false;
+        p.advance(1_050.0, 1.0, MMF_STEP_MS, 3.0);
+        assert_eq!(p.cursor, 0.5);
+        assert!(p.dirty);
+        // At 100× everything is done at once, and playback stops at the end.
+        p.advance(1_100.0, 100.0, MMF_STEP_MS, 3.0);
+        assert_eq!((p.cursor, p.playing), (3.0, false));
+        // Play at the end starts over; a step or the end pauses there.
+        p.toggle(3.0);
+        assert_eq!((p.cursor, p.playing), (0.0, true));
+        p.pause_at(2.0);
+        p.advance(1_150.0, 1.0, MMF_STEP_MS, 3.0);
+        assert_eq!((p.cursor, p.playing), (2.0, false));
+        // A live change plays on from its first step, never backwards.
+        p.play_from(1.0);
+        assert_eq!((p.cursor, p.playing), (2.0, true));
+        p.play_from(2.5);
+        assert_eq!(p.cursor, 2.5);
+        p.restart();
+        assert_eq!((p.cursor, p.playing, p.dirty), (0.0, true, true));
     }
 }

@@ -664,16 +664,39 @@ pub struct Props {
     pub lang: Lang,
 }
 
-/// The nodes `keep` picks, as (id, name), for a node menu or its buttons.
-fn nodes_where(p: Option<&Placement>, keep: fn(&NodeInfo) -> bool) -> Vec<(u32, String)> {
-    p.map(|p| {
-        p.nodes()
+/// The node menu's choice among the members (live and failed nodes) and what it allows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct NodeChoice {
+    /// The picked node while it is a member, else the newest live node.
+    node: u32,
+    /// Whether it has failed (it can then be removed or recovered, not fail again).
+    failed: bool,
+    /// Whether it is the last live node (which may neither fail nor leave).
+    last_live: bool,
+}
+
+impl NodeChoice {
+    /// The choice among `nodes` when the user picked `pick`.
+    fn of(nodes: &[NodeInfo], pick: u32) -> NodeChoice {
+        let live = nodes.iter().filter(|n| n.alive).count();
+        let n = nodes
             .iter()
-            .filter(|n| keep(n))
-            .map(|n| (n.id, n.name.clone()))
-            .collect()
-    })
-    .unwrap_or_default()
+            .find(|n| n.id == pick && n.is_member())
+            .or_else(|| nodes.iter().rev().find(|n| n.alive));
+        NodeChoice {
+            node: n.map_or(0, |n| n.id),
+            failed: n.is_some_and(|n| n.failed),
+            last_live: n.is_some_and(|n| n.alive) && live == 1,
+        }
+    }
+
+    fn can_remove(&self) -> bool {
+        !self.last_live
+    }
+
+    fn can_fail(&self) -> bool {
+        !(self.failed || self.last_live)
+    }
 }
 
 #[function_component(PlacementLab)]
@@ -744,33 +767,52 @@ pub fn placement_lab(props: &Props) -> Html {
     let on_add = act(Rc::new(|s: &mut State| {
         s.apply(Change::Add { weight: 1 }, now_ms())
     }));
-    let live = nodes_where(st.placement.as_ref(), |n| n.alive);
-    let chosen = if live.iter().any(|(id, _)| *id == *pick) {
-        *pick
-    } else {
-        live.last().map_or(0, |(id, _)| *id)
-    };
+    // The menu lists the members, failed ones too: a failed node can be removed for good
+    // (or recovered), while the last live node may neither fail nor leave.
+    let members: Vec<NodeInfo> = st.placement.as_ref().map_or_else(Vec::new, |p| {
+        p.nodes()
+            .iter()
+            .filter(|n| n.is_member())
+            .cloned()
+            .collect()
+    });
+    let choice = NodeChoice::of(&members, *pick);
+    let chosen = choice.node;
     let on_remove = act(Rc::new(move |s: &mut State| {
         s.apply(Change::Remove { node: chosen }, now_ms())
     }));
     let on_fail = act(Rc::new(move |s: &mut State| {
         s.apply(Change::Fail { node: chosen }, now_ms())
     }));
-    let failed_nodes = nodes_where(st.placement.as_ref(), |n| n.failed);
-    let recover_buttons: Vec<Html> = failed_nodes
+    let chosen_name = members
         .iter()
-        .map(|(id, name)| {
-            let node = *id;
+        .find(|n| n.id == chosen)
+        .map_or_else(String::new, |n| n.name.clone());
+    let why_not = |allowed: bool| {
+        if allowed {
+            None
+        } else if choice.last_live {
+            Some(tr(l, "pl.last_live").to_string())
+        } else {
+            Some(trf(l, "pl.already_failed", &[&chosen_name]))
+        }
+    };
+    let recover_buttons: Vec<Html> = members
+        .iter()
+        .filter(|n| n.failed)
+        .map(|n| {
+            let node = n.id;
             let on_recover = act(Rc::new(move |s: &mut State| {
                 s.apply(Change::Recover { node }, now_ms())
             }));
             html! {
-                <button onclick={on_recover} data-testid={format!("pl-recover-{id}")}>
-                    { trf(l, "pl.recover", &[name]) }
+                <button onclick={on_recover} data-testid={format!("pl-recover-{node}")}>
+                    { trf(l, "pl.recover", &[&n.name]) }
                 </button>
             }
         })
         .collect();
+    let failed_count = members.iter().filter(|n| n.failed).count();
     let on_reset = act(Rc::new(|s: &mut State| {
         let _ = s.cfg.params.set_text("changes", "");
         s.rebuild();
@@ -836,7 +878,10 @@ pub fn placement_lab(props: &Props) -> Html {
             <>
             <div class="plot-stats" data-testid="pl-stats">
                 <span>{ tr(l, "pl.keys") }{": "}<b>{ s.keys }</b></span>
-                <span>{ tr(l, "pl.live") }{": "}<b>{ s.live_nodes }</b></span>
+                <span>{ tr(l, "pl.live") }{": "}<b data-testid="pl-live">{ s.live_nodes }</b></span>
+                if failed_count > 0 {
+                    <span class="pl-failed">{ tr(l, "pl.failed_nodes") }{": "}<b data-testid="pl-failed-count">{ failed_count }</b></span>
+                }
                 <span>{ tr(l, "pl.max_mean") }{ unweighted.clone() }{": "}<b>{ format!("{} / {} = {:.3}", s.max, fmt_num(s.mean), s.max_over_mean) }</b></span>
                 <span>{ tr(l, "pl.stddev") }{ unweighted }{": "}<b>{ format!("{:.1} ({:.1}%)", s.stddev, s.relative_stddev * 100.0) }</b></span>
                 if s.weighted {
@@ -860,20 +905,39 @@ pub fn placement_lab(props: &Props) -> Html {
         <div class="plot-controls">
             <button onclick={on_add} data-testid="pl-add">{ tr(l, "pl.add") }</button>
             <select onchange={on_pick} data-testid="pl-node" aria-label={tr(l, "pl.node").to_string()}>
-                { for live.iter().map(|(id, name)| html! { <option value={id.to_string()} selected={*id == chosen}>{ name.clone() }</option> }) }
+                { for members.iter().map(|n| {
+                    let label = if n.failed { trf(l, "pl.node_failed", &[&n.name]) } else { n.name.clone() };
+                    html! { <option value={n.id.to_string()} selected={n.id == chosen}>{ label }</option> }
+                }) }
             </select>
-            <button onclick={on_remove} data-testid="pl-remove">{ tr(l, "pl.remove") }</button>
-            <button onclick={on_fail} data-testid="pl-fail">{ tr(l, "pl.fail") }</button>
+            <button onclick={on_remove} disabled={!choice.can_remove()} title={why_not(choice.can_remove())} data-testid="pl-remove">{ tr(l, "pl.remove") }</button>
+            <button onclick={on_fail} disabled={!choice.can_fail()} title={why_not(choice.can_fail())} data-testid="pl-fail">{ tr(l, "pl.fail") }</button>
             { for recover_buttons }
             <button onclick={on_reset} data-testid="pl-reset">{ tr(l, "pl.reset") }</button>
         </div>
     };
-    let ring_canvas =
-        html! { <canvas ref={ring.clone()} class="plot-ring" data-testid="pl-ring" /> };
+    // The ring and, beside it, the keys per node with a readout under the mouse (redrawn by
+    // the frame loop, without re-rendering the page).
+    let hover = |at: fn(&MouseEvent) -> Option<(f64, f64)>| {
+        let state = state.clone();
+        Callback::from(move |e: MouseEvent| {
+            let mut s = state.borrow_mut();
+            s.hover = at(&e);
+            s.dirty = true;
+        })
+    };
+    let canvases = html! {
+        <div class="plot-row">
+            <canvas ref={ring.clone()} class="plot-ring" data-testid="pl-ring" />
+            <canvas ref={bars.clone()} class="plot-bars" data-testid="pl-bars"
+                onmousemove={hover(|e| Some((e.offset_x() as f64, e.offset_y() as f64)))}
+                onmouseleave={hover(|_| None)} />
+        </div>
+    };
     if props.cfg.embed {
         return html! {
             <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>
-                { ring_canvas }{ membership }{ stats_html }{ error }
+                { canvases }{ membership }{ stats_html }{ error }
             </div>
         };
     }
@@ -974,12 +1038,7 @@ pub fn placement_lab(props: &Props) -> Html {
             </div>
             { membership }
             { error }
-            <div class="plot-row">
-                { ring_canvas }
-                <canvas ref={bars.clone()} class="plot-bars" data-testid="pl-bars"
-                    onmousemove={{ let state = state.clone(); Callback::from(move |e: MouseEvent| { let mut s = state.borrow_mut(); s.hover = Some((e.offset_x() as f64, e.offset_y() as f64)); s.dirty = true; }) }}
-                    onmouseleave={{ let state = state.clone(); Callback::from(move |_: MouseEvent| { let mut s = state.borrow_mut(); s.hover = None; s.dirty = true; }) }} />
-            </div>
+            { canvases }
             { stats_html }
             <div class="plot-controls">
                 <label>{ tr(l, "pl.lookup") }
@@ -1054,6 +1113,35 @@ mod tests {
             assert_eq!(placed.len(), nodes as usize);
             assert!(!labels_overlap(&placed, sep), "{nodes} nodes: {placed:?}");
         }
+    }
+
+    #[test]
+    fn the_node_menu_offers_failed_nodes_but_never_the_last_live_one() {
+        let mut p = placement(Strategy::Ring, 3, 1, vec![]);
+        let choice = |p: &Placement, pick| NodeChoice::of(p.nodes(), pick);
+        assert_eq!(
+            choice(&p, 1),
+            NodeChoice {
+                node: 1,
+                failed: false,
+                last_live: false
+            }
+        );
+        p.apply(Change::Fail { node: 1 }).expect("n2 fails");
+        // Still picked after failing: it may be removed, not fail again.
+        let c = choice(&p, 1);
+        assert_eq!((c.node, c.failed), (1, true));
+        assert!(c.can_remove() && !c.can_fail());
+        p.apply(Change::Remove { node: 2 }).expect("n3 leaves");
+        // n3 is gone: the pick falls back to the newest live node, n1, now the last live one.
+        let c = choice(&p, 2);
+        assert_eq!((c.node, c.last_live), (0, true));
+        assert!(!c.can_remove() && !c.can_fail());
+        // The failed n2 can still be removed.
+        assert!(choice(&p, 1).can_remove());
+        p.apply(Change::Remove { node: 1 })
+            .expect("failed n2 leaves");
+        assert_eq!(choice(&p, 1).node, 0);
     }
 
     #[test]

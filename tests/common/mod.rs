@@ -1,11 +1,14 @@
-//! Mounting helpers shared by the browser tests: mount the app with a query string, find
-//! elements by `data-testid`, click, wait, reach the app's controller, and check a canvas was
+//! Mounting helpers shared by the browser tests: mount the app with a query string (on the
+//! page, or in an iframe with the app's stylesheet to check layout), find elements by
+//! `data-testid`, click, wait, reach the app's network controller, and check a canvas was
 //! drawn.
 #![cfg(target_arch = "wasm32")]
 #![allow(dead_code)]
 
+use std::cell::{Ref, RefMut};
+
 use distlab_app::app::{App, AppProps};
-use distlab_app::controller::Shared;
+use distlab_app::controller::{Controller, Shared};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
@@ -14,8 +17,28 @@ use yew::AppHandle;
 pub struct Mounted {
     pub handle: Option<AppHandle<App>>,
     pub root: Element,
-    /// The mounted app's controller (the same one its buttons and menus drive).
-    pub ctl: Shared,
+    /// The mounted app's network controller (the same one its buttons and menus drive).
+    pub ctl: Ctl,
+}
+
+/// The network controller of a mounted app, borrowed like the `RefCell` it is; a plotted lab
+/// has none (borrowing it then fails the test).
+pub struct Ctl(pub Option<Shared>);
+
+impl Ctl {
+    pub fn borrow(&self) -> Ref<'_, Controller> {
+        self.shared().borrow()
+    }
+
+    pub fn borrow_mut(&self) -> RefMut<'_, Controller> {
+        self.shared().borrow_mut()
+    }
+
+    pub fn shared(&self) -> &Shared {
+        self.0
+            .as_ref()
+            .expect("a network lab's app has a controller (a plotted lab has none)")
+    }
 }
 
 impl Drop for Mounted {
@@ -24,6 +47,15 @@ impl Drop for Mounted {
             h.destroy();
         }
         self.root.remove();
+        // Mounted in an iframe ([`mount_framed`]): remove the frame too.
+        if let Some(frame) = self
+            .root
+            .owner_document()
+            .and_then(|d| d.default_view())
+            .and_then(|w| w.frame_element().ok().flatten())
+        {
+            frame.remove();
+        }
     }
 }
 
@@ -115,6 +147,31 @@ pub async fn mount(query: &str) -> Mounted {
     root.set_attribute("style", "width:1100px;height:900px")
         .unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
+    mount_at(root, query).await
+}
+
+/// Mounts the app the way course notes embed it: alone in an iframe of `w`×`h` CSS pixels,
+/// styled by the app's stylesheet, so tests can check what fits.
+pub async fn mount_framed(query: &str, w: u32, h: u32) -> Mounted {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let frame = doc.create_element("iframe").unwrap();
+    frame
+        .set_attribute("style", &format!("width:{w}px;height:{h}px;border:0"))
+        .unwrap();
+    doc.body().unwrap().append_child(&frame).unwrap();
+    let inner: web_sys::Document = js_sys::Reflect::get(&frame, &"contentDocument".into())
+        .unwrap()
+        .unchecked_into();
+    let style = inner.create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../../www/style.css")));
+    let body = inner.body().unwrap();
+    body.append_child(&style).unwrap();
+    let root = inner.create_element("div").unwrap();
+    body.append_child(&root).unwrap();
+    mount_at(root, query).await
+}
+
+async fn mount_at(root: Element, query: &str) -> Mounted {
     let handle = yew::Renderer::<App>::with_root_and_props(
         root.clone(),
         AppProps {
@@ -123,11 +180,10 @@ pub async fn mount(query: &str) -> Mounted {
     )
     .render();
     TimeoutFuture::new(50).await;
-    let ctl = distlab_app::testing::last_controller().expect("the app registered its controller");
     Mounted {
         handle: Some(handle),
         root,
-        ctl,
+        ctl: Ctl(distlab_app::testing::last_controller()),
     }
 }
 
