@@ -316,15 +316,7 @@ async fn a_weighted_user_can_join_drf() {
 /// simulation runs unused behind the page. A network lab still gets one.
 #[wasm_bindgen_test]
 async fn plotted_labs_have_no_network_session() {
-    for lab in [
-        "placement-hash",
-        "placement-ring",
-        "placement-bounded",
-        "placement-vnodes",
-        "fair-mmf",
-        "fair-drf",
-        "ratelimit",
-    ] {
+    for lab in distlab_engine::labs::plot_params::PLOTTED_LABS {
         for embed in ["0", "1"] {
             let m = mount(&format!("?lab={lab}&embed={embed}&lang=en")).await;
             assert!(m.find("app").is_some(), "{lab}: {}", m.all_text());

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{command, fault_rates, leader, notes, raft_session_with, sim};
+use common::{assert_no_violations, command, fault_rates, leader, notes, raft_session_with, sim};
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
 use distlab_engine::labs::{LabSession, NetSession};
@@ -95,11 +95,7 @@ fn spares_stay_out_until_added_one_change_at_a_time() {
     command(&mut s, l2, "add");
     s.run_until(9_500 * MS);
     assert_eq!(sim(&s).node(l2).members.count_ones(), 4);
-    assert!(
-        sim(&s).violations().is_empty(),
-        "{:?}",
-        sim(&s).violations()
-    );
+    assert_no_violations(&s, "membership");
     // Membership survives a crash: it is read from the log.
     let before = sim(&s).node(l2).members;
     s.act(Action::Crash { node: l2 }).unwrap();
@@ -159,11 +155,7 @@ fn random_faults_with_random_adds_and_removes_violate_nothing() {
     let (mut changes, mut grown, mut shrunk) = (0, 0, 0);
     for seed in 0..300 {
         let s = random_membership_run(seed, |_| {});
-        assert!(
-            sim(&s).violations().is_empty(),
-            "seed {seed}: {:?}",
-            sim(&s).violations()
-        );
+        assert_no_violations(&s, &format!("seed {seed}"));
         let m = sim(&s).monitor();
         assert!(m.committed() > 0, "seed {seed}: nothing committed");
         let initial = sim(&s).node(0).initial_members().count_ones();
@@ -209,7 +201,7 @@ fn overlapping_changes_are_caught() {
     s.run_until(2_100 * MS);
     command(&mut s, l, "add");
     command(&mut s, l, "add");
-    assert!(sim(&s).violations().is_empty());
+    assert_no_violations(&s, "membership");
 }
 
 /// What a run of [`removed_while_cut_off`] showed after the heal.
@@ -314,11 +306,7 @@ fn a_removed_server_that_never_learnt_it_cannot_disrupt_the_leader() {
             "seed {seed}: {:?}",
             a.commits
         );
-        assert!(
-            sim(&s).violations().is_empty(),
-            "seed {seed}: {:?}",
-            sim(&s).violations()
-        );
+        assert_no_violations(&s, &format!("seed {seed}"));
     }
 }
 
@@ -347,11 +335,7 @@ fn without_the_guard_the_removed_server_deposes_leader_after_leader() {
             "seed {seed}: {:?}",
             a.commits
         );
-        assert!(
-            sim(&s).violations().is_empty(),
-            "seed {seed}: {:?}",
-            sim(&s).violations()
-        );
+        assert_no_violations(&s, &format!("seed {seed}"));
     }
 }
 
@@ -389,5 +373,5 @@ fn a_forced_timeout_may_disrupt_and_says_so_in_its_request_vote() {
     let natural = flags(gone, 0);
     assert!(natural.len() > 10);
     assert!(natural.iter().all(|f| *f == (false, "false".to_string())));
-    assert!(sim(&s).violations().is_empty());
+    assert_no_violations(&s, "membership");
 }

@@ -23,7 +23,7 @@ use crate::i18n::tr;
 
 /// Whether `lab` is drawn by this module instead of the network view.
 pub fn is_plot_lab(lab: &str) -> bool {
-    is_placement(lab) || matches!(lab, "fair-mmf" | "fair-drf" | "ratelimit")
+    distlab_engine::labs::plot_params::PLOTTED_LABS.contains(&lab)
 }
 
 #[derive(Properties, PartialEq)]

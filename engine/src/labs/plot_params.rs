@@ -400,6 +400,18 @@ pub const RATELIMIT_TEXTS: [TextSpec; 3] = [
     },
 ];
 
+/// The labs drawn as live plots rather than as a simulated network (each has a parameter set
+/// in [`params_for`]).
+pub const PLOTTED_LABS: [&str; 7] = [
+    "placement-hash",
+    "placement-ring",
+    "placement-bounded",
+    "placement-vnodes",
+    "fair-mmf",
+    "fair-drf",
+    "ratelimit",
+];
+
 /// The parameter set of a plotted lab, if `lab` is one.
 pub fn params_for(lab: &str) -> Option<Params> {
     Some(match lab {
@@ -456,15 +468,7 @@ mod tests {
 
     #[test]
     fn plotted_labs_parse_with_defaults_and_cross_checks() {
-        for lab in [
-            "placement-hash",
-            "placement-ring",
-            "placement-bounded",
-            "placement-vnodes",
-            "fair-mmf",
-            "fair-drf",
-            "ratelimit",
-        ] {
+        for lab in PLOTTED_LABS {
             assert!(params_for(lab).is_some(), "{lab}");
         }
         let mut p = params_for("placement-ring").unwrap_or_else(|| Params::defaults(&[]));

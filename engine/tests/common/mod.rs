@@ -102,6 +102,12 @@ pub fn sim(s: &NetSession<Raft>) -> &Sim<Raft> {
     &s.session.sim
 }
 
+/// Fails with the violations found, if any (`what` names the run: a seed, a scenario).
+pub fn assert_no_violations(s: &NetSession<Raft>, what: &str) {
+    let v = sim(s).violations();
+    assert!(v.is_empty(), "{what}: {v:?}");
+}
+
 /// The one up leader.
 pub fn leader(s: &NetSession<Raft>) -> NodeId {
     let l: Vec<NodeId> = (0..sim(s).n())
