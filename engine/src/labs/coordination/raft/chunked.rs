@@ -43,12 +43,19 @@ impl<T> Default for Chunked<T> {
 #[inline]
 fn unique<U: Clone>(rc: &mut Rc<Vec<U>>, room: usize) -> &mut Vec<U> {
     if Rc::get_mut(rc).is_none() {
-        let mut own = Vec::with_capacity(room.max(rc.len()));
-        own.extend_from_slice(rc);
-        *rc = Rc::new(own);
+        copy_out(rc, room);
     }
     // Unshared now: make_mut copies nothing.
     Rc::make_mut(rc)
+}
+
+/// Replaces a shared vector by an own copy (rare: truncating into a shared leaf or page).
+#[cold]
+#[inline(never)]
+fn copy_out<U: Clone>(rc: &mut Rc<Vec<U>>, room: usize) {
+    let mut own = Vec::with_capacity(room.max(rc.len()));
+    own.extend_from_slice(rc);
+    *rc = Rc::new(own);
 }
 
 impl<T: Clone> Clone for Chunked<T> {
