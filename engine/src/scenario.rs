@@ -165,6 +165,26 @@ pub const RAFT: &[ScenarioInfo] = &[
         ],
         duration_ms: 2_500,
     },
+    // A removed server that never learnt of its removal cannot disrupt the cluster (§4.2.3 of
+    // Ongaro's dissertation). n5 asks to be removed at 1.8 s: its RemoveMe reaches the leader,
+    // n3, 17 ms later, and n3 appends the four-node configuration at once; its next
+    // AppendEntries to n5, which would carry that entry, leaves at 1.847 s. At 1.84 s, between
+    // the two, n5 is cut off from everyone: the removal commits among the other four (a
+    // majority of the new configuration) and nobody will ever tell n5, who still believes it
+    // is a member. Alone, it times out again and again with ever higher terms. When the network
+    // heals at 3 s its RequestVotes reach the members; each has heard from its leader within
+    // `timeout_min`, so it withholds its vote and keeps its term (the `raft.vote_withheld`
+    // notes). n3 stays leader in term 1, writes keep committing, and n5's term keeps rising.
+    // The cut at 1.84 s relies on seed 1's message delays: it must fall after the RemoveMe
+    // arrives (1.817 s) and before the configuration reaches n5 (1.868 s).
+    ScenarioInfo {
+        id: "removed-server",
+        lab: "raft",
+        seed: 1,
+        params: &[("clients", 5.0)],
+        steps: &[(1_800, "k4-remove"), (1_840, "P0-0-0-0-1"), (3_000, "H")],
+        duration_ms: 6_000,
+    },
 ];
 
 /// The presets of a lab (empty for labs without any).

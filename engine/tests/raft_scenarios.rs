@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::{config, notes, raft_session_with};
+use common::{assert_no_violations, config, leader, notes, raft_session_with, sim};
 use distlab_engine::input::{split_query, InputError, RunConfig};
 use distlab_engine::labs::coordination::raft::{self, Entry, Raft, Role};
 use distlab_engine::labs::{self, NetSession};
 use distlab_engine::scenario;
-use distlab_engine::sim::NodeStatus;
-use distlab_engine::MS;
+use distlab_engine::sim::{Action, NodeStatus};
+use distlab_engine::{NodeId, MS};
 
 fn scenario_session(id: &str) -> NetSession<Raft> {
     let cfg = config(&format!("lab=raft&scenario={id}"));
@@ -129,9 +129,9 @@ fn lagging_follower_is_repaired_by_walking_back() {
     assert!(s.session.sim.violations().is_empty());
 }
 
-/// Runs a figure-8 preset's schedule (`id`) on a session (`set` may break the configuration)
-/// with `seed`.
-fn figure_8_session(id: &str, seed: u64, set: impl Fn(&mut raft::Config)) -> NetSession<Raft> {
+/// Runs a preset's schedule (`id`) on a session (`set` may break the configuration) with
+/// `seed`.
+fn scenario_session_with(id: &str, seed: u64, set: impl Fn(&mut raft::Config)) -> NetSession<Raft> {
     let mut s = raft_session_with(&format!("lab=raft&scenario={id}&seed={seed}"), set);
     scenario::apply(scenario::find("raft", id).unwrap(), &mut s.session).unwrap();
     s
@@ -177,7 +177,7 @@ fn check_figure_8_a_to_c(s: &mut NetSession<Raft>, ctx: &str, until: u64) {
 /// four of five nodes and still does not commit it; n5 then leads term 5 and overwrites it
 /// everywhere with its own term-3 entry, which commits with a term-5 write. No violation.
 fn check_figure_8(seed: u64) {
-    let mut s = figure_8_session("figure-8", seed, |_| {});
+    let mut s = scenario_session_with("figure-8", seed, |_| {});
     let ctx = format!("seed {seed}");
     check_figure_8_a_to_c(&mut s, &ctx, 899);
     // (d) n5 leads term 5 and overwrites index 2 everywhere; it commits with a term-5 write.
@@ -209,7 +209,7 @@ fn figure_8_an_old_term_entry_on_a_majority_is_not_committed_and_is_overwritten(
 #[test]
 fn figure_8_with_replica_counting_commits_an_entry_that_is_then_lost() {
     for seed in 1..40 {
-        let mut s = figure_8_session("figure-8", seed, |c| c.broken_commit_old_term = true);
+        let mut s = scenario_session_with("figure-8", seed, |c| c.broken_commit_old_term = true);
         s.session.run_until(899 * MS);
         assert_eq!(
             s.session.sim.node(0).commit_index,
@@ -262,7 +262,7 @@ fn run_keeping_index_2(
 /// majority's term-4 entries; a later leader holds entries 2 and 3, and index 2 is never
 /// overwritten. No violation.
 fn check_figure_8_commit(seed: u64) {
-    let mut s = figure_8_session("figure-8-commit", seed, |_| {});
+    let mut s = scenario_session_with("figure-8-commit", seed, |_| {});
     let ctx = format!("seed {seed}");
     check_figure_8_a_to_c(&mut s, &ctx, 699);
     let kept = *s.session.sim.node(0).log.get(1).unwrap();
@@ -311,4 +311,123 @@ fn figure_8_commit_an_old_term_entry_commits_with_a_current_term_entry_and_survi
     s.session.run_until(info.duration_ms * MS);
     assert!(s.session.sim.violations().is_empty());
     assert_eq!(s.session.log().len(), info.steps.len());
+}
+
+/// `removed-server` (with `set` applied) at the moment the network heals.
+struct AtHeal {
+    /// The leader, and its term and commit index.
+    leader: NodeId,
+    term: u64,
+    committed: u64,
+    /// The removed node and its term.
+    gone: NodeId,
+    gone_term: u64,
+    /// Step-downs, new leaders and withheld votes so far.
+    counts: [usize; 3],
+}
+
+/// Step-downs, new leaders and withheld votes in the trace.
+fn disruption_counts(s: &NetSession<Raft>) -> [usize; 3] {
+    ["raft.step_down", "raft.leader", "raft.vote_withheld"].map(|k| notes(s, k))
+}
+
+/// Runs `removed-server` (with `set` applied) to just before its heal, checking its setup: a
+/// follower asks to be removed and is cut off after its request reached the leader but before
+/// the new configuration reached it, so the removal commits among the other four while it,
+/// never learning of it, keeps electing itself alone.
+fn removed_server_until_heal(set: impl Fn(&mut raft::Config)) -> (NetSession<Raft>, AtHeal) {
+    let info = scenario::find("raft", "removed-server").unwrap();
+    let mut s = scenario_session_with(info.id, info.seed, set);
+    let steps = info.actions().unwrap();
+    let (asked, cut, healed) = (steps[0].0, steps[1].0, steps[2].0);
+    let Action::Command { node: gone, .. } = steps[0].1 else {
+        panic!("first the `remove` command: {steps:?}");
+    };
+    assert!(matches!(steps[1].1, Action::Partition { .. }) && steps[2].1 == Action::HealAll);
+    s.session.run_until(asked - MS);
+    let l = leader(&s);
+    assert_ne!(l, gone);
+    assert!(sim(&s).node(l).is_member_node(gone));
+    // At the cut the leader has appended the removal, and the removed node does not hold it.
+    s.session.run_until(cut);
+    assert_eq!(notes(&s, "raft.remove"), 1);
+    assert!(
+        !sim(&s).node(l).is_member_node(gone),
+        "the leader removed it"
+    );
+    assert_eq!(sim(&s).node(gone).config_index, 0);
+    s.session.run_until(healed - MS);
+    assert_eq!(leader(&s), l);
+    let (old, new) = (sim(&s).node(l), sim(&s).node(gone));
+    assert!(
+        old.commit_index >= old.config_index,
+        "the removal committed"
+    );
+    assert!(new.is_member() && new.config_index == 0, "it never learnt");
+    assert!(
+        new.current_term > old.current_term,
+        "it kept electing itself"
+    );
+    let at = AtHeal {
+        leader: l,
+        term: old.current_term,
+        committed: old.commit_index,
+        gone,
+        gone_term: new.current_term,
+        counts: disruption_counts(&s),
+    };
+    (s, at)
+}
+
+#[test]
+fn removed_server_never_learns_of_its_removal_and_cannot_disrupt_the_leader() {
+    let (mut s, at) = removed_server_until_heal(|_| {});
+    let info = scenario::find("raft", "removed-server").unwrap();
+    s.session.run_until(info.duration_ms * MS);
+    let [step_downs, leaders, withheld] = disruption_counts(&s);
+    let (l, gone) = (sim(&s).node(at.leader), sim(&s).node(at.gone));
+    // Still unaware of its removal, it kept timing out: its term rose further, above the
+    // cluster's, and its RequestVotes reached the members, who withheld their votes.
+    assert!(
+        gone.is_member() && gone.config_index == 0,
+        "it never learnt"
+    );
+    assert!(gone.current_term > at.gone_term + 3 && gone.current_term > l.current_term);
+    assert!(withheld - at.counts[2] > 10, "{withheld} votes withheld");
+    // The leader is the same node in the same term; no member adopted a higher term.
+    assert_eq!(leader(&s), at.leader);
+    assert_eq!((step_downs, leaders), (at.counts[0], at.counts[1]));
+    for i in (0..5).filter(|&i| l.is_member_node(i)) {
+        assert_eq!(sim(&s).node(i).current_term, at.term, "n{}", i + 1);
+    }
+    // Writes kept committing: 5 a second for 3 s.
+    assert!(
+        l.commit_index >= at.committed + 12,
+        "{} -> {}",
+        at.committed,
+        l.commit_index
+    );
+    assert_no_violations(&s, info.id);
+    // The schedule became ordinary logged actions.
+    assert_eq!(s.session.log().len(), info.steps.len());
+    // It runs from `?scenario=` like any other preset, identically.
+    let mut again = scenario_session(info.id);
+    again.session.run_until(info.duration_ms * MS);
+    assert_eq!(again.session.sim.trace_hash(), s.session.sim.trace_hash());
+}
+
+#[test]
+fn removed_server_without_the_guard_deposes_the_leader() {
+    let (mut s, at) = removed_server_until_heal(|c| c.broken_no_disrupt_guard = true);
+    let info = scenario::find("raft", "removed-server").unwrap();
+    s.session.run_until(info.duration_ms * MS);
+    let [step_downs, leaders, withheld] = disruption_counts(&s);
+    assert_eq!(withheld, 0);
+    // Its higher terms depose the leader again and again, and the members elect anew (it
+    // cannot win itself: its log lacks the committed entries).
+    assert!(step_downs >= at.counts[0] + 3, "{step_downs} step-downs");
+    assert!(leaders >= at.counts[1] + 3, "{leaders} leaders");
+    let (&term, _) = sim(&s).monitor().leaders.iter().next_back().unwrap();
+    assert!(term > at.term + 3, "leader term {} -> {term}", at.term);
+    assert_no_violations(&s, info.id);
 }

@@ -59,7 +59,8 @@ OUTPUT (run):
 BATCH OPTIONS (distlab batch raft ...):
   --seeds A..B        the seeds to run, inclusive (1..500 is 500 runs), or one seed N
   --scenario ID       a scenario preset (leader-crash, split-vote, partitioned-leader,
-                      lagging-follower, figure-8, figure-8-commit) under every seed
+                      lagging-follower, figure-8, figure-8-commit, removed-server)
+                      under every seed
   --param k=v         a lab parameter (repeatable), e.g. --param timeout_min=150
                       --param timeout_max=151
   --measure M         election-time (default): the current leader is crashed 1 s after the
