@@ -820,9 +820,9 @@ impl Raft {
             };
         }
         let count = entries.len() as u64;
+        // Entries the follower already holds (same index and term) are skipped; the first one
+        // that conflicts goes with everything after it (§5.3), and the rest are appended.
         let start = prev_log_index as usize; // 0-based position of the first entry
-                                             // Entries the follower already holds (same index and term) are skipped; the first one
-                                             // that conflicts goes with everything after it (§5.3), and the rest are appended.
         let held = entries
             .iter()
             .enumerate()
@@ -974,13 +974,15 @@ impl Protocol for Raft {
             may_disrupt: false, ..
         } = msg
         {
-            if self.leader_recent(ctx.now) {
+            if term > self.current_term && self.leader_recent(ctx.now) {
                 // §4.2.3: the candidate cannot have lost the leader we just heard from (it may
-                // be a server removed without knowing it): keep our term and refuse. Like
+                // be a server removed without knowing it): keep our term and refuse. Only a
+                // higher term is withheld (as in etcd/raft): a request of our term or an older
+                // one cannot depose anyone, and the usual rules below refuse or grant it. Like
                 // LogCabin (the dissertation's own implementation) and hashicorp/raft we answer
-                // with a refusal carrying our term, which the candidate simply ignores if its
-                // term is higher (etcd/raft drops the request without an answer instead); an
-                // answer shows the refusal in the space-time diagram.
+                // with a refusal carrying our term, which the candidate ignores (etcd/raft drops
+                // the request without an answer instead); an answer shows the refusal in the
+                // space-time diagram.
                 ctx.note("raft.vote_withheld", from as u64 + 1);
                 ctx.send(
                     from,
