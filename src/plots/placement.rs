@@ -14,7 +14,7 @@ use distlab_engine::input::{Lang, RunConfig};
 use distlab_engine::labs::plot_params::{parse_changes, parse_weights};
 use distlab_engine::labs::storage::placement::{
     Change, ChangeReport, HashFn, KeyDot, KeyLookup, LoadStats, NodeInfo, Placement,
-    PlacementConfig, RingView, Strategy,
+    PlacementConfig, PlacementError, RingView, Strategy,
 };
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, MouseEvent};
@@ -664,38 +664,49 @@ pub struct Props {
     pub lang: Lang,
 }
 
-/// The node menu's choice among the members (live and failed nodes) and what it allows.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The node menu's choice among the members (live and failed nodes) and why the engine
+/// would refuse to remove it or fail it (`None`: allowed).
+#[derive(Clone, Debug, PartialEq)]
 struct NodeChoice {
     /// The picked node while it is a member, else the newest live node.
     node: u32,
-    /// Whether it has failed (it can then be removed or recovered, not fail again).
-    failed: bool,
-    /// Whether it is the last live node (which may neither fail nor leave).
-    last_live: bool,
+    /// Why removing it is refused ([`Placement::check_change`]).
+    remove: Option<PlacementError>,
+    /// Why failing it is refused ([`Placement::check_change`]).
+    fail: Option<PlacementError>,
 }
 
 impl NodeChoice {
-    /// The choice among `nodes` when the user picked `pick`.
-    fn of(nodes: &[NodeInfo], pick: u32) -> NodeChoice {
-        let live = nodes.iter().filter(|n| n.alive).count();
-        let n = nodes
+    /// The choice among `p`'s members when the user picked `pick` (with no placement,
+    /// node 0 and nothing refused: the buttons then do nothing).
+    fn of(p: Option<&Placement>, pick: u32) -> NodeChoice {
+        let Some(p) = p else {
+            return NodeChoice {
+                node: 0,
+                remove: None,
+                fail: None,
+            };
+        };
+        let nodes = p.nodes();
+        let node = nodes
             .iter()
             .find(|n| n.id == pick && n.is_member())
-            .or_else(|| nodes.iter().rev().find(|n| n.alive));
+            .or_else(|| nodes.iter().rev().find(|n| n.alive))
+            .map_or(0, |n| n.id);
         NodeChoice {
-            node: n.map_or(0, |n| n.id),
-            failed: n.is_some_and(|n| n.failed),
-            last_live: n.is_some_and(|n| n.alive) && live == 1,
+            node,
+            remove: p.check_change(Change::Remove { node }).err(),
+            fail: p.check_change(Change::Fail { node }).err(),
         }
     }
+}
 
-    fn can_remove(&self) -> bool {
-        !self.last_live
-    }
-
-    fn can_fail(&self) -> bool {
-        !(self.failed || self.last_live)
+/// The tooltip of a button whose change the engine refuses with `e`; `name_of` names a node.
+fn why_not(l: Lang, e: &PlacementError, name_of: impl Fn(u32) -> String) -> String {
+    match e {
+        PlacementError::LastNode => tr(l, "pl.last_live").to_string(),
+        PlacementError::NodeAlreadyFailed(node) => trf(l, "pl.already_failed", &[&name_of(*node)]),
+        e => trf(l, "pl.refused", &[&e.to_string()]),
     }
 }
 
@@ -776,7 +787,7 @@ pub fn placement_lab(props: &Props) -> Html {
             .cloned()
             .collect()
     });
-    let choice = NodeChoice::of(&members, *pick);
+    let choice = NodeChoice::of(st.placement.as_ref(), *pick);
     let chosen = choice.node;
     let on_remove = act(Rc::new(move |s: &mut State| {
         s.apply(Change::Remove { node: chosen }, now_ms())
@@ -784,18 +795,15 @@ pub fn placement_lab(props: &Props) -> Html {
     let on_fail = act(Rc::new(move |s: &mut State| {
         s.apply(Change::Fail { node: chosen }, now_ms())
     }));
-    let chosen_name = members
-        .iter()
-        .find(|n| n.id == chosen)
-        .map_or_else(String::new, |n| n.name.clone());
-    let why_not = |allowed: bool| {
-        if allowed {
-            None
-        } else if choice.last_live {
-            Some(tr(l, "pl.last_live").to_string())
-        } else {
-            Some(trf(l, "pl.already_failed", &[&chosen_name]))
-        }
+    let refused = |e: &Option<PlacementError>| {
+        e.as_ref().map(|e| {
+            why_not(l, e, |id| {
+                members
+                    .iter()
+                    .find(|n| n.id == id)
+                    .map_or_else(String::new, |n| n.name.clone())
+            })
+        })
     };
     let recover_buttons: Vec<Html> = members
         .iter()
@@ -910,8 +918,8 @@ pub fn placement_lab(props: &Props) -> Html {
                     html! { <option value={n.id.to_string()} selected={n.id == chosen}>{ label }</option> }
                 }) }
             </select>
-            <button onclick={on_remove} disabled={!choice.can_remove()} title={why_not(choice.can_remove())} data-testid="pl-remove">{ tr(l, "pl.remove") }</button>
-            <button onclick={on_fail} disabled={!choice.can_fail()} title={why_not(choice.can_fail())} data-testid="pl-fail">{ tr(l, "pl.fail") }</button>
+            <button onclick={on_remove} disabled={choice.remove.is_some()} title={refused(&choice.remove)} data-testid="pl-remove">{ tr(l, "pl.remove") }</button>
+            <button onclick={on_fail} disabled={choice.fail.is_some()} title={refused(&choice.fail)} data-testid="pl-fail">{ tr(l, "pl.fail") }</button>
             { for recover_buttons }
             <button onclick={on_reset} data-testid="pl-reset">{ tr(l, "pl.reset") }</button>
         </div>
@@ -1118,30 +1126,34 @@ mod tests {
     #[test]
     fn the_node_menu_offers_failed_nodes_but_never_the_last_live_one() {
         let mut p = placement(Strategy::Ring, 3, 1, vec![]);
-        let choice = |p: &Placement, pick| NodeChoice::of(p.nodes(), pick);
+        let choice = |p: &Placement, pick| NodeChoice::of(Some(p), pick);
         assert_eq!(
             choice(&p, 1),
             NodeChoice {
                 node: 1,
-                failed: false,
-                last_live: false
+                remove: None,
+                fail: None
             }
         );
         p.apply(Change::Fail { node: 1 }).expect("n2 fails");
         // Still picked after failing: it may be removed, not fail again.
         let c = choice(&p, 1);
-        assert_eq!((c.node, c.failed), (1, true));
-        assert!(c.can_remove() && !c.can_fail());
+        assert_eq!(c.node, 1);
+        assert_eq!(c.remove, None);
+        assert_eq!(c.fail, Some(PlacementError::NodeAlreadyFailed(1)));
         p.apply(Change::Remove { node: 2 }).expect("n3 leaves");
         // n3 is gone: the pick falls back to the newest live node, n1, now the last live one.
         let c = choice(&p, 2);
-        assert_eq!((c.node, c.last_live), (0, true));
-        assert!(!c.can_remove() && !c.can_fail());
+        assert_eq!(c.node, 0);
+        assert_eq!(c.remove, Some(PlacementError::LastNode));
+        assert_eq!(c.fail, Some(PlacementError::LastNode));
         // The failed n2 can still be removed.
-        assert!(choice(&p, 1).can_remove());
+        assert_eq!(choice(&p, 1).remove, None);
         p.apply(Change::Remove { node: 1 })
             .expect("failed n2 leaves");
         assert_eq!(choice(&p, 1).node, 0);
+        // No placement (a refused configuration): nothing to refuse.
+        assert_eq!(NodeChoice::of(None, 3).remove, None);
     }
 
     #[test]

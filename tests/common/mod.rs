@@ -19,6 +19,8 @@ pub struct Mounted {
     pub root: Element,
     /// The mounted app's network controller (the same one its buttons and menus drive).
     pub ctl: Ctl,
+    /// The iframe [`mount_framed`] created for the app (removed on drop), if any.
+    pub frame: Option<Element>,
 }
 
 /// The network controller of a mounted app, borrowed like the `RefCell` it is; a plotted lab
@@ -47,13 +49,8 @@ impl Drop for Mounted {
             h.destroy();
         }
         self.root.remove();
-        // Mounted in an iframe ([`mount_framed`]): remove the frame too.
-        if let Some(frame) = self
-            .root
-            .owner_document()
-            .and_then(|d| d.default_view())
-            .and_then(|w| w.frame_element().ok().flatten())
-        {
+        // Mounted in an iframe ([`mount_framed`]): remove that frame too (and only it).
+        if let Some(frame) = self.frame.take() {
             frame.remove();
         }
     }
@@ -147,7 +144,7 @@ pub async fn mount(query: &str) -> Mounted {
     root.set_attribute("style", "width:1100px;height:900px")
         .unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
-    mount_at(root, query).await
+    mount_at(root, query, None).await
 }
 
 /// Mounts the app the way course notes embed it: alone in an iframe of `w`×`h` CSS pixels,
@@ -168,10 +165,10 @@ pub async fn mount_framed(query: &str, w: u32, h: u32) -> Mounted {
     body.append_child(&style).unwrap();
     let root = inner.create_element("div").unwrap();
     body.append_child(&root).unwrap();
-    mount_at(root, query).await
+    mount_at(root, query, Some(frame)).await
 }
 
-async fn mount_at(root: Element, query: &str) -> Mounted {
+async fn mount_at(root: Element, query: &str, frame: Option<Element>) -> Mounted {
     let handle = yew::Renderer::<App>::with_root_and_props(
         root.clone(),
         AppProps {
@@ -184,6 +181,7 @@ async fn mount_at(root: Element, query: &str) -> Mounted {
         handle: Some(handle),
         root,
         ctl: Ctl(distlab_app::testing::last_controller()),
+        frame,
     }
 }
 

@@ -1101,7 +1101,12 @@ impl Placement {
         Ok(change)
     }
 
-    fn check_change(&self, change: Change) -> Result<(), PlacementError> {
+    /// Whether `change` is allowed now (the rules [`Placement::apply`] enforces, without
+    /// applying it): e.g. the last live node can neither fail nor leave
+    /// ([`PlacementError::LastNode`]) and a failed node cannot fail again
+    /// ([`PlacementError::NodeAlreadyFailed`]). A change that passes can still be refused by
+    /// `apply` if it would make the ring too large ([`PlacementError::TooManyPoints`]).
+    pub fn check_change(&self, change: Change) -> Result<(), PlacementError> {
         match change {
             Change::Add { weight } => {
                 if self.nodes.len() as u32 >= MAX_NODES {
