@@ -260,13 +260,12 @@ fn bench(args: &[String]) -> ExitCode {
         t.elapsed().as_secs_f64()
     };
     // One 60 s run of 5 nodes takes a few milliseconds: too short to time once on a busy
-    // machine. Each figure is the median of several runs (a second of wall time or 25 runs).
-    let runs_for = |n: u32| {
-        let one = distlab_engine::bench::raft_election(n, seconds, clock).wall_seconds;
-        ((1.0 / one.max(1e-6)) as usize).clamp(3, 25)
-    };
+    // machine. Each figure is the median of several runs: as many as fit in about a second of
+    // wall time (one trial run tells), at least 3 and at most 25.
+    let runs_in_a_second = |one_run: f64| ((1.0 / one_run.max(1e-6)) as usize).clamp(3, 25);
     for n in [5u32, 51] {
-        let runs = runs_for(n);
+        let runs =
+            runs_in_a_second(distlab_engine::bench::raft_election(n, seconds, clock).wall_seconds);
         let r = distlab_engine::bench::repeat(runs, || {
             distlab_engine::bench::raft_election(n, seconds, clock)
         });
@@ -282,8 +281,11 @@ fn bench(args: &[String]) -> ExitCode {
         }
     }
     if writes > 0 {
-        // Against an election-only run measured alternately with it (the figure).
-        let pairs = runs_for(5);
+        // Against an election-only run measured alternately with it (the figure); a
+        // trial pair tells how many pairs fit in about a second.
+        let (trial_quiet, trial_busy, _) =
+            distlab_engine::bench::writes_vs_election(5, seconds, writes, 1, clock);
+        let pairs = runs_in_a_second(trial_quiet.wall_seconds + trial_busy.wall_seconds);
         let (quiet, r, slowdown) =
             distlab_engine::bench::writes_vs_election(5, seconds, writes, pairs, clock);
         if as_json {

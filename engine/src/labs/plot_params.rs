@@ -468,8 +468,21 @@ mod tests {
 
     #[test]
     fn plotted_labs_parse_with_defaults_and_cross_checks() {
+        // The plotted labs are exactly the catalog's labs with a plot parameter set (a lab
+        // missing from the list would get a network simulation instead of its plot).
+        for info in crate::labs::CATALOG {
+            assert_eq!(
+                params_for(info.id).is_some(),
+                PLOTTED_LABS.contains(&info.id),
+                "{}",
+                info.id
+            );
+        }
         for lab in PLOTTED_LABS {
-            assert!(params_for(lab).is_some(), "{lab}");
+            assert!(
+                crate::labs::find(lab).is_some_and(|l| l.implemented),
+                "{lab}"
+            );
         }
         let mut p = params_for("placement-ring").unwrap_or_else(|| Params::defaults(&[]));
         let mut e = Vec::new();

@@ -192,11 +192,15 @@ impl Monitor {
             }
         }
         let len = r.log.len() as u64;
+        debug_assert!(seen.hashed <= len, "logs only shrink by truncation");
         if seen.hashed > len {
-            // Cannot happen (logs only shrink by truncation); start over to stay correct.
+            // Cannot happen; in a release build, start over to stay correct.
             seen.hashed = 0;
             seen.hash = 0;
         }
+        // Every index a node hashed got a prefix entry, so the walk below starts inside (or
+        // right at the end of) the history.
+        debug_assert!(seen.hashed as usize <= self.prefixes.len());
         if seen.hashed == len {
             // Nothing new (most events).
             self.seen[node] = seen;
@@ -335,6 +339,9 @@ impl Monitor {
         if until == from {
             return;
         }
+        // Every index a node applied got an entry, so `from` is inside the history (or at
+        // its end), and the new ones below are pushed at their own indices.
+        debug_assert!(from <= self.applied.len());
         let known = until.min(self.applied.len()).max(from);
         // Indices some node applied before: the same command, walking both by slices (they
         // have the same leaf boundaries).
@@ -436,12 +443,46 @@ mod tests {
         forked.push((9, 1));
         forked.push((9, 2));
         ns[1] = nodes(&[&forked])[0].clone();
+        ns[1].id = 1;
         assert!(check_all(&mut m, &ns).is_empty());
         // Entry 4099 of term 9 again, after another entry 4098 (of term 8): caught.
         forked[4097] = (8, 7);
         ns[2] = nodes(&[&forked])[0].clone();
         ns[2].id = 2;
         assert_eq!(check_all(&mut m, &ns), ["log-matching"]);
+    }
+
+    #[test]
+    fn log_matching_resumes_after_a_truncation_and_still_fails() {
+        // n1 holds 100 entries of term 1; n2 holds the same first 60 and then is cut back to
+        // 50 (a truncation) and regrows with entries of term 9.
+        let base: Vec<(u64, u64)> = (0..100).map(|i| (1, i)).collect();
+        let mut ns = nodes(&[&base, &base[..60]]);
+        let mut m = Monitor::default();
+        assert!(check_all(&mut m, &ns).is_empty());
+        let mut regrown = base[..50].to_vec();
+        regrown.extend((0..20).map(|i| (9, 500 + i)));
+        ns[1].log = regrown.iter().map(|&(t, c)| Entry::write(t, c)).collect();
+        ns[1].truncations = 1;
+        ns[1].truncated_to = 50;
+        assert!(check_all(&mut m, &ns).is_empty(), "a consistent regrowth");
+        // n3 holds entry 60 of term 9 too, but after a different entry 51: caught at 60 only
+        // if the checker resumed n2's hashing from the right prefix.
+        let mut other = base[..50].to_vec();
+        other.push((8, 1));
+        other.extend((1..10).map(|i| (9, 500 + i)));
+        ns.push(nodes(&[&other])[0].clone());
+        let found = check_all(&mut m, &ns);
+        assert!(
+            !found.is_empty() && found.iter().all(|v| *v == "log-matching"),
+            "{found:?}"
+        );
+        // A fresh node holding n2's log, hashed from its start, agrees with what the checker
+        // resumed for n2 (a wrong resume point would make them differ).
+        let mut fresh = nodes(&[&regrown])[0].clone();
+        fresh.id = 3;
+        ns.push(fresh);
+        assert!(m.check(0, 3, &ns).is_empty());
     }
 
     #[test]
