@@ -35,6 +35,16 @@ fn bad_arguments_exit_2_with_a_message() {
         (&["run", "raft", "--actions", "zz"], "cannot read action"),
         (&["run", "raft", "--actions", "10.0.c9"], "no node n10"),
         (&["run", "raft", "--bogus"], "unknown option"),
+        // A plotted lab is computed, not simulated: the runner points to `calc` (it used to
+        // build a Raft from the plotted lab's parameters and never finish).
+        (
+            &["run", "placement-ring", "--seed", "1"],
+            "use `distlab calc placement --strategy ring`",
+        ),
+        (&["run", "placement-hash"], "calc placement --strategy mod"),
+        (&["run", "fair-mmf"], "use `distlab calc mmf`"),
+        (&["run", "fair-drf"], "use `distlab calc drf`"),
+        (&["run", "ratelimit"], "use `distlab calc ratelimit`"),
         (&["bench", "--seconds", "0"], "--seconds"),
         (&["bench", "--seconds"], "--seconds"),
         (&["bench", "--fast"], "--seconds"),

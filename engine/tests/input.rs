@@ -281,3 +281,25 @@ fn extreme_but_well_formed_actions_do_not_panic() {
         }
     }
 }
+
+/// A plotted lab has no network simulation: asked for one anyway, `labs::create` says so and
+/// gives a Raft with Raft's own defaults that runs normally (it once built a Raft from the
+/// plotted lab's parameters, with zero timeouts, that never left time 0).
+#[test]
+fn creating_a_plotted_lab_session_says_so_and_still_runs() {
+    for lab in labs::plot_params::PLOTTED_LABS {
+        let (cfg, errors) = RunConfig::parse(&split_query(&format!("lab={lab}&seed=3")));
+        assert!(errors.is_empty(), "{lab}: {errors:?}");
+        let (mut s, err) = labs::create(&cfg);
+        assert!(
+            matches!(
+                err,
+                Some(distlab_engine::input::InputError::LabNotReady { .. })
+            ),
+            "{lab}: {err:?}"
+        );
+        s.run_until(2_000 * MS);
+        assert_eq!(s.now(), 2_000 * MS, "{lab}");
+        assert_eq!(s.lab(), "raft");
+    }
+}

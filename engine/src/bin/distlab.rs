@@ -143,6 +143,12 @@ fn run(args: &[String]) -> ExitCode {
         }
         Some(_) => {}
     }
+    if let Some(calc) = calc_for(lab) {
+        return usage_error(format!(
+            "lab `{lab}` is computed, not simulated on a network: use `distlab calc {calc}` \
+             (see `distlab calc --help`)"
+        ));
+    }
     let mut pairs = vec![("lab".to_string(), lab.clone())];
     let mut until = 10_000 * MS;
     let mut faults = None;
@@ -416,6 +422,23 @@ fn batch(args: &[String]) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The `calc` command that computes a plotted lab (None for a network lab).
+fn calc_for(lab: &str) -> Option<String> {
+    if !labs::plot_params::PLOTTED_LABS.contains(&lab) {
+        return None;
+    }
+    Some(match lab {
+        "fair-mmf" => "mmf".into(),
+        "fair-drf" => "drf".into(),
+        "ratelimit" => "ratelimit".into(),
+        placement => {
+            let strategy = placement.trim_start_matches("placement-");
+            let strategy = if strategy == "hash" { "mod" } else { strategy };
+            format!("placement --strategy {strategy}")
+        }
+    })
 }
 
 /// `distlab calc ...`: computes one result and prints it as JSON.

@@ -90,7 +90,22 @@ pub fn check_params(lab: &str, params: &mut Params, errors: &mut Vec<InputError>
 /// Builds a running lab from a parsed configuration. The action log is loaded for replay; a
 /// log that names nodes the lab does not have is refused with the reason.
 pub fn create(cfg: &RunConfig) -> (Box<dyn LabSession>, Option<InputError>) {
-    // Only raft runs so far; `RunConfig::parse` never yields an unimplemented lab.
+    // Only raft runs on the network so far; `RunConfig::parse` never yields an unimplemented
+    // lab. A plotted lab has no simulation (the app and the runner compute it instead): asked
+    // for one anyway, this gives Raft with its own defaults and says so, rather than a Raft
+    // built from another lab's parameters.
+    if cfg.lab != "raft" {
+        let (raft_cfg, _) = RunConfig::parse(&crate::input::split_query("lab=raft"));
+        let (s, _) = create(&RunConfig {
+            seed: cfg.seed,
+            ..raft_cfg
+        });
+        let err = InputError::LabNotReady {
+            lab: cfg.lab.to_string(),
+            used: "raft",
+        };
+        return (s, Some(err));
+    }
     let mut raft = coordination::raft::session(&cfg.params, cfg.seed);
     if let Some(info) = cfg
         .scenario
