@@ -23,11 +23,13 @@ const HELP: &str = "\
 distlab — run DistLab labs headless and print JSON
 
 USAGE:
-  distlab run <lab> [options]   run one lab and print one JSON object
+  distlab run <lab> [options]   run one network lab and print one JSON object (plotted
+                                labs are computed by `distlab calc`)
   distlab bench [--seconds S] [--writes W] [--json]
                                 measure engine speed: Raft election only (5 and 51 nodes),
                                 then 5 nodes with W client writes per simulated second
-                                (default 100; 0 skips it), with commits per wall second;
+                                (default 100; 0 skips it), with commits per wall second,
+                                measured alternately with election-only runs (the slowdown);
                                 --json prints one JSON object per line
   distlab batch raft --seeds A..B [options]
                                 repeat one Raft measurement over seeds A..B (inclusive) and
