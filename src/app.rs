@@ -413,6 +413,10 @@ fn status_line(ctl: &Shared, l: Lang) -> Html {
             <span data-testid="leader" data-leader={leader.map(|n| (n + 1).to_string()).unwrap_or_default()}>{ text }</span>
             <span class="num">{ format!(" · {}", fmt_ms(c.session.now())) }</span>
             if violated { <span class="bad">{ " ⚠ " }{ tr(l, "ev.violation") }</span> }
+            if c.history_full() {
+                <span class="bad" title={tr(l, "run.history_full_help")} data-testid="history-full">
+                    { " · " }{ tr(l, "run.history_full") }</span>
+            }
         </span>
     }
 }

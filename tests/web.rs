@@ -252,3 +252,49 @@ async fn a_scenario_preset_explains_itself_and_runs_its_faults() {
     let m = mount("?lab=raft&scenario=nope&lang=zh").await;
     assert!(m.text("input-errors").contains("nope"));
 }
+
+/// A long run at high speed stops when its recorded history reaches the tab's budget instead
+/// of exhausting the tab's memory; it says so, and can still be scrubbed and branched.
+#[wasm_bindgen_test]
+async fn a_run_stops_when_its_history_is_full_and_branches_on() {
+    let m = mount("?lab=raft&seed=3&speed=100&clients=50").await;
+    // A tiny budget, which the run fills within a few simulated seconds.
+    m.ctl.borrow_mut().history_budget = 200_000;
+    assert!(
+        m.wait_for(10_000, |m| !m.ctl.borrow().playing).await,
+        "the run stops by itself"
+    );
+    assert!(m.ctl.borrow().history_full());
+    let (stopped, events, bytes) = {
+        let c = m.ctl.borrow();
+        (
+            c.session.now(),
+            c.session.events(),
+            c.session.history_bytes(),
+        )
+    };
+    assert!(bytes >= 200_000);
+    assert!(
+        m.wait_for(2_000, |m| m.find("history-full").is_some())
+            .await,
+        "the status line says why it stopped"
+    );
+    // Neither play nor step computes more.
+    m.click("play");
+    TimeoutFuture::new(300).await;
+    m.click("step");
+    assert_eq!(m.ctl.borrow().session.now(), stopped);
+    assert_eq!(m.ctl.borrow().session.events(), events);
+    // Scrub back and act: the recorded future is dropped and the run goes on from there.
+    m.ctl.borrow_mut().seek(stopped / 2);
+    assert!(!m.ctl.borrow().history_full());
+    m.ctl.borrow_mut().apply(Action::Crash { node: 0 }).unwrap();
+    assert!(m.ctl.borrow().session.history_bytes() < bytes);
+    m.ctl.borrow_mut().playing = true;
+    assert!(
+        m.wait_for(5_000, |m| m.ctl.borrow().session.now()
+            > stopped / 2 + 200 * MS)
+            .await,
+        "the branched run plays on"
+    );
+}

@@ -275,3 +275,35 @@ fn acting_after_scrubbing_back_branches_the_run() {
     assert_eq!(again.trace_hash(), s.trace_hash());
     assert_eq!(again.trace(), s.trace());
 }
+
+/// The estimate of the recorded history's memory, which the app uses to stop a run before it
+/// exhausts the tab: it grows with the run, counts the log entries AppendEntries carry, drops
+/// when a branch discards the recorded future, and is zero when nothing is kept.
+#[test]
+fn history_bytes_follow_what_is_recorded() {
+    let run = |q: &str, until: Time| {
+        let (mut s, _) = labs::create(&config(q));
+        s.run_until(until);
+        s
+    };
+    let early = run("lab=raft&seed=3&clients=50", 1_000 * MS);
+    let mut s = run("lab=raft&seed=3&clients=50", 5_000 * MS);
+    let quiet = run("lab=raft&seed=3", 5_000 * MS);
+    assert!(early.history_bytes() > 0);
+    assert!(s.history_bytes() > 3 * early.history_bytes());
+    // Same events and messages (writes ride on heartbeats), plus the entries they carry.
+    assert!(s.history_bytes() > quiet.history_bytes() + 50 * 4 * 4 * 24);
+    // Scrub back to 1 s: the recorded future is kept (and counted) until a branch drops it.
+    let full = s.history_bytes();
+    s.seek(1_000 * MS);
+    assert_eq!(s.history_bytes(), full);
+    s.act(Action::Crash { node: 0 }).unwrap();
+    let branched = s.history_bytes();
+    assert!(branched < full / 3, "{branched} of {full}");
+    assert!(branched >= early.history_bytes());
+    // The runner keeps nothing.
+    let (mut off, _) = labs::create(&config("lab=raft&seed=3&clients=50"));
+    off.set_keep_trace(false);
+    off.run_until(5_000 * MS);
+    assert_eq!(off.history_bytes(), 0);
+}

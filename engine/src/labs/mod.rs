@@ -147,6 +147,9 @@ pub trait LabSession {
     fn invariants(&self) -> &'static [&'static str];
     fn commands(&self) -> &'static [&'static str];
     fn trace_hash(&self) -> String;
+    /// An estimate of the memory the recorded history takes, in bytes (see
+    /// [`crate::sim::Sim::history_bytes`]).
+    fn history_bytes(&self) -> usize;
     /// Lab-specific results as JSON (raft: first leader time, leaders by term, elections).
     fn summary(&self) -> serde_json::Value;
     /// The node the lab considers in charge (raft: the leader with the highest term).

@@ -165,6 +165,10 @@ impl<P: NetLab> LabSession for NetSession<P> {
         self.session.sim.trace_hash()
     }
 
+    fn history_bytes(&self) -> usize {
+        self.session.sim.history_bytes()
+    }
+
     fn summary(&self) -> serde_json::Value {
         P::summary(&self.session.sim)
     }

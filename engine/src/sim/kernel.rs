@@ -187,6 +187,8 @@ pub struct Sim<P: Protocol> {
     /// them, which lets a later jump forward restore a checkpoint instead of re-running.
     trace_len: usize,
     sent_len: usize,
+    /// Heap bytes held by the messages in `sent` (see [`Message::heap_bytes`]).
+    sent_heap: usize,
     scratch: Vec<Effect<P>>,
 }
 
@@ -223,6 +225,7 @@ impl<P: Protocol> Sim<P> {
             keep_trace: true,
             trace_len: 0,
             sent_len: 0,
+            sent_heap: 0,
             scratch: Vec::new(),
         };
         for id in 0..n {
@@ -310,6 +313,7 @@ impl<P: Protocol> Sim<P> {
     /// Appends to the sent log, or steps over the identical entry of the recorded future.
     fn log_sent(&mut self, m: SentMsg<P::Msg>) {
         if self.sent_len == self.sent.len() {
+            self.sent_heap += m.msg.heap_bytes();
             self.sent.push(m);
         } else {
             debug_assert_eq!(
@@ -322,6 +326,17 @@ impl<P: Protocol> Sim<P> {
 
     pub fn trace_hash(&self) -> String {
         self.core.hasher.hex()
+    }
+
+    /// An estimate of the memory the recorded history takes (trace records and sent messages,
+    /// present and recorded future; the vectors' spare room, up to as much again, is not
+    /// counted, as it is reused after the future is discarded), so the app can stop a run
+    /// before a long fast one exhausts the tab's memory. The run's state and checkpoints are
+    /// not counted: they stay bounded however long the run.
+    pub fn history_bytes(&self) -> usize {
+        self.trace.len() * std::mem::size_of::<TraceRecord>()
+            + self.sent.len() * std::mem::size_of::<SentMsg<P::Msg>>()
+            + self.sent_heap
     }
 
     /// Number of trace records written so far (also the next record's id).
@@ -799,6 +814,7 @@ impl<P: Protocol> Sim<P> {
     pub(crate) fn discard_future(&mut self) {
         self.trace.truncate(self.trace_len);
         self.sent.truncate(self.sent_len);
+        self.sent_heap = self.sent.iter().map(|m| m.msg.heap_bytes()).sum();
     }
 
     pub(crate) fn log_lengths(&self) -> (usize, usize) {

@@ -17,6 +17,11 @@ pub trait Message: Clone + Debug {
     fn hash_into(&self, h: &mut TraceHasher);
     /// The message's fields as (name, value) pairs for hover read-outs and JSON export.
     fn fields(&self) -> Vec<(&'static str, String)>;
+    /// Bytes the message holds on the heap (a batch of log entries, say), for the estimate of
+    /// how much memory a run's recorded history takes ([`super::Sim::history_bytes`]).
+    fn heap_bytes(&self) -> usize {
+        0
+    }
 }
 
 /// One node's protocol logic.

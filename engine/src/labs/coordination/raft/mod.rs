@@ -333,6 +333,13 @@ impl Message for Msg {
         }
     }
 
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Msg::AppendEntries { entries, .. } => entries.capacity() * std::mem::size_of::<Entry>(),
+            _ => 0,
+        }
+    }
+
     fn fields(&self) -> Vec<(&'static str, String)> {
         match self {
             Msg::RequestVote {
