@@ -10,6 +10,22 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Copies the placement lab's share link, checks it carries `changes` (plain or
+/// percent-encoded), and mounts the link in place of `m`.
+async fn replay_shared_changes(m: Mounted, changes: &str) -> Mounted {
+    m.click("pl-share");
+    assert!(m.wait_for(1_000, |m| m.find("share-url").is_some()).await);
+    let url = m.share();
+    let encoded = changes.replace(':', "%3A").replace(',', "%2C");
+    assert!(
+        url.contains(&format!("changes={changes}")) || url.contains(&format!("changes={encoded}")),
+        "{url}"
+    );
+    let query = query_of(&url);
+    drop(m);
+    mount(&query).await
+}
+
 #[wasm_bindgen_test]
 async fn placement_labs_mount_draw_and_show_statistics() {
     for lab in [
@@ -251,16 +267,7 @@ async fn a_failed_node_recovers_and_takes_its_keys_back() {
     );
     assert!(m.find("pl-recover-1").is_none());
     assert!(m.find("pl-fail-note").is_none());
-    m.click("pl-share");
-    assert!(m.wait_for(1_000, |m| m.find("share-url").is_some()).await);
-    let url = m.share();
-    assert!(
-        url.contains("changes=fail:1,recover:1") || url.contains("changes=fail%3A1%2Crecover%3A1"),
-        "{url}"
-    );
-    let query = query_of(&url);
-    drop(m);
-    let again = mount(&query).await;
+    let again = replay_shared_changes(m, "fail:1,recover:1").await;
     assert_eq!(again.text("pl-moved"), recovered);
 }
 
@@ -411,16 +418,7 @@ async fn a_failed_node_can_be_removed_and_the_share_link_replays_it() {
     assert_eq!(m.text("pl-live"), "3");
     let removed = m.text("pl-moved");
     assert!(percent(&removed) > 50.0, "N went from 4 to 3: {removed}");
-    m.click("pl-share");
-    assert!(m.wait_for(1_000, |m| m.find("share-url").is_some()).await);
-    let url = m.share();
-    assert!(
-        url.contains("changes=fail:1,remove:1") || url.contains("changes=fail%3A1%2Cremove%3A1"),
-        "{url}"
-    );
-    let query = query_of(&url);
-    drop(m);
-    let again = mount(&query).await;
+    let again = replay_shared_changes(m, "fail:1,remove:1").await;
     assert!(
         again.find("pl-error").is_none(),
         "{}",
