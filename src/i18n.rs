@@ -155,6 +155,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("inv.leader-completeness", "Leader completeness: every committed entry is in every later leader's log", "领导者完整性：已提交的条目出现在之后每个领导者的日志中"),
     ("inv.state-machine-safety", "State-machine safety: no two nodes apply different commands at one index", "状态机安全：不同节点不会在同一索引应用不同的命令"),
     // errors
+    ("err.other_engine", "This link was made by DistLab engine version {0} (this is version {1}): the run may play out differently from when it was shared.", "此链接由 DistLab 引擎版本 {0} 生成（当前为版本 {1}）：运行过程可能与分享时不同。"),
     ("err.unknown_lab", "Unknown lab “{0}”; showing “{1}”.", "未知实验“{0}”；显示“{1}”。"),
     ("err.lab_not_ready", "Lab “{0}” is not available yet; showing “{1}”.", "实验“{0}”尚未提供；显示“{1}”。"),
     ("err.not_a_number", "“{0}={1}” is not a number; using {2}.", "“{0}={1}”不是数字；使用 {2}。"),
@@ -460,6 +461,11 @@ pub fn input_error(lang: Lang, e: &InputError) -> String {
             reason,
             used,
         } => trf(lang, "err.bad_text", &[key, value, used, reason]),
+        InputError::OtherEngine { link, current } => trf(
+            lang,
+            "err.other_engine",
+            &[&link.to_string(), &current.to_string()],
+        ),
     }
 }
 

@@ -105,6 +105,16 @@ async fn bad_parameters_show_a_message_and_fall_back() {
         "{msg}"
     );
     assert_eq!(m.ctl.borrow().session.n(), 15);
+    drop(m);
+
+    // A share link from before engine versions (actions, no `v`): it replays, with a note.
+    let m = mount("?lab=raft&seed=3&actions=500.0.c2&lang=en").await;
+    let msg = m.text("input-errors");
+    assert!(msg.contains("engine version 1"), "{msg}");
+    assert_eq!(m.ctl.borrow().session.actions().len(), 1);
+    drop(m);
+    let m = mount("?lab=raft&seed=3&actions=500.0.c2&v=1&lang=zh").await;
+    assert!(m.text("input-errors").contains("引擎版本 1"));
 }
 
 #[wasm_bindgen_test]

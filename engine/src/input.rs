@@ -83,6 +83,20 @@ pub enum InputError {
         value: String,
         lab: &'static str,
     },
+    /// A share link made by another engine version (`v=`, see [`crate::ENGINE_VERSION`]): it
+    /// runs, but may play out differently from when it was shared. A warning, not an error.
+    OtherEngine {
+        link: u32,
+        current: u32,
+    },
+}
+
+impl InputError {
+    /// Whether the input is fine and this only tells the user something (the runner goes
+    /// on; every other error stops it).
+    pub fn is_warning(&self) -> bool {
+        matches!(self, InputError::OtherEngine { .. })
+    }
 }
 
 impl fmt::Display for InputError {
@@ -130,6 +144,11 @@ impl fmt::Display for InputError {
                     "lab `{lab}` has no scenario `{value}`; starting without one"
                 )
             }
+            InputError::OtherEngine { link, current } => write!(
+                f,
+                "this link was made by DistLab engine version {link} (this is version \
+                 {current}): the run may play out differently from when it was shared"
+            ),
         }
     }
 }
@@ -356,7 +375,7 @@ pub const SPEED_MIN: f64 = 0.1;
 pub const SPEED_MAX: f64 = 100.0;
 
 const GLOBAL_KEYS: &[&str] = &[
-    "lab", "seed", "speed", "lang", "embed", "debug", "actions", "scenario",
+    "lab", "seed", "speed", "lang", "embed", "debug", "actions", "scenario", "v",
 ];
 
 impl RunConfig {
@@ -468,6 +487,29 @@ impl RunConfig {
         }
         labs::check_params(lab, &mut params, &mut errors);
 
+        // A link without `v` comes from before versions existed (1), or was written by hand;
+        // only a shared run (one with actions) is expected to replay exactly.
+        let version = match get("v").map(|v| v.trim().parse::<u32>()) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(_)) => {
+                errors.push(InputError::NotANumber {
+                    key: "v".into(),
+                    value: short(get("v").unwrap_or_default()),
+                    used: crate::ENGINE_VERSION.to_string(),
+                });
+                None
+            }
+        };
+        let shared_run = get("actions").is_some_and(|a| !a.trim().is_empty());
+        match version.or(shared_run.then_some(1)) {
+            Some(link) if link != crate::ENGINE_VERSION => errors.push(InputError::OtherEngine {
+                link,
+                current: crate::ENGINE_VERSION,
+            }),
+            _ => {}
+        }
+
         let actions = match get("actions").map(LoggedAction::decode_log) {
             None => Vec::new(),
             Some(Ok(a)) => a,
@@ -512,6 +554,7 @@ impl RunConfig {
         if !actions.is_empty() {
             parts.push(format!("actions={}", LoggedAction::encode_log(actions)));
         }
+        parts.push(format!("v={}", crate::ENGINE_VERSION));
         parts.join("&")
     }
 }
@@ -575,7 +618,9 @@ mod tests {
         assert_eq!(c.seed, DEFAULT_SEED);
         assert_eq!(c.speed, SPEED_MAX);
         assert!(c.actions.is_empty());
-        assert_eq!(e.len(), 6, "{e:?}");
+        // Six bad values, and a note that a link with actions but no `v` is from engine 1.
+        assert_eq!(e.len(), 7, "{e:?}");
+        assert_eq!(e.iter().filter(|e| e.is_warning()).count(), 1);
         let (c, e) = parse("nodes=999");
         assert_eq!(c.params.get("nodes"), 15.0);
         assert!(matches!(&e[0], InputError::OutOfRange { key, .. } if key == "nodes"));
@@ -619,10 +664,51 @@ mod tests {
 
     #[test]
     fn share_query_round_trips() {
-        let (c, e) = parse("lab=raft&nodes=7&seed=42&timeout_min=200&actions=100.3.c1~200.9.r1");
+        let (c, e) = parse(&format!(
+            "lab=raft&nodes=7&seed=42&timeout_min=200&actions=100.3.c1~200.9.r1&v={}",
+            crate::ENGINE_VERSION
+        ));
         assert!(e.is_empty(), "{e:?}");
-        let (d, e) = parse(&c.share_query(&c.actions));
+        let q = c.share_query(&c.actions);
+        assert!(q.ends_with(&format!("&v={}", crate::ENGINE_VERSION)), "{q}");
+        let (d, e) = parse(&q);
         assert!(e.is_empty(), "{e:?}");
         assert_eq!(c, d);
+    }
+
+    #[test]
+    fn links_from_another_engine_version_run_with_a_note() {
+        let other = |q: &str| {
+            let (c, e) = parse(q);
+            let notes: Vec<(u32, u32)> = e
+                .iter()
+                .filter_map(|e| match e {
+                    InputError::OtherEngine { link, current } => Some((*link, *current)),
+                    _ => None,
+                })
+                .collect();
+            (c, e, notes)
+        };
+        let now = crate::ENGINE_VERSION;
+        // A shared run from before versions existed: version 1; its actions still load.
+        let (c, _, notes) = other("lab=raft&seed=4&actions=100.3.c1");
+        assert_eq!(notes, [(1, now)]);
+        assert_eq!(c.actions.len(), 1);
+        // A newer engine's link, and an older one's, say so; this engine's does not.
+        assert_eq!(other(&format!("seed=4&v={}", now + 1)).2, [(now + 1, now)]);
+        assert_eq!(other("seed=4&v=1&actions=100.3.c1").2, [(1, now)]);
+        assert!(other(&format!("seed=4&v={now}&actions=100.3.c1"))
+            .1
+            .is_empty());
+        // A hand-written link (no actions, no `v`) is not a shared run: no note.
+        assert!(other("lab=raft&seed=42&scenario=figure-8").1.is_empty());
+        // A bad `v` is a bad value like any other; `v` is never a lab parameter.
+        let (_, e, notes) = other("v=abc");
+        assert!(notes.is_empty());
+        assert!(
+            matches!(&e[..], [InputError::NotANumber { key, .. }] if key == "v"),
+            "{e:?}"
+        );
+        assert!(!e[0].is_warning());
     }
 }

@@ -44,3 +44,14 @@ pub type NodeId = usize;
 /// Then changed when the trace hash moved from SHA-256 to 128-bit XXH3 (same encoding; in wasm
 /// SHA-256 had no hardware help and took most of the engine's time).
 pub const GOLDEN_RAFT_SEED42_5S: &str = "ec8946422bd3eda0dfe41ca23bd1d20c";
+
+/// The engine's behaviour version, carried by share links as `v=`: bump it whenever the same
+/// lab, seed, parameters and actions can play out differently (a protocol's rules, the
+/// network model, the random stream), so that a link made before says its replay may differ
+/// from what was shared (see [`input::InputError::OtherEngine`]).
+///
+/// History: 1 — links made up to the Raft lab's log replication and membership changes (they
+/// carry no `v`); 2 — Raft servers withhold votes from higher-term candidates while they hear
+/// from a leader (the dissertation's §4.2.3), which changes runs where a candidate starts an
+/// election while a leader is alive.
+pub const ENGINE_VERSION: u32 = 2;

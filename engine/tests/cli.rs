@@ -372,3 +372,26 @@ fn batch_wider_timeout_ranges_elect_faster_than_150_151() {
         assert!(wide < 1_000.0, "150-{max}: median {wide} ms");
     }
 }
+
+/// A share link's `v` (engine version) on the command line: another version's log still runs,
+/// with a note on standard error; the runner's own action logs need no `v`.
+#[test]
+fn action_logs_from_another_engine_version_run_with_a_note() {
+    let r = distlab(&["run", "raft", "--until", "1s", "--actions", "500.0.c2"]);
+    assert_eq!(r.code, Some(0), "{}", r.err);
+    assert!(r.err.is_empty(), "{}", r.err);
+    let r = distlab(&[
+        "run",
+        "raft",
+        "--until",
+        "1s",
+        "--param",
+        "v=1",
+        "--actions",
+        "500.0.c2",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.err);
+    assert!(r.err.contains("engine version 1"), "{}", r.err);
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["actions"], 1);
+}

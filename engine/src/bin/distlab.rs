@@ -196,8 +196,13 @@ fn run(args: &[String]) -> ExitCode {
             return usage_error(e);
         }
     }
+    if !pairs.iter().any(|(k, _)| k == "v") {
+        // An action log given on the command line is this engine's (the runner prints it);
+        // only a `--param v=N` from a share link says otherwise.
+        pairs.push(("v".into(), distlab_engine::ENGINE_VERSION.to_string()));
+    }
     let (cfg, errors) = RunConfig::parse(&pairs);
-    if let Some(e) = errors.first() {
+    if let Some(e) = first_error(&errors) {
         return usage_error(e);
     }
     let (mut session, err) = labs::create(&cfg);
@@ -393,7 +398,7 @@ fn batch(args: &[String]) -> ExitCode {
         return usage_error("`batch` needs --seeds, e.g. --seeds 1..500");
     };
     let (cfg, errors) = RunConfig::parse(&pairs);
-    if let Some(e) = errors.first() {
+    if let Some(e) = first_error(&errors) {
         return usage_error(e);
     }
     let spec = BatchSpec {
@@ -424,6 +429,17 @@ fn batch(args: &[String]) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The first input error that stops the runner; warnings (a link from another engine
+/// version) go to standard error and the run goes on.
+fn first_error(
+    errors: &[distlab_engine::input::InputError],
+) -> Option<&distlab_engine::input::InputError> {
+    for w in errors.iter().filter(|e| e.is_warning()) {
+        eprintln!("distlab: note: {w}");
+    }
+    errors.iter().find(|e| !e.is_warning())
 }
 
 /// The `calc` command that computes a plotted lab (None for a network lab).
