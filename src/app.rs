@@ -152,10 +152,7 @@ pub fn app(props: &AppProps) -> Html {
                 <div class="body plot-body">
                     { picker(lab, l) }
                     <main class="main">
-                        <div class="lab-head">
-                            <h2>{ tr(l, &format!("lab.{lab}")) }</h2>
-                            <p class="about">{ tr(l, &format!("lab.{lab}.about")) }</p>
-                        </div>
+                        <div class="lab-head">{ lab_title(lab, l) }</div>
                         { plot }
                     </main>
                 </div>
@@ -192,8 +189,7 @@ pub fn app(props: &AppProps) -> Html {
                 { picker(lab, l) }
                 <main class="main">
                     <div class="lab-head">
-                        <h2>{ tr(l, &format!("lab.{lab}")) }</h2>
-                        <p class="about">{ tr(l, &format!("lab.{lab}.about")) }</p>
+                        { lab_title(lab, l) }
                         { scenarios(ctl, l) }
                     </div>
                     { toolbar(ctl, l, &on_change, &share_msg) }
@@ -390,6 +386,16 @@ fn toolbar(
                     <input readonly=true value={url} data-testid="share-url" /></p>
             }
         </div>
+    }
+}
+
+/// A lab's name and one-paragraph description, at the head of its page.
+fn lab_title(lab: &str, l: Lang) -> Html {
+    html! {
+        <>
+            <h2>{ tr(l, &format!("lab.{lab}")) }</h2>
+            <p class="about">{ tr(l, &format!("lab.{lab}.about")) }</p>
+        </>
     }
 }
 

@@ -137,8 +137,11 @@ impl Controller {
     /// stands at its end: it cannot go further, but it can be scrubbed, branched by an action
     /// in the past (which drops the recorded future), or restarted.
     pub fn history_full(&self) -> bool {
-        let s = &self.session;
-        s.history_bytes() >= self.history_budget && s.now() >= s.horizon()
+        self.over_budget() && self.session.now() >= self.session.horizon()
+    }
+
+    fn over_budget(&self) -> bool {
+        self.session.history_bytes() >= self.history_budget
     }
 
     /// Advances the run by `real_ms` of wall time at the current speed (if playing); stops
@@ -158,7 +161,7 @@ impl Controller {
         self.carry = sim - whole;
         if whole >= 1.0 {
             let mut t = self.session.now() + whole as Time;
-            if self.session.history_bytes() >= self.history_budget {
+            if self.over_budget() {
                 // Replaying the recorded future costs nothing; computing more would.
                 t = t.min(self.session.horizon());
             }

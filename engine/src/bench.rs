@@ -64,18 +64,18 @@ pub fn raft_writes(
     }
 }
 
-/// Median (by wall time) of the results of one case.
-fn median(mut runs: Vec<BenchResult>) -> Option<BenchResult> {
+/// The median run by wall time; `runs` is never empty (every caller runs a case at least
+/// once).
+fn median(mut runs: Vec<BenchResult>) -> BenchResult {
     runs.sort_by(|a, b| a.wall_seconds.total_cmp(&b.wall_seconds));
     let mid = runs.len() / 2;
-    (!runs.is_empty()).then(|| runs.swap_remove(mid))
+    runs.swap_remove(mid)
 }
 
 /// Repeats one case `runs` times (at least once) and returns the median run: one 60 s run of
 /// 5 nodes takes milliseconds, so a single timing is mostly noise.
 pub fn repeat(runs: usize, mut one: impl FnMut() -> BenchResult) -> BenchResult {
-    let all: Vec<BenchResult> = (0..runs.max(1)).map(|_| one()).collect();
-    median(all).unwrap_or_else(&mut one)
+    median((0..runs.max(1)).map(|_| one()).collect())
 }
 
 /// The figure the Raft issue asks for: `nodes`-node Raft with `writes` client writes per
@@ -95,8 +95,7 @@ pub fn writes_vs_election(
         quiet.push(raft_writes(nodes, seconds, 0, &mut time));
         busy.push(raft_writes(nodes, seconds, writes, &mut time));
     }
-    let quiet = median(quiet).unwrap_or_else(|| raft_writes(nodes, seconds, 0, &mut time));
-    let busy = median(busy).unwrap_or_else(|| raft_writes(nodes, seconds, writes, &mut time));
+    let (quiet, busy) = (median(quiet), median(busy));
     let slowdown = quiet.sim_per_wall / busy.sim_per_wall.max(1e-9);
     (quiet, busy, slowdown)
 }

@@ -489,18 +489,17 @@ impl RunConfig {
 
         // A link without `v` comes from before versions existed (1), or was written by hand;
         // only a shared run (one with actions) is expected to replay exactly.
-        let version = match get("v").map(|v| v.trim().parse::<u32>()) {
-            None => None,
-            Some(Ok(v)) => Some(v),
-            Some(Err(_)) => {
+        let version = get("v").and_then(|v| match v.trim().parse::<u32>() {
+            Ok(v) => Some(v),
+            Err(_) => {
                 errors.push(InputError::NotANumber {
                     key: "v".into(),
-                    value: short(get("v").unwrap_or_default()),
+                    value: short(v),
                     used: crate::ENGINE_VERSION.to_string(),
                 });
                 None
             }
-        };
+        });
         let shared_run = get("actions").is_some_and(|a| !a.trim().is_empty());
         match version.or(shared_run.then_some(1)) {
             Some(link) if link != crate::ENGINE_VERSION => errors.push(InputError::OtherEngine {

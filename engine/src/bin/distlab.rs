@@ -444,18 +444,13 @@ fn first_error(
 
 /// The `calc` command that computes a plotted lab (None for a network lab).
 fn calc_for(lab: &str) -> Option<String> {
-    if !labs::plot_params::PLOTTED_LABS.contains(&lab) {
-        return None;
-    }
+    let params = labs::plot_params::params_for(lab)?;
     Some(match lab {
         "fair-mmf" => "mmf".into(),
         "fair-drf" => "drf".into(),
         "ratelimit" => "ratelimit".into(),
-        placement => {
-            let strategy = placement.trim_start_matches("placement-");
-            let strategy = if strategy == "hash" { "mod" } else { strategy };
-            format!("placement --strategy {strategy}")
-        }
+        // A placement lab is the placement model with its own default strategy.
+        _ => format!("placement --strategy {}", params.text("strategy")),
     })
 }
 

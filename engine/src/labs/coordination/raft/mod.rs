@@ -808,6 +808,17 @@ impl Raft {
         }
     }
 
+    /// A refused AppendEntries (a stale term, or logs that disagree at `index`): the reply
+    /// carries this node's log length so the leader can jump back to its end.
+    fn refuse_append(&self, index: u64) -> Msg {
+        Msg::AppendReply {
+            term: self.current_term,
+            success: false,
+            index,
+            log_len: self.log.len() as u64,
+        }
+    }
+
     /// A follower's side of AppendEntries, for a message of its current term.
     fn accept_entries(
         &mut self,
@@ -819,12 +830,7 @@ impl Raft {
         let consistent = prev_log_index <= self.log.len() as u64
             && self.term_at(prev_log_index) == prev_log_term;
         if !consistent {
-            return Msg::AppendReply {
-                term: self.current_term,
-                success: false,
-                index: prev_log_index,
-                log_len: self.log.len() as u64,
-            };
+            return self.refuse_append(prev_log_index);
         }
         let count = entries.len() as u64;
         // Entries the follower already holds (same index and term) are skipped; the first one
@@ -1048,15 +1054,7 @@ impl Protocol for Raft {
                 leader_commit,
             } => {
                 if term < self.current_term {
-                    ctx.send(
-                        from,
-                        Msg::AppendReply {
-                            term: self.current_term,
-                            success: false,
-                            index: prev_log_index,
-                            log_len: self.log.len() as u64,
-                        },
-                    );
+                    ctx.send(from, self.refuse_append(prev_log_index));
                     return;
                 }
                 if self.role != Role::Follower {
