@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use distlab_engine::input::{InputError, Lang, RunConfig, SPEED_MAX, SPEED_MIN};
-use distlab_engine::labs::{CATALOG, GROUPS};
+use distlab_engine::labs::{Group, LABS};
 use distlab_engine::sim::{Action, TraceKind, TraceRecord};
 use distlab_engine::{Time, MS};
 use gloo::events::EventListener;
@@ -239,13 +239,13 @@ fn picker(current: &str, l: Lang) -> Html {
     html! {
         <nav class="picker" data-testid="picker">
             <h3>{ tr(l, "app.labs") }</h3>
-            { for GROUPS.iter().enumerate().map(|(gi, g)| html! {
+            { for Group::ALL.iter().map(|g| html! {
                 <div class="group">
-                    <h4>{ tr(l, &format!("group.{g}")) }</h4>
+                    <h4>{ tr(l, &format!("group.{}", g.id())) }</h4>
                     <ul>
-                    { for CATALOG.iter().filter(|x| x.group as usize == gi + 1).map(|x| {
+                    { for LABS.iter().filter(|x| x.group == *g).map(|x| {
                         let title = tr(l, &format!("lab.{}", x.id)).to_string();
-                        if x.implemented {
+                        if x.implemented() {
                             html! { <li class={classes!("ready", (x.id == current).then_some("current"))}>
                                 <a href={format!("?lab={}{lang_q}", x.id)}>{ title }</a></li> }
                         } else {
@@ -454,7 +454,7 @@ fn status_panel(ctl: &Shared, l: Lang) -> Html {
 fn invariants_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let c = ctl.borrow();
     let violations = c.session.violations().to_vec();
-    let invariants = c.session.invariants();
+    let invariants: Vec<&str> = c.session.properties().iter().map(|p| p.id).collect();
     drop(c);
     html! {
         <section class="panel" data-testid="invariants">
@@ -568,11 +568,12 @@ pub fn describe(l: Lang, r: &TraceRecord) -> String {
             tr(l, "ev.timer"),
             tr(l, &format!("timer.{name}"))
         ),
-        TraceKind::Command { node, name } => format!(
-            "{} {} {}",
+        TraceKind::Command { node, name, arg } => format!(
+            "{} {} {}{}",
             n(*node),
             tr(l, "ev.command"),
-            tr(l, &format!("cmd.{name}"))
+            tr(l, &format!("cmd.{name}")),
+            arg.as_ref().map(|a| format!(" {a}")).unwrap_or_default()
         ),
         TraceKind::Note { node, key, value } => format!(
             "{} {}",
@@ -597,6 +598,36 @@ pub fn describe(l: Lang, r: &TraceRecord) -> String {
             format!("{} [{}]", tr(l, "ev.partition"), g.join(" "))
         }
         TraceKind::HealAll => tr(l, "ev.heal_all").to_string(),
+        TraceKind::CutOneWay { from, to } => {
+            format!("{} {} → {}", tr(l, "ev.cut_one_way"), n(*from), n(*to))
+        }
+        TraceKind::HealOneWay { from, to } => {
+            format!("{} {} → {}", tr(l, "ev.heal_one_way"), n(*from), n(*to))
+        }
+        TraceKind::Clock {
+            node,
+            drift_ppm,
+            offset,
+        } => i18n::trf(
+            l,
+            "ev.clock",
+            &[
+                &n(*node),
+                &drift_ppm.to_string(),
+                &fmt_ms(offset.unsigned_abs()),
+            ],
+        ),
+        TraceKind::Invoke {
+            node,
+            call,
+            op,
+            key,
+        } => {
+            format!("{} {} #{call} {op:?} k{key}", n(*node), tr(l, "ev.invoke"))
+        }
+        TraceKind::Return { node, call, ret } => {
+            format!("{} {} #{call} {ret:?}", n(*node), tr(l, "ev.return"))
+        }
         TraceKind::Violation { invariant, text } => {
             format!("{} {invariant}: {text}", tr(l, "ev.violation"))
         }
@@ -652,7 +683,7 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
         return html! {};
     };
     let status = c.view().nodes.get(n).map_or("up", |v| v.status);
-    let commands = c.session.commands();
+    let commands = c.session.commands(n);
     drop(c);
     let act = |action: Action| {
         on(ctl, on_change, move |c| {
@@ -673,7 +704,7 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                 } else {
                     <button onclick={act(Action::Pause { node: n })}>{ tr(l, "menu.pause") }</button>
                     { for commands.iter().map(|cmd| html!{
-                        <button onclick={act(Action::Command { node: n, name: cmd.to_string() })}>{ tr(l, &format!("cmd.{cmd}")) }</button>
+                        <button onclick={act(Action::command(n, cmd.name))}>{ tr(l, &format!("cmd.{}", cmd.name)) }</button>
                     }) }
                 }
             }

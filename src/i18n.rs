@@ -5,10 +5,11 @@
 //! translated by [`input_error`].
 
 use distlab_engine::input::{InputError, Lang};
+use distlab_engine::labs::Text;
 use distlab_engine::sim::ActionError;
 
 /// (key, English, Chinese)
-const TABLE: &[(&str, &str, &str)] = &[
+const TABLE: &[Text] = &[
     ("app.title", "DistLab", "DistLab 分布式实验室"),
     ("app.tagline", "Distributed-systems algorithms, running for real", "分布式系统算法，真实运行"),
     ("app.language", "Language", "语言"),
@@ -130,6 +131,12 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ev.slow", "link slowed", "链路变慢"),
     ("ev.partition", "network partitioned", "网络分区"),
     ("ev.heal_all", "network healed", "网络恢复"),
+    ("ev.cut_one_way", "link cut one way", "链路单向切断"),
+    ("ev.heal_one_way", "one-way cut healed", "单向切断恢复"),
+    ("ev.clock", "{0} clock set: drift {1} ppm, offset {2}", "{0} 时钟设置：漂移 {1} ppm，偏移 {2}"),
+    ("ev.invoke", "invokes", "发起调用"),
+    ("ev.return", "gets answer", "收到应答"),
+    ("err.bad_argument", "bad argument for `{0}`: {1}", "`{0}` 的参数有误：{1}"),
     ("ev.violation", "VIOLATION", "违反"),
     ("drop.loss", "lost", "丢失"),
     ("drop.link-cut", "link cut", "链路已断"),
@@ -397,9 +404,18 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("debug.first_frame", "first frame at", "首帧时间"),
 ];
 
-/// The string for `key` in `lang`; the key itself if the table lacks it.
+/// The shell's table, then every lab's own strings (declared in its registry row).
+fn rows() -> impl Iterator<Item = &'static Text> {
+    TABLE.iter().chain(
+        distlab_engine::labs::LABS
+            .iter()
+            .flat_map(|l| l.texts.iter()),
+    )
+}
+
+/// The string for `key` in `lang`; the key itself if no table has it.
 pub fn tr(lang: Lang, key: &str) -> &str {
-    match TABLE.iter().find(|(k, _, _)| *k == key) {
+    match rows().find(|(k, _, _)| *k == key) {
         Some((_, en, zh)) => match lang {
             Lang::En => en,
             Lang::Zh => zh,
@@ -408,14 +424,14 @@ pub fn tr(lang: Lang, key: &str) -> &str {
     }
 }
 
-/// Whether the table has `key` (used by tests).
+/// Whether a table has `key` (used by tests).
 pub fn has(key: &str) -> bool {
-    TABLE.iter().any(|(k, _, _)| *k == key)
+    rows().any(|(k, _, _)| *k == key)
 }
 
 /// All keys, for tests.
 pub fn keys() -> impl Iterator<Item = &'static str> {
-    TABLE.iter().map(|(k, _, _)| *k)
+    rows().map(|(k, _, _)| *k)
 }
 
 /// `tr` with `{0}`, `{1}`, ... replaced by `args`.
@@ -476,6 +492,9 @@ pub fn action_error(lang: Lang, e: &ActionError) -> String {
         ActionError::SameNode => tr(lang, "err.same_node").to_string(),
         ActionError::NotInFlight(m) => trf(lang, "err.not_in_flight", &[&m.to_string()]),
         ActionError::UnknownCommand(c) => trf(lang, "err.unknown_command", &[c]),
+        ActionError::BadArgument { command, reason } => {
+            trf(lang, "err.bad_argument", &[command, reason])
+        }
         ActionError::BadPartition => tr(lang, "err.bad_partition").to_string(),
         ActionError::Malformed(s) => trf(lang, "err.malformed", &[s]),
         ActionError::OutOfOrder(s) => trf(lang, "err.out_of_order", &[s]),
@@ -496,10 +515,12 @@ mod tests {
 
     #[test]
     fn every_entry_has_both_languages_and_unique_keys() {
-        for (i, (k, en, zh)) in TABLE.iter().enumerate() {
+        // The shell's table and every lab's own strings: both languages, no key twice.
+        let all: Vec<&Text> = rows().collect();
+        for (i, (k, en, zh)) in all.iter().enumerate() {
             assert!(!en.is_empty() && !zh.is_empty(), "{k}");
             assert!(
-                TABLE[i + 1..].iter().all(|(k2, _, _)| k2 != k),
+                all[i + 1..].iter().all(|(k2, _, _)| k2 != k),
                 "duplicate {k}"
             );
         }
@@ -507,18 +528,18 @@ mod tests {
 
     #[test]
     fn every_lab_and_group_has_a_title() {
-        for l in distlab_engine::labs::CATALOG {
+        for l in distlab_engine::labs::LABS {
             assert!(has(&format!("lab.{}", l.id)), "{}", l.id);
         }
-        for g in distlab_engine::labs::GROUPS {
-            assert!(has(&format!("group.{g}")), "{g}");
+        for g in distlab_engine::labs::Group::ALL {
+            assert!(has(&format!("group.{}", g.id())), "{g:?}");
         }
     }
 
     #[test]
     fn every_scenario_has_a_title_and_an_explanation() {
-        for l in distlab_engine::labs::CATALOG {
-            for sc in distlab_engine::scenario::list(l.id) {
+        for l in distlab_engine::labs::LABS {
+            for sc in l.scenarios {
                 assert!(has(&format!("scenario.{}", sc.id)), "{}", sc.id);
                 assert!(has(&format!("scenario.{}.about", sc.id)), "{}", sc.id);
             }
@@ -531,11 +552,11 @@ mod tests {
         let (cfg, _) = RunConfig::parse(&split_query("lab=raft&clients=50&spare=2"));
         let (mut s, _) = distlab_engine::labs::create(&cfg);
         s.run_until(3_000 * distlab_engine::MS);
-        for inv in s.invariants() {
-            assert!(has(&format!("inv.{inv}")), "inv.{inv}");
+        for inv in s.properties() {
+            assert!(has(&format!("inv.{}", inv.id)), "inv.{}", inv.id);
         }
-        for cmd in s.commands() {
-            assert!(has(&format!("cmd.{cmd}")), "cmd.{cmd}");
+        for cmd in s.commands(0) {
+            assert!(has(&format!("cmd.{}", cmd.name)), "cmd.{}", cmd.name);
         }
         for node in s.view().nodes {
             assert!(has(&format!("role.{}", node.role)), "role.{}", node.role);

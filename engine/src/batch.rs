@@ -28,6 +28,9 @@ use crate::scenario::{self, ScenarioInfo};
 use crate::sim::Action;
 use crate::{Time, MS};
 
+/// The lab `batch` measures.
+pub const LAB: &str = Raft::ID;
+
 /// How long the first leader leads before the measured action.
 pub const SETTLE: Time = 1_000 * MS;
 
@@ -165,10 +168,7 @@ pub fn run_seed(spec: &BatchSpec, seed: u64) -> SeedResult {
             })
         }
         Measure::CommitLatency => {
-            let _ = s.session.act(Action::Command {
-                node: leader,
-                name: "write".into(),
-            });
+            let _ = s.session.act(Action::command(leader, "write"));
             let index = s.session.sim.node(leader).log.len() as u64;
             step_until(&mut s, spec.until, |s| {
                 let m = s.session.sim.monitor();
@@ -274,7 +274,7 @@ pub fn to_json(spec: &BatchSpec, results: &[SeedResult]) -> serde_json::Value {
         .map(|(s, v)| (s.key.to_string(), serde_json::json!(v)))
         .collect();
     let mut v = serde_json::json!({
-        "lab": "raft",
+        "lab": LAB,
         "measure": spec.measure.id(),
         "unit": "ms",
         "scenario": spec.scenario.map(|s| s.id),

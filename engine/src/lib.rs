@@ -12,6 +12,7 @@ pub mod export;
 pub mod faults;
 pub mod input;
 pub mod labs;
+pub mod params;
 pub mod scenario;
 pub mod sim;
 

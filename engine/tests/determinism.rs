@@ -51,11 +51,7 @@ fn scripted(cfg: &RunConfig) -> Box<dyn LabSession> {
         s.act(Action::Drop { msg }).unwrap();
     }
     s.run_until(2_400 * MS);
-    s.act(Action::Command {
-        node: 3,
-        name: "timeout".into(),
-    })
-    .unwrap();
+    s.act(Action::command(3, "timeout")).unwrap();
     s.act(Action::Slow {
         a: 3,
         b: 4,
@@ -251,11 +247,7 @@ fn acting_after_scrubbing_back_branches_the_run() {
         .cloned()
         .collect();
     assert_eq!(kept.len(), 2, "crash and cut happened before 1.7 s");
-    s.act(Action::Command {
-        node: 4,
-        name: "timeout".into(),
-    })
-    .unwrap();
+    s.act(Action::command(4, "timeout")).unwrap();
     assert_eq!(s.actions().len(), 3, "the old future is discarded");
     assert_eq!(&s.actions()[..2], &kept[..]);
     assert_eq!(s.horizon(), branch_at, "the branch has no future yet");

@@ -1,100 +1,20 @@
 //! The network model and node faults, checked through the trace: every fault does what the
 //! architecture says, and no message is ever lost without a record.
 //!
-//! Most tests run `Pinger`, a tiny protocol defined here whose traffic is easy to predict:
-//! every node broadcasts a `Ping` every 100 ms. The restart test uses Raft, whose persistent
+//! Most tests run the kernel's test protocol `Pinger` (`sim::testproto`), whose traffic is
+//! easy to predict: every node broadcasts a `Ping` every 100 ms. The restart test uses Raft, whose persistent
 //! state (currentTerm, votedFor) is the point.
 
 use std::collections::BTreeMap;
 
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
+use distlab_engine::sim::testproto::{Config, Pinger};
 use distlab_engine::sim::{
-    Action, Ctx, DropReason, Message, NetConfig, NodeStatus, Protocol, Sim, TraceHasher, TraceKind,
-    TraceRecord,
+    Action, DropReason, NetConfig, NodeStatus, Protocol, Sim, TraceKind, TraceRecord,
 };
 use distlab_engine::{NodeId, Time, MS};
 
 const PERIOD: Time = 100 * MS;
-
-#[derive(Clone, Debug, PartialEq)]
-struct Ping(u64);
-
-impl Message for Ping {
-    fn kind(&self) -> &'static str {
-        "Ping"
-    }
-    fn hash_into(&self, h: &mut TraceHasher) {
-        h.u64(self.0);
-    }
-    fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![("seq", self.0.to_string())]
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tick {
-    Tick,
-}
-
-#[derive(Clone, Debug)]
-struct Pinger {
-    /// Persistent: how many times on_start ran.
-    boots: u64,
-    /// Volatile: messages received since the last start.
-    received: u64,
-    /// Volatile: ticks since the last start.
-    ticks: u64,
-    period: Time,
-}
-
-impl Protocol for Pinger {
-    type Msg = Ping;
-    type Timer = Tick;
-    type Config = Time;
-    type Monitor = ();
-
-    const INVARIANTS: &'static [&'static str] = &[];
-    const COMMANDS: &'static [&'static str] = &["ping"];
-
-    fn new(_id: NodeId, _n: usize, period: &Time) -> Self {
-        Pinger {
-            boots: 0,
-            received: 0,
-            ticks: 0,
-            period: *period,
-        }
-    }
-    fn on_start(&mut self, ctx: &mut Ctx<Self>) {
-        self.boots += 1;
-        ctx.set_timer(Tick::Tick, self.period);
-    }
-    fn on_msg(&mut self, _from: NodeId, _msg: Ping, _ctx: &mut Ctx<Self>) {
-        self.received += 1;
-    }
-    fn on_timer(&mut self, _t: Tick, ctx: &mut Ctx<Self>) {
-        self.ticks += 1;
-        ctx.broadcast(Ping(self.ticks));
-        ctx.set_timer(Tick::Tick, self.period);
-    }
-    fn on_command(&mut self, _command: &str, ctx: &mut Ctx<Self>) {
-        ctx.broadcast(Ping(0));
-    }
-    fn on_crash(&mut self) {
-        self.received = 0;
-        self.ticks = 0;
-    }
-    fn timer_name(_t: Tick) -> &'static str {
-        "tick"
-    }
-    fn check(
-        _m: &mut (),
-        _now: Time,
-        _node: NodeId,
-        _nodes: &[Self],
-    ) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
-}
 
 fn net(latency_min: Time, latency_max: Time, loss_ppm: u32, dup_ppm: u32) -> NetConfig {
     NetConfig {
@@ -102,11 +22,12 @@ fn net(latency_min: Time, latency_max: Time, loss_ppm: u32, dup_ppm: u32) -> Net
         latency_max,
         loss_ppm,
         dup_ppm,
+        fifo: false,
     }
 }
 
 fn pinger(n: usize, cfg: NetConfig, seed: u64) -> Sim<Pinger> {
-    Sim::new(n, &PERIOD, cfg, seed)
+    Sim::new(n, &Config::pingers(PERIOD), cfg, seed)
 }
 
 /// What finally happened to one message.
@@ -452,11 +373,7 @@ fn raft_restart_keeps_current_term_and_voted_for() {
         .find(|&i| sim.node(i).role == Role::Leader)
         .expect("a leader after 2 s");
     // Force a fresh election so there is a vote to remember, then crash a voter.
-    sim.apply(&Action::Command {
-        node: leader,
-        name: "timeout".into(),
-    })
-    .unwrap();
+    sim.apply(&Action::command(leader, "timeout")).unwrap();
     sim.run_until(2_100 * MS);
     let voter = (0..sim.n())
         .find(|&i| i != leader && sim.node(i).voted_for.is_some())
@@ -692,10 +609,7 @@ fn refused_actions_change_nothing() {
         Action::Cut { a: 1, b: 1 },
         Action::Cut { a: 0, b: 9 },
         Action::Partition { groups: vec![0, 1] },
-        Action::Command {
-            node: 0,
-            name: "nope".into(),
-        },
+        Action::command(0, "nope"),
         Action::Drop { msg: 999_999 },
     ] {
         assert!(sim.apply(&a).is_err(), "{a:?} should be refused");

@@ -134,11 +134,7 @@ fn a_timeout_command_starts_an_election_and_deposes_the_leader() {
     s.run_until(2_000 * MS);
     let (leader, term) = assert_settled(sim(&s), "before");
     let rebel = (leader + 2) % 5;
-    s.act(Action::Command {
-        node: rebel,
-        name: "timeout".into(),
-    })
-    .unwrap();
+    s.act(Action::command(rebel, "timeout")).unwrap();
     assert_eq!(sim(&s).node(rebel).role, Role::Candidate);
     assert_eq!(sim(&s).node(rebel).current_term, term + 1);
     s.run_until(3_000 * MS);
@@ -148,11 +144,7 @@ fn a_timeout_command_starts_an_election_and_deposes_the_leader() {
     // A command on a crashed node is accepted but does nothing.
     s.act(Action::Crash { node: rebel }).unwrap();
     let records = sim(&s).records();
-    s.act(Action::Command {
-        node: rebel,
-        name: "timeout".into(),
-    })
-    .unwrap();
+    s.act(Action::command(rebel, "timeout")).unwrap();
     assert_eq!(sim(&s).records(), records);
 }
 

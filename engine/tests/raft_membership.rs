@@ -136,11 +136,7 @@ fn random_membership_run(seed: u64, set: impl Fn(&mut raft::Config)) -> NetSessi
             _ => (dice >> 8) as usize % n,
         };
         let name = ["write", "write", "add", "remove", "timeout"][(dice >> 20) as usize % 5];
-        s.act(Action::Command {
-            node,
-            name: name.into(),
-        })
-        .unwrap();
+        s.act(Action::command(node, name)).unwrap();
     }
     s.act(Action::HealAll).unwrap();
     for i in 0..n {

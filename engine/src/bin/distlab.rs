@@ -14,12 +14,13 @@ use std::process::ExitCode;
 
 use distlab_engine::faults::{FaultDriver, FaultSpec};
 use distlab_engine::input::RunConfig;
-use distlab_engine::labs::{self, CATALOG};
+use distlab_engine::labs::{self, LabDef, LabKind, LABS};
 use distlab_engine::sim::LoggedAction;
+use distlab_engine::sim::When;
 use distlab_engine::{Time, MS};
 use serde_json::json;
 
-const HELP: &str = "\
+const HELP_HEAD: &str = "\
 distlab — run DistLab labs headless and print JSON
 
 USAGE:
@@ -34,7 +35,9 @@ USAGE:
   distlab batch raft --seeds A..B [options]
                                 repeat one Raft measurement over seeds A..B (inclusive) and
                                 print its distribution (see BATCH below)
-  distlab labs                  list every lab id and whether it runs yet
+  distlab labs                  list every lab as JSON: id, group, kind (network, model,
+                                coming), parameters with ranges, scenarios, properties,
+                                node kinds and their commands, and the runner command
   distlab calc <placement|mmf|drf|ratelimit> [options]
                                 compute one algorithm and print one JSON object (placement
                                 statistics and moved keys, MMF/DRF allocations with steps,
@@ -60,9 +63,7 @@ OUTPUT (run):
 
 BATCH OPTIONS (distlab batch raft ...):
   --seeds A..B        the seeds to run, inclusive (1..500 is 500 runs), or one seed N
-  --scenario ID       a scenario preset (leader-crash, split-vote, partitioned-leader,
-                      lagging-follower, figure-8, figure-8-commit, removed-server)
-                      under every seed
+  --scenario ID       one of the lab's scenario presets (see LABS below) under every seed
   --param k=v         a lab parameter (repeatable), e.g. --param timeout_min=150
                       --param timeout_max=151
   --measure M         election-time (default): the current leader is crashed 1 s after the
@@ -85,6 +86,79 @@ BATCH OPTIONS (distlab batch raft ...):
 
 EXIT STATUS: 0 ok, 1 invariant violated, 2 bad arguments.
 ";
+
+/// The help text: the fixed part, then every lab that runs, from the lab registry.
+fn help() -> String {
+    let mut out = HELP_HEAD.to_string();
+    out.push_str("\nLABS (distlab run <lab>; `distlab labs` for the parameters):\n");
+    for lab in LABS.iter().filter(|l| l.is_network()) {
+        let params: Vec<&str> = lab.params.iter().map(|p| p.key).collect();
+        out.push_str(&format!("  {:<20} params: {}\n", lab.id, params.join(", ")));
+        if !lab.scenarios.is_empty() {
+            let ids: Vec<&str> = lab.scenarios.iter().map(|s| s.id).collect();
+            out.push_str(&format!("  {:<20} scenarios: {}\n", "", ids.join(", ")));
+        }
+    }
+    out.push_str("MODELS (distlab calc <command>):\n");
+    for lab in LABS {
+        if let LabKind::Model { calc } = lab.kind {
+            out.push_str(&format!(
+                "  {:<20} calc {}\n",
+                lab.id,
+                calc(&lab.defaults())
+            ));
+        }
+    }
+    out
+}
+
+/// One lab as `distlab labs` lists it.
+fn describe_lab(l: &LabDef) -> serde_json::Value {
+    let kind = match l.kind {
+        LabKind::Network { .. } => "network",
+        LabKind::Model { .. } => "model",
+        LabKind::Coming => "coming",
+    };
+    let params: Vec<_> = l
+        .params
+        .iter()
+        .map(|p| json!({"key": p.key, "default": p.default, "min": p.min, "max": p.max, "integer": p.integer}))
+        .chain(l.text_params.iter().map(|t| json!({"key": t.key, "default": t.default})))
+        .collect();
+    let properties: Vec<_> = l
+        .properties
+        .iter()
+        .map(|p| {
+            let when = if p.when == When::Always {
+                "always"
+            } else {
+                "eventually"
+            };
+            json!({"id": p.id, "when": when, "lesson": p.lesson})
+        })
+        .collect();
+    let kinds: Vec<_> = l
+        .kinds
+        .iter()
+        .map(|k| json!({"id": k.id, "commands": k.commands.iter().map(|c| c.name).collect::<Vec<_>>()}))
+        .collect();
+    let runner = match l.kind {
+        LabKind::Network { .. } => Some(format!("run {}", l.id)),
+        LabKind::Model { calc } => Some(format!("calc {}", calc(&l.defaults()))),
+        LabKind::Coming => None,
+    };
+    json!({
+        "id": l.id,
+        "group": l.group.id(),
+        "kind": kind,
+        "ready": l.implemented(),
+        "params": params,
+        "scenarios": l.scenarios.iter().map(|s| s.id).collect::<Vec<_>>(),
+        "properties": properties,
+        "node_kinds": kinds,
+        "runner": runner,
+    })
+}
 
 /// Prints a line to stdout; a closed pipe (`distlab ... | head`) is not an error.
 fn emit(line: &str) {
@@ -118,11 +192,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None | Some("-h" | "--help" | "help") => {
-            print!("{HELP}");
+            print!("{}", help());
             ExitCode::SUCCESS
         }
         Some("labs") => {
-            let list: Vec<_> = CATALOG.iter().map(|l| json!({"id": l.id, "group": labs::GROUPS[(l.group - 1) as usize], "ready": l.implemented})).collect();
+            let list: Vec<_> = LABS.iter().map(describe_lab).collect();
             emit(&serde_json::Value::Array(list).to_string());
             ExitCode::SUCCESS
         }
@@ -140,7 +214,7 @@ fn run(args: &[String]) -> ExitCode {
     };
     match labs::find(lab) {
         None => return usage_error(format!("unknown lab `{lab}` (see `distlab labs`)")),
-        Some(l) if !l.implemented => {
+        Some(l) if !l.implemented() => {
             return usage_error(format!("lab `{lab}` is not available yet"))
         }
         Some(_) => {}
@@ -214,6 +288,7 @@ fn run(args: &[String]) -> ExitCode {
         Some(spec) => FaultDriver::new(spec, cfg.seed).run(session.as_mut(), until),
         None => session.run_until(until),
     }
+    session.check_eventually();
     let params: serde_json::Map<String, serde_json::Value> = cfg
         .params
         .specs
@@ -336,14 +411,15 @@ fn parse_seeds(s: &str) -> Option<(u64, u64)> {
 /// `distlab batch raft ...`: one measurement over many seeds, as a distribution or CSV rows.
 fn batch(args: &[String]) -> ExitCode {
     use distlab_engine::batch::{self, BatchSpec, Measure};
+    let raft = batch::LAB;
     match args.first().map(String::as_str) {
-        Some("raft") => {}
+        Some(lab) if lab == raft => {}
         Some(lab) if !lab.starts_with('-') => {
-            return usage_error(format!("`batch` runs raft only, not `{lab}`"))
+            return usage_error(format!("`batch` runs {raft} only, not `{lab}`"))
         }
         _ => return usage_error("`batch` needs a lab, e.g. `distlab batch raft --seeds 1..100`"),
     }
-    let mut pairs = vec![("lab".to_string(), "raft".to_string())];
+    let mut pairs = vec![("lab".to_string(), raft.to_string())];
     let mut seeds = None;
     let mut measure = Measure::ElectionTime;
     let mut csv = false;
@@ -359,8 +435,8 @@ fn batch(args: &[String]) -> ExitCode {
                     ))?)
                 }
                 "--scenario" => {
-                    distlab_engine::scenario::find("raft", v.trim())
-                        .ok_or(format!("raft has no scenario `{v}`"))?;
+                    distlab_engine::scenario::find(raft, v.trim())
+                        .ok_or(format!("{raft} has no scenario `{v}`"))?;
                     pairs.push(("scenario".into(), v.clone()));
                 }
                 "--param" => {
@@ -405,7 +481,7 @@ fn batch(args: &[String]) -> ExitCode {
         params: cfg.params,
         scenario: cfg
             .scenario
-            .and_then(|id| distlab_engine::scenario::find("raft", id)),
+            .and_then(|id| distlab_engine::scenario::find(raft, id)),
         from,
         to,
         measure,
@@ -442,16 +518,12 @@ fn first_error(
     errors.iter().find(|e| !e.is_warning())
 }
 
-/// The `calc` command that computes a plotted lab (None for a network lab).
+/// The `calc` command that computes a model lab (None for a network lab).
 fn calc_for(lab: &str) -> Option<String> {
-    let params = labs::plot_params::params_for(lab)?;
-    Some(match lab {
-        "fair-mmf" => "mmf".into(),
-        "fair-drf" => "drf".into(),
-        "ratelimit" => "ratelimit".into(),
-        // A placement lab is the placement model with its own default strategy.
-        _ => format!("placement --strategy {}", params.text("strategy")),
-    })
+    match labs::find(lab)?.kind {
+        LabKind::Model { calc } => Some(calc(&labs::params_for(lab))),
+        _ => None,
+    }
 }
 
 /// `distlab calc ...`: computes one result and prints it as JSON.

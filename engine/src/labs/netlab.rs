@@ -1,21 +1,72 @@
 //! The bridge from a generic [`Session`] of a networked protocol to the object-safe
-//! [`LabSession`] the app and the runner use.
+//! [`LabSession`] the app and the runner use, and the [`NetLab`] trait a networked lab
+//! implements: its registry row's parts, how to build it from parameters, and what it draws.
 
-use super::view::{LinkView, LogView, MsgView, NodeView, PeerProgress, View};
-use super::LabSession;
-use crate::sim::{
-    Action, ActionError, LoggedAction, Message, NodeStatus, Protocol, Session, Sim, TraceRecord,
-    Violation,
+use super::registry::{Group, LabDef, LabKind, Text};
+use super::view::{
+    Headline, Layout, LinkView, LogView, Looks, MsgView, NodeView, Panel, PeerProgress, Stat, View,
 };
-use crate::{NodeId, Time};
+use super::LabSession;
+use crate::params::{InputError, ParamSpec, Params};
+use crate::scenario::ScenarioInfo;
+use crate::sim::{
+    Action, ActionError, CommandSpec, LoggedAction, Message, NetConfig, NodeKind, NodeStatus,
+    Property, Protocol, Session, Sim, TraceRecord, Violation,
+};
+use crate::{NodeId, Time, MS};
 
-/// What a networked lab adds to its protocol for drawing and summaries.
+/// Network parameters every networked lab has.
+pub const NET_PARAMS: [ParamSpec; 4] = [
+    ParamSpec::int("latency_min", 10.0, 0.0, 10_000.0),
+    ParamSpec::int("latency_max", 30.0, 0.0, 10_000.0),
+    ParamSpec::float("loss", 0.0, 0.0, 100.0),
+    ParamSpec::float("dup", 0.0, 0.0, 100.0),
+];
+
+/// Builds the network configuration from the [`NET_PARAMS`] values of a parameter set.
+pub fn net_config(p: &Params) -> NetConfig {
+    NetConfig {
+        latency_min: p.get_u64("latency_min") * MS,
+        latency_max: p.get_u64("latency_max") * MS,
+        loss_ppm: (p.get("loss") * 10_000.0).round() as u32,
+        dup_ppm: (p.get("dup") * 10_000.0).round() as u32,
+        fifo: false,
+    }
+}
+
+/// The check every networked lab's parameters get: the latency range in order.
+pub fn check_net_params(p: &mut Params, errors: &mut Vec<InputError>) {
+    p.order_pair("latency_min", "latency_max", errors);
+}
+
+/// What a networked lab adds to its protocol: its registry row's parts, how it is built from
+/// parameters, and what the app draws of it.
 pub trait NetLab: Protocol {
     const ID: &'static str;
+    const GROUP: Group;
+    /// Parameters (include [`NET_PARAMS`]).
+    const PARAMS: &'static [ParamSpec];
+    const SCENARIOS: &'static [ScenarioInfo] = &[];
+    /// The lab's UI strings, English and Chinese.
+    const TEXTS: &'static [Text] = &[];
+    /// Colours of roles and message kinds.
+    const LOOKS: Looks = Looks::NONE;
+    /// Checkpoint interval in virtual time.
+    const CHECKPOINT_EVERY: Time = 500 * MS;
+
+    /// Cross-parameter checks beyond the network's.
+    fn check_params(_p: &mut Params, _errors: &mut Vec<InputError>) {}
+    /// The protocol's configuration, the network's and the node count, from parameters.
+    fn build(p: &Params) -> (Self::Config, NetConfig, usize);
+
     /// Role key of a node (`"follower"`); crashed nodes are drawn grey whatever it says.
     fn role(&self) -> &'static str;
     fn badge(&self) -> String;
     fn details(&self) -> Vec<(&'static str, String)>;
+    /// Generic panels of the node's inspector (a queue, a table, key-value rows).
+    fn panels(&self) -> Vec<Panel> {
+        Vec::new()
+    }
     /// The timer drawn as an arc around the node, if any.
     fn arc_timer(timer: Self::Timer) -> bool;
     /// The node's log, if the protocol keeps one.
@@ -26,8 +77,56 @@ pub trait NetLab: Protocol {
     fn progress(&self) -> Vec<PeerProgress> {
         Vec::new()
     }
+    /// How the nodes are placed.
+    fn layout(_sim: &Sim<Self>) -> Layout {
+        Layout::Circle
+    }
     fn summary(sim: &Sim<Self>) -> serde_json::Value;
-    fn leader(sim: &Sim<Self>) -> Option<NodeId>;
+    /// The status line's text: a translation key of the lab's and its arguments.
+    fn headline(sim: &Sim<Self>) -> Headline;
+    /// Counters shown in the stats panel and carried in the runner's summary.
+    fn stats(_sim: &Sim<Self>) -> Vec<Stat> {
+        Vec::new()
+    }
+    /// The node the lab considers in charge, if that means anything for it.
+    fn leader(_sim: &Sim<Self>) -> Option<NodeId> {
+        None
+    }
+}
+
+fn check_net_lab<P: NetLab>(p: &mut Params, errors: &mut Vec<InputError>) {
+    check_net_params(p, errors);
+    P::check_params(p, errors);
+}
+
+/// A new session of a networked lab.
+pub fn new_session<P: NetLab>(p: &Params, seed: u64) -> NetSession<P> {
+    let (cfg, net, n) = P::build(p);
+    NetSession {
+        session: Session::new(Sim::new(n.max(1), &cfg, net, seed), P::CHECKPOINT_EVERY),
+    }
+}
+
+fn create_boxed<P: NetLab>(p: &Params, seed: u64) -> Box<dyn LabSession> {
+    Box::new(new_session::<P>(p, seed))
+}
+
+/// The registry row of a networked lab: everything comes from its [`NetLab`] impl.
+pub const fn lab_def<P: NetLab>() -> LabDef {
+    LabDef {
+        id: P::ID,
+        group: P::GROUP,
+        kind: LabKind::Network {
+            create: create_boxed::<P>,
+        },
+        params: P::PARAMS,
+        text_params: &[],
+        check: check_net_lab::<P>,
+        scenarios: P::SCENARIOS,
+        properties: P::PROPERTIES,
+        kinds: P::KINDS,
+        texts: P::TEXTS,
+    }
 }
 
 /// A networked lab's session.
@@ -98,8 +197,12 @@ impl<P: NetLab> LabSession for NetSession<P> {
                     .timers(id)
                     .find(|t| P::arc_timer(t.key))
                     .map(|t| (t.set_at, t.fires_at));
+                let kind = &P::KINDS[sim.kind(id).min(P::KINDS.len() - 1)];
                 NodeView {
                     id,
+                    kind: kind.id,
+                    shape: kind.shape,
+                    label: format!("{}{}", kind.prefix, id + 1),
                     role: p.role(),
                     status: status_key(sim.status(id)),
                     badge: p.badge(),
@@ -107,6 +210,7 @@ impl<P: NetLab> LabSession for NetSession<P> {
                     details: p.details(),
                     log: p.log_view(),
                     progress: p.progress(),
+                    panels: p.panels(),
                 }
             })
             .collect();
@@ -114,9 +218,19 @@ impl<P: NetLab> LabSession for NetSession<P> {
         let mut links = Vec::new();
         for a in 0..n {
             for b in a + 1..n {
-                let (cut, slow) = (net.is_cut(a, b), net.slow(a, b));
-                if cut || slow > 0 {
-                    links.push(LinkView { a, b, cut, slow });
+                let (ab, ba, slow) = (net.is_cut_from(a, b), net.is_cut_from(b, a), net.slow(a, b));
+                if ab || ba || slow > 0 {
+                    links.push(LinkView {
+                        a,
+                        b,
+                        cut: ab && ba,
+                        one_way: match (ab, ba) {
+                            (true, false) => Some(a),
+                            (false, true) => Some(b),
+                            _ => None,
+                        },
+                        slow,
+                    });
                 }
             }
         }
@@ -137,6 +251,7 @@ impl<P: NetLab> LabSession for NetSession<P> {
             links,
             messages,
             groups: net.groups().to_vec(),
+            layout: P::layout(sim),
         }
     }
 
@@ -153,12 +268,40 @@ impl<P: NetLab> LabSession for NetSession<P> {
         self.session.sim.violations()
     }
 
-    fn invariants(&self) -> &'static [&'static str] {
-        P::INVARIANTS
+    fn properties(&self) -> &'static [Property] {
+        P::PROPERTIES
     }
 
-    fn commands(&self) -> &'static [&'static str] {
-        P::COMMANDS
+    fn kinds(&self) -> &'static [NodeKind] {
+        P::KINDS
+    }
+
+    fn node_kind(&self, node: NodeId) -> &'static NodeKind {
+        &P::KINDS[self.session.sim.kind(node).min(P::KINDS.len() - 1)]
+    }
+
+    fn commands(&self, node: NodeId) -> &'static [CommandSpec] {
+        if node < self.session.sim.n() {
+            self.node_kind(node).commands
+        } else {
+            &[]
+        }
+    }
+
+    fn looks(&self) -> &'static Looks {
+        &P::LOOKS
+    }
+
+    fn headline(&self) -> Headline {
+        P::headline(&self.session.sim)
+    }
+
+    fn stats(&self) -> Vec<Stat> {
+        P::stats(&self.session.sim)
+    }
+
+    fn check_eventually(&mut self) -> usize {
+        self.session.sim.check_eventually()
     }
 
     fn trace_hash(&self) -> String {
@@ -170,7 +313,16 @@ impl<P: NetLab> LabSession for NetSession<P> {
     }
 
     fn summary(&self) -> serde_json::Value {
-        P::summary(&self.session.sim)
+        let mut summary = P::summary(&self.session.sim);
+        let stats = P::stats(&self.session.sim);
+        if let (Some(obj), false) = (summary.as_object_mut(), stats.is_empty()) {
+            let map: serde_json::Map<String, serde_json::Value> = stats
+                .iter()
+                .map(|s| (s.key.to_string(), serde_json::json!(s.value)))
+                .collect();
+            obj.insert("stats".into(), serde_json::Value::Object(map));
+        }
+        summary
     }
 
     fn leader(&self) -> Option<NodeId> {
@@ -187,6 +339,10 @@ impl<P: NetLab> LabSession for NetSession<P> {
 
     fn partitioned(&self) -> bool {
         self.session.sim.network().is_partitioned()
+    }
+
+    fn schedule(&mut self, info: &ScenarioInfo) -> Result<(), ActionError> {
+        crate::scenario::apply(info, &mut self.session)
     }
 
     fn inflight_ids(&self, out: &mut Vec<u64>) {

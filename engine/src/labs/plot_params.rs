@@ -3,11 +3,14 @@
 //! what the user changed), with the parsers the app and the checks share.
 
 use crate::input::{InputError, Params, TextSpec};
+use crate::labs::availability::ratelimit::LAB as RATELIMIT_LAB;
 use crate::labs::availability::ratelimit::{LimiterSpec, TrafficSpec, SECOND};
+use crate::labs::scheduling::fair::{DRF_LAB, MMF_LAB};
 use crate::labs::scheduling::fair::{MAX_RESOURCES, MAX_USERS};
 use crate::labs::storage::placement::{
     Change, ChangeSpec, HashFn, Strategy, MAX_POINTS, MAX_WEIGHT,
 };
+use crate::labs::storage::placement::{BOUNDED_LAB, HASH_LAB, RING_LAB, VNODES_LAB};
 use crate::labs::ParamSpec;
 
 // ---- placement ----
@@ -111,13 +114,11 @@ pub fn parse_changes(v: &str) -> Result<Vec<Change>, String> {
 
 /// Whether `lab` is one of the placement labs.
 pub fn is_placement(lab: &str) -> bool {
-    matches!(
-        lab,
-        "placement-hash" | "placement-ring" | "placement-bounded" | "placement-vnodes"
-    )
+    [HASH_LAB.id, RING_LAB.id, BOUNDED_LAB.id, VNODES_LAB.id].contains(&lab)
 }
 
-fn check_placement(params: &mut Params, errors: &mut Vec<InputError>) {
+/// Cross-parameter checks of the placement labs.
+pub fn check_placement(params: &mut Params, errors: &mut Vec<InputError>) {
     let strategy = Strategy::parse(params.text("strategy")).unwrap_or(Strategy::Ring);
     let nodes = params.get_u64("nodes") as usize;
     let weights = parse_weights(params.text("weights")).unwrap_or_default();
@@ -334,10 +335,15 @@ pub fn parse_drf_changes(v: &str) -> Result<Vec<DrfChange>, String> {
         .collect()
 }
 
-fn check_fair(lab: &str, params: &mut Params, errors: &mut Vec<InputError>) {
-    let users = if lab == "fair-mmf" {
-        parse_numbers(params.text("demands"), ',').map_or(0, |d| d.len())
-    } else {
+/// Cross-parameter checks of the max-min fairness lab.
+pub fn check_mmf(params: &mut Params, errors: &mut Vec<InputError>) {
+    let users = parse_numbers(params.text("demands"), ',').map_or(0, |d| d.len());
+    check_fair_weights(users, params, errors);
+}
+
+/// Cross-parameter checks of the dominant resource fairness lab.
+pub fn check_drf(params: &mut Params, errors: &mut Vec<InputError>) {
+    let users = {
         let resources = parse_numbers(params.text("capacity"), ',').map_or(0, |c| c.len());
         if resources > MAX_RESOURCES {
             let reason = format!("more than {MAX_RESOURCES} resources");
@@ -351,6 +357,10 @@ fn check_fair(lab: &str, params: &mut Params, errors: &mut Vec<InputError>) {
         }
         parse_vectors(params.text("demands")).map_or(0, |d| d.len())
     };
+    check_fair_weights(users, params, errors);
+}
+
+fn check_fair_weights(users: usize, params: &mut Params, errors: &mut Vec<InputError>) {
     let weights = params.text("weights");
     if !weights.trim().is_empty() {
         let w = parse_numbers(weights, ',').unwrap_or_default();
@@ -400,39 +410,22 @@ pub const RATELIMIT_TEXTS: [TextSpec; 3] = [
     },
 ];
 
-/// The labs drawn as live plots rather than as a simulated network (each has a parameter set
-/// in [`params_for`]).
+/// The labs drawn as live plots rather than as a simulated network.
 pub const PLOTTED_LABS: [&str; 7] = [
-    "placement-hash",
-    "placement-ring",
-    "placement-bounded",
-    "placement-vnodes",
-    "fair-mmf",
-    "fair-drf",
-    "ratelimit",
+    HASH_LAB.id,
+    RING_LAB.id,
+    BOUNDED_LAB.id,
+    VNODES_LAB.id,
+    MMF_LAB.id,
+    DRF_LAB.id,
+    RATELIMIT_LAB.id,
 ];
 
 /// The parameter set of a plotted lab, if `lab` is one.
 pub fn params_for(lab: &str) -> Option<Params> {
-    Some(match lab {
-        "placement-hash" => Params::with_texts(&PLACEMENT_PARAMS, &HASH_TEXTS),
-        "placement-ring" => Params::with_texts(&PLACEMENT_PARAMS, &RING_TEXTS),
-        "placement-bounded" => Params::with_texts(&PLACEMENT_PARAMS, &BOUNDED_TEXTS),
-        "placement-vnodes" => Params::with_texts(&VNODES_PARAMS, &VNODES_TEXTS),
-        "fair-mmf" => Params::with_texts(&MMF_PARAMS, &MMF_TEXTS),
-        "fair-drf" => Params::with_texts(&[], &DRF_TEXTS),
-        "ratelimit" => Params::with_texts(&RATELIMIT_PARAMS, &RATELIMIT_TEXTS),
-        _ => return None,
-    })
-}
-
-/// Cross-parameter checks of the plotted labs.
-pub fn check_params(lab: &str, params: &mut Params, errors: &mut Vec<InputError>) {
-    if is_placement(lab) {
-        check_placement(params, errors);
-    } else if lab == "fair-mmf" || lab == "fair-drf" {
-        check_fair(lab, params, errors);
-    }
+    crate::labs::find(lab)
+        .filter(|l| l.is_model())
+        .map(|l| l.defaults())
 }
 
 #[cfg(test)]
@@ -470,7 +463,7 @@ mod tests {
     fn plotted_labs_parse_with_defaults_and_cross_checks() {
         // The plotted labs are exactly the catalog's labs with a plot parameter set (a lab
         // missing from the list would get a network simulation instead of its plot).
-        for info in crate::labs::CATALOG {
+        for info in crate::labs::LABS {
             assert_eq!(
                 params_for(info.id).is_some(),
                 PLOTTED_LABS.contains(&info.id),
@@ -480,20 +473,20 @@ mod tests {
         }
         for lab in PLOTTED_LABS {
             assert!(
-                crate::labs::find(lab).is_some_and(|l| l.implemented),
+                crate::labs::find(lab).is_some_and(|l| l.implemented()),
                 "{lab}"
             );
         }
         let mut p = params_for("placement-ring").unwrap_or_else(|| Params::defaults(&[]));
         let mut e = Vec::new();
         p.parse_one("weights", "1,2,3,4", &mut e);
-        check_params("placement-ring", &mut p, &mut e);
+        check_placement(&mut p, &mut e);
         assert_eq!(p.text("weights"), "");
         assert_eq!(e.len(), 1);
         let mut p = params_for("fair-drf").unwrap_or_else(|| Params::defaults(&[]));
         let mut e = Vec::new();
         p.parse_one("demands", "1,2,3", &mut e);
-        check_params("fair-drf", &mut p, &mut e);
+        check_drf(&mut p, &mut e);
         assert_eq!(p.text("demands"), "2,8;6,2");
         assert!(
             !p.parse_one("limiter", "x", &mut Vec::new()),

@@ -2,12 +2,19 @@
 
 use serde::Serialize;
 
+use crate::sim::Shape;
 use crate::{NodeId, Time};
 
 /// One node as drawn.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeView {
     pub id: NodeId,
+    /// The node's kind (`"client"`, `"server"`); translated as `kind.<id>`.
+    pub kind: &'static str,
+    #[serde(skip)]
+    pub shape: Shape,
+    /// The node's name as drawn (`n3`, `C1`).
+    pub label: String,
     /// Role key for colour and legend (`"leader"`); the app translates it.
     pub role: &'static str,
     /// `"up"`, `"down"` or `"paused"`.
@@ -22,6 +29,8 @@ pub struct NodeView {
     pub log: Option<LogView>,
     /// A leader's view of each follower's replication progress (raft: nextIndex, matchIndex).
     pub progress: Vec<PeerProgress>,
+    /// Generic panels for the node's inspector.
+    pub panels: Vec<Panel>,
 }
 
 /// The end of a node's log as drawn: entries are 1-based; `tail[i]` is the term of entry
@@ -51,7 +60,10 @@ pub struct PeerProgress {
 pub struct LinkView {
     pub a: NodeId,
     pub b: NodeId,
+    /// Cut both ways.
     pub cut: bool,
+    /// Cut one way only: the sender whose messages are lost on this link.
+    pub one_way: Option<NodeId>,
     /// Extra one-way latency.
     pub slow: Time,
 }
@@ -85,4 +97,91 @@ pub struct View {
     pub messages: Vec<MsgView>,
     /// Partition group per node (all equal when the network is whole).
     pub groups: Vec<u32>,
+    pub layout: Layout,
+}
+
+/// How the nodes are placed on the canvas.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Layout {
+    /// Evenly on a circle, in id order (the default).
+    #[default]
+    Circle,
+    /// On a circle in the order given (a token ring's successor order), with the ring drawn.
+    Ring { order: Vec<NodeId> },
+    /// Columns by kind, left to right (clients | servers | storage).
+    Tiers { kinds: Vec<&'static str> },
+    /// Groups of nodes drawn as small circles of their own (a two-tier ring's LANs); the
+    /// cluster of each node.
+    Clusters { of: Vec<u32> },
+}
+
+/// A generic panel of a node's inspector; titles and column names are translation keys.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Panel {
+    Rows {
+        title: &'static str,
+        rows: Vec<(&'static str, String)>,
+    },
+    Table {
+        title: &'static str,
+        columns: Vec<&'static str>,
+        rows: Vec<Vec<String>>,
+    },
+    /// Front first.
+    Queue {
+        title: &'static str,
+        items: Vec<String>,
+    },
+    List {
+        title: &'static str,
+        items: Vec<String>,
+    },
+}
+
+/// A lab counter for the stats panel and the runner's summary (`messages_per_entry`);
+/// translated as `stat.<key>`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stat {
+    pub key: &'static str,
+    pub value: f64,
+}
+
+impl Stat {
+    pub fn new(key: &'static str, value: f64) -> Stat {
+        Stat { key, value }
+    }
+}
+
+/// The status line: a translation key of the lab's, with `{0}`, `{1}` … filled by `args`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Headline {
+    pub key: &'static str,
+    pub args: Vec<String>,
+}
+
+/// A lab's colours (CSS), by role key and by message kind; the app falls back to a palette.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Looks {
+    pub roles: &'static [(&'static str, &'static str)],
+    pub messages: &'static [(&'static str, &'static str)],
+}
+
+impl Looks {
+    pub const NONE: Looks = Looks {
+        roles: &[],
+        messages: &[],
+    };
+
+    pub fn role(&self, role: &str) -> Option<&'static str> {
+        self.roles.iter().find(|(r, _)| *r == role).map(|(_, c)| *c)
+    }
+
+    pub fn message(&self, kind: &str) -> Option<&'static str> {
+        self.messages
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, c)| *c)
+    }
 }

@@ -48,11 +48,42 @@ pub enum Action {
     Drop {
         msg: u64,
     },
-    /// A lab-specific command on a node (`timeout`).
+    /// A lab-specific command on a node (`timeout`), with its argument if the command takes
+    /// one (a value to propose).
     Command {
         node: NodeId,
         name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        arg: Option<String>,
     },
+    /// Cuts the link in one direction only: messages from `from` to `to` are lost.
+    CutOneWay {
+        from: NodeId,
+        to: NodeId,
+    },
+    /// Heals one direction of a link.
+    HealOneWay {
+        from: NodeId,
+        to: NodeId,
+    },
+    /// Sets a node's clock: it runs `drift_ppm` parts per million fast (negative: slow) and
+    /// reads `offset` µs ahead (negative: behind) of true time.
+    Clock {
+        node: NodeId,
+        drift_ppm: i64,
+        offset: i64,
+    },
+}
+
+impl Action {
+    /// A command without an argument.
+    pub fn command(node: NodeId, name: &str) -> Action {
+        Action::Command {
+            node,
+            name: name.to_string(),
+            arg: None,
+        }
+    }
 }
 
 /// Why an action was refused.
@@ -62,6 +93,11 @@ pub enum ActionError {
     SameNode,
     NotInFlight(u64),
     UnknownCommand(String),
+    /// A command's argument is missing or out of range; the reason is English.
+    BadArgument {
+        command: String,
+        reason: String,
+    },
     BadPartition,
     /// A share-link action log that cannot be read; the payload is the offending part.
     Malformed(String),
@@ -76,6 +112,9 @@ impl fmt::Display for ActionError {
             ActionError::SameNode => write!(f, "a link needs two different nodes"),
             ActionError::NotInFlight(m) => write!(f, "message #{m} is not in flight"),
             ActionError::UnknownCommand(c) => write!(f, "unknown command `{c}`"),
+            ActionError::BadArgument { command, reason } => {
+                write!(f, "bad argument for `{command}`: {reason}")
+            }
             ActionError::BadPartition => write!(f, "a partition needs one group per node"),
             ActionError::Malformed(s) => write!(f, "cannot read action `{s}`"),
             ActionError::OutOfOrder(s) => {
@@ -113,7 +152,23 @@ impl Action {
             }
             Action::HealAll => "H".to_string(),
             Action::Drop { msg } => format!("d{msg}"),
-            Action::Command { node, name } => format!("k{node}-{name}"),
+            Action::Command {
+                node,
+                name,
+                arg: None,
+            } => format!("k{node}-{name}"),
+            Action::Command {
+                node,
+                name,
+                arg: Some(arg),
+            } => format!("k{node}-{name}:{arg}"),
+            Action::CutOneWay { from, to } => format!("y{from}-{to}"),
+            Action::HealOneWay { from, to } => format!("g{from}-{to}"),
+            Action::Clock {
+                node,
+                drift_ppm,
+                offset,
+            } => format!("t{node}-{}-{}", signed(*drift_ppm), signed(*offset)),
         }
     }
 
@@ -175,19 +230,64 @@ impl Action {
             'H' if rest.is_empty() => Action::HealAll,
             'd' => Action::Drop { msg: nums(1)?[0] },
             'k' => {
-                let (n, name) = rest.split_once('-').ok_or_else(bad)?;
-                let valid =
-                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                if !valid {
+                let (n, call) = rest.split_once('-').ok_or_else(bad)?;
+                let (name, arg) = match call.split_once(':') {
+                    Some((name, arg)) => (name, Some(arg)),
+                    None => (call, None),
+                };
+                let word = |w: &str, extra: &[char]| {
+                    !w.is_empty()
+                        && w.len() <= super::protocol::MAX_ARG_LEN
+                        && w.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || extra.contains(&c))
+                };
+                if !word(name, &[]) || arg.is_some_and(|a| !word(a, &[',', '-'])) {
                     return Err(bad());
                 }
                 Action::Command {
                     node: node(n.parse().map_err(|_| bad())?)?,
                     name: name.to_string(),
+                    arg: arg.map(str::to_string),
+                }
+            }
+            'y' | 'g' => {
+                let v = nums(2)?;
+                let (from, to) = (node(v[0])?, node(v[1])?);
+                if code == 'y' {
+                    Action::CutOneWay { from, to }
+                } else {
+                    Action::HealOneWay { from, to }
+                }
+            }
+            't' => {
+                let parts: Vec<&str> = rest.split('-').collect();
+                let [n, drift, offset] = parts[..] else {
+                    return Err(bad());
+                };
+                Action::Clock {
+                    node: node(n.parse().map_err(|_| bad())?)?,
+                    drift_ppm: parse_signed(drift).ok_or_else(bad)?,
+                    offset: parse_signed(offset).ok_or_else(bad)?,
                 }
             }
             _ => return Err(bad()),
         })
+    }
+}
+
+/// A signed number in the action log, where `-` separates fields: `m5` is −5.
+fn signed(v: i64) -> String {
+    if v < 0 {
+        format!("m{}", v.unsigned_abs())
+    } else {
+        v.to_string()
+    }
+}
+
+fn parse_signed(s: &str) -> Option<i64> {
+    match s.strip_prefix('m') {
+        Some(abs) => abs.parse::<i64>().ok().map(|v| -v),
+        None => s.parse().ok(),
     }
 }
 
@@ -255,9 +355,28 @@ mod tests {
             },
             Action::HealAll,
             Action::Drop { msg: 77 },
+            Action::command(3, "timeout"),
             Action::Command {
-                node: 3,
-                name: "timeout".into(),
+                node: 1,
+                name: "propose".into(),
+                arg: Some("-42".into()),
+            },
+            Action::Command {
+                node: 0,
+                name: "want".into(),
+                arg: Some("a,b_2".into()),
+            },
+            Action::CutOneWay { from: 1, to: 3 },
+            Action::HealOneWay { from: 3, to: 1 },
+            Action::Clock {
+                node: 2,
+                drift_ppm: -50_000,
+                offset: 1_500,
+            },
+            Action::Clock {
+                node: 0,
+                drift_ppm: 100,
+                offset: -7,
             },
         ];
         for a in all {
@@ -280,6 +399,13 @@ mod tests {
             "H1",
             "P1-a",
             "c99999999999999999999999",
+            "k1-propose:",
+            "k1-propose:a b",
+            "k1-:5",
+            "y1",
+            "t1-2",
+            "t1-x-3",
+            "t1-m-3",
         ] {
             assert!(Action::decode(s).is_err(), "{s:?} should be refused");
         }

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::action::{Action, ActionError};
 use super::network::{NetConfig, Network};
-use super::protocol::{Ctx, Effect, Message, Protocol};
+use super::protocol::{Clock, Ctx, Effect, Found, Message, Observed, Protocol};
 use super::trace::{DropReason, TraceHasher, TraceKind, TraceRecord, Violation};
 use crate::{NodeId, Time};
 
@@ -38,7 +38,6 @@ struct TimerSlot<T> {
 
 #[derive(Clone, Debug)]
 struct NodeSlot<P: Protocol> {
-    status: NodeStatus,
     timers: Vec<TimerSlot<P::Timer>>,
     /// Events that arrived while paused, in arrival order.
     deferred: Vec<EventKind>,
@@ -151,6 +150,12 @@ pub(crate) struct Core<P: Protocol> {
     queue: BinaryHeap<Reverse<Event>>,
     rng: ChaCha8Rng,
     nodes: Vec<NodeSlot<P>>,
+    status: Vec<NodeStatus>,
+    /// Each node's kind, an index into [`Protocol::KINDS`].
+    kinds: Vec<u8>,
+    clocks: Vec<Clock>,
+    /// Id of the next client call ([`Ctx::invoke`]).
+    next_call: u64,
     states: Vec<P>,
     net: Network,
     inflight: Wires<P::Msg>,
@@ -190,14 +195,19 @@ pub struct Sim<P: Protocol> {
     /// Heap bytes held by the messages in `sent` (see [`Message::heap_bytes`]).
     sent_heap: usize,
     scratch: Vec<Effect<P>>,
+    /// Violations a checker reports, reused between events.
+    found: Found,
 }
 
 impl<P: Protocol> Sim<P> {
     pub fn new(n: usize, cfg: &P::Config, net: NetConfig, seed: u64) -> Self {
         let states: Vec<P> = (0..n).map(|id| P::new(id, n, cfg)).collect();
+        let kinds = states
+            .iter()
+            .map(|p| u8::try_from(p.kind()).unwrap_or(0))
+            .collect();
         let nodes = (0..n)
             .map(|_| NodeSlot {
-                status: NodeStatus::Up,
                 timers: Vec::new(),
                 deferred: Vec::new(),
             })
@@ -211,6 +221,10 @@ impl<P: Protocol> Sim<P> {
                 queue: BinaryHeap::new(),
                 rng: ChaCha8Rng::seed_from_u64(seed),
                 nodes,
+                status: vec![NodeStatus::Up; n],
+                kinds,
+                clocks: vec![Clock::default(); n],
+                next_call: 0,
                 states,
                 net: Network::new(n, net),
                 inflight: Wires::new(),
@@ -227,6 +241,7 @@ impl<P: Protocol> Sim<P> {
             sent_len: 0,
             sent_heap: 0,
             scratch: Vec::new(),
+            found: Vec::new(),
         };
         for id in 0..n {
             sim.run_handler(id, |p, ctx| p.on_start(ctx));
@@ -252,7 +267,27 @@ impl<P: Protocol> Sim<P> {
     }
 
     pub fn status(&self, id: NodeId) -> NodeStatus {
-        self.core.nodes[id].status
+        self.core.status[id]
+    }
+
+    /// Every node's status, by id.
+    pub fn statuses(&self) -> &[NodeStatus] {
+        &self.core.status
+    }
+
+    /// A node's kind, an index into [`Protocol::KINDS`].
+    pub fn kind(&self, id: NodeId) -> usize {
+        usize::from(self.core.kinds[id])
+    }
+
+    /// A node's local clock.
+    pub fn clock(&self, id: NodeId) -> Clock {
+        self.core.clocks[id]
+    }
+
+    /// Every node's state, by id.
+    pub fn nodes(&self) -> &[P] {
+        &self.core.states
     }
 
     pub fn timers(&self, id: NodeId) -> impl Iterator<Item = &TimerView<P::Timer>> {
@@ -386,7 +421,7 @@ impl<P: Protocol> Sim<P> {
                 let Some(to) = self.core.inflight.get(slot, id).map(|w| w.info.to) else {
                     return;
                 };
-                if self.core.nodes[to].status == NodeStatus::Paused {
+                if self.core.status[to] == NodeStatus::Paused {
                     self.core.nodes[to].deferred.push(kind);
                     return;
                 }
@@ -394,7 +429,7 @@ impl<P: Protocol> Sim<P> {
                     return;
                 };
                 let kind_name = m.kind;
-                let reason = if self.core.nodes[m.to].status == NodeStatus::Down {
+                let reason = if self.core.status[m.to] == NodeStatus::Down {
                     Some(DropReason::NodeDown)
                 } else {
                     self.core.net.blocked(m.from, m.to)
@@ -419,11 +454,12 @@ impl<P: Protocol> Sim<P> {
             }
             EventKind::Timer { node, generation } => {
                 let node = node as NodeId;
+                let paused = self.core.status[node] == NodeStatus::Paused;
                 let slot = &mut self.core.nodes[node];
                 let Some(pos) = slot.timers.iter().position(|t| t.generation == generation) else {
                     return;
                 };
-                if slot.status == NodeStatus::Paused {
+                if paused {
                     slot.deferred.push(kind);
                     return;
                 }
@@ -456,8 +492,11 @@ impl<P: Protocol> Sim<P> {
                 id,
                 now: core.now,
                 n,
+                kinds: &core.kinds,
+                clock: core.clocks[id],
                 rng: &mut core.rng,
                 out: &mut out,
+                next_call: &mut core.next_call,
             };
             f(&mut core.states[id], &mut ctx);
         }
@@ -468,7 +507,7 @@ impl<P: Protocol> Sim<P> {
                     self.core.generation += 1;
                     let generation = self.core.generation;
                     let now = self.core.now;
-                    let fires_at = now.saturating_add(after);
+                    let fires_at = now.saturating_add(self.core.clocks[id].true_duration(after));
                     let view = TimerView {
                         key,
                         set_at: now,
@@ -493,6 +532,17 @@ impl<P: Protocol> Sim<P> {
                     key,
                     value,
                 }),
+                Effect::Invoke { call, key, op } => self.record(TraceKind::Invoke {
+                    node: id,
+                    call,
+                    key,
+                    op,
+                }),
+                Effect::Return { call, ret } => self.record(TraceKind::Return {
+                    node: id,
+                    call,
+                    ret,
+                }),
             }
         }
         self.scratch = out;
@@ -500,7 +550,7 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
-        if to >= self.n() || to == from {
+        if to >= self.n() {
             return;
         }
         let id = self.new_msg_id();
@@ -521,6 +571,22 @@ impl<P: Protocol> Sim<P> {
             to,
             kind,
         });
+        if to == from {
+            // A message to itself never touches the network: it arrives after this handler.
+            let slot = self.core.inflight.insert(Wire {
+                info: InFlight {
+                    id,
+                    from,
+                    to,
+                    kind,
+                    sent_at: self.core.now,
+                    deliver_at: self.core.now,
+                },
+                msg,
+            });
+            self.push_event(self.core.now, EventKind::Deliver { id, slot });
+            return;
+        }
         if let Some(reason) = self.core.net.blocked(from, to) {
             self.record(TraceKind::Drop {
                 msg: id,
@@ -578,7 +644,8 @@ impl<P: Protocol> Sim<P> {
         let now = self.core.now;
         // Saturating: a share link may ask for an absurd slowdown; such a message never arrives
         // rather than overflowing the clock.
-        let deliver_at = now.saturating_add(self.core.net.latency(&mut self.core.rng, from, to));
+        let latency = self.core.net.latency(&mut self.core.rng, from, to);
+        let deliver_at = self.core.net.arrival(now, latency, from, to);
         let slot = self.core.inflight.insert(Wire {
             info: InFlight {
                 id,
@@ -622,6 +689,15 @@ impl<P: Protocol> Sim<P> {
         };
         self.core.next_record += 1;
         self.core.hasher.record(&r);
+        if !matches!(r.kind, TraceKind::Violation { .. }) {
+            let core = &mut self.core;
+            let seen = Observed {
+                record: &r,
+                nodes: &core.states,
+                status: &core.status,
+            };
+            P::observe(&mut core.monitor, &seen, &mut self.found);
+        }
         if self.keep_trace {
             if self.trace_len == self.trace.len() {
                 self.trace.push(r);
@@ -633,11 +709,14 @@ impl<P: Protocol> Sim<P> {
             }
             self.trace_len += 1;
         }
+        if !self.found.is_empty() {
+            self.report_found();
+        }
     }
 
-    fn check(&mut self, node: NodeId) {
-        let core = &mut self.core;
-        let found = P::check(&mut core.monitor, core.now, node, &core.states);
+    /// Records the violations a checker put in `found`.
+    fn report_found(&mut self) {
+        let found = std::mem::take(&mut self.found);
         for (invariant, text) in found {
             let record = self.core.next_record;
             self.core.violations.push(Violation {
@@ -647,6 +726,31 @@ impl<P: Protocol> Sim<P> {
                 text: text.clone(),
             });
             self.record(TraceKind::Violation { invariant, text });
+        }
+    }
+
+    /// Checks the *eventually* properties now (the run ended or went quiet); their violations
+    /// are recorded like any other. Returns how many were found.
+    pub fn check_eventually(&mut self) -> usize {
+        let core = &self.core;
+        P::check_eventually(
+            &core.monitor,
+            core.now,
+            &core.states,
+            &core.status,
+            &mut self.found,
+        );
+        let n = self.found.len();
+        self.report_found();
+        n
+    }
+
+    fn check(&mut self, node: NodeId) {
+        let core = &mut self.core;
+        let found = P::check(&mut core.monitor, core.now, node, &core.states);
+        if !found.is_empty() {
+            self.found.extend(found);
+            self.report_found();
         }
     }
 
@@ -678,6 +782,22 @@ impl<P: Protocol> Sim<P> {
             Action::Cut { a, b } | Action::Heal { a, b } | Action::Slow { a, b, .. } => {
                 self.check_link(*a, *b)
             }
+            Action::CutOneWay { from, to } | Action::HealOneWay { from, to } => {
+                self.check_link(*from, *to)
+            }
+            Action::Clock {
+                node, drift_ppm, ..
+            } => {
+                self.check_node(*node)?;
+                if (-900_000..=10_000_000).contains(drift_ppm) {
+                    Ok(())
+                } else {
+                    Err(ActionError::BadArgument {
+                        command: "clock".into(),
+                        reason: "drift must be between -900000 and 10000000 ppm".into(),
+                    })
+                }
+            }
             Action::Partition { groups } if groups.len() != self.n() => {
                 Err(ActionError::BadPartition)
             }
@@ -686,13 +806,18 @@ impl<P: Protocol> Sim<P> {
                 Err(ActionError::NotInFlight(*msg))
             }
             Action::Drop { .. } => Ok(()),
-            Action::Command { node, name } => {
+            Action::Command { node, name, arg } => {
                 self.check_node(*node)?;
-                if P::COMMANDS.contains(&name.as_str()) {
-                    Ok(())
-                } else {
-                    Err(ActionError::UnknownCommand(name.clone()))
-                }
+                let kind = &P::KINDS[self.kind(*node).min(P::KINDS.len() - 1)];
+                let spec = kind
+                    .command(name)
+                    .ok_or_else(|| ActionError::UnknownCommand(name.clone()))?;
+                spec.arg
+                    .check(arg.as_deref())
+                    .map_err(|reason| ActionError::BadArgument {
+                        command: name.clone(),
+                        reason,
+                    })
             }
         }
     }
@@ -713,9 +838,9 @@ impl<P: Protocol> Sim<P> {
         match action {
             Action::Crash { node } => {
                 let node = *node;
-                if self.core.nodes[node].status != NodeStatus::Down {
+                if self.core.status[node] != NodeStatus::Down {
+                    self.core.status[node] = NodeStatus::Down;
                     let slot = &mut self.core.nodes[node];
-                    slot.status = NodeStatus::Down;
                     slot.timers.clear();
                     let held = std::mem::take(&mut slot.deferred);
                     self.core.states[node].on_crash();
@@ -732,23 +857,23 @@ impl<P: Protocol> Sim<P> {
             }
             Action::Restart { node } => {
                 let node = *node;
-                if self.core.nodes[node].status == NodeStatus::Down {
-                    self.core.nodes[node].status = NodeStatus::Up;
+                if self.core.status[node] == NodeStatus::Down {
+                    self.core.status[node] = NodeStatus::Up;
                     self.record(TraceKind::Restart { node });
                     self.run_handler(node, |p, ctx| p.on_start(ctx));
                 }
             }
             Action::Pause { node } => {
                 let node = *node;
-                if self.core.nodes[node].status == NodeStatus::Up {
-                    self.core.nodes[node].status = NodeStatus::Paused;
+                if self.core.status[node] == NodeStatus::Up {
+                    self.core.status[node] = NodeStatus::Paused;
                     self.record(TraceKind::Pause { node });
                 }
             }
             Action::Resume { node } => {
                 let node = *node;
-                if self.core.nodes[node].status == NodeStatus::Paused {
-                    self.core.nodes[node].status = NodeStatus::Up;
+                if self.core.status[node] == NodeStatus::Paused {
+                    self.core.status[node] = NodeStatus::Up;
                     self.record(TraceKind::Resume { node });
                     let deferred = std::mem::take(&mut self.core.nodes[node].deferred);
                     let now = self.core.now;
@@ -764,7 +889,7 @@ impl<P: Protocol> Sim<P> {
                 }
             }
             Action::Heal { a, b } => {
-                if self.core.net.is_cut(*a, *b) {
+                if self.core.net.is_cut_from(*a, *b) || self.core.net.is_cut_from(*b, *a) {
                     self.core.net.set_cut(*a, *b, false);
                     self.record(TraceKind::Heal { a: *a, b: *b });
                 }
@@ -788,14 +913,47 @@ impl<P: Protocol> Sim<P> {
                 self.record(TraceKind::HealAll);
             }
             Action::Drop { msg } => self.drop_inflight(*msg, DropReason::User),
-            Action::Command { node, name } => {
+            Action::Command { node, name, arg } => {
                 let node = *node;
-                if self.core.nodes[node].status == NodeStatus::Up {
+                if self.core.status[node] == NodeStatus::Up {
                     self.record(TraceKind::Command {
                         node,
                         name: name.clone(),
+                        arg: arg.clone(),
                     });
-                    self.run_handler(node, |p, ctx| p.on_command(name, ctx));
+                    self.run_handler(node, |p, ctx| p.on_command(name, arg.as_deref(), ctx));
+                }
+            }
+            Action::CutOneWay { from, to } => {
+                let (from, to) = (*from, *to);
+                if !self.core.net.is_cut_from(from, to) {
+                    self.core.net.set_cut_from(from, to, true);
+                    self.record(TraceKind::CutOneWay { from, to });
+                }
+            }
+            Action::HealOneWay { from, to } => {
+                let (from, to) = (*from, *to);
+                if self.core.net.is_cut_from(from, to) {
+                    self.core.net.set_cut_from(from, to, false);
+                    self.record(TraceKind::HealOneWay { from, to });
+                }
+            }
+            Action::Clock {
+                node,
+                drift_ppm,
+                offset,
+            } => {
+                let clock = Clock {
+                    drift_ppm: *drift_ppm,
+                    offset: *offset,
+                };
+                if self.core.clocks[*node] != clock {
+                    self.core.clocks[*node] = clock;
+                    self.record(TraceKind::Clock {
+                        node: *node,
+                        drift_ppm: *drift_ppm,
+                        offset: *offset,
+                    });
                 }
             }
         }

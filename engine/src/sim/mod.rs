@@ -6,14 +6,20 @@
 
 mod action;
 mod kernel;
+pub mod linearizability;
 mod network;
 mod protocol;
 mod session;
+#[doc(hidden)]
+pub mod testproto;
 mod trace;
 
 pub use action::{Action, ActionError, LoggedAction};
 pub use kernel::{InFlight, NodeStatus, Sim, TimerView};
 pub use network::{NetConfig, Network};
-pub use protocol::{Ctx, Message, Protocol};
+pub use protocol::{
+    valid_text_arg, Arg, Clock, CommandSpec, Ctx, Found, Message, NodeKind, Observed, Property,
+    Protocol, Shape, When, MAX_ARG_LEN, SERVER,
+};
 pub use session::Session;
 pub use trace::{DropReason, TraceHasher, TraceKind, TraceRecord, Violation};

@@ -1,5 +1,6 @@
-//! The network model: latency range, random loss and duplication, per-link cuts and slowdowns,
-//! and partitions into groups. The kernel asks it, per message, whether and when it arrives.
+//! The network model: latency range, random loss and duplication, per-link cuts (both ways or
+//! one way) and slowdowns, partitions into groups, and FIFO links for labs that assume
+//! TCP-like channels. The kernel asks it, per message, whether and when it arrives.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,10 @@ pub struct NetConfig {
     pub loss_ppm: u32,
     /// Probability of delivering a message twice, in parts per million.
     pub dup_ppm: u32,
+    /// Links deliver in the order sent (a lab option: ZAB and the token ring assume TCP-like
+    /// channels). A message never overtakes an earlier one on the same directed link.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fifo: bool,
 }
 
 impl Default for NetConfig {
@@ -28,6 +33,7 @@ impl Default for NetConfig {
             latency_max: 30 * crate::MS,
             loss_ppm: 0,
             dup_ppm: 0,
+            fifo: false,
         }
     }
 }
@@ -37,8 +43,10 @@ impl Default for NetConfig {
 pub struct Network {
     pub cfg: NetConfig,
     n: usize,
-    /// `cut[a * n + b]` for a < b.
+    /// `cut[from * n + to]`: messages from `from` to `to` are lost.
     cut: Vec<bool>,
+    /// With FIFO links, the latest arrival time scheduled on each directed link.
+    last_arrival: Vec<Time>,
     /// Extra one-way latency on a link, keyed by (a, b) with a < b.
     slow: BTreeMap<(NodeId, NodeId), Time>,
     /// Partition group of each node; all zero when healed.
@@ -55,23 +63,36 @@ fn ordered(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
 
 impl Network {
     pub fn new(n: usize, cfg: NetConfig) -> Self {
+        let fifo = cfg.fifo;
         Network {
             cfg,
             n,
             cut: vec![false; n * n],
+            last_arrival: if fifo { vec![0; n * n] } else { Vec::new() },
             slow: BTreeMap::new(),
             group: vec![0; n],
         }
     }
 
+    /// Whether the link is cut in both directions.
     pub fn is_cut(&self, a: NodeId, b: NodeId) -> bool {
-        let (a, b) = ordered(a, b);
-        self.cut[a * self.n + b]
+        self.is_cut_from(a, b) && self.is_cut_from(b, a)
     }
 
+    /// Whether messages from `from` to `to` are lost.
+    pub fn is_cut_from(&self, from: NodeId, to: NodeId) -> bool {
+        self.cut[from * self.n + to]
+    }
+
+    /// Cuts or heals both directions of a link.
     pub fn set_cut(&mut self, a: NodeId, b: NodeId, cut: bool) {
-        let (a, b) = ordered(a, b);
-        self.cut[a * self.n + b] = cut;
+        self.set_cut_from(a, b, cut);
+        self.set_cut_from(b, a, cut);
+    }
+
+    /// Cuts or heals one direction of a link.
+    pub fn set_cut_from(&mut self, from: NodeId, to: NodeId, cut: bool) {
+        self.cut[from * self.n + to] = cut;
     }
 
     pub fn slow(&self, a: NodeId, b: NodeId) -> Time {
@@ -109,7 +130,7 @@ impl Network {
     pub fn blocked(&self, a: NodeId, b: NodeId) -> Option<DropReason> {
         if self.group[a] != self.group[b] {
             Some(DropReason::Partition)
-        } else if self.is_cut(a, b) {
+        } else if self.is_cut_from(a, b) {
             Some(DropReason::LinkCut)
         } else {
             None
@@ -124,6 +145,18 @@ impl Network {
             self.cfg.latency_min
         };
         base.saturating_add(self.slow(a, b))
+    }
+
+    /// When a message sent at `now` with latency `latency` arrives: with FIFO links never
+    /// before the link's previous message (events at the same time keep their sending order).
+    pub fn arrival(&mut self, now: Time, latency: Time, a: NodeId, b: NodeId) -> Time {
+        let at = now.saturating_add(latency);
+        if !self.cfg.fifo {
+            return at;
+        }
+        let last = &mut self.last_arrival[a * self.n + b];
+        *last = (*last).max(at);
+        *last
     }
 
     /// Rolls the dice for random loss.

@@ -310,11 +310,7 @@ mod tests {
         let mut s = raft_session(3);
         for k in 1..6u64 {
             s.run_until(k * 500 * MS + 1);
-            s.act(Action::Command {
-                node: (k % 5) as usize,
-                name: "timeout".into(),
-            })
-            .unwrap();
+            s.act(Action::command((k % 5) as usize, "timeout")).unwrap();
         }
         s.run_until(10_000 * MS);
         let mut replay = raft_session(3);

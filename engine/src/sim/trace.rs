@@ -15,6 +15,7 @@
 use serde::Serialize;
 use xxhash_rust::xxh3::Xxh3;
 
+use super::linearizability::{Op, Ret};
 use crate::{NodeId, Time};
 
 /// Why a message never arrived.
@@ -93,6 +94,8 @@ pub enum TraceKind {
     Command {
         node: NodeId,
         name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        arg: Option<String>,
     },
     /// A protocol's own event worth showing (`raft.leader` with the term): a key the app
     /// translates (`note.<key>`) and one number.
@@ -130,6 +133,34 @@ pub enum TraceKind {
         groups: Vec<u32>,
     },
     HealAll,
+    /// Messages from `from` to `to` are lost; the other direction still works.
+    CutOneWay {
+        from: NodeId,
+        to: NodeId,
+    },
+    HealOneWay {
+        from: NodeId,
+        to: NodeId,
+    },
+    /// A node's local clock now drifts by `drift_ppm` and is offset by `offset` µs.
+    Clock {
+        node: NodeId,
+        drift_ppm: i64,
+        offset: i64,
+    },
+    /// A client invoked an operation (for history checkers such as linearizability).
+    Invoke {
+        node: NodeId,
+        call: u64,
+        key: u64,
+        op: Op,
+    },
+    /// A client got its answer.
+    Return {
+        node: NodeId,
+        call: u64,
+        ret: Ret,
+    },
     Violation {
         invariant: &'static str,
         text: String,
@@ -149,7 +180,10 @@ impl TraceKind {
             | TraceKind::Crash { node }
             | TraceKind::Restart { node }
             | TraceKind::Pause { node }
-            | TraceKind::Resume { node } => Some(*node),
+            | TraceKind::Resume { node }
+            | TraceKind::Clock { node, .. }
+            | TraceKind::Invoke { node, .. }
+            | TraceKind::Return { node, .. } => Some(*node),
             _ => None,
         }
     }
@@ -319,10 +353,14 @@ impl TraceHasher {
                 self.node(*node);
                 self.str(name);
             }
-            TraceKind::Command { node, name } => {
-                head(self, 6);
+            TraceKind::Command { node, name, arg } => {
+                // A command without an argument hashes as it did before arguments existed.
+                head(self, if arg.is_some() { 18 } else { 6 });
                 self.node(*node);
                 self.str(name);
+                if let Some(arg) = arg {
+                    self.str(arg);
+                }
             }
             TraceKind::Note { node, key, value } => {
                 head(self, 7);
@@ -370,6 +408,62 @@ impl TraceHasher {
                 }
             }
             TraceKind::HealAll => head(self, 16),
+            TraceKind::CutOneWay { from, to } => {
+                head(self, 19);
+                self.node(*from);
+                self.node(*to);
+            }
+            TraceKind::HealOneWay { from, to } => {
+                head(self, 20);
+                self.node(*from);
+                self.node(*to);
+            }
+            TraceKind::Clock {
+                node,
+                drift_ppm,
+                offset,
+            } => {
+                head(self, 21);
+                self.node(*node);
+                self.u64(*drift_ppm as u64);
+                self.u64(*offset as u64);
+            }
+            TraceKind::Invoke {
+                node,
+                call,
+                key,
+                op,
+            } => {
+                head(self, 22);
+                self.node(*node);
+                self.u64(*call);
+                self.u64(*key);
+                match op {
+                    Op::Read => self.u64(0),
+                    Op::Write(v) => {
+                        self.u64(1);
+                        self.u64(*v);
+                    }
+                    Op::Cas { expect, new } => {
+                        self.u64(2);
+                        self.u64(*expect);
+                        self.u64(*new);
+                    }
+                }
+            }
+            TraceKind::Return { node, call, ret } => {
+                head(self, 23);
+                self.node(*node);
+                self.u64(*call);
+                match ret {
+                    Ret::Ok => self.u64(0),
+                    Ret::Value(v) => {
+                        self.u64(1);
+                        self.u64(*v);
+                    }
+                    Ret::Fail => self.u64(2),
+                }
+            }
             TraceKind::Violation { invariant, text } => {
                 head(self, 17);
                 self.str(invariant);

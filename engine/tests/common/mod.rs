@@ -128,11 +128,7 @@ pub fn notes(s: &NetSession<Raft>, key: &str) -> usize {
 
 /// Gives `node` the command `name`.
 pub fn command(s: &mut NetSession<Raft>, node: NodeId, name: &str) {
-    s.act(Action::Command {
-        node,
-        name: name.into(),
-    })
-    .unwrap();
+    s.act(Action::command(node, name)).unwrap();
 }
 
 /// Random fault rates at intensity `k`: crashes, partitions and pauses at the given base rates

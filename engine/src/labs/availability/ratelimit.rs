@@ -16,6 +16,8 @@
 //! delay) for plotting. Token arithmetic is in exact integers, so the token bucket's bound
 //! `admitted ≤ burst + rate·t` holds exactly, not just approximately.
 
+use crate::labs::plot_params::{RATELIMIT_PARAMS, RATELIMIT_TEXTS};
+use crate::labs::{Group, LabDef};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
@@ -1087,3 +1089,13 @@ pub fn decide_all(
     let mut l = Limiter::new(spec)?;
     Ok(arrivals.iter().map(|&a| l.offer(a, service)).collect())
 }
+
+/// The rate-limiting lab's row in the lab registry.
+pub const LAB: LabDef = LabDef::model(
+    "ratelimit",
+    Group::Availability,
+    &RATELIMIT_PARAMS,
+    &RATELIMIT_TEXTS,
+    |_, _| {},
+    |_| "ratelimit".to_string(),
+);

@@ -12,6 +12,8 @@
 //!
 //! Every function returns its steps so the app can animate them.
 
+use crate::labs::plot_params::{check_drf, check_mmf, DRF_TEXTS, MMF_PARAMS, MMF_TEXTS};
+use crate::labs::{Group, LabDef};
 use std::fmt;
 
 /// The most users one allocation may have.
@@ -747,3 +749,23 @@ pub fn per_resource_max_min(
         idle,
     })
 }
+
+/// Max-min fairness's row in the lab registry.
+pub const MMF_LAB: LabDef = LabDef::model(
+    "fair-mmf",
+    Group::Scheduling,
+    &MMF_PARAMS,
+    &MMF_TEXTS,
+    check_mmf,
+    |_| "mmf".to_string(),
+);
+
+/// Dominant resource fairness's row in the lab registry.
+pub const DRF_LAB: LabDef = LabDef::model(
+    "fair-drf",
+    Group::Scheduling,
+    &[],
+    &DRF_TEXTS,
+    check_drf,
+    |_| "drf".to_string(),
+);

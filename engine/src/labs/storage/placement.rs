@@ -42,6 +42,12 @@
 //! data ([`RingView`]) so the app can draw them; the engine never draws. Everything is
 //! deterministic: the same configuration and changes give the same owners on every target.
 
+use crate::labs::plot_params::{
+    check_placement, BOUNDED_TEXTS, HASH_TEXTS, PLACEMENT_PARAMS, RING_TEXTS, VNODES_PARAMS,
+    VNODES_TEXTS,
+};
+use crate::labs::{Group, LabDef};
+use crate::params::{ParamSpec, Params, TextSpec};
 use std::fmt;
 use std::hash::Hasher;
 
@@ -1392,4 +1398,31 @@ pub fn bench_reassign(
         keys_per_second: cfg.keys as f64 / (best / 1000.0).max(1e-12),
         runs_ms,
     })
+}
+
+/// The placement labs' rows in the lab registry: one model, four default strategies.
+pub const HASH_LAB: LabDef = placement_lab("placement-hash", &PLACEMENT_PARAMS, &HASH_TEXTS);
+pub const RING_LAB: LabDef = placement_lab("placement-ring", &PLACEMENT_PARAMS, &RING_TEXTS);
+pub const BOUNDED_LAB: LabDef =
+    placement_lab("placement-bounded", &PLACEMENT_PARAMS, &BOUNDED_TEXTS);
+pub const VNODES_LAB: LabDef = placement_lab("placement-vnodes", &VNODES_PARAMS, &VNODES_TEXTS);
+
+const fn placement_lab(
+    id: &'static str,
+    params: &'static [ParamSpec],
+    texts: &'static [TextSpec],
+) -> LabDef {
+    LabDef::model(
+        id,
+        Group::Storage,
+        params,
+        texts,
+        check_placement,
+        calc_command,
+    )
+}
+
+/// The runner's command for a placement lab: the model with the lab's strategy.
+fn calc_command(p: &Params) -> String {
+    format!("placement --strategy {}", p.text("strategy"))
 }

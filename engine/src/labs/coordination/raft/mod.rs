@@ -55,6 +55,7 @@
 
 mod chunked;
 mod monitor;
+mod scenarios;
 
 pub use chunked::Chunked;
 
@@ -63,9 +64,15 @@ pub use monitor::Monitor;
 use serde_json::json;
 
 use crate::input::Params;
-use crate::labs::netlab::{NetLab, NetSession};
-use crate::labs::{LogView, ParamSpec, PeerProgress, LOG_TAIL, NET_PARAMS};
-use crate::sim::{Ctx, Message, NetConfig, Protocol, Session, Sim, TraceHasher};
+use crate::labs::{
+    lab_def, net_config, Group, Headline, LabDef, LogView, Looks, NetLab, NetSession, ParamSpec,
+    PeerProgress, Text, LOG_TAIL, NET_PARAMS,
+};
+use crate::params::InputError;
+use crate::sim::{
+    CommandSpec, Ctx, Message, NetConfig, NodeKind, Property, Protocol, Session, Shape, Sim,
+    TraceHasher,
+};
 use crate::{NodeId, Time, MS};
 
 /// Raft's parameters: the network's plus timeouts (milliseconds) and the client write rate.
@@ -147,16 +154,6 @@ impl Config {
     }
 }
 
-/// Builds the network configuration shared by every networked lab from its parameters.
-pub fn net_config(p: &Params) -> NetConfig {
-    NetConfig {
-        latency_min: p.get_u64("latency_min") * MS,
-        latency_max: p.get_u64("latency_max") * MS,
-        loss_ppm: (p.get("loss") * 10_000.0).round() as u32,
-        dup_ppm: (p.get("dup") * 10_000.0).round() as u32,
-    }
-}
-
 /// A new Raft session from parsed parameters.
 pub fn session(p: &Params, seed: u64) -> NetSession<Raft> {
     session_with(p, &Config::from_params(p), seed)
@@ -165,16 +162,50 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Raft> {
 /// A new Raft session with an explicit configuration (the tests use it for broken variants);
 /// the node count and the network still come from `p`.
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Raft> {
+    let (cfg, net, n) = build_with(p, cfg);
+    NetSession {
+        session: Session::new(Sim::new(n, &cfg, net, seed), Raft::CHECKPOINT_EVERY),
+    }
+}
+
+/// The configuration, network and node count of a parameter set, from a base configuration.
+fn build_with(p: &Params, cfg: &Config) -> (Config, NetConfig, usize) {
     let nodes = p.get_u64("nodes").max(1) as usize;
     let spare = p.get_u64("spare") as usize;
     let mut cfg = cfg.clone();
     if spare > 0 {
         cfg.initial_members = nodes;
     }
-    NetSession {
-        session: Session::new(Sim::new(nodes + spare, &cfg, net_config(p), seed), 500 * MS),
-    }
+    (cfg, net_config(p), nodes + spare)
 }
+
+/// Raft's row in the lab registry.
+pub const LAB: LabDef = lab_def::<Raft>();
+
+/// Raft's own UI strings (the rest are still in the app's table).
+const TEXTS: &[Text] = &[
+    (
+        "raft.headline.leader",
+        "Leader: {0} (term {1})",
+        "领导者：{0}（任期 {1}）",
+    ),
+    ("raft.headline.none", "No leader", "没有领导者"),
+];
+
+const LOOKS: Looks = Looks {
+    roles: &[
+        ("leader", "#2eb872"),
+        ("candidate", "#f0a030"),
+        ("follower", "#7b86a8"),
+        ("spare", "#3a3f5c"),
+    ],
+    messages: &[
+        ("RequestVote", "#f0a030"),
+        ("Vote", "#d16ba5"),
+        ("AppendEntries", "#5b8def"),
+        ("AppendReply", "#2bb5b8"),
+    ],
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -929,14 +960,24 @@ impl Protocol for Raft {
     type Config = Config;
     type Monitor = Monitor;
 
-    const INVARIANTS: &'static [&'static str] = &[
-        "election-safety",
-        "log-matching",
-        "leader-completeness",
-        "state-machine-safety",
-        "config-one-change",
+    const PROPERTIES: &'static [Property] = &[
+        Property::always("election-safety"),
+        Property::always("log-matching"),
+        Property::always("leader-completeness"),
+        Property::always("state-machine-safety"),
+        Property::always("config-one-change"),
     ];
-    const COMMANDS: &'static [&'static str] = &["timeout", "write", "add", "remove"];
+    const KINDS: &'static [NodeKind] = &[NodeKind::new(
+        "server",
+        "n",
+        Shape::Circle,
+        &[
+            CommandSpec::plain("timeout"),
+            CommandSpec::plain("write"),
+            CommandSpec::plain("add"),
+            CommandSpec::plain("remove"),
+        ],
+    )];
 
     fn new(id: NodeId, n: usize, cfg: &Config) -> Self {
         let size = match cfg.initial_members {
@@ -1115,7 +1156,7 @@ impl Protocol for Raft {
         }
     }
 
-    fn on_command(&mut self, command: &str, ctx: &mut Ctx<Self>) {
+    fn on_command(&mut self, command: &str, _arg: Option<&str>, ctx: &mut Ctx<Self>) {
         match command {
             // The user's deliberate choice, like leadership transfer: it may disrupt a leader.
             "timeout" if self.is_member() => self.start_election(true, ctx),
@@ -1179,6 +1220,32 @@ fn key_name(k: u64) -> char {
 
 impl NetLab for Raft {
     const ID: &'static str = "raft";
+    const GROUP: Group = Group::Coordination;
+    const PARAMS: &'static [ParamSpec] = PARAMS;
+    const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
+    const TEXTS: &'static [Text] = TEXTS;
+    const LOOKS: Looks = LOOKS;
+
+    fn check_params(p: &mut Params, errors: &mut Vec<InputError>) {
+        p.order_pair("timeout_min", "timeout_max", errors);
+    }
+
+    fn build(p: &Params) -> (Config, NetConfig, usize) {
+        build_with(p, &Config::from_params(p))
+    }
+
+    fn headline(sim: &Sim<Self>) -> Headline {
+        match Self::leader(sim) {
+            Some(n) => Headline {
+                key: "raft.headline.leader",
+                args: vec![format!("n{}", n + 1), sim.node(n).current_term.to_string()],
+            },
+            None => Headline {
+                key: "raft.headline.none",
+                args: Vec::new(),
+            },
+        }
+    }
 
     fn role(&self) -> &'static str {
         if !self.is_member() && self.role != Role::Leader {

@@ -1,0 +1,274 @@
+//! The one list of labs. Every lab of `CATALOG.md` has one row here, in catalog order: a lab
+//! that runs declares its row ([`LabDef`]) beside its code and the list names it; a lab still
+//! to come is a [`LabDef::coming`] row. Parameter parsing, scenario lists, the runner's help
+//! and `distlab labs`, the app's picker and its "coming" marks, and the contract tests all
+//! read this list; no lab id appears as a string anywhere else.
+
+use super::availability::ratelimit;
+use super::coordination::raft;
+use super::scheduling::fair;
+use super::storage::placement;
+use super::LabSession;
+use crate::params::{InputError, ParamSpec, Params, TextSpec};
+use crate::scenario::ScenarioInfo;
+use crate::sim::{NodeKind, Property};
+
+/// A translation row: (key, English, Chinese).
+pub type Text = (&'static str, &'static str, &'static str);
+
+/// Catalog sections, in order (the app translates them as `group.<id>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Coordination,
+    Scheduling,
+    Computing,
+    Communication,
+    Storage,
+    Availability,
+    Foundations,
+}
+
+impl Group {
+    pub const ALL: [Group; 7] = [
+        Group::Coordination,
+        Group::Scheduling,
+        Group::Computing,
+        Group::Communication,
+        Group::Storage,
+        Group::Availability,
+        Group::Foundations,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Group::Coordination => "coordination",
+            Group::Scheduling => "scheduling",
+            Group::Computing => "computing",
+            Group::Communication => "communication",
+            Group::Storage => "storage",
+            Group::Availability => "availability",
+            Group::Foundations => "foundations",
+        }
+    }
+}
+
+/// What a lab is, and how it runs.
+#[derive(Clone, Copy)]
+pub enum LabKind {
+    /// A protocol on the simulated network: built from its parameters and a seed.
+    Network {
+        create: fn(&Params, u64) -> Box<dyn LabSession>,
+    },
+    /// A model without a network, computed by the app and by `distlab calc`: `calc` gives
+    /// the runner's command line for a parameter set (`mmf --capacity 100 ...` is left to
+    /// the user; this is the command and the options that name the model's variant).
+    Model { calc: fn(&Params) -> String },
+    /// Listed in the catalog, not built yet.
+    Coming,
+}
+
+/// One lab, declared once.
+#[derive(Clone, Copy)]
+pub struct LabDef {
+    pub id: &'static str,
+    pub group: Group,
+    pub kind: LabKind,
+    pub params: &'static [ParamSpec],
+    pub text_params: &'static [TextSpec],
+    /// Cross-parameter checks (a minimum above its maximum, a list of the wrong length).
+    pub check: fn(&mut Params, &mut Vec<InputError>),
+    pub scenarios: &'static [ScenarioInfo],
+    pub properties: &'static [Property],
+    pub kinds: &'static [NodeKind],
+    /// The lab's own UI strings (roles, messages, commands, properties, notes, presets).
+    pub texts: &'static [Text],
+}
+
+fn no_check(_: &mut Params, _: &mut Vec<InputError>) {}
+
+impl LabDef {
+    /// A catalog entry that does not run yet.
+    pub const fn coming(id: &'static str, group: Group) -> LabDef {
+        LabDef {
+            id,
+            group,
+            kind: LabKind::Coming,
+            params: &[],
+            text_params: &[],
+            check: no_check,
+            scenarios: &[],
+            properties: &[],
+            kinds: &[],
+            texts: &[],
+        }
+    }
+
+    /// A model without a network.
+    pub const fn model(
+        id: &'static str,
+        group: Group,
+        params: &'static [ParamSpec],
+        text_params: &'static [TextSpec],
+        check: fn(&mut Params, &mut Vec<InputError>),
+        calc: fn(&Params) -> String,
+    ) -> LabDef {
+        LabDef {
+            id,
+            group,
+            kind: LabKind::Model { calc },
+            params,
+            text_params,
+            check,
+            scenarios: &[],
+            properties: &[],
+            kinds: &[],
+            texts: &[],
+        }
+    }
+
+    pub fn implemented(&self) -> bool {
+        !matches!(self.kind, LabKind::Coming)
+    }
+
+    pub fn is_network(&self) -> bool {
+        matches!(self.kind, LabKind::Network { .. })
+    }
+
+    pub fn is_model(&self) -> bool {
+        matches!(self.kind, LabKind::Model { .. })
+    }
+
+    /// The lab's parameters at their defaults.
+    pub fn defaults(&self) -> Params {
+        Params::with_texts(self.params, self.text_params)
+    }
+
+    pub fn scenario(&self, id: &str) -> Option<&'static ScenarioInfo> {
+        self.scenarios.iter().find(|s| s.id == id)
+    }
+}
+
+/// Every lab, in catalog order.
+pub const LABS: &[LabDef] = &[
+    LabDef::coming("mutex-central", Group::Coordination),
+    LabDef::coming("mutex-ricart", Group::Coordination),
+    LabDef::coming("mutex-token-ring", Group::Coordination),
+    LabDef::coming("mutex-two-tier-ring", Group::Coordination),
+    LabDef::coming("election-bully", Group::Coordination),
+    LabDef::coming("election-zab", Group::Coordination),
+    raft::LAB,
+    LabDef::coming("paxos", Group::Coordination),
+    LabDef::coming("chain-pow", Group::Coordination),
+    LabDef::coming("chain-pos", Group::Coordination),
+    LabDef::coming("chain-dpos", Group::Coordination),
+    LabDef::coming("tx-2pc", Group::Coordination),
+    LabDef::coming("tx-3pc", Group::Coordination),
+    LabDef::coming("tx-local-message", Group::Coordination),
+    LabDef::coming("tx-tcc", Group::Coordination),
+    LabDef::coming("lock-db", Group::Coordination),
+    LabDef::coming("lock-redis", Group::Coordination),
+    LabDef::coming("lock-redlock", Group::Coordination),
+    LabDef::coming("lock-zk", Group::Coordination),
+    LabDef::coming("lease", Group::Coordination),
+    LabDef::coming("arch-central", Group::Scheduling),
+    LabDef::coming("arch-akka", Group::Scheduling),
+    LabDef::coming("redis-cluster", Group::Scheduling),
+    LabDef::coming("sched-borg", Group::Scheduling),
+    LabDef::coming("sched-mesos", Group::Scheduling),
+    fair::MMF_LAB,
+    fair::DRF_LAB,
+    LabDef::coming("sched-omega", Group::Scheduling),
+    LabDef::coming("compute-mapreduce", Group::Computing),
+    LabDef::coming("compute-stream", Group::Computing),
+    LabDef::coming("compute-actor", Group::Computing),
+    LabDef::coming("compute-pipeline", Group::Computing),
+    LabDef::coming("comm-rpc", Group::Communication),
+    LabDef::coming("comm-pubsub", Group::Communication),
+    LabDef::coming("comm-mq", Group::Communication),
+    LabDef::coming("discovery", Group::Communication),
+    LabDef::coming("cap", Group::Storage),
+    LabDef::coming("partition-quorum", Group::Storage),
+    placement::HASH_LAB,
+    placement::RING_LAB,
+    placement::BOUNDED_LAB,
+    placement::VNODES_LAB,
+    LabDef::coming("placement-range", Group::Storage),
+    LabDef::coming("repl-modes", Group::Storage),
+    LabDef::coming("repl-redis", Group::Storage),
+    LabDef::coming("cache-persistence", Group::Storage),
+    LabDef::coming("consistency-models", Group::Storage),
+    LabDef::coming("gossip", Group::Storage),
+    LabDef::coming("lb", Group::Availability),
+    ratelimit::LAB,
+    LabDef::coming("isolation", Group::Availability),
+    LabDef::coming("failure-detect", Group::Availability),
+    LabDef::coming("sessions", Group::Availability),
+    LabDef::coming("clocks", Group::Foundations),
+    LabDef::coming("idempotency", Group::Foundations),
+    LabDef::coming("isolation-levels", Group::Foundations),
+    LabDef::coming("joins", Group::Foundations),
+];
+
+/// Looks a lab up by id.
+pub fn find(id: &str) -> Option<&'static LabDef> {
+    LABS.iter().find(|l| l.id == id)
+}
+
+/// The lab a page opens when none (or an unknown one) is asked for.
+pub const DEFAULT_LAB: &str = raft::LAB.id;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_groups_in_catalog_order() {
+        let mut ids: Vec<&str> = LABS.iter().map(|l| l.id).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate lab ids");
+        assert_eq!(n, 57, "CATALOG.md lists 57 labs");
+        let order: Vec<usize> = LABS
+            .iter()
+            .map(|l| Group::ALL.iter().position(|g| *g == l.group).unwrap_or(99))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn every_lab_declares_its_parts_consistently() {
+        for lab in LABS {
+            let mut keys: Vec<&str> = lab
+                .params
+                .iter()
+                .map(|p| p.key)
+                .chain(lab.text_params.iter().map(|t| t.key))
+                .collect();
+            let n = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(keys.len(), n, "{}: duplicate parameter keys", lab.id);
+            for p in lab.params {
+                assert!(
+                    p.min <= p.default && p.default <= p.max,
+                    "{}: {}",
+                    lab.id,
+                    p.key
+                );
+            }
+            let mut defaults = lab.defaults();
+            let mut errors = Vec::new();
+            (lab.check)(&mut defaults, &mut errors);
+            assert!(
+                errors.is_empty(),
+                "{}: defaults fail checks: {errors:?}",
+                lab.id
+            );
+            if lab.is_network() {
+                assert!(!lab.kinds.is_empty(), "{}: no node kinds", lab.id);
+                assert!(!lab.properties.is_empty(), "{}: no properties", lab.id);
+            }
+        }
+    }
+}
