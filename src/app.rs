@@ -152,7 +152,9 @@ pub fn app(props: &AppProps) -> Html {
                 <div class="body plot-body">
                     { picker(lab, l) }
                     <main class="main">
-                        <div class="lab-head">{ lab_title(lab, l) }</div>
+                        if !crate::plots::has_own_heading(lab) {
+                            <div class="lab-head">{ lab_title(lab, l) }</div>
+                        }
                         { plot }
                     </main>
                 </div>

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{mount, mount_framed, percent, query_of, Mounted};
+use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -90,6 +91,9 @@ async fn key_lookup_shows_hash_and_owner() {
 #[wasm_bindgen_test]
 async fn mmf_shows_the_worked_example() {
     let m = mount("?lab=fair-mmf&lang=en").await;
+    // The table follows the animation: at its end it shows the final allocation.
+    m.click("mmf-end");
+    TimeoutFuture::new(50).await;
     assert_eq!(m.text("mmf-alloc-B"), "10");
     assert_eq!(m.text("mmf-alloc-C"), "25");
     assert_eq!(m.text("mmf-alloc-A"), "32.5");
@@ -183,6 +187,8 @@ async fn bad_list_parameters_show_a_message_and_use_defaults() {
         "{}",
         m.text("input-errors")
     );
+    m.click("mmf-end");
+    TimeoutFuture::new(50).await;
     assert_eq!(m.text("mmf-alloc-A"), "32.5");
 }
 

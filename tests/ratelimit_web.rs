@@ -147,7 +147,10 @@ async fn edits_update_the_share_link() {
     m.expect_share(1_000, "speed=100").await;
     // A refused value says why and changes nothing.
     m.set("rl-limiter-limit", "x", "change");
-    assert!(m.wait_for(1_000, |m| m.find("rl-error").is_some()).await);
+    assert!(
+        m.wait_for(1_000, |m| m.find("rl-limiter-limit-error").is_some())
+            .await
+    );
     assert!(m.share().contains("limit=3"), "{}", m.share());
 }
 

@@ -94,6 +94,23 @@ pub fn fmt_num(v: f64) -> String {
     format!("{s}{suffix}")
 }
 
+/// `text`, shortened with `…` to fit `room` CSS pixels in the context's current font.
+pub fn fit_text(ctx: &Ctx, text: &str, room: f64) -> String {
+    let width = |t: &str| ctx.measure_text(t).map_or(0.0, |m| m.width());
+    if width(text) <= room {
+        return text.to_string();
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let t: String = chars.iter().collect::<String>().trim_end().to_string() + "…";
+        if width(&t) <= room {
+            return t;
+        }
+    }
+    String::new()
+}
+
 /// A plot area with linear x and y scales, leaving room around it for axes and labels.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Plot {
@@ -184,7 +201,10 @@ impl Plot {
         ctx.set_text_align("left");
         ctx.set_text_baseline("bottom");
         ctx.set_font(&format!("600 {FONT}"));
-        let _ = ctx.fill_text(title, a.x, a.y - 4.0);
+        // Within the plot's own width (its right margin included), so that titles of plots
+        // side by side never overlap on a narrow screen.
+        let room = a.w + 10.0;
+        let _ = ctx.fill_text(&fit_text(ctx, title, room), a.x, a.y - 4.0);
         ctx.set_font(FONT);
     }
 

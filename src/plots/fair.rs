@@ -11,13 +11,15 @@ use distlab_engine::labs::plot_params::{
     parse_drf_changes, parse_numbers, parse_vectors, DrfChange,
 };
 use distlab_engine::labs::scheduling::fair::{
-    asset_fair, max_min_fair, per_resource_max_min, user_name, Drf, DrfEventKind, MmfResult, Policy,
+    asset_fair, max_min_fair, per_resource_max_min, user_name, Drf, DrfEventKind, FairError,
+    MmfResult, Policy, MAX_RESOURCES, MAX_USERS,
 };
 use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement};
 use yew::prelude::*;
 
 use super::chart::{self, fmt_num, Plot, Rect};
-use super::{act, frame_dt, input_text, update};
+use super::field::{self, Bad, CommittedField, FieldErrors};
+use super::{act, frame_dt, update};
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
 
@@ -166,28 +168,68 @@ fn use_animation<S: Animated>(
 
 struct Mmf {
     cfg: RunConfig,
-    result: Result<MmfResult, String>,
+    result: Result<MmfResult, FairError>,
     /// Over the rounds.
     play: Playback,
+    /// Refused field values, by parameter.
+    errors: FieldErrors,
+}
+
+/// The progressive filling of a configuration.
+fn mmf_of(cfg: &RunConfig) -> Result<MmfResult, FairError> {
+    let p = &cfg.params;
+    let demands = parse_numbers(p.text("demands"), ',').unwrap_or_default();
+    max_min_fair(p.get("capacity"), &demands, &weights_of(cfg))
 }
 
 impl Mmf {
     fn new(cfg: RunConfig) -> Mmf {
         let mut m = Mmf {
             cfg,
-            result: Err(String::new()),
+            result: Err(FairError::NoUsers),
             play: Playback::new(),
+            errors: FieldErrors::default(),
         };
         m.rebuild();
         m
     }
 
     fn rebuild(&mut self) {
-        let p = &self.cfg.params;
-        let demands = parse_numbers(p.text("demands"), ',').unwrap_or_default();
-        self.result = max_min_fair(p.get("capacity"), &demands, &weights_of(&self.cfg))
-            .map_err(|e| e.to_string());
+        self.result = mmf_of(&self.cfg);
         self.play.restart();
+    }
+
+    /// The user committed `text` to the field of parameter `key`: applied and the run
+    /// restarts from it, or refused with the reason shown at the field.
+    fn commit(&mut self, key: &str, text: &str) {
+        let users = parse_numbers(self.cfg.params.text("demands"), ',').map_or(0, |d| d.len());
+        let r = (|| {
+            let mut cfg = self.cfg.clone();
+            match key {
+                "capacity" => {
+                    let v = field::param(&cfg.params, key, text)?;
+                    cfg.params.set_value(key, v);
+                }
+                "demands" => {
+                    field::numbers(text, false, MAX_USERS)?;
+                    cfg.params.set_text(key, text).map_err(Bad::Other)?;
+                }
+                _ => {
+                    field::weights(text, users, MAX_USERS)?;
+                    cfg.params.set_text(key, text).map_err(Bad::Other)?;
+                }
+            }
+            mmf_of(&cfg).map_err(Bad::Fair)?;
+            Ok(cfg)
+        })();
+        match r {
+            Ok(cfg) => {
+                self.errors.clear(key);
+                self.cfg = cfg;
+                self.rebuild();
+            }
+            Err(b) => self.errors.set(key, b),
+        }
     }
 
     /// Allocation and the filling level (share per unit of weight) at the cursor.
@@ -286,30 +328,14 @@ pub fn mmf_lab(props: &Props) -> Html {
         m.play.pause_at(next);
     });
     let on_end = act(|m| m.play.pause_at(m.end()));
-    let set = |key: &'static str| {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |e: Event| {
-            let v = input_text(&e);
-            let mut m = state.borrow_mut();
-            if key == "capacity" {
-                if let Ok(x) = v.trim().parse::<f64>() {
-                    m.cfg.params.set_value(key, x);
-                }
-            } else if let Err(reason) = m.cfg.params.set_text(key, &v) {
-                m.result = Err(reason);
-                drop(m);
-                force.force_update();
-                return;
-            }
-            m.rebuild();
-            drop(m);
-            force.force_update();
-        })
-    };
     let on_speed = update(&state, &force, |s, x: f64| s.cfg.speed = x);
     let shown = m.play.cursor.floor() as usize;
+    // The table follows the animation: each user's allocation at the step shown.
+    let (alloc_now, _) = m.at_cursor();
     let body = match &m.result {
-        Err(e) => html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[e]) }</p> },
+        Err(e) => {
+            html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[&field::fair_error(l, e)]) }</p> }
+        }
         Ok(r) => {
             let names: Vec<String> = (0..r.demands.len()).map(user_name).collect();
             let list = |v: &[usize]| {
@@ -323,17 +349,23 @@ pub fn mmf_lab(props: &Props) -> Html {
             };
             html! {
                 <>
+                <div class="plot-table-wrap">
                 <table class="plot-table" data-testid="mmf-table">
                     <tr><th>{ tr(l, "fair.user") }</th><th>{ tr(l, "fair.demand") }</th><th>{ tr(l, "fair.weight") }</th><th>{ tr(l, "mmf.allocation") }</th></tr>
-                    { for r.order.iter().map(|&i| html! {
-                        <tr>
-                            <td>{ names[i].clone() }</td>
-                            <td>{ fmt_num(r.demands[i]) }</td>
-                            <td>{ fmt_num(r.weights[i]) }</td>
-                            <td data-testid={format!("mmf-alloc-{}", names[i])}>{ fmt_num(r.allocation[i]) }</td>
-                        </tr>
+                    { for r.order.iter().map(|&i| {
+                        let a = alloc_now.get(i).copied().unwrap_or(0.0);
+                        let done = (a - r.allocation[i]).abs() < 1e-9;
+                        html! {
+                            <tr>
+                                <td>{ names[i].clone() }</td>
+                                <td>{ fmt_num(r.demands[i]) }</td>
+                                <td>{ fmt_num(r.weights[i]) }</td>
+                                <td data-testid={format!("mmf-alloc-{}", names[i])} class={classes!((!done).then_some("pending"))}>{ fmt_num(a) }</td>
+                            </tr>
+                        }
                     }) }
                 </table>
+                </div>
                 <ol class="plot-steps" data-testid="mmf-steps">
                     { for r.steps.iter().enumerate().map(|(k, s)| html! {
                         <li class={classes!((k < shown).then_some("done"), (k == shown).then_some("current"))}>
@@ -347,7 +379,7 @@ pub fn mmf_lab(props: &Props) -> Html {
         }
     };
     let controls = html! {
-        <div class="plot-controls">
+        <div class="plot-controls plot-play">
             <button onclick={on_play} data-testid="mmf-play">{ tr(l, if m.play.playing { "ctl.pause" } else { "ctl.play" }) }</button>
             <button onclick={on_step} data-testid="mmf-step">{ tr(l, "ctl.step") }</button>
             <button onclick={on_end} data-testid="mmf-end">{ tr(l, "fair.to_end") }</button>
@@ -358,12 +390,27 @@ pub fn mmf_lab(props: &Props) -> Html {
     if props.cfg.embed {
         return html! { <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>{ chart_html }{ controls }{ body }</div> };
     }
+    let field = |key: &'static str,
+                 label: &str,
+                 value: String,
+                 placeholder: Option<&'static str>| {
+        let on_commit = update(&state, &force, move |m: &mut Mmf, text: String| {
+            m.commit(key, &text)
+        });
+        html! {
+            <CommittedField testid={format!("mmf-{key}")} label={Some(AttrValue::from(label.to_string()))}
+                value={value} {on_commit} error={m.errors.get(key, l)} lang={l}
+                placeholder={placeholder.map(AttrValue::from)}
+                inputmode={(key == "capacity").then_some(AttrValue::from("decimal"))} />
+        }
+    };
+    let p = &m.cfg.params;
     html! {
         <div class="plot-lab" data-lab={props.cfg.lab}>
-            <div class="plot-controls">
-                <label>{ tr(l, "mmf.capacity") }<input type="number" value={super::fmt_plain(m.cfg.params.get("capacity"))} onchange={set("capacity")} data-testid="mmf-capacity" /></label>
-                <label>{ tr(l, "fair.demands") }<input type="text" value={m.cfg.params.text("demands").to_string()} onchange={set("demands")} data-testid="mmf-demands" /></label>
-                <label>{ tr(l, "fair.weights") }<input type="text" placeholder="1,2,1,1" value={m.cfg.params.text("weights").to_string()} onchange={set("weights")} data-testid="mmf-weights" /></label>
+            <div class="plot-controls plot-params">
+                { field("capacity", tr(l, "mmf.capacity"), super::fmt_plain(p.get("capacity")), None) }
+                { field("demands", tr(l, "fair.demands"), p.text("demands").to_string(), None) }
+                { field("weights", tr(l, "fair.weights"), p.text("weights").to_string(), Some("1,2,1,1")) }
             </div>
             { controls }
             { chart_html }
@@ -377,39 +424,59 @@ pub fn mmf_lab(props: &Props) -> Html {
 
 struct DrfState {
     cfg: RunConfig,
-    drf: Result<Drf, String>,
+    drf: Result<Drf, FairError>,
     /// Over the task launches (and joins and leaves).
     play: Playback,
-    error: Option<String>,
+    /// Refused field values: `capacity`, `demands`, `weights`, `new` (the new user's task)
+    /// and `demand-A` (a user's demand).
+    errors: FieldErrors,
+    /// The new user's task, as last committed (read when Join is clicked).
+    new_demand: String,
+}
+
+/// The allocation of a configuration before any live change.
+fn drf_of(cfg: &RunConfig) -> Result<Drf, FairError> {
+    let p = &cfg.params;
+    let capacity = parse_numbers(p.text("capacity"), ',').unwrap_or_default();
+    let demands = parse_vectors(p.text("demands")).unwrap_or_default();
+    let weights = weights_of(cfg);
+    let mut d = Drf::new(Policy::Drf, &capacity)?;
+    for (i, dm) in demands.iter().enumerate() {
+        d.add_user(dm, weights.get(i).copied().unwrap_or(1.0))?;
+    }
+    d.fill();
+    Ok(d)
+}
+
+/// `1,4` or `1/4`, optionally `*2` for a weight: a joining user.
+fn parse_join(text: &str) -> Result<DrfChange, Bad> {
+    let (demand, weight) = match text.split_once('*') {
+        Some((d, w)) => (d, field::number(w, 0.0, 1e12, false)?),
+        None => (text, 1.0),
+    };
+    if weight <= 0.0 {
+        return Err(Bad::Positive(fmt_num(weight)));
+    }
+    let demand = field::numbers(&demand.replace('/', ","), false, MAX_RESOURCES)?;
+    Ok(DrfChange::Join { demand, weight })
 }
 
 impl DrfState {
     fn new(cfg: RunConfig) -> DrfState {
         let mut s = DrfState {
             cfg,
-            drf: Err(String::new()),
+            drf: Err(FairError::NoResources),
             play: Playback::new(),
-            error: None,
+            errors: FieldErrors::default(),
+            new_demand: "1,4".to_string(),
         };
         s.rebuild();
         s
     }
 
     fn rebuild(&mut self) {
-        let p = &self.cfg.params;
-        let capacity = parse_numbers(p.text("capacity"), ',').unwrap_or_default();
-        let demands = parse_vectors(p.text("demands")).unwrap_or_default();
-        let weights = weights_of(&self.cfg);
-        let changes = parse_drf_changes(p.text("changes")).unwrap_or_default();
-        self.drf = (|| {
-            let mut d = Drf::new(Policy::Drf, &capacity).map_err(|e| e.to_string())?;
-            for (i, dm) in demands.iter().enumerate() {
-                d.add_user(dm, weights.get(i).copied().unwrap_or(1.0))
-                    .map_err(|e| e.to_string())?;
-            }
-            d.fill();
-            Ok(d)
-        })();
+        let changes = parse_drf_changes(self.cfg.params.text("changes")).unwrap_or_default();
+        self.drf = drf_of(&self.cfg);
         let mut kept = Vec::new();
         for c in changes {
             if self.change(&c).is_ok() {
@@ -420,16 +487,51 @@ impl DrfState {
         self.play.restart();
     }
 
-    fn change(&mut self, c: &DrfChange) -> Result<(), String> {
+    /// The user committed `text` to the field of parameter `key` (capacity, demands,
+    /// weights): applied and the run restarts from it (without the live changes, which were
+    /// made for the old users), or refused with the reason shown at the field.
+    fn commit(&mut self, key: &str, text: &str) {
+        let users = self.cfg.params.text("demands").split(';').count();
+        let r = (|| {
+            match key {
+                "capacity" => {
+                    field::numbers(text, false, MAX_RESOURCES)?;
+                }
+                "demands" => {
+                    for u in text.split(';') {
+                        field::numbers(u, false, MAX_RESOURCES)?;
+                    }
+                }
+                _ => {
+                    field::weights(text, users, MAX_USERS)?;
+                }
+            }
+            let mut cfg = self.cfg.clone();
+            cfg.params.set_text(key, text).map_err(Bad::Other)?;
+            let _ = cfg.params.set_text("changes", "");
+            drf_of(&cfg).map_err(Bad::Fair)?;
+            Ok(cfg)
+        })();
+        match r {
+            Ok(cfg) => {
+                self.errors.clear_all();
+                self.cfg = cfg;
+                self.rebuild();
+            }
+            Err(b) => self.errors.set(key, b),
+        }
+    }
+
+    fn change(&mut self, c: &DrfChange) -> Result<(), Bad> {
         let Ok(d) = self.drf.as_mut() else {
-            return Err(String::new());
+            return Err(Bad::Fair(FairError::NoResources));
         };
         match c {
             DrfChange::Join { demand, weight } => d.add_user(demand, *weight).map(|_| ()),
             DrfChange::Leave { user } => d.remove_user(*user),
             DrfChange::Demand { user, demand } => d.set_demand(*user, demand),
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(Bad::Fair)?;
         d.fill();
         Ok(())
     }
@@ -440,24 +542,49 @@ impl DrfState {
     }
 
     /// A live change: applied, filled, recorded, and animated from where the run stands.
-    fn live(&mut self, c: DrfChange) {
+    fn live(&mut self, c: DrfChange) -> Result<(), Bad> {
         let from = self.total_steps();
-        match self.change(&c) {
-            Ok(()) => {
-                let mut all =
-                    parse_drf_changes(self.cfg.params.text("changes")).unwrap_or_default();
-                all.push(c);
-                self.record(&all);
-                self.error = None;
-                self.play.play_from(from as f64);
-            }
-            Err(e) => self.error = Some(e),
-        }
         self.play.dirty = true;
+        self.change(&c)?;
+        let mut all = parse_drf_changes(self.cfg.params.text("changes")).unwrap_or_default();
+        all.push(c);
+        self.record(&all);
+        self.play.play_from(from as f64);
+        Ok(())
+    }
+
+    /// The new user's task was committed: kept for Join, checked now.
+    fn set_new_demand(&mut self, text: &str) {
+        self.new_demand = text.trim().to_string();
+        let r = parse_join(&self.new_demand);
+        self.errors.record("new", &r);
+    }
+
+    /// Join with the new user's task.
+    fn join(&mut self) {
+        let r = parse_join(&self.new_demand).and_then(|c| self.live(c));
+        self.errors.record("new", &r);
+    }
+
+    /// A user's demand was committed.
+    fn set_demand(&mut self, user: u32, name: &str, text: &str) {
+        let field = format!("demand-{name}");
+        let r = field::numbers(&text.replace('/', ","), false, MAX_RESOURCES)
+            .and_then(|demand| self.live(DrfChange::Demand { user, demand }));
+        self.errors.record(&field, &r);
     }
 
     fn total_steps(&self) -> usize {
         self.drf.as_ref().map_or(0, |d| d.steps().len())
+    }
+}
+
+/// The name of resource `r`: the notes' CPU and GB, then R3, R4, …
+fn resource_name(l: Lang, r: usize) -> String {
+    match r {
+        0 => tr(l, "drf.res.cpu").to_string(),
+        1 => tr(l, "drf.res.mem").to_string(),
+        _ => format!("R{}", r + 1),
     }
 }
 
@@ -501,14 +628,7 @@ fn draw_drf(ctx: &Ctx, w: f64, h: f64, s: &DrfState, l: Lang) {
     bars.axes(ctx, tr(l, "drf.bars"), false);
     bars.stacked_bars(ctx, &stacks, &chart::color);
     let labels: Vec<String> = (0..d.capacity().len())
-        .map(|r| {
-            format!(
-                "{} {} ({})",
-                tr(l, "drf.resource"),
-                r + 1,
-                fmt_num(d.capacity()[r])
-            )
-        })
+        .map(|r| format!("{} ({})", resource_name(l, r), fmt_num(d.capacity()[r])))
         .collect();
     bars.column_labels(ctx, &labels);
     // Dominant share of each user over the steps.
@@ -557,121 +677,129 @@ impl Animated for DrfState {
 #[function_component(DrfLab)]
 pub fn drf_lab(props: &Props) -> Html {
     let l = props.lang;
+    let embed = props.cfg.embed;
     let state = use_mut_ref(|| DrfState::new(props.cfg.clone()));
     let canvas = use_node_ref();
     let force = use_force_update();
-    let new_demand = use_state(|| "1,4".to_string());
     use_animation(&state, &canvas, &force);
     let s = state.borrow();
     let act = |f: Rc<dyn Fn(&mut DrfState)>| act(&state, &force, move |s| f(s));
     let on_play = act(Rc::new(|s| s.play.toggle(s.end())));
+    let on_step = act(Rc::new(|s| {
+        let next = (s.play.cursor.floor() + 1.0).min(s.end());
+        s.play.pause_at(next);
+    }));
     let on_end = act(Rc::new(|s| s.play.pause_at(s.end())));
-    let on_join = {
-        let nd = (*new_demand).clone();
-        act(Rc::new(move |s| {
-            // `1,4` or `1/4`, optionally `*2` for a weight (weighted DRF).
-            match parse_drf_changes(&format!("join:{}", nd.trim().replace(',', "/"))) {
-                Ok(mut c) if c.len() == 1 => s.live(c.remove(0)),
-                Ok(_) => s.error = Some(nd.clone()),
-                Err(e) => s.error = Some(e),
-            }
-        }))
-    };
-    let on_new_demand = {
-        let new_demand = new_demand.clone();
-        Callback::from(move |e: Event| new_demand.set(input_text(&e)))
-    };
-    let set = |key: &'static str| {
-        let (state, force) = (state.clone(), force.clone());
-        Callback::from(move |e: Event| {
-            let v = input_text(&e);
-            let mut s = state.borrow_mut();
-            match s.cfg.params.set_text(key, &v) {
-                Ok(()) => {
-                    let _ = s.cfg.params.set_text("changes", "");
-                    s.error = None;
-                    s.rebuild();
-                }
-                Err(reason) => s.error = Some(reason),
-            }
-            drop(s);
-            force.force_update();
-        })
-    };
+    let on_join = act(Rc::new(|s| s.join()));
+    let on_new_demand = update(&state, &force, |s: &mut DrfState, text: String| {
+        s.set_new_demand(&text)
+    });
     let on_speed = update(&state, &force, |s, x: f64| s.cfg.speed = x);
     let body = match &s.drf {
-        Err(e) => html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[e]) }</p> },
+        Err(e) => {
+            html! { <p class="plot-error" role="alert">{ trf(l, "pl.refused", &[&field::fair_error(l, e)]) }</p> }
+        }
         Ok(d) => {
             let active: Vec<_> = d.users().iter().filter(|u| u.active).collect();
             let demands: Vec<Vec<f64>> = active.iter().map(|u| u.demand.clone()).collect();
             let weights: Vec<f64> = active.iter().map(|u| u.weight).collect();
             let asset = asset_fair(d.capacity(), &demands, &weights).ok();
             let per = per_resource_max_min(d.capacity(), &demands, &weights).ok();
-            let vec = |v: &[f64]| {
-                format!(
-                    "⟨{}⟩",
-                    v.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(", ")
-                )
-            };
+            let names: Vec<String> = (0..d.capacity().len())
+                .map(|r| resource_name(l, r))
+                .collect();
+            let used = d
+                .capacity()
+                .iter()
+                .zip(d.used())
+                .zip(&names)
+                .map(|((c, u), n)| format!("{n} {} / {}", fmt_num(*u), fmt_num(*c)))
+                .collect::<Vec<_>>()
+                .join(" · ");
             let shown = tasks_at(d, s.play.cursor.ceil() as usize);
+            let cols = if embed { 4 } else { 7 };
             html! {
-                <table class="plot-table" data-testid="drf-table">
+                <div class="plot-table-wrap">
+                <table class="plot-table drf-table" data-testid="drf-table">
                     <tr>
-                        <th>{ tr(l, "fair.user") }</th><th>{ tr(l, "fair.demand") }</th><th>{ tr(l, "fair.weight") }</th>
+                        <th>{ tr(l, "fair.user") }</th><th>{ trf(l, "drf.demand_of", &[&names.join(", ")]) }</th>
+                        if !embed { <th>{ tr(l, "fair.weight") }</th> }
                         <th>{ tr(l, "drf.tasks") }</th><th>{ tr(l, "drf.dominant") }</th>
-                        <th>{ tr(l, "drf.asset") }</th><th>{ tr(l, "drf.per_resource") }</th><th></th>
+                        if !embed { <th>{ tr(l, "drf.asset") }</th><th>{ tr(l, "drf.per_resource") }</th> }
+                        <th></th>
                     </tr>
                     { for active.iter().enumerate().map(|(j, u)| {
-                        let id = u.id;
-                        let on_leave = act(Rc::new(move |s| s.live(DrfChange::Leave { user: id })));
-                        let on_demand = update(&state, &force, move |s: &mut DrfState, e: Event| {
-                            match parse_numbers(&input_text(&e).replace('/', ","), ',') {
-                                Ok(demand) => s.live(DrfChange::Demand { user: id, demand }),
-                                Err(err) => s.error = Some(err),
-                            }
-                        });
+                        let (id, name) = (u.id, u.name.clone());
+                        let on_leave = act(Rc::new(move |s| {
+                            let _ = s.live(DrfChange::Leave { user: id });
+                        }));
+                        let on_demand = {
+                            let name = name.clone();
+                            update(&state, &force, move |s: &mut DrfState, text: String| {
+                                s.set_demand(id, &name, &text)
+                            })
+                        };
                         let done = shown.get(id as usize).copied().unwrap_or(0) == u.tasks;
+                        let value = u.demand.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(",");
                         html! {
-                            <tr>
-                                <td><span class="swatch" style={format!("background:{}", chart::color(id as usize))}></span>{ u.name.clone() }</td>
-                                <td><input type="text" class="short" value={u.demand.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(",")} onchange={on_demand} data-testid={format!("drf-demand-{}", u.name)} /></td>
-                                <td>{ fmt_num(u.weight) }</td>
-                                <td data-testid={format!("drf-tasks-{}", u.name)} class={classes!((!done).then_some("pending"))}>{ trf(l, "drf.n_tasks", &[&u.tasks.to_string()]) }</td>
+                            <tr key={id.to_string()}>
+                                <td><span class="swatch" style={format!("background:{}", chart::color(id as usize))}></span>{ name.clone() }</td>
+                                <td>
+                                    <CommittedField testid={format!("drf-demand-{name}")} class={classes!("short")}
+                                        aria_label={Some(AttrValue::from(format!("{} {name}", tr(l, "fair.demand"))))}
+                                        {value} on_commit={on_demand} error={s.errors.get(&format!("demand-{name}"), l)} lang={l} />
+                                </td>
+                                if !embed { <td>{ fmt_num(u.weight) }</td> }
+                                <td data-testid={format!("drf-tasks-{name}")} class={classes!((!done).then_some("pending"))}>{ trf(l, "drf.n_tasks", &[&u.tasks.to_string()]) }</td>
                                 <td>{ format!("{:.3}", d.dominant_share(id)) }</td>
-                                <td data-testid={format!("asset-tasks-{}", u.name)}>{ asset.as_ref().and_then(|a| a.users.get(j)).map_or("–".into(), |a| a.tasks.to_string()) }</td>
-                                <td data-testid={format!("perres-tasks-{}", u.name)}>{ per.as_ref().and_then(|a| a.users.get(j)).map_or("–".into(), |a| a.tasks.to_string()) }</td>
-                                <td><button onclick={on_leave} data-testid={format!("drf-leave-{}", u.name)}>{ tr(l, "drf.leave") }</button></td>
+                                if !embed {
+                                    <td data-testid={format!("asset-tasks-{name}")}>{ asset.as_ref().and_then(|a| a.users.get(j)).map_or("–".into(), |a| a.tasks.to_string()) }</td>
+                                    <td data-testid={format!("perres-tasks-{name}")}>{ per.as_ref().and_then(|a| a.users.get(j)).map_or("–".into(), |a| a.tasks.to_string()) }</td>
+                                }
+                                <td><button onclick={on_leave} data-testid={format!("drf-leave-{name}")}>{ tr(l, "drf.leave") }</button></td>
                             </tr>
                         }
                     }) }
-                    <tr class="totals"><td>{ tr(l, "drf.used") }</td><td colspan="7">{ vec(d.used()) }{ " / " }{ vec(d.capacity()) }</td></tr>
+                    <tr class="totals"><td>{ tr(l, "drf.used") }</td><td colspan={cols.to_string()} data-testid="drf-used">{ used }</td></tr>
                 </table>
+                </div>
             }
         }
     };
-    let error = s.error.as_ref().map_or(html! {}, |e| html! { <p class="plot-error" role="alert" data-testid="drf-error">{ trf(l, "pl.refused", &[e]) }</p> });
     let controls = html! {
-        <div class="plot-controls">
+        <div class="plot-controls plot-play">
             <button onclick={on_play} data-testid="drf-play">{ tr(l, if s.play.playing { "ctl.pause" } else { "ctl.play" }) }</button>
+            <button onclick={on_step} data-testid="drf-step">{ tr(l, "ctl.step") }</button>
             <button onclick={on_end} data-testid="drf-end">{ tr(l, "fair.to_end") }</button>
             { super::speed_control(l, s.cfg.speed, SPEED_MIN, "drf-speed", on_speed) }
-            <label>{ tr(l, "drf.new_user") }<input type="text" class="short" value={(*new_demand).clone()} onchange={on_new_demand} data-testid="drf-new-demand" /></label>
+            <CommittedField testid="drf-new-demand" class={classes!("short")} label={Some(AttrValue::from(tr(l, "drf.new_user").to_string()))}
+                value={s.new_demand.clone()} on_commit={on_new_demand} error={s.errors.get("new", l)} lang={l}
+                title={Some(AttrValue::from(tr(l, "drf.weight_hint").to_string()))} />
             <button onclick={on_join} data-testid="drf-join" title={tr(l, "drf.weight_hint").to_string()}>{ tr(l, "drf.join") }</button>
         </div>
     };
     let chart_html = html! { <canvas ref={canvas} class="plot-chart" data-testid="drf-chart" /> };
-    if props.cfg.embed {
-        return html! { <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>{ chart_html }{ controls }{ error }{ body }</div> };
+    if embed {
+        return html! { <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>{ chart_html }{ controls }{ body }</div> };
     }
+    let field = |key: &'static str, label: &str, placeholder: Option<&'static str>| {
+        let on_commit = update(&state, &force, move |s: &mut DrfState, text: String| {
+            s.commit(key, &text)
+        });
+        html! {
+            <CommittedField testid={format!("drf-{key}")} label={Some(AttrValue::from(label.to_string()))}
+                value={s.cfg.params.text(key).to_string()} {on_commit} error={s.errors.get(key, l)} lang={l}
+                placeholder={placeholder.map(AttrValue::from)} />
+        }
+    };
     html! {
         <div class="plot-lab" data-lab={props.cfg.lab}>
-            <div class="plot-controls">
-                <label>{ tr(l, "drf.capacity") }<input type="text" value={s.cfg.params.text("capacity").to_string()} onchange={set("capacity")} data-testid="drf-capacity" /></label>
-                <label>{ tr(l, "drf.demands") }<input type="text" value={s.cfg.params.text("demands").to_string()} onchange={set("demands")} data-testid="drf-demands" /></label>
-                <label>{ tr(l, "fair.weights") }<input type="text" placeholder="1,2" value={s.cfg.params.text("weights").to_string()} onchange={set("weights")} data-testid="drf-weights" /></label>
+            <div class="plot-controls plot-params">
+                { field("capacity", &trf(l, "drf.capacity_of", &[&resource_name(l, 0), &resource_name(l, 1)]), None) }
+                { field("demands", tr(l, "drf.demands"), None) }
+                { field("weights", tr(l, "fair.weights"), Some("1,2")) }
             </div>
             { controls }
-            { error }
             { chart_html }
             { body }
             <p class="help">{ tr(l, "drf.help") }</p>

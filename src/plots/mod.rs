@@ -8,6 +8,7 @@
 
 pub mod chart;
 pub mod fair;
+pub mod field;
 pub mod placement;
 pub mod ratelimit;
 
@@ -24,6 +25,12 @@ use crate::i18n::tr;
 /// Whether `lab` is drawn by this module instead of the network view.
 pub fn is_plot_lab(lab: &str) -> bool {
     distlab_engine::labs::plot_params::PLOTTED_LABS.contains(&lab)
+}
+
+/// Whether the lab shows its own heading (a placement lab's follows its chosen strategy), so
+/// the page leaves it out.
+pub fn has_own_heading(lab: &str) -> bool {
+    is_placement(lab)
 }
 
 #[derive(Properties, PartialEq)]

@@ -14,13 +14,14 @@ use distlab_engine::input::{Lang, RunConfig};
 use distlab_engine::labs::plot_params::{parse_changes, parse_weights};
 use distlab_engine::labs::storage::placement::{
     Change, ChangeReport, HashFn, KeyDot, KeyLookup, LoadStats, NodeInfo, Placement,
-    PlacementConfig, PlacementError, RingView, Strategy,
+    PlacementConfig, PlacementError, RingView, Strategy, MAX_WEIGHT,
 };
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, MouseEvent};
 use yew::prelude::*;
 
 use super::chart::{self, fmt_num, Plot, Rect};
+use super::field::{self, Bad, CommittedField, FieldErrors};
 use super::{act, input_text, now_ms, update};
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
@@ -539,6 +540,10 @@ struct State {
     lookup: String,
     /// Failed nodes and where their label stood before they failed.
     failed: Vec<(usize, f64)>,
+    /// Refused field values, by parameter.
+    errors: FieldErrors,
+    /// Recorded membership changes the last parameter edit could not replay (dropped).
+    dropped: Vec<String>,
 }
 
 impl State {
@@ -553,14 +558,59 @@ impl State {
             hover: None,
             lookup: String::new(),
             failed: Vec::new(),
+            errors: FieldErrors::default(),
+            dropped: Vec::new(),
         };
         s.rebuild();
         s
     }
 
+    /// The user committed `text` to the field of parameter `key`: the placement is rebuilt
+    /// with it and the recorded membership changes replayed (those that no longer apply are
+    /// dropped, and the lab says which), or the value is refused with the reason at the field.
+    fn commit(&mut self, key: &str, text: &str) {
+        let r = (|| {
+            let mut cfg = self.cfg.clone();
+            if key == "weights" {
+                let nodes = cfg.params.get_u64("nodes") as usize;
+                let t = text.trim();
+                if !t.is_empty() {
+                    let n = t.split(',').count();
+                    for w in t.split(',') {
+                        field::number(w, 1.0, MAX_WEIGHT as f64, true)?;
+                    }
+                    if n != nodes {
+                        return Err(Bad::Count {
+                            got: n,
+                            want: nodes,
+                            per: "node",
+                        });
+                    }
+                }
+                cfg.params.set_text(key, text).map_err(Bad::Other)?;
+            } else if cfg.params.specs.iter().any(|s| s.key == key) {
+                let v = field::param(&cfg.params, key, text)?;
+                cfg.params.set_value(key, v);
+            } else {
+                cfg.params.set_text(key, text).map_err(Bad::Other)?;
+            }
+            Placement::new(&config_of(&cfg)).map_err(|e| Bad::Other(e.to_string()))?;
+            Ok(cfg)
+        })();
+        match r {
+            Ok(cfg) => {
+                self.errors.clear(key);
+                self.cfg = cfg;
+                self.rebuild();
+            }
+            Err(b) => self.errors.set(key, b),
+        }
+    }
+
     /// Builds the placement from the parameters and replays the recorded changes.
     fn rebuild(&mut self) {
         self.error = None;
+        self.dropped.clear();
         match Placement::new(&config_of(&self.cfg)) {
             Ok(mut p) => {
                 let changes = parse_changes(self.cfg.params.text("changes")).unwrap_or_default();
@@ -574,7 +624,7 @@ impl State {
                         self.note_failure(&p, c, &before);
                         prev = Some(before);
                     } else {
-                        self.error = Some(format!("{c}"));
+                        self.dropped.push(c.to_string());
                     }
                 }
                 self.record(&kept);
@@ -707,6 +757,15 @@ fn why_not(l: Lang, e: &PlacementError, name_of: impl Fn(u32) -> String) -> Stri
         PlacementError::LastNode => tr(l, "pl.last_live").to_string(),
         PlacementError::NodeAlreadyFailed(node) => trf(l, "pl.already_failed", &[&name_of(*node)]),
         e => trf(l, "pl.refused", &[&e.to_string()]),
+    }
+}
+
+/// The explanation of a strategy: the lab's own for the four placement labs' strategies.
+fn about_key(s: Strategy) -> String {
+    match s {
+        Strategy::Mod => "lab.placement-hash.about".into(),
+        Strategy::Rendezvous | Strategy::Jump => format!("pl.about.{}", s.name()),
+        s => format!("lab.placement-{}.about", s.name()),
     }
 }
 
@@ -910,7 +969,7 @@ pub fn placement_lab(props: &Props) -> Html {
         <p class="plot-error" role="alert" data-testid="pl-error">{ trf(l, "pl.refused", &[e]) }</p>
     });
     let membership = html! {
-        <div class="plot-controls">
+        <div class="plot-controls plot-play">
             <button onclick={on_add} data-testid="pl-add">{ tr(l, "pl.add") }</button>
             <select onchange={on_pick} data-testid="pl-node" aria-label={tr(l, "pl.node").to_string()}>
                 { for members.iter().map(|n| {
@@ -950,43 +1009,45 @@ pub fn placement_lab(props: &Props) -> Html {
         };
     }
 
-    // Parameters: each edit rebuilds (and clears the recorded changes).
-    let set_num = |key: &'static str| {
-        update(&state, &force, move |s: &mut State, e: Event| {
-            if let Ok(v) = input_text(&e).trim().parse::<f64>() {
-                s.cfg.params.set_value(key, v);
-                let _ = s.cfg.params.set_text("changes", "");
-                s.rebuild();
-            }
+    // Parameters: each commit rebuilds and replays the recorded membership changes.
+    let commit = |key: &'static str| {
+        update(&state, &force, move |s: &mut State, text: String| {
+            s.commit(key, &text)
         })
     };
-    let set_text = |key: &'static str| {
-        update(&state, &force, move |s: &mut State, e: Event| {
-            match s.cfg.params.set_text(key, &input_text(&e)) {
-                Ok(()) => {
-                    let _ = s.cfg.params.set_text("changes", "");
-                    s.rebuild();
-                }
-                Err(reason) => s.error = Some(reason),
-            }
-        })
+    let strategy = Strategy::parse(st.cfg.params.text("strategy")).unwrap_or(Strategy::Ring);
+    let strategy_name = tr(l, &format!("pl.strategy.{}", strategy.name())).to_string();
+    // Inputs the chosen strategy ignores are disabled, and say why.
+    let used = |key: &str| match key {
+        "vnodes" => matches!(strategy, Strategy::VNodes | Strategy::Bounded),
+        "c" => strategy == Strategy::Bounded,
+        "weights" => strategy.supports_weights(),
+        _ => true,
     };
-    let num = |key: &'static str, label: &str, step: &str| {
-        let spec = st.cfg.params.specs.iter().find(|s| s.key == key).copied();
-        let v = st.cfg.params.get(key);
+    let field = |key: &'static str, label: &str, placeholder: Option<&'static str>| {
+        let value = if key == "weights" {
+            st.cfg.params.text(key).to_string()
+        } else {
+            super::fmt_plain(st.cfg.params.get(key))
+        };
+        let off = !used(key);
         html! {
-            <label>{ label }
-                <input type="number" value={super::fmt_plain(v)} step={step.to_string()}
-                    min={spec.map(|s| s.min.to_string())} max={spec.map(|s| s.max.to_string())}
-                    onchange={set_num(key)} data-testid={format!("pl-{key}")} />
-            </label>
+            <CommittedField testid={format!("pl-{key}")} label={Some(AttrValue::from(label.to_string()))}
+                {value} on_commit={commit(key)} error={st.errors.get(key, l)} lang={l}
+                disabled={off} class={classes!("short")}
+                title={off.then(|| AttrValue::from(trf(l, "pl.unused", &[&strategy_name])))}
+                placeholder={placeholder.map(AttrValue::from)}
+                inputmode={(key != "weights").then_some(AttrValue::from("decimal"))} />
         }
     };
     let select = |key: &'static str, label: &str, options: &[(&str, String)]| {
         let cur = st.cfg.params.text(key).to_string();
+        let onchange = update(&state, &force, move |s: &mut State, e: Event| {
+            s.commit(key, &input_text(&e))
+        });
         html! {
             <label>{ label }
-                <select onchange={set_text(key)} data-testid={format!("pl-{key}")}>
+                <select {onchange} data-testid={format!("pl-{key}")}>
                     { for options.iter().map(|(v, name)| html! { <option value={v.to_string()} selected={cur == *v}>{ name.clone() }</option> }) }
                 </select>
             </label>
@@ -1030,22 +1091,29 @@ pub fn placement_lab(props: &Props) -> Html {
             share.set(Some(url));
         })
     };
-    let weights_v = st.cfg.params.text("weights").to_string();
+    let dropped = (!st.dropped.is_empty()).then(|| html! {
+        <p class="help pl-failed" role="status" data-testid="pl-dropped">
+            { trf(l, if st.dropped.len() == 1 { "pl.dropped_one" } else { "pl.dropped_many" }, &[&st.dropped.len().to_string(), &st.dropped.join(", ")]) }
+        </p>
+    });
     html! {
         <div class="plot-lab" data-lab={props.cfg.lab}>
-            <div class="plot-controls">
+            <div class="lab-head pl-head">
+                <h2 data-testid="pl-title">{ tr(l, &format!("pl.title.{}", strategy.name())) }</h2>
+                <p class="about">{ tr(l, &about_key(strategy)) }</p>
+            </div>
+            <div class="plot-controls plot-params">
                 { select("strategy", tr(l, "pl.strategy"), &strategies) }
                 { select("hash", tr(l, "pl.hash"), &hashes) }
-                { num("nodes", tr(l, "pl.nodes"), "1") }
-                { num("vnodes", tr(l, "pl.vnodes"), "1") }
-                { num("keys", tr(l, "pl.keys"), "1000") }
-                { num("c", tr(l, "pl.c"), "0.05") }
-                <label>{ tr(l, "pl.weights") }
-                    <input type="text" value={weights_v} placeholder="1,2,3" onchange={set_text("weights")} data-testid="pl-weights" />
-                </label>
+                { field("nodes", tr(l, "pl.nodes"), None) }
+                { field("vnodes", tr(l, "pl.vnodes"), None) }
+                { field("keys", tr(l, "pl.keys"), None) }
+                { field("c", tr(l, "pl.c"), None) }
+                { field("weights", tr(l, "pl.weights"), Some("1,2,3")) }
             </div>
             { membership }
             { error }
+            { dropped }
             { canvases }
             { stats_html }
             <div class="plot-controls">

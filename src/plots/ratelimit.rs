@@ -17,14 +17,15 @@ use std::rc::Rc;
 
 use distlab_engine::input::{Lang, RunConfig, SPEED_MAX};
 use distlab_engine::labs::availability::ratelimit::{
-    Decision, LimiterSpec, Outcome, RateSim, Sample, TrafficSpec, SECOND,
+    parse_duration, Decision, LimiterSpec, Outcome, RateSim, Sample, TrafficSpec, SECOND,
 };
 use distlab_engine::{Time, MS};
 use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlSelectElement, MouseEvent};
 use yew::prelude::*;
 
 use super::chart::{self, fmt_num, Plot, Rect};
-use super::{act, frame_dt, input_text, now_ms, update};
+use super::field::{self, Bad, CommittedField, FieldErrors};
+use super::{act, frame_dt, now_ms, update};
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
 
@@ -229,6 +230,8 @@ pub struct RateLab {
     pub cfg: RunConfig,
     pub sides: Vec<Side>,
     pub error: Option<String>,
+    /// Refused field values, by the field's test id.
+    pub field_errors: FieldErrors,
     /// Virtual time reached.
     pub t: Time,
     pub playing: bool,
@@ -246,6 +249,7 @@ impl RateLab {
             cfg,
             sides: Vec::new(),
             error: None,
+            field_errors: FieldErrors::default(),
             t: 0,
             playing: true,
             last_ts: None,
@@ -328,10 +332,23 @@ impl RateLab {
         }
     }
 
+    /// A field's edit of spec `key`: applied (the run restarts), or refused with the reason at
+    /// the field `field`.
+    pub fn edit(&mut self, key: &str, spec: Result<String, Bad>, field: &str) {
+        let r = spec.and_then(|v| self.cfg.params.set_text(key, &v).map_err(Bad::Other));
+        self.field_errors.record(field, &r);
+        if r.is_ok() {
+            self.field_errors.clear_prefix(&format!("rl-{key}-"));
+            self.error = None;
+            self.rebuild();
+        }
+    }
+
     pub fn load_example(&mut self) {
         for (k, v) in EXAMPLE {
             let _ = self.cfg.params.set_text(k, v);
         }
+        self.field_errors.clear_all();
         self.error = None;
         self.rebuild();
     }
@@ -542,15 +559,36 @@ fn ms(t: Time) -> String {
     fmt_num(t as f64 / MS as f64)
 }
 
-/// A kind menu and one input per parameter, rewriting the spec string on change.
+/// Parameters given as durations (`500ms`, `2s`); the others are numbers.
+const DURATIONS: [&str; 8] = [
+    "window", "wait", "period", "interval", "every", "over", "on", "off",
+];
+
+/// A parameter's new value, checked before the spec is rebuilt.
+fn check_value(k: &str, v: &str) -> Result<(), Bad> {
+    if DURATIONS.contains(&k) {
+        return parse_duration(v)
+            .map(|_| ())
+            .ok_or_else(|| Bad::Duration(v.to_string()));
+    }
+    field::number(v, 0.0, 1e12, false).map(|_| ())
+}
+
+/// Kinds of a spec with their parameters and defaults ([`LIMITER_KINDS`], [`TRAFFIC_KINDS`]).
+type Kinds = &'static [(&'static str, &'static [(&'static str, &'static str)])];
+
+/// A spec edit: the spec key, the new spec (or why the value is refused), and the field.
+pub type SpecEdit = (&'static str, Result<String, Bad>, String);
+
+/// A kind menu and one input per parameter, rewriting the spec string when one is committed.
 fn spec_editor(
     l: Lang,
     key: &'static str,
     spec: &str,
-    kinds: &'static [(&'static str, &'static [(&'static str, &'static str)])],
+    (kinds, kind_prefix): (Kinds, &'static str),
     optional: bool,
-    kind_prefix: &'static str,
-    on_set: Callback<(&'static str, String)>,
+    errors: &FieldErrors,
+    on_set: Callback<SpecEdit>,
 ) -> Html {
     let none = optional && (spec.trim().is_empty() || spec.trim() == "none");
     let (kind, pairs) = if none {
@@ -567,20 +605,25 @@ fn spec_editor(
             } else {
                 defaults_of(&k, kinds)
             };
-            on_set.emit((key, v));
+            on_set.emit((key, Ok(v), format!("rl-{key}-kind")));
         })
     };
     let inputs = pairs.iter().enumerate().map(|(i, (k, v))| {
         let (on_set, kind, pairs) = (on_set.clone(), kind.clone(), pairs.clone());
-        let onchange = Callback::from(move |e: Event| {
-            let mut p = pairs.clone();
-            p[i].1 = input_text(&e).trim().to_string();
-            on_set.emit((key, join(&kind, &p)));
-        });
+        let testid = format!("rl-{key}-{k}");
+        let on_commit = {
+            let (testid, k) = (testid.clone(), k.clone());
+            Callback::from(move |text: String| {
+                let mut p = pairs.clone();
+                p[i].1 = text.trim().to_string();
+                let spec = check_value(&k, &p[i].1).map(|_| join(&kind, &p));
+                on_set.emit((key, spec, testid.clone()));
+            })
+        };
         html! {
-            <label>{ tr(l, &format!("rl.p.{k}")) }
-                <input type="text" class="short" value={v.clone()} {onchange} data-testid={format!("rl-{key}-{k}")} />
-            </label>
+            <CommittedField key={testid.clone()} testid={testid.clone()} class={classes!("short")}
+                label={Some(AttrValue::from(tr(l, &format!("rl.p.{k}")).to_string()))}
+                value={v.clone()} {on_commit} error={errors.get(&testid, l)} lang={l} />
         }
     });
     html! {
@@ -678,19 +721,17 @@ pub fn ratelimit_lab(props: &Props) -> Html {
     let on_set = update(
         &state,
         &force,
-        |s: &mut RateLab, (key, v): (&'static str, String)| {
-            s.set_text(key, &v);
+        |s: &mut RateLab, (key, spec, field): SpecEdit| {
+            s.edit(key, spec, &field);
             s.refresh();
         },
     );
-    let on_service = update(&state, &force, |s: &mut RateLab, e: Event| {
-        let v = input_text(&e);
-        match v.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() => {
-                s.cfg.params.set_value("service", x);
-                s.rebuild();
-            }
-            _ => s.error = Some(format!("service={v}")),
+    let on_service = update(&state, &force, |s: &mut RateLab, text: String| {
+        let r = field::param(&s.cfg.params, "service", &text);
+        s.field_errors.record("rl-service", &r);
+        if let Ok(x) = r {
+            s.cfg.params.set_value("service", x);
+            s.rebuild();
         }
     });
     let on_move = {
@@ -713,7 +754,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
     let s = state.borrow();
     let speed = s.speed();
     let controls = html! {
-        <div class="plot-controls">
+        <div class="plot-controls plot-play">
             <button onclick={on_play} data-testid="rl-play">{ tr(l, if s.playing { "ctl.pause" } else { "ctl.play" }) }</button>
             <button onclick={on_step} data-testid="rl-step">{ tr(l, "ctl.step") }</button>
             <button onclick={on_end} data-testid="rl-end">{ tr(l, "fair.to_end") }</button>
@@ -725,6 +766,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
         html! { <p class="plot-error" role="alert" data-testid="rl-error">{ trf(l, "pl.refused", &[e]) }</p> }
     });
     let totals = html! {
+        <div class="plot-table-wrap">
         <table class="plot-table" data-testid="rl-totals">
             <tr>
                 <th>{ tr(l, "rl.limiter") }</th><th>{ tr(l, "rl.offered") }</th><th>{ tr(l, "rl.admitted") }</th>
@@ -747,6 +789,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
                 }
             }) }
         </table>
+        </div>
     };
     let chart_html = html! {
         <canvas ref={canvas} class="plot-chart rl-chart" data-testid="rl-chart"
@@ -778,6 +821,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
                     }) }
                 </div>
             }
+            <div class="plot-table-wrap">
             <table class="plot-table rl-requests" data-testid="rl-requests">
                 <caption>{ trf(l, "rl.requests", &[&format!("{} · {}", side_letter(shown_side), kind_name(l, split(s.cfg.params.text(key)).0.as_str()))]) }</caption>
                 <tr>
@@ -794,19 +838,24 @@ pub fn ratelimit_lab(props: &Props) -> Html {
                     </tr>
                 }) }
             </table>
+            </div>
             </>
         }
     });
     let p = &s.cfg.params;
     html! {
         <div class="plot-lab" data-lab={props.cfg.lab}>
-            { spec_editor(l, "limiter", p.text("limiter"), &LIMITER_KINDS, false, "rl.kind.", on_set.clone()) }
-            { spec_editor(l, "limiter2", p.text("limiter2"), &LIMITER_KINDS, true, "rl.kind.", on_set.clone()) }
-            { spec_editor(l, "traffic", p.text("traffic"), &TRAFFIC_KINDS, false, "rl.tr.", on_set) }
+            <div class="plot-params">
+            { spec_editor(l, "limiter", p.text("limiter"), (&LIMITER_KINDS, "rl.kind."), false, &s.field_errors, on_set.clone()) }
+            { spec_editor(l, "limiter2", p.text("limiter2"), (&LIMITER_KINDS, "rl.kind."), true, &s.field_errors, on_set.clone()) }
+            { spec_editor(l, "traffic", p.text("traffic"), (&TRAFFIC_KINDS, "rl.tr."), false, &s.field_errors, on_set) }
             <div class="plot-controls">
-                <label>{ tr(l, "rl.service") }<input type="number" value={p.get_u64("service").to_string()} onchange={on_service} data-testid="rl-service" /></label>
+                <CommittedField testid="rl-service" label={Some(AttrValue::from(tr(l, "rl.service").to_string()))}
+                    value={p.get_u64("service").to_string()} on_commit={on_service} error={s.field_errors.get("rl-service", l)}
+                    lang={l} inputmode={Some(AttrValue::from("numeric"))} class={classes!("short")} />
                 <button onclick={on_example} data-testid="rl-example">{ tr(l, "rl.example") }</button>
                 <button onclick={on_restart} data-testid="rl-restart">{ tr(l, "rl.restart") }</button>
+            </div>
             </div>
             { controls }
             { error }
