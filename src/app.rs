@@ -105,9 +105,10 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |_| force.force_update())
     };
 
-    // Keyboard (network labs): Space plays/pauses, → steps. Not while the focus is on a
-    // control that has its own use for the key (a field, slider, menu, button or link), and
-    // the listener is active (not passive) so that the key does not also scroll the page.
+    // Keyboard (network labs): Space plays/pauses, → steps, Escape closes the node menu. Not
+    // while the focus is on a control that has its own use for the key (a field, slider,
+    // menu, button or link), and the listener is active (not passive) so that the key does not
+    // also scroll the page.
     {
         let net = net.clone();
         let force = force.clone();
@@ -137,6 +138,12 @@ pub fn app(props: &AppProps) -> Html {
                         "ArrowRight" => {
                             e.prevent_default();
                             ctl.borrow_mut().step();
+                        }
+                        "Escape" if ctl.borrow().menu.is_some() => {
+                            let mut c = ctl.borrow_mut();
+                            c.menu = None;
+                            c.menu_focus = false;
+                            c.version += 1;
                         }
                         _ => return,
                     }

@@ -652,6 +652,13 @@ async fn every_canvas_action_works_from_the_keyboard() {
     let menu = m.find("node-menu").unwrap();
     key(&menu, "Escape");
     assert!(m.wait_for(1_000, |m| m.find("node-menu").is_none()).await);
+    // Escape also closes a menu opened with the mouse (the focus is not in it; the shortcuts
+    // listen on the page's document).
+    open_menu(&m, 3).await;
+    let page = web_sys::window().unwrap().document().unwrap();
+    let body: web_sys::EventTarget = page.body().unwrap().into();
+    key(&body, "Escape");
+    assert!(m.wait_for(1_000, |m| m.find("node-menu").is_none()).await);
     // Restart from the keyboard too.
     m.click("node-btn-2");
     assert!(
