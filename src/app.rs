@@ -2,7 +2,9 @@
 
 use std::rc::Rc;
 
-use distlab_engine::input::{InputError, Lang, RunConfig, SPEED_MAX, SPEED_MIN};
+use distlab_engine::input::{
+    InputError, Lang, RunConfig, DEFAULT_SEED, DEFAULT_SPEED, SPEED_MAX, SPEED_MIN,
+};
 use distlab_engine::labs::{Group, LABS};
 use distlab_engine::sim::{Action, TraceKind, TraceRecord};
 use distlab_engine::{Time, MS};
@@ -12,7 +14,7 @@ use web_sys::{HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::canvas::{timeline_frame, NetCanvas, TimelineCanvas};
-use crate::controller::{Controller, Shared};
+use crate::controller::{Controller, Notice, Shared};
 use crate::i18n::{self, tr};
 use crate::render::{msg_color, role_color, Hit};
 
@@ -58,7 +60,8 @@ fn fmt_speed(s: f64) -> String {
 fn start_run(query: &str) -> (RunConfig, Option<Shared>, Vec<InputError>) {
     let (cfg, mut errors) = RunConfig::parse(&query_pairs(query));
     let net = (!crate::plots::is_plot_lab(cfg.lab)).then(|| {
-        let (c, err) = Controller::from_config(cfg.clone());
+        let (mut c, err) = Controller::from_config(cfg.clone());
+        c.reduced_motion = crate::prefers_reduced_motion();
         errors.extend(err);
         Rc::new(std::cell::RefCell::new(c))
     });
@@ -71,46 +74,76 @@ pub fn app(props: &AppProps) -> Html {
     let init = use_memo(props.query.clone(), |q| start_run(q));
     let (cfg, net, input_errors) = (&init.0, &init.1, &init.2);
     let lang = {
-        let initial = cfg.lang.unwrap_or_else(i18n::browser_lang);
+        // A `lang=` parameter wins, then the language chosen earlier in this browser, then
+        // the browser's own.
+        let initial = cfg
+            .lang
+            .or_else(crate::stored_lang)
+            .unwrap_or_else(i18n::browser_lang);
         use_state(move || initial)
     };
     crate::set_lang(*lang);
+    let app_ref = use_node_ref();
+    {
+        // `<html lang>` follows the interface language (screen readers, fonts, hyphenation).
+        let app_ref = app_ref.clone();
+        use_effect_with(*lang, move |l| {
+            let html = app_ref
+                .get()
+                .and_then(|n| n.owner_document())
+                .and_then(|d| d.document_element());
+            if let Some(html) = html {
+                let _ = html.set_attribute("lang", crate::html_lang(*l));
+            }
+        });
+    }
     let show_errors = use_state(|| true);
-    let share_msg = use_state(|| None::<String>);
+    let share_msg = use_state(|| None::<(String, ShareState)>);
     let force = use_force_update();
     let on_change = {
         let force = force.clone();
         Callback::from(move |_| force.force_update())
     };
 
-    // Keyboard (network labs): Space plays/pauses, → steps.
+    // Keyboard (network labs): Space plays/pauses, → steps, Escape closes the node menu. Not
+    // while the focus is on a control that has its own use for the key (a field, slider,
+    // menu, button or link), and the listener is active (not passive) so that the key does not
+    // also scroll the page.
     {
         let net = net.clone();
         let force = force.clone();
         use_effect_with((), move |_| {
             let doc = web_sys::window().and_then(|w| w.document());
             let listener = net.zip(doc).map(|(ctl, doc)| {
-                EventListener::new(&doc, "keydown", move |e| {
+                let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&doc, "keydown", opts, move |e| {
                     let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
-                    let typing = e
+                    if e.ctrl_key() || e.alt_key() || e.meta_key() || e.default_prevented() {
+                        return;
+                    }
+                    let on_control = e
                         .target()
                         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                        .is_some_and(|el| {
-                            matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-                        });
-                    if typing && e.key() != "ArrowRight" {
+                        .is_some_and(|el| shortcut_blocked(&el));
+                    if on_control {
                         return;
                     }
                     match e.key().as_str() {
-                        " " => {
+                        " " | "Spacebar" => {
                             e.prevent_default();
                             ctl.borrow_mut().toggle_play();
                         }
                         "ArrowRight" => {
                             e.prevent_default();
                             ctl.borrow_mut().step();
+                        }
+                        "Escape" if ctl.borrow().menu.is_some() => {
+                            let mut c = ctl.borrow_mut();
+                            c.menu = None;
+                            c.menu_focus = false;
+                            c.version += 1;
                         }
                         _ => return,
                     }
@@ -122,6 +155,11 @@ pub fn app(props: &AppProps) -> Html {
     }
 
     let (l, embed, lab) = (*lang, cfg.embed, cfg.lab);
+    // The seed the user asked for (a preset's own seed is not theirs to carry elsewhere).
+    let user_seed = query_pairs(&props.query)
+        .iter()
+        .any(|(k, _)| k == "seed")
+        .then_some(cfg.seed);
     let errors_html = if *show_errors && !input_errors.is_empty() {
         let dismiss = {
             let show_errors = show_errors.clone();
@@ -143,15 +181,17 @@ pub fn app(props: &AppProps) -> Html {
     let Some(ctl) = net else {
         let plot = html! { <crate::plots::PlotLab cfg={cfg.clone()} lang={l} /> };
         if embed {
-            return html! { <div class={classes!("app", "embed")} data-testid="app" data-embed="1">{ errors_html }{ plot }</div> };
+            return html! { <div ref={app_ref} class={classes!("app", "embed")} data-testid="app" data-embed="1">{ errors_html }{ plot }</div> };
         }
+        let links = carry_query(user_seed, cfg.speed, *lang);
         return html! {
-            <div class="app" data-testid="app">
+            <div ref={app_ref} class="app" data-testid="app">
+                { skip_link(l, "lab-main") }
                 { header(l, &lang) }
                 { errors_html }
                 <div class="body plot-body">
-                    { picker(lab, l) }
-                    <main class="main">
+                    { picker(lab, l, &links) }
+                    <main class="main" id="lab-main" tabindex="-1">
                         if !crate::plots::has_own_heading(lab) {
                             <div class="lab-head">{ lab_title(lab, l) }</div>
                         }
@@ -161,18 +201,20 @@ pub fn app(props: &AppProps) -> Html {
             </div>
         };
     };
-    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} logs={logs_ref.clone()} /> };
+    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} logs={logs_ref.clone()}
+    label={AttrValue::from(canvas_label(ctl, l))} describedby="net-summary" /> };
     let stage = html! {
         <div class="stage">
             { canvas }
             { node_menu(ctl, l, &on_change) }
             { debug_overlay(ctl, l) }
+            { live_summary(ctl, l) }
         </div>
     };
 
     if embed {
         return html! {
-            <div class={classes!("app", "embed")} data-testid="app" data-embed="1">
+            <div ref={app_ref} class={classes!("app", "embed")} data-testid="app" data-embed="1">
                 { errors_html }
                 { stage }
                 <div class="embed-bar">
@@ -183,18 +225,21 @@ pub fn app(props: &AppProps) -> Html {
         };
     }
 
+    let links = carry_query(user_seed, ctl.borrow().speed, *lang);
     html! {
-        <div class="app" data-testid="app">
+        <div ref={app_ref} class="app" data-testid="app">
+            { skip_link(l, "lab-controls") }
             { header(l, &lang) }
             { errors_html }
             <div class="body">
-                { picker(lab, l) }
+                { picker(lab, l, &links) }
                 <main class="main">
                     <div class="lab-head">
                         { lab_title(lab, l) }
-                        { scenarios(ctl, l) }
+                        { scenarios(ctl, l, &links) }
                     </div>
                     { toolbar(ctl, l, &on_change, &share_msg) }
+                    { notice(ctl, l, &on_change) }
                     { stage }
                     <p class="hint">{ tr(l, "ctl.hint") }</p>
                     { logs_panel(ctl, l, &logs_ref) }
@@ -202,6 +247,7 @@ pub fn app(props: &AppProps) -> Html {
                 </main>
                 <aside class="side">
                     { status_panel(ctl, l) }
+                    { keyboard_panel(ctl, l, &on_change) }
                     { invariants_panel(ctl, l, &on_change) }
                     { inspector(ctl, l) }
                     { event_log(ctl, l, &on_change) }
@@ -216,7 +262,10 @@ fn header(l: Lang, lang: &UseStateHandle<Lang>) -> Html {
         let lang = lang.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            lang.set(Lang::parse(&v).unwrap_or(Lang::En));
+            let l = Lang::parse(&v).unwrap_or(Lang::En);
+            crate::store_lang(l);
+            replace_lang_param(l);
+            lang.set(l);
         })
     };
     html! {
@@ -233,11 +282,8 @@ fn header(l: Lang, lang: &UseStateHandle<Lang>) -> Html {
     }
 }
 
-fn picker(current: &str, l: Lang) -> Html {
-    let lang_q = match crate::current_lang_param() {
-        Some(code) => format!("&lang={code}"),
-        None => String::new(),
-    };
+fn picker(current: &str, l: Lang, carry: &Carry) -> Html {
+    let lang_q = &carry.all;
     html! {
         <nav class="picker" data-testid="picker">
             <h3>{ tr(l, "app.labs") }</h3>
@@ -311,11 +357,19 @@ fn play_step(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     }
 }
 
+/// Where copying the share link got to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareState {
+    Copying,
+    Copied,
+    NotCopied,
+}
+
 fn toolbar(
     ctl: &Shared,
     l: Lang,
     on_change: &Callback<()>,
-    share_msg: &UseStateHandle<Option<String>>,
+    share_msg: &UseStateHandle<Option<(String, ShareState)>>,
 ) -> Html {
     let c = ctl.borrow();
     let (now, horizon, speed) = (c.session.now(), c.session.horizon(), c.speed);
@@ -336,8 +390,17 @@ fn toolbar(
         let (ctl, share_msg) = (ctl.clone(), share_msg.clone());
         Callback::from(move |_| {
             let url = crate::share_url(&ctl.borrow().share_query());
-            crate::copy_text(&url);
-            share_msg.set(Some(url));
+            share_msg.set(Some((url.clone(), ShareState::Copying)));
+            let share_msg = share_msg.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let copied = crate::try_copy(&url).await;
+                let state = if copied {
+                    ShareState::Copied
+                } else {
+                    ShareState::NotCopied
+                };
+                share_msg.set(Some((url, state)));
+            });
         })
     };
     let on_restart = on(ctl, on_change, |c| {
@@ -356,12 +419,13 @@ fn toolbar(
         })
     };
     html! {
-        <div class="toolbar">
+        <div class="toolbar" id="lab-controls" tabindex="-1">
             <div class="row">
                 { play_step(ctl, l, on_change) }
                 <label class="speed">{ tr(l, "ctl.speed") }
                     <input type="range" min={SPEED_MIN.log10().to_string()} max={SPEED_MAX.log10().to_string()} step="0.1"
-                        value={speed.log10().to_string()} oninput={on_speed} data-testid="speed" />
+                        value={speed.log10().to_string()} oninput={on_speed} data-testid="speed"
+                        aria-valuetext={fmt_speed(speed)} />
                     <span class="num">{ fmt_speed(speed) }</span>
                 </label>
                 <button onclick={on_partition} class={classes!(partition_open.then_some("active"))} data-testid="partition-tool">
@@ -376,19 +440,47 @@ fn toolbar(
             <div class="row">
                 <label class="scrub">{ tr(l, "ctl.time") }
                     <input type="range" min="0" max={(horizon as f64 / MS as f64).to_string()} step="any"
-                        value={(now as f64 / MS as f64).to_string()} oninput={on_seek} data-testid="scrubber" />
+                        value={(now as f64 / MS as f64).to_string()} oninput={on_seek} data-testid="scrubber"
+                        aria-valuetext={fmt_ms(now)} />
                 </label>
                 <span class="num time" data-testid="time">{ fmt_ms(now) }</span>
             </div>
             if partition_open {
                 <p class="help">{ tr(l, "ctl.partition_help") }</p>
             }
-            if let Some(url) = (**share_msg).clone() {
-                <p class="help share-out">{ tr(l, "ctl.copied") }{" · "}
-                    <input readonly=true value={url} data-testid="share-url" /></p>
+            if let Some((url, state)) = (**share_msg).clone() {
+                <div class="help share-out" data-testid="share-box">
+                    <label>{ tr(l, "ctl.share_link") }{ " " }
+                        <input readonly=true value={url} data-testid="share-url" onfocus={select_all()} /></label>
+                    <span role="status" data-testid="share-status" data-copied={match state {
+                        ShareState::Copying => "pending", ShareState::Copied => "true", ShareState::NotCopied => "false" }}>
+                        { tr(l, match state {
+                            ShareState::Copying => "ctl.copying",
+                            ShareState::Copied => "ctl.copied",
+                            ShareState::NotCopied => "ctl.not_copied",
+                        }) }</span>
+                </div>
             }
         </div>
     }
+}
+
+/// Selects a read-only field's text when it gets the focus (to copy it by hand).
+fn select_all() -> Callback<FocusEvent> {
+    Callback::from(|e: FocusEvent| {
+        if let Some(i) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            i.select();
+        }
+    })
+}
+
+/// "1 event", "2 events" (Chinese has one form).
+pub fn count(l: Lang, n: u64, key: &str) -> String {
+    let form = if n == 1 { "one" } else { "many" };
+    i18n::trf(l, &format!("{key}.{form}"), &[&n.to_string()])
 }
 
 /// A lab's name and one-paragraph description, at the head of its page.
@@ -444,7 +536,7 @@ fn status_panel(ctl: &Shared, l: Lang) -> Html {
     html! {
         <section class="panel">
             <div>{ status_line(ctl, l) }</div>
-            <div class="small">{ format!("{} {} · {} {}", c.session.events(), tr(l, "panel.events"), view.messages.len(), tr(l, "panel.in_flight")) }</div>
+            <div class="small" data-testid="counts">{ format!("{} · {}", count(l, c.session.events(), "count.events"), count(l, view.messages.len() as u64, "count.in_flight")) }</div>
             <div class="legend small">
                 { for roles.iter().map(|r| html!{ <span><i style={format!("background:{}", role_color(r))}></i>{ tr(l, &format!("role.{r}")) }</span> }) }
                 { for kinds.iter().map(|k| html!{ <span><i class="msg" style={format!("background:{}", msg_color(k))}></i>{ *k }</span> }) }
@@ -671,7 +763,18 @@ fn event_log(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
             <ol>
             { for rows.into_iter().map(|(id, time, text, class)| {
                 let jump = on(ctl, on_change, move |c| c.seek(time));
-                html!{ <li class={class} onclick={jump}><span class="num">{ format!("{:>9.1}", time as f64 / MS as f64) }</span>{ " " }{ text }<span class="id">{ format!(" #{id}") }</span></li> }
+                let key_jump = {
+                    let (ctl, cb) = (ctl.clone(), on_change.clone());
+                    Callback::from(move |e: KeyboardEvent| {
+                        if e.key() == "Enter" {
+                            ctl.borrow_mut().seek(time);
+                            cb.emit(());
+                        }
+                    })
+                };
+                let full = format!("{} · {text} · #{id}", fmt_ms(time));
+                html!{ <li class={class} onclick={jump} onkeydown={key_jump} tabindex="0" title={full}>
+                    <span class="num">{ format!("{:>9.1}", time as f64 / MS as f64) }</span>{ " " }{ text }<span class="id">{ format!(" #{id}") }</span></li> }
             }) }
             </ol>
         </section>
@@ -681,37 +784,75 @@ fn event_log(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
 fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let c = ctl.borrow();
     let Some(n) = c.menu else { return html! {} };
-    let Some(&(x, y)) = c.layout.as_ref().and_then(|lay| lay.centers.get(n)) else {
+    let Some((&(x, y), node_r)) = c
+        .layout
+        .as_ref()
+        .and_then(|lay| lay.centers.get(n).map(|p| (p, lay.node_r)))
+    else {
         return html! {};
     };
+    let (area, focus) = (c.layout_size, c.menu_focus);
     let status = c.view().nodes.get(n).map_or("up", |v| v.status);
     let commands = c.session.commands(n);
     drop(c);
-    let act = |action: Action| {
-        on(ctl, on_change, move |c| {
-            let _ = c.apply(action.clone());
-            c.menu = None;
+    let back = format!("node-btn-{}", n + 1);
+    // Does `action`, closes the menu and, if it was opened from the keyboard, gives the focus
+    // back to the node's entry in the node list.
+    let act = |action: Option<Action>| {
+        let (ctl, cb, back) = (ctl.clone(), on_change.clone(), back.clone());
+        Callback::from(move |e: MouseEvent| {
+            let kbd = {
+                let mut c = ctl.borrow_mut();
+                if let Some(a) = action.clone() {
+                    let _ = c.apply(a);
+                }
+                c.menu = None;
+                c.version += 1;
+                std::mem::take(&mut c.menu_focus)
+            };
+            cb.emit(());
+            if kbd {
+                focus_testid(&e, &back);
+            }
         })
     };
-    let close = { on(ctl, on_change, |c| c.menu = None) };
+    let onkeydown = {
+        let (ctl, cb, back) = (ctl.clone(), on_change.clone(), back.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                let kbd = {
+                    let mut c = ctl.borrow_mut();
+                    c.menu = None;
+                    c.version += 1;
+                    std::mem::take(&mut c.menu_focus)
+                };
+                cb.emit(());
+                if kbd {
+                    focus_testid(&e, &back);
+                }
+            }
+        })
+    };
+    let label = i18n::trf(l, "a11y.node_menu", &[&(n + 1).to_string()]);
     html! {
-        <div class="node-menu" style={format!("left:{:.0}px;top:{:.0}px", x + 18.0, y - 10.0)} data-testid="node-menu">
+        <Popover anchor={(x, y)} gap={node_r + 8.0} {area} {focus} label={label} testid="node-menu" {onkeydown}>
             <div class="title">{ format!("n{}", n + 1) }</div>
             if status == "down" {
-                <button onclick={act(Action::Restart { node: n })} data-testid="menu-restart">{ tr(l, "menu.restart") }</button>
+                <button onclick={act(Some(Action::Restart { node: n }))} data-testid="menu-restart">{ tr(l, "menu.restart") }</button>
             } else {
-                <button onclick={act(Action::Crash { node: n })} data-testid="menu-crash">{ tr(l, "menu.crash") }</button>
+                <button onclick={act(Some(Action::Crash { node: n }))} data-testid="menu-crash">{ tr(l, "menu.crash") }</button>
                 if status == "paused" {
-                    <button onclick={act(Action::Resume { node: n })}>{ tr(l, "menu.resume") }</button>
+                    <button onclick={act(Some(Action::Resume { node: n }))} data-testid="menu-resume">{ tr(l, "menu.resume") }</button>
                 } else {
-                    <button onclick={act(Action::Pause { node: n })}>{ tr(l, "menu.pause") }</button>
+                    <button onclick={act(Some(Action::Pause { node: n }))} data-testid="menu-pause">{ tr(l, "menu.pause") }</button>
                     { for commands.iter().map(|cmd| html!{
-                        <button onclick={act(Action::command(n, cmd.name))}>{ tr(l, &format!("cmd.{}", cmd.name)) }</button>
+                        <button onclick={act(Some(Action::command(n, cmd.name)))}
+                            data-testid={format!("menu-{}", cmd.name)}>{ tr(l, &format!("cmd.{}", cmd.name)) }</button>
                     }) }
                 }
             }
-            <button class="close" onclick={close}>{ tr(l, "menu.close") }</button>
-        </div>
+            <button class="close" onclick={act(None)} data-testid="menu-close">{ tr(l, "menu.close") }</button>
+        </Popover>
     }
 }
 
@@ -724,10 +865,10 @@ fn debug_overlay(ctl: &Shared, l: Lang) -> Html {
     let last = c.stats.costs.last().copied().unwrap_or(0.0);
     html! {
         <div class="debug" data-testid="debug">
-            { format!("{} {} {:.2} ms · {} {:.2} ms · {} {} · {} {:.0} ms · {} {} · {} {}",
+            { format!("{} {} {:.2} ms · {} {:.2} ms · {} {} · {} {:.0} ms · {} · {}",
                 tr(l, "debug.frame"), tr(l, "debug.median"), c.stats.median(), tr(l, "debug.last"), last,
                 c.stats.frames, tr(l, "debug.frames"), tr(l, "debug.first_frame"), c.stats.first_frame_ms,
-                view.messages.len(), tr(l, "panel.in_flight"), c.session.events(), tr(l, "panel.events")) }
+                count(l, view.messages.len() as u64, "count.in_flight"), count(l, c.session.events(), "count.events")) }
         </div>
     }
 }
@@ -818,8 +959,10 @@ fn logs_panel(ctl: &Shared, l: Lang, canvas: &NodeRef) -> Html {
     }
 }
 
-/// The lab's scenario presets as links, and the chosen one's explanation.
-fn scenarios(ctl: &Shared, l: Lang) -> Html {
+/// The lab's scenario presets as links (keeping the user's speed and language; a preset
+/// brings its own seed), the chosen one's explanation, and a warning when this run's
+/// parameters differ from those the explanation assumes.
+fn scenarios(ctl: &Shared, l: Lang, carry: &Carry) -> Html {
     let c = ctl.borrow();
     let lab = c.cfg.lab;
     let list = distlab_engine::scenario::list(lab);
@@ -827,21 +970,469 @@ fn scenarios(ctl: &Shared, l: Lang) -> Html {
         return html! {};
     }
     let current = c.cfg.scenario;
-    let lang_q = crate::current_lang_param()
-        .map(|code| format!("&lang={code}"))
-        .unwrap_or_default();
+    let mismatch = scenario_mismatch(&c.cfg);
+    let (free_q, preset_q) = (&carry.all, &carry.no_seed);
     html! {
         <div class="scenarios" data-testid="scenarios">
             <span class="label">{ tr(l, "scenario.label") }{ ":" }</span>
-            <a class={classes!(current.is_none().then_some("current"))} href={format!("?lab={lab}{lang_q}")}>{ tr(l, "scenario.none") }</a>
+            <a class={classes!(current.is_none().then_some("current"))} href={format!("?lab={lab}{free_q}")}
+               data-testid="scenario-none">{ tr(l, "scenario.none") }</a>
             { for list.iter().map(|s| html! {
                 <a class={classes!((current == Some(s.id)).then_some("current"))}
-                   href={format!("?lab={lab}&scenario={}{lang_q}", s.id)} data-scenario={s.id}>
+                   href={format!("?lab={lab}&scenario={}{preset_q}", s.id)} data-scenario={s.id}>
                     { tr(l, &format!("scenario.{}", s.id)) }</a>
             }) }
             if let Some(id) = current {
                 <p class="about scenario-about" data-testid="scenario-about">{ tr(l, &format!("scenario.{id}.about")) }</p>
             }
+            if !mismatch.is_empty() {
+                <p class="warn" role="note" data-testid="scenario-warning">
+                    { i18n::trf(l, "scenario.mismatch", &[&mismatch.join(", ")]) }</p>
+            }
+        </div>
+    }
+}
+
+/// The settings of a preset run that differ from the preset's own (`nodes=9 (4)`: this run's
+/// value, then the preset's), which its explanation assumes.
+pub fn scenario_mismatch(cfg: &RunConfig) -> Vec<String> {
+    let Some(info) = cfg
+        .scenario
+        .and_then(|id| distlab_engine::scenario::find(cfg.lab, id))
+    else {
+        return Vec::new();
+    };
+    let mut want = distlab_engine::labs::params_for(cfg.lab);
+    distlab_engine::scenario::apply_params(info, &mut want);
+    let mut out = Vec::new();
+    if cfg.seed != info.seed {
+        out.push(format!("seed={} ({})", cfg.seed, info.seed));
+    }
+    for (i, spec) in cfg.params.specs.iter().enumerate() {
+        if let (Some(have), Some(w)) = (cfg.params.values.get(i), want.values.get(i)) {
+            if (have - w).abs() > 1e-9 {
+                out.push(format!("{}={have} ({w})", spec.key));
+            }
+        }
+    }
+    for (i, spec) in cfg.params.text_specs.iter().enumerate() {
+        if let (Some(have), Some(w)) = (cfg.params.texts.get(i), want.texts.get(i)) {
+            if have != w {
+                out.push(format!("{}={have} ({w})", spec.key));
+            }
+        }
+    }
+    out
+}
+
+/// The user's settings that links to other labs and presets keep: `all` for lab links (seed,
+/// speed, language), `no_seed` for scenario presets, which bring their own seed. Each starts
+/// with `&` (or is empty).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Carry {
+    pub all: String,
+    pub no_seed: String,
+}
+
+/// See [`Carry`]; `seed` is the seed the user gave in the URL, if any.
+pub fn carry_query(seed: Option<u64>, speed: f64, lang: Lang) -> Carry {
+    let mut tail = String::new();
+    if (speed - DEFAULT_SPEED).abs() > 1e-9 {
+        // Three significant digits are plenty for a slider value; stay within the range.
+        let digits = (2 - speed.log10().floor() as i32).max(0);
+        let p = 10f64.powi(digits);
+        let s = ((speed * p).round() / p).clamp(SPEED_MIN, SPEED_MAX);
+        tail.push_str(&format!("&speed={s}"));
+    }
+    tail.push_str(&format!("&lang={}", lang.code()));
+    let all = match seed.filter(|s| *s != DEFAULT_SEED) {
+        Some(s) => format!("&seed={s}{tail}"),
+        None => tail.clone(),
+    };
+    Carry { all, no_seed: tail }
+}
+
+/// Whether Space and → must be left to the focused element: fields, sliders, menus, buttons,
+/// links and anything editable or marked as a widget use those keys themselves.
+fn shortcut_blocked(el: &web_sys::Element) -> bool {
+    let tag = el.tag_name().to_ascii_uppercase();
+    if matches!(
+        tag.as_str(),
+        "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" | "A" | "OPTION" | "SUMMARY"
+    ) {
+        return true;
+    }
+    if el
+        .get_attribute("contenteditable")
+        .is_some_and(|v| v != "false")
+    {
+        return true;
+    }
+    let role = el.get_attribute("role").unwrap_or_default();
+    matches!(
+        role.as_str(),
+        "button" | "slider" | "textbox" | "link" | "menuitem" | "option" | "checkbox" | "combobox"
+    )
+}
+
+/// Keeps a `lang=` URL parameter in step with the language picked in the page (so a reload
+/// shows the same language).
+fn replace_lang_param(l: Lang) {
+    let Some(w) = web_sys::window() else { return };
+    let loc = w.location();
+    let search = loc.search().unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return;
+    };
+    if !params.has("lang") {
+        return;
+    }
+    params.set("lang", l.code());
+    let path = loc.pathname().unwrap_or_default();
+    let hash = loc.hash().unwrap_or_default();
+    let url = format!("{path}?{}{hash}", String::from(params.to_string()));
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// "Skip to the lab": the first thing the Tab key reaches; moves the focus to `target`.
+fn skip_link(l: Lang, target: &'static str) -> Html {
+    let onclick = Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        let el = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|a| a.owner_document())
+            .and_then(|d| d.get_element_by_id(target))
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = el {
+            let _ = el.focus();
+        }
+    });
+    html! {
+        <a class="skip-link" href={format!("#{target}")} {onclick} data-testid="skip-link">{ tr(l, "a11y.skip") }</a>
+    }
+}
+
+/// Focuses the element `testid` in the document of the event's target.
+fn focus_testid(e: &web_sys::Event, testid: &str) {
+    let el = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+        .and_then(|n| n.owner_document())
+        .and_then(|d| {
+            d.query_selector(&format!("[data-testid=\"{testid}\"]"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(el) = el {
+        let _ = el.focus();
+    }
+}
+
+/// The network canvas's accessible name.
+fn canvas_label(ctl: &Shared, l: Lang) -> String {
+    let n = ctl.borrow().session.n();
+    i18n::trf(l, "a11y.canvas", &[&n.to_string()])
+}
+
+/// The state in a few words, for screen readers: leader, nodes down or paused, cut links,
+/// partitions, violations.
+pub fn summary_text(c: &Controller, l: Lang) -> String {
+    let view = c.view();
+    let mut parts = Vec::new();
+    match c.session.leader() {
+        Some(n) => parts.push(i18n::trf(
+            l,
+            "live.leader",
+            &[
+                &(n + 1).to_string(),
+                view.nodes
+                    .get(n)
+                    .map_or("", |v| v.badge.trim_start_matches('T')),
+            ],
+        )),
+        None => parts.push(tr(l, "live.no_leader").to_string()),
+    }
+    let count = |s: &str| view.nodes.iter().filter(|n| n.status == s).count();
+    parts.push(i18n::trf(
+        l,
+        "live.nodes",
+        &[
+            &view.nodes.len().to_string(),
+            &count("up").to_string(),
+            &count("down").to_string(),
+            &count("paused").to_string(),
+        ],
+    ));
+    let cut = view.links.iter().filter(|k| k.cut).count();
+    if cut > 0 {
+        parts.push(i18n::trf(l, "live.cut", &[&cut.to_string()]));
+    }
+    let mut groups = view.groups.clone();
+    groups.sort_unstable();
+    groups.dedup();
+    if groups.len() > 1 {
+        parts.push(i18n::trf(l, "live.partition", &[&groups.len().to_string()]));
+    }
+    if !c.session.violations().is_empty() {
+        parts.push(tr(l, "live.violation").to_string());
+    }
+    parts.join(" ")
+}
+
+/// How long the spoken summary stays unchanged while the run plays (wall ms).
+pub const LIVE_INTERVAL_MS: f64 = 2_000.0;
+
+/// The text alternative of the network canvas, announced politely as the state changes: at
+/// most every [`LIVE_INTERVAL_MS`] while the run plays (not every frame), at once when paused.
+fn live_summary(ctl: &Shared, l: Lang) -> Html {
+    let mut c = ctl.borrow_mut();
+    let text = summary_text(&c, l);
+    let now = js_sys::Date::now();
+    if text != c.live.0 && (!c.playing || now - c.live.1 >= LIVE_INTERVAL_MS) {
+        c.live = (text, now);
+    }
+    html! {
+        <p id="net-summary" class="sr-only" aria-live="polite" data-testid="live-summary">{ c.live.0.clone() }</p>
+    }
+}
+
+/// What the last action did besides the obvious (a branch that discarded recorded history).
+fn notice(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
+    let Some(Notice::Branched { at, until }) = ctl.borrow().notice else {
+        return html! {};
+    };
+    let dismiss = on(ctl, on_change, |c| c.notice = None);
+    html! {
+        <p class="notice" role="status" data-testid="notice">
+            { i18n::trf(l, "run.branched", &[&fmt_ms(at), &fmt_ms(until)]) }{ " " }
+            <button onclick={dismiss}>{ tr(l, "app.dismiss") }</button>
+        </p>
+    }
+}
+
+/// The canvas's actions from the keyboard: a list of nodes (each opens the same menu as a
+/// click on the node), partition groups while the partition tool is open, a link to cut or
+/// heal and a message in flight to drop.
+fn keyboard_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
+    let c = ctl.borrow();
+    let view = c.view();
+    let n = view.nodes.len();
+    let draft = c.partition_draft.clone();
+    let menu = c.menu;
+    let (pa, pb) = c.pick_link;
+    let (pa, pb) = if pa < pb && pb < n { (pa, pb) } else { (0, 1) };
+    let is_cut = |a: usize, b: usize| {
+        view.links
+            .iter()
+            .any(|k| k.cut && ((k.a, k.b) == (a, b) || (k.a, k.b) == (b, a)))
+    };
+    let pick_cut = is_cut(pa, pb);
+    let msgs: Vec<(u64, String)> = view
+        .messages
+        .iter()
+        .take(100)
+        .map(|m| {
+            (
+                m.id,
+                format!("#{} {} n{} → n{}", m.id, m.kind, m.from + 1, m.to + 1),
+            )
+        })
+        .collect();
+    let pick_msg = c
+        .pick_msg
+        .filter(|id| msgs.iter().any(|(m, _)| m == id))
+        .or(msgs.first().map(|(m, _)| *m));
+    drop(c);
+    let node_rows = view.nodes.iter().map(|node| {
+        let i = node.id;
+        let open = {
+            let (ctl, cb) = (ctl.clone(), on_change.clone());
+            Callback::from(move |_: MouseEvent| {
+                {
+                    let mut c = ctl.borrow_mut();
+                    let opening = c.menu != Some(i);
+                    c.menu = opening.then_some(i);
+                    c.menu_focus = opening;
+                    c.version += 1;
+                }
+                cb.emit(());
+            })
+        };
+        let state = format!(
+            "{} · {}",
+            tr(l, &format!("role.{}", node.role)),
+            tr(l, &format!("status.{}", node.status))
+        );
+        let group = draft.as_ref().and_then(|d| d.get(i).copied());
+        let on_group = on_value(ctl, on_change, move |c, v| {
+            if let Ok(g) = v.parse::<u32>() {
+                c.set_group(i, g);
+            }
+        });
+        html! {
+            <li>
+                <button data-testid={format!("node-btn-{}", i + 1)} aria-haspopup="true"
+                    aria-expanded={(menu == Some(i)).to_string()} onclick={open}>{ format!("n{}", i + 1) }</button>
+                <span class="small">{ state }</span>
+                if let Some(g) = group {
+                    <label class="small">{ tr(l, "kbd.group") }{ " " }
+                        <select data-testid={format!("group-{}", i + 1)} onchange={on_group}>
+                            { for (0..3u32).map(|k| html!{ <option value={k.to_string()} selected={k == g}>{ (k + 1).to_string() }</option> }) }
+                        </select>
+                    </label>
+                }
+            </li>
+        }
+    });
+    let on_link = on_value(ctl, on_change, |c, v| {
+        let mut it = v.split('-').map(|x| x.parse::<usize>());
+        if let (Some(Ok(a)), Some(Ok(b))) = (it.next(), it.next()) {
+            c.pick_link = (a.min(b), a.max(b));
+            c.version += 1;
+        }
+    });
+    let toggle_link = on(ctl, on_change, move |c| {
+        let _ = c.toggle_link(pa, pb);
+    });
+    let on_msg = on_value(ctl, on_change, |c, v| {
+        c.pick_msg = v.parse().ok();
+        c.version += 1;
+    });
+    let drop_msg = on(ctl, on_change, move |c| {
+        if let Some(msg) = pick_msg {
+            let _ = c.apply(Action::Drop { msg });
+        }
+    });
+    let pairs = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b)));
+    html! {
+        <section class="panel kbd" data-testid="kbd-panel">
+            <h3>{ tr(l, "kbd.title") }</h3>
+            <p class="small">{ tr(l, "kbd.help") }</p>
+            <ul class="node-list">{ for node_rows }</ul>
+            if draft.is_some() {
+                <p class="small">{ tr(l, "kbd.partition_help") }</p>
+            }
+            <div class="row">
+                <label>{ tr(l, "kbd.link") }{ " " }
+                    <select data-testid="kbd-link" onchange={on_link}>
+                        { for pairs.map(|(a, b)| {
+                            let cut = if is_cut(a, b) { format!(" ({})", tr(l, "kbd.cut")) } else { String::new() };
+                            html!{ <option value={format!("{a}-{b}")} selected={(a, b) == (pa, pb)}>{ format!("n{}–n{}{cut}", a + 1, b + 1) }</option> }
+                        }) }
+                    </select>
+                </label>
+                <button data-testid="kbd-link-toggle" onclick={toggle_link}>
+                    { tr(l, if pick_cut { "kbd.heal_link" } else { "kbd.cut_link" }) }</button>
+            </div>
+            <div class="row">
+                <label>{ tr(l, "kbd.message") }{ " " }
+                    <select data-testid="kbd-msg" onchange={on_msg} disabled={msgs.is_empty()}>
+                        if msgs.is_empty() {
+                            <option value="">{ tr(l, "kbd.no_messages") }</option>
+                        }
+                        { for msgs.iter().map(|(id, text)| html!{ <option value={id.to_string()} selected={Some(*id) == pick_msg}>{ text.clone() }</option> }) }
+                    </select>
+                </label>
+                <button data-testid="kbd-drop" onclick={drop_msg} disabled={msgs.is_empty()}>{ tr(l, "kbd.drop") }</button>
+            </div>
+        </section>
+    }
+}
+
+/// Where a popover of `size` goes next to a point `anchor` (kept `gap` away, e.g. a node's
+/// radius) inside an area of `area` (the canvas): to the right of the anchor if it fits, else
+/// to the left, else over it; vertically centred on it; always inside the area with a small
+/// margin. Returns (left, top, the height to limit it to if it is taller than the area).
+pub fn place_popover(
+    anchor: (f64, f64),
+    gap: f64,
+    size: (f64, f64),
+    area: (f64, f64),
+) -> (f64, f64, Option<f64>) {
+    const M: f64 = 4.0;
+    let ((x, y), (w, h), (aw, ah)) = (anchor, size, area);
+    let left = if x + gap + w <= aw - M {
+        x + gap
+    } else if x - gap - w >= M {
+        x - gap - w
+    } else {
+        (x - w / 2.0).min(aw - M - w).max(M)
+    };
+    let max_h = (ah - 2.0 * M).max(0.0);
+    let hh = h.min(max_h);
+    let top = (y - hh / 2.0).min(ah - M - hh).max(M);
+    (left, top, (h > max_h).then_some(max_h))
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PopoverProps {
+    /// The point it belongs to, in the area's coordinates.
+    pub anchor: (f64, f64),
+    pub gap: f64,
+    /// The area it must stay inside (its positioned parent's size).
+    pub area: (f64, f64),
+    /// Move the focus to its first button (it was opened from the keyboard).
+    #[prop_or_default]
+    pub focus: bool,
+    pub label: AttrValue,
+    pub testid: AttrValue,
+    #[prop_or_default]
+    pub onkeydown: Callback<KeyboardEvent>,
+    pub children: Html,
+}
+
+/// A popover (the node menu) that measures itself and stays wholly inside its area: it is
+/// first laid out hidden, then placed by [`place_popover`], and scrolls if the area is too
+/// short for it.
+#[function_component(Popover)]
+pub fn popover(p: &PopoverProps) -> Html {
+    let node = use_node_ref();
+    let size = use_state(|| None::<(f64, f64)>);
+    {
+        let (node, size) = (node.clone(), size.clone());
+        use_effect(move || {
+            if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+                let h = (el.offset_height() as f64).max(el.scroll_height() as f64 + 2.0);
+                let s = (el.offset_width() as f64, h);
+                if *size != Some(s) {
+                    size.set(Some(s));
+                }
+            }
+        });
+    }
+    {
+        let node = node.clone();
+        use_effect_with((p.focus, size.is_some()), move |(focus, measured)| {
+            if *focus && *measured {
+                let first = node
+                    .cast::<web_sys::Element>()
+                    .and_then(|el| el.query_selector("button").ok().flatten())
+                    .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(b) = first {
+                    let _ = b.focus();
+                }
+            }
+        });
+    }
+    let style = match *size {
+        None => "left:0;top:0;visibility:hidden".to_string(),
+        Some(sz) => {
+            let (left, top, max_h) = place_popover(p.anchor, p.gap, sz, p.area);
+            let limit = max_h.map_or(String::new(), |m| {
+                format!(";max-height:{m:.0}px;overflow-y:auto")
+            });
+            format!("left:{left:.0}px;top:{top:.0}px{limit}")
+        }
+    };
+    html! {
+        <div ref={node} class="node-menu" role="group" aria-label={p.label.clone()} {style}
+            data-testid={p.testid.clone()} data-placed={size.is_some().to_string()}
+            onkeydown={p.onkeydown.clone()}>
+            { p.children.clone() }
         </div>
     }
 }

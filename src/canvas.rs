@@ -108,6 +108,7 @@ pub fn draw_frame(ctl: &Shared, canvas: &HtmlCanvasElement) {
         partition_draft: c.partition_draft.as_deref(),
         selected: c.menu,
         hover: c.hover,
+        still: c.reduced_motion,
     };
     render::draw(&ctx, w, h, &view, layout, &ov);
 }
@@ -218,7 +219,13 @@ fn hit_at(ctl: &Shared, e: &MouseEvent) -> Hit {
     let Some(layout) = c.layout.as_ref() else {
         return Hit::Nothing;
     };
-    render::hit(layout, &c.view(), e.offset_x() as f64, e.offset_y() as f64)
+    render::hit(
+        layout,
+        &c.view(),
+        e.offset_x() as f64,
+        e.offset_y() as f64,
+        c.reduced_motion,
+    )
 }
 
 /// What a click on the network canvas does: the one place mouse input becomes actions.
@@ -269,6 +276,12 @@ pub struct CanvasProps {
     /// The replicated-log canvas, drawn in the same loop (labs with logs only).
     #[prop_or_default]
     pub logs: NodeRef,
+    /// The canvas's accessible name (it is an image; its text alternative is the element
+    /// with id `describedby`).
+    #[prop_or_default]
+    pub label: AttrValue,
+    #[prop_or_default]
+    pub describedby: AttrValue,
 }
 
 impl PartialEq for CanvasProps {
@@ -276,6 +289,8 @@ impl PartialEq for CanvasProps {
         Rc::ptr_eq(&self.ctl, &other.ctl)
             && self.timeline == other.timeline
             && self.logs == other.logs
+            && self.label == other.label
+            && self.describedby == other.describedby
     }
 }
 
@@ -326,7 +341,8 @@ pub fn net_canvas(props: &CanvasProps) -> Html {
     };
     html! {
         <canvas ref={canvas} class="net-canvas" style={format!("cursor:{cursor}")}
-            data-testid="net-canvas"
+            data-testid="net-canvas" role="img" tabindex="0" aria-label={props.label.clone()}
+            aria-describedby={props.describedby.clone()}
             {onmousedown} {onmouseup} {onmousemove} {onmouseleave} />
     }
 }

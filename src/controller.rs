@@ -78,7 +78,26 @@ pub struct Controller {
     pub version: u64,
     /// See [`HISTORY_BUDGET`]; tests lower it.
     pub history_budget: usize,
+    /// Something the user should know about their last action (shown until the next one).
+    pub notice: Option<Notice>,
+    /// The node menu was opened from the keyboard: move the focus into it.
+    pub menu_focus: bool,
+    /// `prefers-reduced-motion`: messages sit still on their links instead of moving.
+    pub reduced_motion: bool,
+    /// The link and the message picked in the keyboard panel.
+    pub pick_link: (NodeId, NodeId),
+    pub pick_msg: Option<u64>,
+    /// The spoken state summary last announced, and when (wall ms), to throttle it.
+    pub live: (String, f64),
     carry: f64,
+}
+
+/// A message about what an action did besides the obvious.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// An action taken after scrubbing back started a new branch: the recorded history after
+    /// `at` (up to `until`) was discarded.
+    Branched { at: Time, until: Time },
 }
 
 pub type Shared = Rc<RefCell<Controller>>;
@@ -108,6 +127,12 @@ impl Controller {
             version: 0,
             view_cache: RefCell::new(None),
             history_budget: HISTORY_BUDGET,
+            notice: None,
+            menu_focus: false,
+            reduced_motion: false,
+            pick_link: (0, 1),
+            pick_msg: None,
+            live: (String::new(), f64::NEG_INFINITY),
             carry: 0.0,
         };
         (c, err)
@@ -199,9 +224,17 @@ impl Controller {
 
     /// Applies a user action now. This is the single handler behind the node menu, link and
     /// message clicks, the partition tool and the tests.
+    ///
+    /// An action in the past (after scrubbing back) starts a new branch and discards the
+    /// recorded future; [`Controller::notice`] then says so.
     pub fn apply(&mut self, action: Action) -> Result<(), ActionError> {
+        let (at, until) = (self.session.now(), self.session.horizon());
         let r = self.session.act(action);
         self.last_error = r.clone().err();
+        self.notice = match r {
+            Ok(()) if until > at => Some(Notice::Branched { at, until }),
+            _ => None,
+        };
         self.changed();
         r
     }
@@ -240,6 +273,14 @@ impl Controller {
         self.changed();
     }
 
+    /// In the partition tool: puts a node in group `group` (0..3), from the keyboard panel.
+    pub fn set_group(&mut self, node: NodeId, group: u32) {
+        if let Some(g) = self.partition_draft.as_mut().and_then(|d| d.get_mut(node)) {
+            *g = group.min(2);
+        }
+        self.changed();
+    }
+
     /// Puts `node` into `target`'s group (drag and drop in the partition tool).
     pub fn join_group(&mut self, node: NodeId, target: NodeId) {
         if let Some(d) = self.partition_draft.as_mut() {
@@ -271,6 +312,7 @@ impl Controller {
         self.session = labs::create(&cfg).0;
         self.partition_draft = None;
         self.menu = None;
+        self.notice = None;
         self.changed();
     }
 }

@@ -46,11 +46,78 @@ pub fn share_url(query: &str) -> String {
     format!("{origin}{path}?{query}")
 }
 
-/// Copies text to the clipboard when the browser allows it (the URL is also shown).
-pub fn copy_text(text: &str) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.navigator().clipboard().write_text(text);
+/// Copies text to the clipboard when the browser allows it, and says whether it did.
+///
+/// `navigator.clipboard` exists only in secure contexts (https, or http on localhost): over
+/// plain http from any other host it is undefined, and calling it would throw. A browser may
+/// also refuse the write (no permission, page not focused); the promise then rejects. Neither
+/// raises an uncaught error here: the answer is simply `false`.
+pub async fn try_copy(text: &str) -> bool {
+    use wasm_bindgen::JsValue;
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    let clip = js_sys::Reflect::get(&w.navigator(), &"clipboard".into()).unwrap_or(JsValue::NULL);
+    if clip.is_undefined() || clip.is_null() {
+        return false;
     }
+    let Some(write) = js_sys::Reflect::get(&clip, &"writeText".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return false;
+    };
+    let Ok(ret) = write.call1(&clip, &JsValue::from_str(text)) else {
+        return false;
+    };
+    match ret.dyn_into::<js_sys::Promise>() {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Copies text to the clipboard when the browser allows it, in the background (callers that
+/// must say whether it worked use [`try_copy`]).
+pub fn copy_text(text: &str) {
+    let text = text.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = try_copy(&text).await;
+    });
+}
+
+/// The `localStorage` key of the interface language the user chose.
+pub const LANG_STORAGE_KEY: &str = "distlab.lang";
+
+/// The interface language the user chose earlier in this browser, if any.
+pub fn stored_lang() -> Option<Lang> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    Lang::parse(&storage.get_item(LANG_STORAGE_KEY).ok()??)
+}
+
+/// Remembers the interface language for the next visit (a `lang=` URL parameter still wins).
+pub fn store_lang(l: Lang) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(LANG_STORAGE_KEY, l.code());
+    }
+}
+
+/// The value of `<html lang>` for an interface language.
+pub fn html_lang(l: Lang) -> &'static str {
+    match l {
+        Lang::En => "en",
+        Lang::Zh => "zh-CN",
+    }
+}
+
+/// Whether the user asked the system for less motion (`prefers-reduced-motion: reduce`).
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|m| m.matches())
 }
 
 /// Offers `content` to the user as a downloaded file.

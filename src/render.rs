@@ -5,7 +5,7 @@
 
 use std::f64::consts::{PI, TAU};
 
-use distlab_engine::labs::View;
+use distlab_engine::labs::{MsgView, View};
 use distlab_engine::{NodeId, Time};
 use web_sys::CanvasRenderingContext2d;
 
@@ -29,6 +29,13 @@ impl Layout {
             })
             .collect();
         Layout { centers, node_r }
+    }
+
+    /// Where a message in flight is drawn at `now`: moving along its link, or, with reduced
+    /// motion (`still`), standing at the link's middle for its whole flight.
+    pub fn msg_pos(&self, m: &MsgView, now: Time, still: bool) -> (f64, f64) {
+        let progress = if still { 0.5 } else { m.progress(now) };
+        self.along(m.from, m.to, progress)
     }
 
     /// Position of a message `progress` of the way from `a` to `b`.
@@ -61,8 +68,9 @@ pub fn dist_to_segment(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
     ((p.0 - qx).powi(2) + (p.1 - qy).powi(2)).sqrt()
 }
 
-/// Finds what is under (x, y): nodes first, then messages, then links.
-pub fn hit(layout: &Layout, view: &View, x: f64, y: f64) -> Hit {
+/// Finds what is under (x, y): nodes first, then messages (drawn still when `still`), then
+/// links.
+pub fn hit(layout: &Layout, view: &View, x: f64, y: f64, still: bool) -> Hit {
     let d = |(px, py): (f64, f64)| ((px - x).powi(2) + (py - y).powi(2)).sqrt();
     if let Some(i) =
         (0..layout.centers.len()).find(|&i| d(layout.centers[i]) <= layout.node_r + 4.0)
@@ -72,7 +80,7 @@ pub fn hit(layout: &Layout, view: &View, x: f64, y: f64) -> Hit {
     let best = view
         .messages
         .iter()
-        .map(|m| (m.id, d(layout.along(m.from, m.to, m.progress(view.time)))))
+        .map(|m| (m.id, d(layout.msg_pos(m, view.time, still))))
         .filter(|(_, dd)| *dd <= 9.0)
         .min_by(|a, b| a.1.total_cmp(&b.1));
     if let Some((id, _)) = best {
@@ -127,6 +135,8 @@ pub struct Overlay<'a> {
     pub partition_draft: Option<&'a [u32]>,
     pub selected: Option<NodeId>,
     pub hover: Hit,
+    /// Reduced motion: messages stand still (see [`Layout::msg_pos`]).
+    pub still: bool,
 }
 
 /// Draws one frame.
@@ -224,7 +234,7 @@ fn draw_messages(ctx: &CanvasRenderingContext2d, view: &View, layout: &Layout, o
     for kind in kinds {
         ctx.begin_path();
         for m in view.messages.iter().filter(|m| m.kind == kind) {
-            let (x, y) = layout.along(m.from, m.to, m.progress(view.time));
+            let (x, y) = layout.msg_pos(m, view.time, ov.still);
             ctx.move_to(x + r, y);
             let _ = ctx.arc(x, y, r, 0.0, TAU);
         }
@@ -233,7 +243,7 @@ fn draw_messages(ctx: &CanvasRenderingContext2d, view: &View, layout: &Layout, o
     }
     if let Hit::Message(id) = ov.hover {
         if let Some(m) = view.messages.iter().find(|m| m.id == id) {
-            let (x, y) = layout.along(m.from, m.to, m.progress(view.time));
+            let (x, y) = layout.msg_pos(m, view.time, ov.still);
             ctx.begin_path();
             let _ = ctx.arc(x, y, r + 3.0, 0.0, TAU);
             ctx.set_stroke_style_str("#fff");

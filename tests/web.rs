@@ -147,6 +147,9 @@ async fn language_switches_live() {
         m.wait_for(1_000, |m| m.text("invariants").contains("不变式"))
             .await
     );
+    // The choice is remembered for the next visit; forget it so other tests see the default.
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let _ = storage.remove_item(distlab_app::LANG_STORAGE_KEY);
 }
 
 #[wasm_bindgen_test]
