@@ -616,3 +616,33 @@ fn refused_actions_change_nothing() {
     }
     assert_eq!((sim.records(), sim.trace_hash()), (records, hash));
 }
+
+/// The kit's history records: a client's invocation and its answer reach a linearizability
+/// history through the trace, and the kernel's call ids match the history's.
+#[test]
+fn client_calls_reach_a_linearizability_history() {
+    use distlab_engine::sim::linearizability::History;
+    let mut sim: Sim<Pinger> = Sim::new(
+        3,
+        &Config {
+            period: PERIOD,
+            clients: 1,
+        },
+        NetConfig::default(),
+        61,
+    );
+    sim.apply(&Action::Command {
+        node: 2,
+        name: "ask".into(),
+        arg: Some("5".into()),
+    })
+    .unwrap();
+    sim.run_until(500 * MS);
+    let mut h = History::default();
+    for r in sim.trace() {
+        h.observe(r);
+    }
+    assert_eq!(h.calls().len(), 1);
+    assert!(h.calls()[0].ret.is_some(), "{:?}", h.calls());
+    assert!(h.check(0).is_ok());
+}

@@ -9,6 +9,7 @@
 //! messages arrive in the order they were sent, which only FIFO links promise) and
 //! *every-ask-answered* (eventually: no client is still waiting when the run ends).
 
+use super::linearizability::{Op, Ret};
 use super::protocol::Shape;
 use super::protocol::{CommandSpec, Ctx, Found, Message, NodeKind, Observed, Property, Protocol};
 use super::{NodeStatus, TraceHasher, TraceKind};
@@ -77,8 +78,8 @@ pub struct Pinger {
     pub received: u64,
     /// Volatile: ticks since the last start.
     pub ticks: u64,
-    /// A client's question still unanswered.
-    pub waiting: Option<i64>,
+    /// A client's question still unanswered, with its call id in the client history.
+    pub waiting: Option<(i64, u64)>,
     /// A client's answers.
     pub answers: Vec<i64>,
     period: Time,
@@ -156,8 +157,11 @@ impl Protocol for Pinger {
             Ping::Ping(_) => {}
             Ping::Ask(v) => ctx.send(from, Ping::Answer(v)),
             Ping::Answer(v) => {
-                if self.waiting == Some(v) {
-                    self.waiting = None;
+                if let Some((asked, call)) = self.waiting {
+                    if asked == v {
+                        self.waiting = None;
+                        ctx.respond(call, Ret::Ok);
+                    }
                 }
                 self.answers.push(v);
             }
@@ -179,7 +183,9 @@ impl Protocol for Pinger {
             "ask" => {
                 let server = ctx.nodes_of(PINGER).next();
                 if let Some(server) = server {
-                    self.waiting = Some(value);
+                    // For history checkers, an ask is a write of its value to register 0.
+                    let call = ctx.invoke(0, Op::Write(value as u64));
+                    self.waiting = Some((value, call));
                     ctx.send(server, Ping::Ask(value));
                 }
             }
@@ -217,7 +223,7 @@ impl Protocol for Pinger {
         found: &mut Found,
     ) {
         for p in nodes {
-            if let (Some(v), NodeStatus::Up) = (p.waiting, status[p.id]) {
+            if let (Some((v, _)), NodeStatus::Up) = (p.waiting, status[p.id]) {
                 found.push((
                     "every-ask-answered",
                     format!("c{} still waits for the answer to {v}", p.id + 1),
