@@ -1,0 +1,175 @@
+//! Contract tests over the lab registry: every networked lab gets them without writing them
+//! again. Determinism (same seed and actions, same trace hash; other seeds differ), share-link
+//! replay of a run with random faults, seeking back and forward, running in chunks, fuzzed
+//! parameters, and the runner (valid JSON, exit 2 on bad arguments). Every lab with presets
+//! plays each preset without panicking.
+
+mod common;
+
+use distlab_engine::faults::{FaultDriver, FaultSpec};
+use distlab_engine::input::{split_query, RunConfig};
+use distlab_engine::labs::{self, LabSession, LABS};
+use distlab_engine::{Time, MS};
+
+fn network_labs() -> impl Iterator<Item = &'static labs::LabDef> {
+    LABS.iter().filter(|l| l.is_network())
+}
+
+fn session(q: &str) -> Box<dyn LabSession> {
+    let (cfg, errors) = RunConfig::parse(&split_query(q));
+    assert!(errors.iter().all(|e| e.is_warning()), "{q}: {errors:?}");
+    let (s, err) = labs::create(&cfg);
+    assert!(err.is_none(), "{q}: {err:?}");
+    s
+}
+
+fn faulty_run(lab: &str, seed: u64, until: Time) -> Box<dyn LabSession> {
+    let mut s = session(&format!("lab={lab}&seed={seed}"));
+    let spec = FaultSpec::parse("crash=0.5,restart=1,partition=0.3,heal=1,drop=3,pause=0.2")
+        .expect("fault spec");
+    FaultDriver::new(spec, seed).run(s.as_mut(), until);
+    s
+}
+
+#[test]
+fn same_seed_same_run_other_seeds_differ() {
+    for lab in network_labs() {
+        let run = |seed: u64| {
+            let mut s = session(&format!("lab={}&seed={seed}", lab.id));
+            s.run_until(3_000 * MS);
+            s.trace_hash()
+        };
+        assert_eq!(run(5), run(5), "{}", lab.id);
+        let distinct: std::collections::BTreeSet<String> = (1..5).map(run).collect();
+        assert!(distinct.len() > 1, "{}: every seed gives the same run", lab.id);
+    }
+}
+
+#[test]
+fn a_shared_run_with_random_faults_replays_exactly() {
+    for lab in network_labs() {
+        for seed in 1..4 {
+            let s = faulty_run(lab.id, seed, 4_000 * MS);
+            let log = distlab_engine::sim::LoggedAction::encode_log(s.actions());
+            let mut replay = session(&format!(
+                "lab={}&seed={seed}&actions={log}&v={}",
+                lab.id,
+                distlab_engine::ENGINE_VERSION
+            ));
+            replay.run_until(4_000 * MS);
+            assert_eq!(replay.trace_hash(), s.trace_hash(), "{} seed {seed}", lab.id);
+            assert_eq!(replay.violations(), s.violations(), "{}", lab.id);
+        }
+    }
+}
+
+#[test]
+fn seeking_back_and_forward_lands_on_the_same_state() {
+    for lab in network_labs() {
+        let mut s = faulty_run(lab.id, 9, 6_000 * MS);
+        let end = s.trace_hash();
+        for t in [1_234 * MS, 0, 4_321 * MS, 6_000 * MS] {
+            s.seek(t);
+            let mut fresh = session(&format!("lab={}&seed=9", lab.id));
+            fresh.load_actions(s.actions().to_vec()).expect("actions");
+            fresh.run_until(t);
+            assert_eq!(s.trace_hash(), fresh.trace_hash(), "{} at {t}", lab.id);
+        }
+        assert_eq!(s.trace_hash(), end, "{}", lab.id);
+    }
+}
+
+#[test]
+fn running_in_chunks_equals_one_run() {
+    for lab in network_labs() {
+        let mut whole = session(&format!("lab={}&seed=4", lab.id));
+        whole.run_until(3_000 * MS);
+        let mut chunks = session(&format!("lab={}&seed=4", lab.id));
+        let mut t = 0;
+        while t < 3_000 * MS {
+            t = (t + 37 * MS).min(3_000 * MS);
+            chunks.run_until(t);
+        }
+        assert_eq!(chunks.trace_hash(), whole.trace_hash(), "{}", lab.id);
+        let mut steps = session(&format!("lab={}&seed=4", lab.id));
+        while steps.step() && steps.now() < 200 * MS {}
+        assert!(steps.events() > 0, "{}", lab.id);
+    }
+}
+
+/// Random keys and values (numbers out of range, garbage, the lab's own keys, other labs'
+/// keys): parsing never panics, every value ends in its range, and the lab runs.
+#[test]
+fn fuzzed_parameters_never_break_a_lab() {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let junk = ["", "abc", "-1", "1e309", "NaN", "99999999999", "0.5", "7", "%zz", "3,4"];
+    for lab in LABS.iter().filter(|l| l.implemented()) {
+        let keys: Vec<&str> = lab
+            .params
+            .iter()
+            .map(|p| p.key)
+            .chain(lab.text_params.iter().map(|t| t.key))
+            .chain(["nodes", "seed", "speed", "bogus"])
+            .collect();
+        for _ in 0..40 {
+            let mut q = format!("lab={}", lab.id);
+            for _ in 0..3 {
+                let k = keys[(next() % keys.len() as u64) as usize];
+                let v = junk[(next() % junk.len() as u64) as usize];
+                q.push_str(&format!("&{k}={v}"));
+            }
+            let (cfg, _errors) = RunConfig::parse(&split_query(&q));
+            for (spec, v) in cfg.params.specs.iter().zip(&cfg.params.values) {
+                assert!(
+                    (spec.min..=spec.max).contains(v),
+                    "{q}: {} = {v}",
+                    spec.key
+                );
+            }
+            if lab.is_network() {
+                let (mut s, _) = labs::create(&cfg);
+                s.run_until(300 * MS);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_preset_plays() {
+    for lab in network_labs() {
+        for sc in lab.scenarios {
+            let mut s = session(&format!("lab={}&scenario={}", lab.id, sc.id));
+            s.run_until(sc.duration_ms * MS);
+            assert!(s.events() > 0, "{} {}", lab.id, sc.id);
+        }
+    }
+}
+
+#[test]
+fn the_runner_prints_json_and_refuses_bad_arguments() {
+    for lab in network_labs() {
+        let out = common::run_json(&["run", lab.id, "--seed", "3", "--until", "2s"]);
+        assert_eq!(out["lab"], lab.id);
+        assert!(out["trace_hash"].as_str().is_some_and(|h| h.len() == 32));
+        assert!(out["summary"].is_object(), "{}", lab.id);
+        for bad in [
+            vec!["run", lab.id, "--seed", "x"],
+            vec!["run", lab.id, "--param", "nodes=abc"],
+            vec!["run", lab.id, "--until", "forever"],
+            vec!["run", lab.id, "--bogus"],
+        ] {
+            let r = common::distlab(&bad);
+            assert_eq!(r.code, Some(2), "{bad:?}: {}", r.err);
+            assert!(r.err.starts_with("distlab: "), "{bad:?}: {}", r.err);
+        }
+    }
+    let labs_json: serde_json::Value =
+        serde_json::from_str(&common::distlab(&["labs"]).out).expect("labs is JSON");
+    assert_eq!(labs_json.as_array().map(Vec::len), Some(LABS.len()));
+}
