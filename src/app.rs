@@ -6,7 +6,7 @@ use distlab_engine::input::{
     InputError, Lang, RunConfig, DEFAULT_SEED, DEFAULT_SPEED, SPEED_MAX, SPEED_MIN,
 };
 use distlab_engine::labs::{Group, LABS};
-use distlab_engine::sim::{Action, TraceKind, TraceRecord};
+use distlab_engine::sim::{Action, TraceKind, TraceRecord, When};
 use distlab_engine::{Time, MS};
 use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
@@ -40,6 +40,15 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
         out.push((k, v));
     }
     out
+}
+
+/// A counter as shown: whole numbers plain, others with two decimals.
+fn fmt_stat(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 pub fn fmt_ms(t: Time) -> String {
@@ -496,17 +505,10 @@ fn lab_title(lab: &str, l: Lang) -> Html {
 fn status_line(ctl: &Shared, l: Lang) -> Html {
     let c = ctl.borrow();
     let leader = c.session.leader();
-    let view = c.view();
-    let text = match leader {
-        Some(n) => format!(
-            "{} n{} · {} {}",
-            tr(l, "panel.leader"),
-            n + 1,
-            tr(l, "panel.term"),
-            view.nodes[n].badge.trim_start_matches('T')
-        ),
-        None => tr(l, "panel.no_leader").to_string(),
-    };
+    // The lab's own headline: a key of its texts with its arguments.
+    let head = c.session.headline();
+    let args: Vec<&str> = head.args.iter().map(String::as_str).collect();
+    let text = i18n::trf(l, head.key, &args);
     let violated = !c.session.violations().is_empty();
     html! {
         <span class="status-line">
@@ -548,24 +550,38 @@ fn status_panel(ctl: &Shared, l: Lang) -> Html {
 fn invariants_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let c = ctl.borrow();
     let violations = c.session.violations().to_vec();
-    let invariants: Vec<&str> = c.session.properties().iter().map(|p| p.id).collect();
+    let properties = c.session.properties();
+    let stats = c.session.stats();
     drop(c);
     html! {
         <section class="panel" data-testid="invariants">
             <h3>{ tr(l, "panel.invariants") }</h3>
             <ul class="invariants">
-            { for invariants.iter().map(|inv| {
-                let first = violations.iter().find(|v| v.invariant == *inv).cloned();
+            { for properties.iter().map(|p| {
+                let inv = p.id;
+                let first = violations.iter().find(|v| v.invariant == inv).cloned();
+                // An eventually-property is checked when the run ends or goes quiet; a lesson
+                // property is one the lab shows breaking under a fault.
+                let when = if p.when == When::Eventually { tr(l, "panel.eventually") } else { "" };
                 match first {
-                    None => html!{ <li class="ok">{ "✔ " }{ tr(l, &format!("inv.{inv}")) }{ " — " }{ tr(l, "panel.ok") }</li> },
+                    None => html!{ <li class="ok">{ "✔ " }{ tr(l, &format!("inv.{inv}")) }{ " — " }{ tr(l, "panel.ok") }
+                        if !when.is_empty() { <span class="small">{ format!(" ({when})") }</span> }</li> },
                     Some(v) => {
                         let jump = on(ctl, on_change, move |c| c.seek(v.time));
-                        html!{ <li class="bad" onclick={jump}>{ "✘ " }{ tr(l, &format!("inv.{inv}")) }{ " — " }{ tr(l, "panel.violated") }
+                        let (class, verdict) = if p.lesson { ("lesson", "panel.broken_as_taught") } else { ("bad", "panel.violated") };
+                        html!{ <li class={class} onclick={jump}>{ "✘ " }{ tr(l, &format!("inv.{inv}")) }{ " — " }{ tr(l, verdict) }
                             <div class="small">{ format!("#{} @ {}: {}", v.record, fmt_ms(v.time), v.text) }</div></li> }
                     }
                 }
             }) }
             </ul>
+            if !stats.is_empty() {
+                <h3>{ tr(l, "panel.stats") }</h3>
+                <table class="stats small" data-testid="stats">
+                { for stats.iter().map(|st| html!{ <tr><th>{ tr(l, &format!("stat.{}", st.key)) }</th>
+                    <td class="num">{ fmt_stat(st.value) }</td></tr> }) }
+                </table>
+            }
         </section>
     }
 }
@@ -833,6 +849,34 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
             }
         })
     };
+    // A command with an argument: the value typed beside it (checked by the engine; a bad one
+    // is refused with the reason in the status line).
+    let act_arg = |name: &'static str| {
+        let (ctl, cb) = (ctl.clone(), on_change.clone());
+        Callback::from(move |_: MouseEvent| {
+            let value = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("menu-arg-{name}")))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|i| i.value().trim().to_string())
+                .unwrap_or_default();
+            {
+                let mut c = ctl.borrow_mut();
+                let ok = c
+                    .apply(Action::Command {
+                        node: n,
+                        name: name.to_string(),
+                        arg: Some(value),
+                    })
+                    .is_ok();
+                if ok {
+                    c.menu = None;
+                }
+                c.version += 1;
+            }
+            cb.emit(());
+        })
+    };
     let label = i18n::trf(l, "a11y.node_menu", &[&(n + 1).to_string()]);
     html! {
         <Popover anchor={(x, y)} gap={node_r + 8.0} {area} {focus} label={label} testid="node-menu" {onkeydown}>
@@ -845,9 +889,19 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                     <button onclick={act(Some(Action::Resume { node: n }))} data-testid="menu-resume">{ tr(l, "menu.resume") }</button>
                 } else {
                     <button onclick={act(Some(Action::Pause { node: n }))} data-testid="menu-pause">{ tr(l, "menu.pause") }</button>
-                    { for commands.iter().map(|cmd| html!{
-                        <button onclick={act(Some(Action::command(n, cmd.name)))}
-                            data-testid={format!("menu-{}", cmd.name)}>{ tr(l, &format!("cmd.{}", cmd.name)) }</button>
+                    { for commands.iter().map(|cmd| match cmd.arg.default_value() {
+                        None => html!{
+                            <button onclick={act(Some(Action::command(n, cmd.name)))}
+                                data-testid={format!("menu-{}", cmd.name)}>{ tr(l, &format!("cmd.{}", cmd.name)) }</button>
+                        },
+                        Some(default) => {
+                            let id = format!("menu-arg-{}", cmd.name);
+                            html!{ <span class="arg">
+                                <button onclick={act_arg(cmd.name)} data-testid={format!("menu-{}", cmd.name)}>{ tr(l, &format!("cmd.{}", cmd.name)) }</button>
+                                <input id={id.clone()} data-testid={id} value={default}
+                                    aria-label={tr(l, &format!("cmd.{}", cmd.name)).to_string()} />
+                            </span> }
+                        }
                     }) }
                 }
             }

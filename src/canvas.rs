@@ -98,7 +98,7 @@ pub fn draw_frame(ctl: &Shared, canvas: &HtmlCanvasElement) {
         .as_ref()
         .is_none_or(|l| l.centers.len() != view.nodes.len() || c.layout_size != (w, h))
     {
-        c.layout = Some(Layout::new(view.nodes.len(), w, h));
+        c.layout = Some(Layout::for_view(&view, w, h));
         c.layout_size = (w, h);
     }
     let Some(layout) = c.layout.as_ref() else {

@@ -110,6 +110,7 @@ impl Controller {
     /// A controller for an already parsed configuration (and any problem with its action log).
     pub fn from_config(cfg: RunConfig) -> (Controller, Option<InputError>) {
         let (session, err) = labs::create(&cfg);
+        crate::render::set_looks(session.looks());
         let c = Controller {
             speed: cfg.speed,
             cfg,

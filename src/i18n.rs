@@ -117,6 +117,8 @@ const TABLE: &[Text] = &[
     ("menu.resume", "Resume node", "恢复节点"),
     ("menu.close", "Close", "关闭"),
     ("cmd.timeout", "Force election timeout", "强制选举超时"),
+    ("kind.server", "server", "服务器"),
+    ("kind.client", "client", "客户端"),
     // panels
     ("panel.log", "Event log", "事件日志"),
     ("panel.log_help", "Newest first; click an entry to jump there.", "最新在前；点击条目跳转到该时刻。"),
@@ -161,6 +163,9 @@ const TABLE: &[Text] = &[
     ("ev.slow", "link slowed", "链路变慢"),
     ("ev.partition", "network partitioned", "网络分区"),
     ("ev.heal_all", "network healed", "网络恢复"),
+    ("panel.eventually", "checked when the run ends or goes quiet", "在运行结束或静止时检查"),
+    ("panel.broken_as_taught", "broken, as this lab shows", "被打破，正是本实验要展示的"),
+    ("panel.stats", "Counters", "计数"),
     ("ev.cut_one_way", "link cut one way", "链路单向切断"),
     ("ev.heal_one_way", "one-way cut healed", "单向切断恢复"),
     ("ev.clock", "{0} clock set: drift {1} ppm, offset {2}", "{0} 时钟设置：漂移 {1} ppm，偏移 {2}"),
@@ -186,6 +191,7 @@ const TABLE: &[Text] = &[
     ("err.unknown_scenario", "Lab “{1}” has no scenario “{0}”; starting without one.", "实验“{1}”没有场景“{0}”；将不使用场景开始。"),
     ("timer.election", "election timeout", "选举超时"),
     ("timer.heartbeat", "heartbeat", "心跳"),
+    ("timer.client", "client write", "客户端写入"),
     // invariants
     ("inv.election-safety", "Election safety: at most one leader per term", "选举安全：每个任期至多一个领导者"),
     ("inv.log-matching", "Log matching: same index and term means identical logs up to there", "日志匹配：索引和任期相同的条目之前的日志完全相同"),
@@ -616,36 +622,98 @@ mod tests {
     }
 
     #[test]
-    fn every_invariant_command_and_detail_of_raft_is_translated() {
+    fn every_key_of_every_networked_lab_is_translated() {
+        // A contract over the registry: each networked lab, run for a few seconds with faults
+        // (its presets too), must have every key it shows in both languages.
+        use distlab_engine::faults::{FaultDriver, FaultSpec};
         use distlab_engine::input::{split_query, RunConfig};
+        use distlab_engine::labs::{LabSession, Panel, LABS};
+        use distlab_engine::sim::TraceKind;
+        let check = |s: &mut Box<dyn LabSession>, what: &str| {
+            for p in s.properties() {
+                assert!(has(&format!("inv.{}", p.id)), "{what}: inv.{}", p.id);
+            }
+            for k in s.kinds() {
+                assert!(has(&format!("kind.{}", k.id)), "{what}: kind.{}", k.id);
+                for cmd in k.commands {
+                    assert!(
+                        has(&format!("cmd.{}", cmd.name)),
+                        "{what}: cmd.{}",
+                        cmd.name
+                    );
+                }
+            }
+            let head = s.headline();
+            assert!(has(head.key), "{what}: headline {}", head.key);
+            for st in s.stats() {
+                assert!(has(&format!("stat.{}", st.key)), "{what}: stat.{}", st.key);
+            }
+            for node in s.view().nodes {
+                assert!(
+                    has(&format!("role.{}", node.role)),
+                    "{what}: role.{}",
+                    node.role
+                );
+                for (k, _) in node.details {
+                    assert!(has(&format!("detail.{k}")), "{what}: detail.{k}");
+                }
+                for panel in node.panels {
+                    let title = match &panel {
+                        Panel::Rows { title, .. }
+                        | Panel::Table { title, .. }
+                        | Panel::Queue { title, .. }
+                        | Panel::List { title, .. } => *title,
+                    };
+                    assert!(has(title), "{what}: panel {title}");
+                    if let Panel::Table { columns, .. } = &panel {
+                        for c in columns {
+                            assert!(has(c), "{what}: column {c}");
+                        }
+                    }
+                    if let Panel::Rows { rows, .. } = &panel {
+                        for (k, _) in rows {
+                            assert!(has(k), "{what}: row {k}");
+                        }
+                    }
+                }
+            }
+            for r in s.trace() {
+                match &r.kind {
+                    TraceKind::Note { key, .. } => {
+                        assert!(has(&format!("note.{key}")), "{what}: note.{key}")
+                    }
+                    TraceKind::Timer { name, .. } => {
+                        assert!(has(&format!("timer.{name}")), "{what}: timer.{name}")
+                    }
+                    TraceKind::Drop { reason, .. } => {
+                        assert!(has(&format!("drop.{}", reason.id())))
+                    }
+                    _ => {}
+                }
+            }
+        };
+        for lab in LABS.iter().filter(|l| l.is_network()) {
+            assert!(has(&format!("lab.{}", lab.id)), "lab.{}", lab.id);
+            let mut queries = vec![format!("lab={}", lab.id)];
+            queries.extend(
+                lab.scenarios
+                    .iter()
+                    .map(|sc| format!("lab={}&scenario={}", lab.id, sc.id)),
+            );
+            for q in queries {
+                let (cfg, _) = RunConfig::parse(&split_query(&q));
+                let (mut s, _) = distlab_engine::labs::create(&cfg);
+                let faults = FaultSpec::parse("crash=0.3,restart=1,partition=0.2,heal=1,drop=2")
+                    .unwrap_or_default();
+                FaultDriver::new(faults, 3).run(s.as_mut(), 4_000 * distlab_engine::MS);
+                s.check_eventually();
+                check(&mut s, &q);
+            }
+        }
+        // Raft with writes and spare servers shows every one of its details.
         let (cfg, _) = RunConfig::parse(&split_query("lab=raft&clients=50&spare=2"));
         let (mut s, _) = distlab_engine::labs::create(&cfg);
         s.run_until(3_000 * distlab_engine::MS);
-        for inv in s.properties() {
-            assert!(has(&format!("inv.{}", inv.id)), "inv.{}", inv.id);
-        }
-        for cmd in s.commands(0) {
-            assert!(has(&format!("cmd.{}", cmd.name)), "cmd.{}", cmd.name);
-        }
-        for node in s.view().nodes {
-            assert!(has(&format!("role.{}", node.role)), "role.{}", node.role);
-            for (k, _) in node.details {
-                assert!(has(&format!("detail.{k}")), "detail.{k}");
-            }
-        }
-        for r in s.trace() {
-            match &r.kind {
-                distlab_engine::sim::TraceKind::Note { key, .. } => {
-                    assert!(has(&format!("note.{key}")), "note.{key}")
-                }
-                distlab_engine::sim::TraceKind::Timer { name, .. } => {
-                    assert!(has(&format!("timer.{name}")), "timer.{name}")
-                }
-                distlab_engine::sim::TraceKind::Drop { reason, .. } => {
-                    assert!(has(&format!("drop.{}", reason.id())))
-                }
-                _ => {}
-            }
-        }
+        check(&mut s, "raft with writes");
     }
 }

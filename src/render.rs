@@ -5,30 +5,113 @@
 
 use std::f64::consts::{PI, TAU};
 
-use distlab_engine::labs::{MsgView, View};
+use std::cell::Cell;
+
+use distlab_engine::labs::{Layout as Placement, Looks, MsgView, View};
+use distlab_engine::sim::Shape;
 use distlab_engine::{NodeId, Time};
 use web_sys::CanvasRenderingContext2d;
 
-/// Where the nodes sit: on a circle fitted to the canvas.
+/// Where the nodes sit, fitted to the canvas in the lab's placement (circle, ring order,
+/// tiers by kind, clusters).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     pub centers: Vec<(f64, f64)>,
     pub node_r: f64,
+    /// A ring's successor order, drawn as arcs (empty for other placements).
+    pub ring: Vec<NodeId>,
+}
+
+/// `k` points evenly on a circle of radius `r` around `(cx, cy)`, the first at the top.
+fn on_circle(k: usize, cx: f64, cy: f64, r: f64) -> impl Iterator<Item = (f64, f64)> {
+    (0..k).map(move |i| {
+        let a = -PI / 2.0 + TAU * i as f64 / k.max(1) as f64;
+        (cx + r * a.cos(), cy + r * a.sin())
+    })
 }
 
 impl Layout {
+    /// Nodes evenly on a circle, in id order.
     pub fn new(n: usize, w: f64, h: f64) -> Layout {
-        let cx = w / 2.0;
-        let cy = h / 2.0;
         let ring = (w.min(h) / 2.0 - 44.0).max(30.0);
         let node_r = (ring * PI / n.max(3) as f64 * 0.42).clamp(7.0, 26.0);
-        let centers = (0..n)
-            .map(|i| {
-                let a = -PI / 2.0 + TAU * i as f64 / n.max(1) as f64;
-                (cx + ring * a.cos(), cy + ring * a.sin())
-            })
-            .collect();
-        Layout { centers, node_r }
+        let centers = on_circle(n, w / 2.0, h / 2.0, ring).collect();
+        Layout {
+            centers,
+            node_r,
+            ring: Vec::new(),
+        }
+    }
+
+    /// The placement a view asks for.
+    pub fn for_view(view: &View, w: f64, h: f64) -> Layout {
+        let n = view.nodes.len();
+        match &view.layout {
+            Placement::Circle => Layout::new(n, w, h),
+            Placement::Ring { order } => {
+                let mut l = Layout::new(n, w, h);
+                let mut centers = l.centers.clone();
+                for (slot, (&node, c)) in order.iter().zip(&l.centers).enumerate() {
+                    if node < n && slot < n {
+                        centers[node] = *c;
+                    }
+                }
+                l.centers = centers;
+                l.ring = order.iter().copied().filter(|&i| i < n).collect();
+                l
+            }
+            Placement::Tiers { kinds } => {
+                let cols: Vec<Vec<NodeId>> = kinds
+                    .iter()
+                    .map(|k| {
+                        view.nodes
+                            .iter()
+                            .filter(|v| v.kind == *k)
+                            .map(|v| v.id)
+                            .collect()
+                    })
+                    .collect();
+                let tallest = cols.iter().map(Vec::len).max().unwrap_or(1).max(1);
+                let node_r = (h / tallest as f64 * 0.3).clamp(7.0, 24.0);
+                let mut centers = vec![(w / 2.0, h / 2.0); n];
+                for (c, ids) in cols.iter().enumerate() {
+                    let x = w * (c as f64 + 0.5) / cols.len().max(1) as f64;
+                    for (i, &id) in ids.iter().enumerate() {
+                        centers[id] = (x, h * (i as f64 + 0.5) / ids.len() as f64);
+                    }
+                }
+                Layout {
+                    centers,
+                    node_r,
+                    ring: Vec::new(),
+                }
+            }
+            Placement::Clusters { of } => {
+                let k = of.iter().copied().max().map_or(1, |m| m as usize + 1);
+                let big = (w.min(h) / 2.0 - 60.0).max(30.0);
+                let hubs: Vec<(f64, f64)> = if k == 1 {
+                    vec![(w / 2.0, h / 2.0)]
+                } else {
+                    on_circle(k, w / 2.0, h / 2.0, big * 0.62).collect()
+                };
+                let small = (big * 0.62 * PI / k.max(2) as f64 * 0.62).max(24.0);
+                let mut centers = vec![(w / 2.0, h / 2.0); n];
+                let mut node_r: f64 = 22.0;
+                for (c, hub) in hubs.iter().enumerate() {
+                    let ids: Vec<NodeId> =
+                        (0..n).filter(|&i| of.get(i) == Some(&(c as u32))).collect();
+                    for (&id, p) in ids.iter().zip(on_circle(ids.len(), hub.0, hub.1, small)) {
+                        centers[id] = p;
+                    }
+                    node_r = node_r.min((small * PI / ids.len().max(3) as f64 * 0.42).max(7.0));
+                }
+                Layout {
+                    centers,
+                    node_r,
+                    ring: Vec::new(),
+                }
+            }
+        }
     }
 
     /// Where a message in flight is drawn at `now`: moving along its link, or, with reduced
@@ -101,30 +184,61 @@ pub fn hit(layout: &Layout, view: &View, x: f64, y: f64, still: bool) -> Hit {
     link.map_or(Hit::Nothing, |(a, b)| Hit::Link(a, b))
 }
 
-/// Fill colour of a role key.
-pub fn role_color(role: &str) -> &'static str {
-    match role {
-        "leader" => "#2eb872",
-        "candidate" => "#f0a030",
-        "follower" => "#7b86a8",
-        "spare" => "#3a3f5c",
-        _ => "#8a8fb0",
-    }
+thread_local! {
+    /// The running lab's colours (set when its controller is made).
+    static LOOKS: Cell<&'static Looks> = const { Cell::new(&Looks::NONE) };
 }
 
-/// Colour of a message kind.
+/// Uses a lab's colours for roles and message kinds from now on.
+pub fn set_looks(looks: &'static Looks) {
+    LOOKS.with(|l| l.set(looks));
+}
+
+const PALETTE: [&str; 8] = [
+    "#e76f51", "#8ab17d", "#9c6ade", "#e9c46a", "#4ea8de", "#f28482", "#2bb5b8", "#d16ba5",
+];
+
+/// A stable palette colour for a name the lab gave no colour.
+fn palette(name: &str) -> &'static str {
+    PALETTE[name.bytes().map(usize::from).sum::<usize>() % PALETTE.len()]
+}
+
+/// Fill colour of a role key: the lab's, else a palette colour.
+pub fn role_color(role: &str) -> &'static str {
+    LOOKS
+        .with(|l| l.get().role(role))
+        .unwrap_or_else(|| palette(role))
+}
+
+/// Colour of a message kind: the lab's, else a palette colour.
 pub fn msg_color(kind: &str) -> &'static str {
-    match kind {
-        "RequestVote" => "#f0a030",
-        "Vote" => "#d16ba5",
-        "AppendEntries" => "#5b8def",
-        "AppendReply" => "#2bb5b8",
-        other => {
-            const PALETTE: [&str; 6] = [
-                "#e76f51", "#8ab17d", "#9c6ade", "#e9c46a", "#4ea8de", "#f28482",
-            ];
-            PALETTE[other.bytes().map(usize::from).sum::<usize>() % PALETTE.len()]
+    LOOKS
+        .with(|l| l.get().message(kind))
+        .unwrap_or_else(|| palette(kind))
+}
+
+/// Traces a node's outline (its kind's shape) as the current path.
+fn shape_path(ctx: &CanvasRenderingContext2d, shape: Shape, x: f64, y: f64, r: f64) {
+    ctx.begin_path();
+    let polygon = |sides: usize, turn: f64| {
+        for i in 0..sides {
+            let a = turn + TAU * i as f64 / sides as f64;
+            let (px, py) = (x + r * a.cos(), y + r * a.sin());
+            if i == 0 {
+                ctx.move_to(px, py);
+            } else {
+                ctx.line_to(px, py);
+            }
         }
+        ctx.close_path();
+    };
+    match shape {
+        Shape::Circle => {
+            let _ = ctx.arc(x, y, r, 0.0, TAU);
+        }
+        Shape::Square => ctx.rect(x - r * 0.88, y - r * 0.88, r * 1.76, r * 1.76),
+        Shape::Diamond => polygon(4, -PI / 2.0),
+        Shape::Hexagon => polygon(6, 0.0),
     }
 }
 
@@ -177,7 +291,7 @@ fn draw_links(ctx: &CanvasRenderingContext2d, view: &View, layout: &Layout, ov: 
     for a in 0..n {
         for b in a + 1..n {
             let l = special(a, b);
-            let cut = l.is_some_and(|l| l.cut);
+            let cut = l.is_some_and(|l| l.cut || l.one_way.is_some());
             let slow = l.is_some_and(|l| l.slow > 0);
             let parted = split(a, b);
             if !(cut || slow || parted) {
@@ -289,8 +403,7 @@ fn draw_nodes(ctx: &CanvasRenderingContext2d, view: &View, layout: &Layout, ov: 
             ctx.stroke();
             ctx.set_line_width(1.0);
         }
-        ctx.begin_path();
-        let _ = ctx.arc(x, y, r, 0.0, TAU);
+        shape_path(ctx, node.shape, x, y, r);
         let fill = if node.status == "down" {
             "#4a4d5c"
         } else {
@@ -317,7 +430,7 @@ fn draw_nodes(ctx: &CanvasRenderingContext2d, view: &View, layout: &Layout, ov: 
             "#0d1020"
         });
         ctx.set_font(&format!("bold {font_px:.0}px system-ui, sans-serif"));
-        let _ = ctx.fill_text(&format!("n{}", node.id + 1), x, y - font_px * 0.35);
+        let _ = ctx.fill_text(&node.label, x, y - font_px * 0.35);
         ctx.set_font(&format!("{:.0}px system-ui, sans-serif", font_px * 0.85));
         let _ = ctx.fill_text(&node.badge, x, y + font_px * 0.6);
         if node.status == "down" {

@@ -41,7 +41,11 @@ fn same_seed_same_run_other_seeds_differ() {
         };
         assert_eq!(run(5), run(5), "{}", lab.id);
         let distinct: std::collections::BTreeSet<String> = (1..5).map(run).collect();
-        assert!(distinct.len() > 1, "{}: every seed gives the same run", lab.id);
+        assert!(
+            distinct.len() > 1,
+            "{}: every seed gives the same run",
+            lab.id
+        );
     }
 }
 
@@ -57,7 +61,12 @@ fn a_shared_run_with_random_faults_replays_exactly() {
                 distlab_engine::ENGINE_VERSION
             ));
             replay.run_until(4_000 * MS);
-            assert_eq!(replay.trace_hash(), s.trace_hash(), "{} seed {seed}", lab.id);
+            assert_eq!(
+                replay.trace_hash(),
+                s.trace_hash(),
+                "{} seed {seed}",
+                lab.id
+            );
             assert_eq!(replay.violations(), s.violations(), "{}", lab.id);
         }
     }
@@ -108,7 +117,18 @@ fn fuzzed_parameters_never_break_a_lab() {
         x ^= x << 17;
         x
     };
-    let junk = ["", "abc", "-1", "1e309", "NaN", "99999999999", "0.5", "7", "%zz", "3,4"];
+    let junk = [
+        "",
+        "abc",
+        "-1",
+        "1e309",
+        "NaN",
+        "99999999999",
+        "0.5",
+        "7",
+        "%zz",
+        "3,4",
+    ];
     for lab in LABS.iter().filter(|l| l.implemented()) {
         let keys: Vec<&str> = lab
             .params
@@ -126,11 +146,7 @@ fn fuzzed_parameters_never_break_a_lab() {
             }
             let (cfg, _errors) = RunConfig::parse(&split_query(&q));
             for (spec, v) in cfg.params.specs.iter().zip(&cfg.params.values) {
-                assert!(
-                    (spec.min..=spec.max).contains(v),
-                    "{q}: {} = {v}",
-                    spec.key
-                );
+                assert!((spec.min..=spec.max).contains(v), "{q}: {} = {v}", spec.key);
             }
             if lab.is_network() {
                 let (mut s, _) = labs::create(&cfg);

@@ -411,7 +411,7 @@ mod tests {
         });
         assert_eq!(
             two.message(Lang::En),
-            "Give 2 values, one per resource (1 given)"
+            "Every task needs 2 amounts, one per resource (1 given)"
         );
         for b in [
             Bad::NotNumber("x".into()),
