@@ -81,7 +81,7 @@ fn command_arguments_are_checked_logged_and_replayed() {
         events: 0,
         action: ask(2, "-17"),
     };
-    let text = LoggedAction::encode_log(&[logged.clone()]);
+    let text = LoggedAction::encode_log(std::slice::from_ref(&logged));
     assert_eq!(LoggedAction::decode_log(&text).unwrap(), vec![logged]);
 }
 
