@@ -41,7 +41,7 @@ mod lab;
 mod monitor;
 mod scenarios;
 
-pub use lab::LAB;
+pub use lab::{holders, waiting, LAB};
 pub use monitor::Monitor;
 
 use crate::input::Params;
