@@ -5,7 +5,7 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::coordination::{mutex_ricart, raft};
+use super::coordination::{mutex_central, mutex_ricart, raft};
 use super::scheduling::fair;
 use super::storage::placement;
 use super::LabSession;
@@ -150,7 +150,7 @@ impl LabDef {
 
 /// Every lab, in catalog order.
 pub const LABS: &[LabDef] = &[
-    LabDef::coming("mutex-central", Group::Coordination),
+    mutex_central::LAB,
     mutex_ricart::LAB,
     LabDef::coming("mutex-token-ring", Group::Coordination),
     LabDef::coming("mutex-two-tier-ring", Group::Coordination),

@@ -1,4 +1,5 @@
 //! Section 1 of the catalog: coordination and synchronization.
 
+pub mod mutex_central;
 pub mod mutex_ricart;
 pub mod raft;
