@@ -119,6 +119,10 @@ const TABLE: &[Text] = &[
     ("cmd.timeout", "Force election timeout", "强制选举超时"),
     ("kind.server", "server", "服务器"),
     ("kind.client", "client", "客户端"),
+    // shared by the mutual-exclusion labs
+    ("cmd.request", "Request the critical section", "请求进入临界区"),
+    ("inv.mutual-exclusion", "Mutual exclusion: at most one node in the critical section", "互斥：任一时刻至多一个节点在临界区内"),
+    ("inv.every-request-granted", "Every request is eventually granted (checked in runs without faults)", "每个请求最终都获得批准（在无故障的运行中检查）"),
     // panels
     ("panel.log", "Event log", "事件日志"),
     ("panel.log_help", "Newest first; click an entry to jump there.", "最新在前；点击条目跳转到该时刻。"),

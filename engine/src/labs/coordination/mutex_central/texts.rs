@@ -15,17 +15,6 @@ pub const TEXTS: &[Text] = &[
     ("role.mutex-central.idle", "Idle", "空闲"),
     ("role.mutex-central.waiting", "Waiting for the lock", "等待授权"),
     ("role.mutex-central.holding", "In the critical section", "在临界区内"),
-    ("cmd.request", "Request the lock now", "立即申请锁"),
-    (
-        "inv.mutual-exclusion",
-        "Mutual exclusion: at most one client in the critical section",
-        "互斥：同一时刻至多一个客户端在临界区内",
-    ),
-    (
-        "inv.every-request-granted",
-        "Every request is granted (checked only in runs without faults)",
-        "每个请求最终都获得授权（仅在无故障的运行中检查）",
-    ),
     ("note.mutex-central.request", "requests the lock (request #{0})", "申请锁（第 {0} 号请求）"),
     ("note.mutex-central.enter", "enters the critical section (request #{0})", "进入临界区（第 {0} 号请求）"),
     ("note.mutex-central.leave", "leaves the critical section and releases (request #{0})", "离开临界区并释放（第 {0} 号请求）"),
