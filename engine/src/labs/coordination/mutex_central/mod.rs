@@ -31,24 +31,17 @@
 //! `every-request-granted` (eventually, checked only in runs without faults).
 
 mod monitor;
+mod msg;
 mod scenarios;
 mod texts;
-
-use std::collections::VecDeque;
-
-use serde_json::json;
+mod view;
 
 pub use monitor::Monitor;
+pub use msg::{Msg, Table};
 
 use crate::input::Params;
-use crate::labs::{
-    lab_def, net_config, Group, Headline, LabDef, Layout, NetLab, NetSession, Panel, ParamSpec,
-    Stat, Text, NET_PARAMS,
-};
-use crate::sim::{
-    CommandSpec, Ctx, Message, NetConfig, NodeKind, NodeStatus, Property, Protocol, Session, Shape,
-    Sim, TraceHasher,
-};
+use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec, NET_PARAMS};
+use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Session, Shape, Sim};
 use crate::{NodeId, Time, MS};
 
 /// Parameters: the network's plus clients, request rate, critical-section time and standby.
@@ -130,139 +123,6 @@ pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<MutexCent
 
 /// The lab's registry row.
 pub const LAB: LabDef = lab_def::<MutexCentral>();
-
-/// Messages. `seq` numbers a client's requests (1, 2, …).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Msg {
-    Request {
-        seq: u64,
-    },
-    Grant {
-        seq: u64,
-    },
-    Release {
-        seq: u64,
-    },
-    /// Client → a new coordinator: "I am in the critical section with request `seq`".
-    Held {
-        seq: u64,
-    },
-    /// Active coordinator → the other coordinator: "I am alive", with its lock table.
-    Heartbeat {
-        epoch: u64,
-        table: Table,
-    },
-    /// A coordinator → clients: `coordinator` is in charge from `epoch` on.
-    Takeover {
-        epoch: u64,
-        coordinator: NodeId,
-    },
-}
-
-impl Message for Msg {
-    fn kind(&self) -> &'static str {
-        match self {
-            Msg::Request { .. } => "Request",
-            Msg::Grant { .. } => "Grant",
-            Msg::Release { .. } => "Release",
-            Msg::Held { .. } => "Held",
-            Msg::Heartbeat { .. } => "Heartbeat",
-            Msg::Takeover { .. } => "Takeover",
-        }
-    }
-
-    fn hash_into(&self, h: &mut TraceHasher) {
-        match self {
-            Msg::Request { seq }
-            | Msg::Grant { seq }
-            | Msg::Release { seq }
-            | Msg::Held { seq } => h.u64(*seq),
-            Msg::Heartbeat { epoch, table } => {
-                h.u64(*epoch);
-                table.hash_into(h);
-            }
-            Msg::Takeover { epoch, coordinator } => {
-                h.u64(*epoch);
-                h.node(*coordinator);
-            }
-        }
-    }
-
-    fn fields(&self) -> Vec<(&'static str, String)> {
-        match self {
-            Msg::Request { seq }
-            | Msg::Grant { seq }
-            | Msg::Release { seq }
-            | Msg::Held { seq } => {
-                vec![("seq", seq.to_string())]
-            }
-            Msg::Heartbeat { epoch, table } => vec![
-                ("epoch", epoch.to_string()),
-                ("holder", table.holder_text()),
-                ("queue", table.queue_items().join(" ")),
-            ],
-            Msg::Takeover { epoch, coordinator } => vec![
-                ("epoch", epoch.to_string()),
-                ("coordinator", format!("C{}", coordinator + 1)),
-            ],
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        match self {
-            Msg::Heartbeat { table, .. } => table.heap_bytes(),
-            _ => 0,
-        }
-    }
-}
-
-/// A coordinator's lock table (on its disk: it survives a crash).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Table {
-    /// Who holds the lock, with the request number it was granted for.
-    pub holder: Option<(NodeId, u64)>,
-    /// Waiting requests, front first.
-    pub queue: VecDeque<(NodeId, u64)>,
-    /// Highest request number seen per node (stale and duplicate requests are ignored).
-    pub last_seq: Vec<u64>,
-}
-
-impl Table {
-    fn hash_into(&self, h: &mut TraceHasher) {
-        match self.holder {
-            Some((c, s)) => {
-                h.u64(1);
-                h.node(c);
-                h.u64(s);
-            }
-            None => h.u64(0),
-        }
-        h.u64(self.queue.len() as u64);
-        for &(c, s) in &self.queue {
-            h.node(c);
-            h.u64(s);
-        }
-        for &s in &self.last_seq {
-            h.u64(s);
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.queue.len() * 16 + self.last_seq.len() * 8
-    }
-
-    pub fn holder_text(&self) -> String {
-        self.holder
-            .map_or("-".into(), |(c, s)| format!("p{} #{s}", c + 1))
-    }
-
-    pub fn queue_items(&self) -> Vec<String> {
-        self.queue
-            .iter()
-            .map(|(c, s)| format!("p{} #{s}", c + 1))
-            .collect()
-    }
-}
 
 /// Timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -468,9 +328,8 @@ impl MutexCentral {
         }
         // A client has one request at a time: a newer one replaces an older one still queued.
         self.table.queue.retain(|&(q, _)| q != c);
-        if self.cfg.broken_grant_while_held {
-            self.grant(c, seq, ctx);
-        } else if self.table.holder.is_none() && !self.recovering {
+        let free = self.table.holder.is_none() && !self.recovering;
+        if free || self.cfg.broken_grant_while_held {
             self.grant(c, seq, ctx);
         } else if self.cfg.broken_no_queue {
             // Forgotten.
@@ -773,179 +632,5 @@ impl Protocol for MutexCentral {
         found: &mut crate::sim::Found,
     ) {
         monitor.check_eventually(now, nodes, status, found);
-    }
-}
-
-impl NetLab for MutexCentral {
-    const ID: &'static str = "mutex-central";
-    const GROUP: Group = Group::Coordination;
-    const PARAMS: &'static [ParamSpec] = PARAMS;
-    const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
-    const TEXTS: &'static [Text] = texts::TEXTS;
-    const LOOKS: crate::labs::Looks = texts::LOOKS;
-
-    fn build(p: &Params) -> (Config, NetConfig, usize) {
-        let cfg = Config::from_params(p);
-        let n = cfg.coordinators + cfg.clients;
-        (cfg, net_config(p), n)
-    }
-
-    fn role(&self) -> &'static str {
-        if self.is_coordinator() {
-            if self.active {
-                "mutex-central.coordinator"
-            } else {
-                "mutex-central.standby"
-            }
-        } else {
-            match self.state {
-                ClientState::Idle => "mutex-central.idle",
-                ClientState::Waiting { .. } => "mutex-central.waiting",
-                ClientState::Holding { .. } => "mutex-central.holding",
-            }
-        }
-    }
-
-    fn badge(&self) -> String {
-        if self.is_coordinator() {
-            format!("E{} Q{}", self.epoch, self.table.queue.len())
-        } else {
-            format!("#{}", self.seq)
-        }
-    }
-
-    fn details(&self) -> Vec<(&'static str, String)> {
-        if self.is_coordinator() {
-            vec![
-                (
-                    "mutex-central.active",
-                    if self.active { "yes" } else { "no" }.into(),
-                ),
-                ("mutex-central.epoch", self.epoch.to_string()),
-                ("mutex-central.holder", self.table.holder_text()),
-                (
-                    "mutex-central.queue_len",
-                    self.table.queue.len().to_string(),
-                ),
-                ("mutex-central.grants", self.grants.to_string()),
-            ]
-        } else {
-            let state = match self.state {
-                ClientState::Idle => "idle".to_string(),
-                ClientState::Waiting { seq, .. } => format!("waiting #{seq}"),
-                ClientState::Holding { seq } => format!("holding #{seq}"),
-            };
-            vec![
-                ("mutex-central.state", state),
-                (
-                    "mutex-central.coordinator",
-                    format!("C{}", self.coordinator + 1),
-                ),
-                ("mutex-central.entries", self.entries.to_string()),
-            ]
-        }
-    }
-
-    fn panels(&self) -> Vec<Panel> {
-        if !self.is_coordinator() {
-            return Vec::new();
-        }
-        vec![
-            Panel::Rows {
-                title: "mutex-central.panel.lock",
-                rows: vec![("mutex-central.holder", self.table.holder_text())],
-            },
-            Panel::Queue {
-                title: "mutex-central.panel.queue",
-                items: self.table.queue_items(),
-            },
-        ]
-    }
-
-    fn arc_timer(timer: Timer) -> bool {
-        matches!(timer, Timer::Cs | Timer::Watch | Timer::Recover)
-    }
-
-    fn layout(_sim: &Sim<Self>) -> Layout {
-        Layout::Tiers {
-            kinds: vec![Self::KINDS[CLIENT].id, Self::KINDS[COORDINATOR].id],
-        }
-    }
-
-    fn summary(sim: &Sim<Self>) -> serde_json::Value {
-        let m = sim.monitor();
-        let coordinator = Self::leader(sim);
-        let waiting = (0..sim.n())
-            .filter(|&i| sim.node(i).waiting_since().is_some())
-            .count();
-        json!({
-            "entries": m.entries,
-            "grants": m.grants,
-            "faults": m.faults,
-            "max_in_cs": m.max_in_cs,
-            "first_violation_ms": m.first_violation.map(|t| t as f64 / MS as f64),
-            "last_grant_ms": m.last_grant.map(|t| t as f64 / MS as f64),
-            "coordinator": coordinator.map(|c| c + 1),
-            "waiting": waiting,
-        })
-    }
-
-    fn headline(sim: &Sim<Self>) -> Headline {
-        let holders: Vec<String> = (0..sim.n())
-            .filter(|&i| sim.node(i).holding())
-            .map(|i| format!("p{}", i + 1))
-            .collect();
-        let waiting = (0..sim.n())
-            .filter(|&i| sim.node(i).waiting_since().is_some())
-            .count();
-        match holders.len() {
-            0 => Headline {
-                key: "mutex-central.headline.free",
-                args: vec![waiting.to_string()],
-            },
-            1 => Headline {
-                key: "mutex-central.headline.held",
-                args: vec![holders.join(""), waiting.to_string()],
-            },
-            _ => Headline {
-                key: "mutex-central.headline.broken",
-                args: vec![holders.join(", ")],
-            },
-        }
-    }
-
-    fn stats(sim: &Sim<Self>) -> Vec<Stat> {
-        let m = sim.monitor();
-        let secs = sim.now() as f64 / 1_000_000.0;
-        let per_entry = if m.closed_entries == 0 {
-            0.0
-        } else {
-            m.closed_msgs as f64 / m.closed_entries as f64
-        };
-        let waiting = (0..sim.n())
-            .filter(|&i| sim.node(i).waiting_since().is_some())
-            .count();
-        vec![
-            Stat::new("messages_per_entry", per_entry),
-            Stat::new(
-                "coordinator_msgs_per_s",
-                if secs > 0.0 {
-                    m.coordinator_msgs as f64 / secs
-                } else {
-                    0.0
-                },
-            ),
-            Stat::new("cs_entries", m.entries as f64),
-            Stat::new("waiting_clients", waiting as f64),
-        ]
-    }
-
-    fn leader(sim: &Sim<Self>) -> Option<NodeId> {
-        (0..sim.n())
-            .filter(|&i| {
-                let p = sim.node(i);
-                p.is_coordinator() && p.active && sim.status(i) == NodeStatus::Up
-            })
-            .max_by_key(|&i| sim.node(i).epoch)
     }
 }

@@ -96,10 +96,8 @@ impl Monitor {
                     self.coordinator_msgs += 1;
                 }
             }
-            TraceKind::Deliver { from, to, .. } => {
-                if coord(*to) && !coord(*from) {
-                    self.coordinator_msgs += 1;
-                }
+            TraceKind::Deliver { from, to, .. } if coord(*to) && !coord(*from) => {
+                self.coordinator_msgs += 1;
             }
             TraceKind::Note { key, node, .. } if *key == "mutex-central.enter" => {
                 self.entries += 1;
