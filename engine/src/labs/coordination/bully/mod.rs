@@ -361,12 +361,10 @@ impl Protocol for Bully {
                     self.follow(from, ctx);
                 }
             }
-            Msg::Victory | Msg::Heartbeat if from < self.id => {
+            Msg::Victory | Msg::Heartbeat if from < self.id && !self.electing() => {
                 // A lower id claims to lead: bully it.
-                if !self.electing() {
-                    ctx.note("bully.bullies", from as u64 + 1);
-                    self.start_election(ctx);
-                }
+                ctx.note("bully.bullies", from as u64 + 1);
+                self.start_election(ctx);
             }
             _ => {}
         }

@@ -64,7 +64,7 @@ fn name(n: NodeId) -> String {
 
 impl Monitor {
     fn open(&mut self, now: Time) {
-        if self.episodes.last().map_or(true, |e| e.end.is_some()) {
+        if self.episodes.last().is_none_or(|e| e.end.is_some()) {
             self.episodes.push(Episode {
                 start: now,
                 end: None,
