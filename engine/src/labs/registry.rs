@@ -5,7 +5,7 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::coordination::{mutex_central, mutex_ricart, raft};
+use super::coordination::{bully, mutex_central, mutex_ricart, raft};
 use super::scheduling::fair;
 use super::storage::placement;
 use super::LabSession;
@@ -154,7 +154,7 @@ pub const LABS: &[LabDef] = &[
     mutex_ricart::LAB,
     LabDef::coming("mutex-token-ring", Group::Coordination),
     LabDef::coming("mutex-two-tier-ring", Group::Coordination),
-    LabDef::coming("election-bully", Group::Coordination),
+    bully::LAB,
     LabDef::coming("election-zab", Group::Coordination),
     raft::LAB,
     LabDef::coming("paxos", Group::Coordination),

@@ -1,5 +1,6 @@
 //! Section 1 of the catalog: coordination and synchronization.
 
+pub mod bully;
 pub mod mutex_central;
 pub mod mutex_ricart;
 pub mod raft;
