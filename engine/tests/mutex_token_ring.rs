@@ -424,3 +424,13 @@ fn the_runner_runs_it() {
         Some(5)
     );
 }
+
+#[test]
+fn a_ring_of_one_keeps_the_token_and_serves_every_request() {
+    let mut s = session("nodes=1&rate=2");
+    s.session.run_until(10_000 * MS);
+    assert!(s.session.sim.monitor().entries >= 10);
+    assert_eq!(s.session.sim.monitor().messages, 0);
+    assert_eq!(s.check_eventually(), 0);
+    assert!(s.session.sim.violations().is_empty());
+}

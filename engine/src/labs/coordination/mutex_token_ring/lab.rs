@@ -55,8 +55,8 @@ const TEXTS: &[Text] = &[
     ("role.tokenring.idle", "Idle", "空闲"),
     (
         "inv.mutual-exclusion",
-        "Mutual exclusion: at most one process in the critical section",
-        "互斥：同一时刻至多一个进程在临界区内",
+        "Mutual exclusion: never two in the critical section at once",
+        "互斥：任何时刻都不会有两个参与者同时在临界区内",
     ),
     (
         "inv.one-token",
@@ -65,8 +65,8 @@ const TEXTS: &[Text] = &[
     ),
     (
         "inv.every-request-granted",
-        "Every request granted: no process waits without bound",
-        "请求终获满足：没有进程无限期等待",
+        "Every request granted: nobody waits without bound",
+        "请求终获满足：没有参与者无限期等待",
     ),
     ("note.tokenring.enter", "enters the critical section after waiting {0} ms", "等待 {0} 毫秒后进入临界区"),
     ("note.tokenring.queue_full", "refuses a request: {0} already waiting", "拒绝请求：已有 {0} 个在等待"),

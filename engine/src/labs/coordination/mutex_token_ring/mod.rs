@@ -254,7 +254,12 @@ impl RingNode {
             }
         }
         if self.n <= 1 {
-            return; // alone on the ring: keep the token until a request comes
+            // Alone on the ring: the token comes straight back; keep it until a request.
+            if !self.pending.is_empty() {
+                self.turns_left = self.turns();
+                self.proceed(ctx);
+            }
+            return;
         }
         self.pass(stamp, hop, 1, ctx);
     }
