@@ -434,3 +434,66 @@ fn a_ring_of_one_keeps_the_token_and_serves_every_request() {
     assert_eq!(s.check_eventually(), 0);
     assert!(s.session.sim.violations().is_empty());
 }
+
+/// The id of a message of `kind` on the wire.
+fn on_wire(s: &NetSession<RingNode>, kind: &str) -> Option<(u64, NodeId, NodeId)> {
+    s.session
+        .sim
+        .inflight()
+        .find(|m| m.kind == kind)
+        .map(|m| (m.id, m.from, m.to))
+}
+
+/// Runs in 1 ms steps until a message of `kind` is on the wire.
+fn until_on_wire(s: &mut NetSession<RingNode>, kind: &str) -> (u64, NodeId, NodeId) {
+    for _ in 0..1_000 {
+        if let Some(m) = on_wire(s, kind) {
+            return m;
+        }
+        let t = s.session.now() + MS;
+        s.session.run_until(t);
+    }
+    panic!("no {kind} on the wire");
+}
+
+#[test]
+fn a_dropped_token_is_resent_past_its_receiver() {
+    let mut s = session("rate=0");
+    s.session.run_until(500 * MS);
+    let (id, from, to) = until_on_wire(&mut s, "Token");
+    s.act(Action::Drop { msg: id }).unwrap();
+    s.session.run_until(1_500 * MS);
+    // No Ack came: the sender skipped the receiver and the token lives on; nothing broke.
+    let skipped: Vec<(NodeId, u64)> = s
+        .session
+        .sim
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.kind {
+            TraceKind::Note { node, key, value } if *key == "tokenring.skip" => {
+                Some((*node, *value))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skipped, vec![(from, to as u64 + 1)]);
+    assert_eq!(s.session.sim.monitor().regenerations, 0);
+    assert!(s.session.sim.violations().is_empty());
+}
+
+#[test]
+fn a_dropped_ack_makes_a_second_copy_that_is_discarded_as_a_duplicate() {
+    let mut s = session("rate=0");
+    s.session.run_until(500 * MS);
+    let (id, _, _) = until_on_wire(&mut s, "Ack");
+    s.act(Action::Drop { msg: id }).unwrap();
+    s.session.run_until(1_500 * MS);
+    // The sender believes its successor dead and passes its copy further on: two copies,
+    // until the older one reaches a process that has seen a later hop.
+    assert_eq!(violated(&s, "one-token"), 1);
+    assert_eq!(count_notes(&s, "tokenring.duplicate"), 1);
+    let held = (0..5)
+        .filter(|&i| s.session.sim.node(i).holding.is_some())
+        .count();
+    assert_eq!(held + s.session.sim.monitor().tokens_on_wire(), 1);
+}

@@ -2,7 +2,8 @@
 //! - *mutual-exclusion* (always): at most one process that is not down is in the critical
 //!   section (a paused one still is);
 //! - *one-token* (always): tokens held by processes that are not down plus Token messages on
-//!   the wire number at most one;
+//!   the wire number at most one, counted between events (a handler takes the token and
+//!   sends it on as one step);
 //! - *every-request-granted* (eventually): no up process has waited longer than a bound
 //!   (two loss timeouts plus a slow rotation) without entering, while it has requests.
 //!
@@ -52,6 +53,18 @@ impl Monitor {
     pub(super) fn observe(&mut self, seen: &Observed<RingNode>, found: &mut Found) {
         let r = seen.record;
         self.grow(seen.nodes.len());
+        let effect = matches!(
+            r.kind,
+            TraceKind::Send { .. }
+                | TraceKind::Duplicate { .. }
+                | TraceKind::Note { .. }
+                | TraceKind::Invoke { .. }
+                | TraceKind::Return { .. }
+        );
+        if !effect {
+            // A new event: the previous handler's sends are all on the wire now.
+            self.count_tokens(seen, found);
+        }
         match &r.kind {
             TraceKind::Send { msg, kind, .. } => {
                 self.messages += 1;
@@ -88,6 +101,12 @@ impl Monitor {
             ));
         }
         self.two_in_cs = broken;
+    }
+
+    /// One-token, counted between events (within a handler the token may be taken and
+    /// not yet sent on).
+    fn count_tokens(&mut self, seen: &Observed<RingNode>, found: &mut Found) {
+        let alive = |i: &NodeId| seen.status.get(*i).is_some_and(|s| *s != NodeStatus::Down);
         let held = (0..seen.nodes.len())
             .filter(|i| alive(i) && seen.nodes[*i].holding.is_some())
             .count();
