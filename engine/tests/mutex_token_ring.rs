@@ -294,6 +294,8 @@ fn every_preset_parses_and_replays_from_its_log() {
         assert!(err.is_none());
         replay.run_until(info.duration_ms * MS);
         assert_eq!(replay.trace_hash(), s.trace_hash(), "{}", info.id);
+        // By each preset's end every waiting process is being served again.
+        assert_eq!(s.check_eventually(), 0, "{}: {:?}", info.id, s.violations());
     }
 }
 
@@ -496,4 +498,41 @@ fn a_dropped_ack_makes_a_second_copy_that_is_discarded_as_a_duplicate() {
         .filter(|&i| s.session.sim.node(i).holding.is_some())
         .count();
     assert_eq!(held + s.session.sim.monitor().tokens_on_wire(), 1);
+}
+
+#[test]
+fn the_dropped_token_preset_skips_n2_once() {
+    let mut s = scenario_session("tokenring-dropped-token");
+    s.session.run_until(1_000 * MS);
+    let dropped = s.session.sim.trace().iter().any(|r| {
+        matches!(
+            &r.kind,
+            TraceKind::Drop {
+                msg: 50,
+                from: 0,
+                to: 1,
+                kind: "Token",
+                ..
+            }
+        )
+    });
+    assert!(dropped, "the preset drops n1's Token to n2");
+    assert_eq!(count_notes(&s, "tokenring.skip"), 1);
+    assert_eq!(s.session.sim.monitor().regenerations, 0);
+    assert!(s.session.sim.violations().is_empty());
+}
+
+#[test]
+fn the_liveness_checker_catches_a_process_that_is_always_skipped() {
+    // Cut n1 → n2 one way: n1's Tokens never reach n2, so n1 skips it every round and n2's
+    // requests wait for ever (outside the lab's fault-free promise; the checker must say so).
+    let mut s = session("rate=2");
+    s.session.run_until(100 * MS);
+    s.act(Action::decode("y0-1").unwrap()).unwrap();
+    s.session.run_until(10_000 * MS);
+    assert!(s.check_eventually() >= 1);
+    let v = s.session.sim.violations();
+    assert!(v
+        .iter()
+        .any(|v| v.invariant == "every-request-granted" && v.text.starts_with("n2 ")));
 }

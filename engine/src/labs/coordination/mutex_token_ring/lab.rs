@@ -114,6 +114,12 @@ const TEXTS: &[Text] = &[
         "Eight processes, and only n1 wants the resource — just after passing the token on. Nobody else needs it, yet the token must visit all seven others first: n1 waits a whole rotation, and the entry costs sixteen messages (eight Tokens, eight Acks). The token keeps circulating afterwards even though no one asks (“实时性弱”).",
         "八个进程，只有 n1 需要资源——而且恰好在它把令牌传出之后。没有别的进程需要，令牌却必须先经过其余七个进程：n1 要等完整一轮，这一次进入花费十六条消息（八个 Token、八个 Ack）。之后即使没人请求，令牌仍在不停传递（实时性弱）。",
     ),
+    ("scenario.tokenring-dropped-token", "A dropped token is not lost", "被丢弃的令牌并未丢失"),
+    (
+        "scenario.tokenring-dropped-token.about",
+        "At 510 ms the Token that n1 sent to n2 is dropped on the wire. n1 still has its copy and waits for n2's Ack; none comes within the Ack timeout, so n1 treats n2 like a dead process, skips it and passes the token to n3. The ring goes on; n2 gets the token again on the next round. (Drop an Ack instead, and the sender's copy becomes a second token until a process that has seen a later hop discards it.)",
+        "510 毫秒时，n1 发给 n2 的 Token 在传输中被丢弃。n1 手里仍有副本并等待 n2 的 Ack；确认超时内没有收到，n1 就把 n2 当作宕机的进程，跳过它，把令牌传给 n3。环继续运转；下一轮 n2 又会拿到令牌。（如果丢弃的是 Ack，发送方的副本就成了第二个令牌，直到某个见过更靠后跳数的进程把它丢弃。）",
+    ),
     ("scenario.tokenring-dead-successor", "A dead successor is skipped", "跳过宕机的后继"),
     (
         "scenario.tokenring-dead-successor.about",

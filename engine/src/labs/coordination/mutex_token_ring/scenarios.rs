@@ -29,6 +29,15 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         steps: &[(1, "k0-request")],
         duration_ms: 500,
     },
+    // The user drops the Token n1 sends to n2 at 499 ms (message 50). It is not lost: n1 gets
+    // no Ack, skips n2 and sends its copy to n3 — the same rule as for a dead successor.
+    ScenarioInfo {
+        id: "tokenring-dropped-token",
+        seed: 1,
+        params: &[("rate", 0.0)],
+        steps: &[(510, "d50")],
+        duration_ms: 1_000,
+    },
     // n3 crashes at 1 s: n2 gets no Ack, skips it and passes the token to n4 (ring repair),
     // every round until n3 restarts at 3 s and is served again.
     ScenarioInfo {
