@@ -129,8 +129,8 @@ const TEXTS: &[Text] = &[
     ("scenario.tokenring-holder-crash", "The holder crashes: token lost", "持有者宕机：令牌丢失"),
     (
         "scenario.tokenring-holder-crash.about",
-        "n3 crashes at 1.8 s while holding the token, in its critical section: the token is gone. When a process has not seen it for the loss timeout (2 s since it last passed by, at about 3 s), it claims a new generation with a broadcast Claim, nobody refuses within the claim window, and it mints the new token. Service resumes.",
-        "n3 在 1.8 秒时宕机，此时它正持有令牌并在临界区内：令牌随之消失。进程在令牌丢失超时（自上次见到令牌起 2 秒，约在第 3 秒）内没有再见到令牌，于是广播 Claim 申请新一代令牌，在等待期内无人反对，于是它生成新令牌。服务恢复。",
+        "n3 crashes at 1.8 s while holding the token, in its critical section: the token is gone. A process that has not seen it for the loss timeout (2 s) broadcasts a Claim for a new generation; at about 3 s the first claims are refused (Nack) by processes that saw the token less than 2 s ago. At about 5.4 s nobody has seen it for that long: a claim goes unrefused through the claim window, and its sender mints the new token. Service resumes; n3 restarts at 6 s.",
+        "n3 在 1.8 秒时宕机，此时它正持有令牌并在临界区内：令牌随之消失。超过令牌丢失超时（2 秒）未见令牌的进程广播 Claim 申请新一代令牌；约 3 秒时最初的申请被 2 秒内见过令牌的进程拒绝（Nack）。约 5.4 秒时已无人在这么长时间内见过令牌：一个申请在等待期内无人反对，发起者生成新令牌。服务恢复；n3 在 6 秒时重启。",
     ),
     ("scenario.tokenring-partition-two-tokens", "Partition: two tokens", "网络分区：两个令牌"),
     (
@@ -203,7 +203,7 @@ impl NetLab for RingNode {
     }
 
     fn badge(&self) -> String {
-        format!("G{}", self.best.0)
+        format!("G{}", self.gen.0)
     }
 
     fn details(&self) -> Vec<(&'static str, String)> {
@@ -218,7 +218,7 @@ impl NetLab for RingNode {
         vec![
             (
                 "tokenring.generation",
-                format!("{}/n{}", self.best.0, self.best.1 + 1),
+                format!("{}/n{}", self.gen.0, self.gen.1 + 1),
             ),
             ("tokenring.successor", format!("n{}", self.ahead(1) + 1)),
             ("tokenring.pending", self.pending.len().to_string()),
@@ -274,7 +274,7 @@ impl NetLab for RingNode {
         match (h.as_slice(), wire) {
             ([one], 0) => Headline {
                 key: "tokenring.headline.holder",
-                args: vec![format!("n{}", one + 1), sim.node(*one).best.0.to_string()],
+                args: vec![format!("n{}", one + 1), sim.node(*one).gen.0.to_string()],
             },
             ([], 1) => Headline {
                 key: "tokenring.headline.moving",

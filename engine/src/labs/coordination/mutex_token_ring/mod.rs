@@ -17,15 +17,17 @@
 //!   and so on round the ring; alone, it keeps the token.
 //! - **Token loss.** A process that has not seen the token for `regen_timeout` (longer than
 //!   any rotation) claims a new generation: it broadcasts `Claim(epoch + 1, id)` and waits
-//!   `2 × ack_timeout`. Claims compare (epoch, id): a process that knows a higher claim or
-//!   token answers `Nack`, one that holds the token answers `Nack` (the token is alive), a
-//!   lower claimer yields to a higher one. A claimer that is neither refused nor outbid mints
-//!   the token of its epoch. Tokens of an older epoch are discarded wherever a newer one is
-//!   known; a hop count discards duplicate copies.
+//!   `2 × ack_timeout`. Claims compare (epoch, id), highest wins: a process answers `Nack`
+//!   if it holds (or is passing) the token or saw it less than `regen_timeout` ago — it is
+//!   alive —, if it has seen a token of that
+//!   epoch or later, or if it knows a higher claim; a lower claimer yields to a higher one.
+//!   A claimer that is neither refused nor outbid mints the token of its epoch. Tokens of
+//!   an older generation are discarded wherever a newer *token* has been seen (a refused
+//!   claim kills nothing); a hop count discards duplicate copies.
 //!
 //! The lesson: a token that is only partitioned away is not lost. The side without it
 //! regenerates, and until the partition heals two tokens circulate — mutual exclusion and
-//! the one-token property break (preset `partition-two-tokens`). Pauses and message loss
+//! the one-token property break (preset `tokenring-partition-two-tokens`). Pauses and message loss
 //! break the timeouts' assumptions in the same way; crashes on reliable links do not.
 //!
 //! The checkers are in [`monitor`], the registry row and drawing in [`lab`], presets in
@@ -173,12 +175,16 @@ pub struct RingNode {
     pub pending: VecDeque<Time>,
     /// The token passed and not yet acknowledged: (generation, hop, how many places ahead).
     pub passing: Option<(Stamp, u64, usize)>,
-    /// The highest generation this process knows (from tokens and claims).
-    pub best: Stamp,
+    /// The highest generation of a token this process has seen: older tokens are discarded.
+    pub gen: Stamp,
+    /// The highest claim this process has seen (its own included): lower claims are refused.
+    pub bid: Stamp,
     /// The highest (generation, hop) of a token seen: older copies are duplicates.
     pub seen: (Stamp, u64),
     /// This process's open claim.
     pub claim: Option<Stamp>,
+    /// When (local clock) this process last held or passed a token.
+    pub last_seen: Option<Time>,
     /// Critical-section entries since the last start.
     pub entries: u64,
     /// Total wait of those entries.
@@ -211,6 +217,12 @@ impl RingNode {
         (self.cfg.rate > 0.0).then(|| ((1_000.0 / self.cfg.rate) * MS as f64) as Time)
     }
 
+    /// The token is here now: note it, and restart the loss timer.
+    fn saw_token(&mut self, ctx: &mut Ctx<Self>) {
+        self.last_seen = Some(ctx.local_now());
+        self.arm_loss(ctx);
+    }
+
     fn arm_loss(&self, ctx: &mut Ctx<Self>) {
         let jitter = ctx.random_between(0, self.cfg.ack_timeout);
         ctx.set_timer(Timer::Loss, self.cfg.regen_timeout + jitter);
@@ -219,13 +231,13 @@ impl RingNode {
     /// Takes the token of `stamp` (arrived on pass `hop`): enter if wanted, else pass it on.
     fn take(&mut self, stamp: Stamp, hop: u64, ctx: &mut Ctx<Self>) {
         self.holding = Some((stamp, hop));
-        self.best = self.best.max(stamp);
+        self.gen = self.gen.max(stamp);
         self.seen = self.seen.max((stamp, hop));
         self.turns_left = self.turns();
         if self.claim.take().is_some() {
             ctx.cancel_timer(Timer::Claim);
         }
-        self.arm_loss(ctx);
+        self.saw_token(ctx);
         self.proceed(ctx);
     }
 
@@ -272,7 +284,7 @@ impl RingNode {
         self.passing = Some((stamp, hop, k));
         ctx.send(self.ahead(k), Msg::Token { stamp, hop: next });
         ctx.set_timer(Timer::Ack, self.cfg.ack_timeout);
-        self.arm_loss(ctx);
+        self.saw_token(ctx);
     }
 
     fn request(&mut self, ctx: &mut Ctx<Self>) {
@@ -288,7 +300,7 @@ impl RingNode {
         if from != self.id {
             ctx.send(from, Msg::Ack { stamp, hop });
         }
-        if stamp < self.best {
+        if stamp < self.gen {
             ctx.note("tokenring.stale", stamp.0);
             return;
         }
@@ -314,12 +326,25 @@ impl RingNode {
             ctx.send(from, Msg::Nack { stamp: mine });
             return;
         }
-        if stamp < self.best {
-            ctx.send(from, Msg::Nack { stamp: self.best });
+        let recently = self
+            .last_seen
+            .is_some_and(|t| ctx.local_now().saturating_sub(t) < self.cfg.regen_timeout);
+        if recently {
+            // This process saw the token less than the loss timeout ago: not lost.
+            ctx.send(from, Msg::Nack { stamp: self.gen });
             return;
         }
-        if stamp > self.best {
-            self.best = stamp;
+        if stamp.0 <= self.gen.0 {
+            // A token of that epoch exists already.
+            ctx.send(from, Msg::Nack { stamp: self.gen });
+            return;
+        }
+        if stamp < self.bid {
+            ctx.send(from, Msg::Nack { stamp: self.bid });
+            return;
+        }
+        if stamp > self.bid {
+            self.bid = stamp;
             if self.claim.is_some_and(|c| c < stamp) {
                 self.claim = None;
                 ctx.cancel_timer(Timer::Claim);
@@ -353,9 +378,11 @@ impl Protocol for RingNode {
             turns_left: 0,
             pending: VecDeque::new(),
             passing: None,
-            best: (0, 0),
+            gen: (0, 0),
+            bid: (0, 0),
             seen: ((0, 0), 0),
             claim: None,
+            last_seen: None,
             entries: 0,
             waited: 0,
         }
@@ -367,7 +394,7 @@ impl Protocol for RingNode {
             ctx.set_timer(Timer::Request, first);
         }
         // The first start of n1 creates generation (1, n1); anyone else (and a restarted n1,
-        // whose `best` was lost) learns the generation from the token or from a claim's Nack.
+        // whose `gen` was lost) learns the generation from the token or from a claim's Nack.
         if self.id == 0 && ctx.now == 0 {
             self.take((1, 0), 0, ctx);
         } else {
@@ -389,7 +416,7 @@ impl Protocol for RingNode {
             }
             Msg::Claim { stamp } => self.on_claim(from, stamp, ctx),
             Msg::Nack { stamp } => {
-                self.best = self.best.max(stamp);
+                self.bid = self.bid.max(stamp);
                 if self.claim.take().is_some() {
                     ctx.cancel_timer(Timer::Claim);
                     ctx.note("tokenring.refused", (from + 1) as u64);
@@ -422,7 +449,7 @@ impl Protocol for RingNode {
                     ctx.note("tokenring.alone", stamp.0);
                     self.holding = Some((stamp, hop));
                     self.turns_left = self.turns();
-                    self.arm_loss(ctx);
+                    self.saw_token(ctx);
                     // Enter if wanted; else try the ring again from the nearest successor.
                     self.proceed(ctx);
                 } else {
@@ -434,9 +461,9 @@ impl Protocol for RingNode {
                     self.arm_loss(ctx);
                     return;
                 }
-                let stamp = (self.best.0 + 1, self.id);
+                let stamp = (self.gen.0.max(self.bid.0) + 1, self.id);
                 self.claim = Some(stamp);
-                self.best = stamp;
+                self.bid = stamp;
                 ctx.note("tokenring.claim", stamp.0);
                 ctx.broadcast(Msg::Claim { stamp });
                 ctx.set_timer(Timer::Claim, 2 * self.cfg.ack_timeout);
@@ -462,9 +489,11 @@ impl Protocol for RingNode {
         self.turns_left = 0;
         self.pending.clear();
         self.passing = None;
-        self.best = (0, 0);
+        self.gen = (0, 0);
+        self.bid = (0, 0);
         self.seen = ((0, 0), 0);
         self.claim = None;
+        self.last_seen = None;
         self.entries = 0;
         self.waited = 0;
     }

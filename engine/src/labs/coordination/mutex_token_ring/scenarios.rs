@@ -49,13 +49,14 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     },
     // n3 crashes at 1.8 s in its critical section (entered at 1.735 s), with the token: the
     // token is lost. The loss timeout (2 s) runs from when each process last saw the token;
-    // at about 3 s one claims a new generation, nobody refuses, and the new token circulates.
+    // the first claims (about 3 s) are refused by processes that saw it less than 2 s ago;
+    // at about 5.4 s a claim is not refused and the new token circulates.
     ScenarioInfo {
         id: "tokenring-holder-crash",
         seed: 1,
         params: &[("rate", 5.0), ("cs", 300.0)],
-        steps: &[(1_800, "c2"), (5_000, "r2")],
-        duration_ms: 7_000,
+        steps: &[(1_800, "c2"), (6_000, "r2")],
+        duration_ms: 8_000,
     },
     // The lesson: {n1, n2} and {n3, n4, n5} are split at 1 s while n5 holds the token.
     // n1 and n2, not seeing it for the loss timeout, regenerates: two tokens, two
