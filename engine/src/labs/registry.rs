@@ -5,7 +5,7 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::coordination::{bully, mutex_central, mutex_ricart, raft};
+use super::coordination::{bully, mutex_central, mutex_ricart, mutex_token_ring, raft};
 use super::scheduling::fair;
 use super::storage::placement;
 use super::LabSession;
@@ -152,7 +152,7 @@ impl LabDef {
 pub const LABS: &[LabDef] = &[
     mutex_central::LAB,
     mutex_ricart::LAB,
-    LabDef::coming("mutex-token-ring", Group::Coordination),
+    mutex_token_ring::LAB,
     LabDef::coming("mutex-two-tier-ring", Group::Coordination),
     bully::LAB,
     LabDef::coming("election-zab", Group::Coordination),
