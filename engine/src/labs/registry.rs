@@ -6,6 +6,7 @@
 
 use super::availability::ratelimit;
 use super::coordination::raft;
+use super::foundations::clocks;
 use super::scheduling::fair;
 use super::storage::placement;
 use super::LabSession;
@@ -203,7 +204,7 @@ pub const LABS: &[LabDef] = &[
     LabDef::coming("isolation", Group::Availability),
     LabDef::coming("failure-detect", Group::Availability),
     LabDef::coming("sessions", Group::Availability),
-    LabDef::coming("clocks", Group::Foundations),
+    clocks::LAB,
     LabDef::coming("idempotency", Group::Foundations),
     LabDef::coming("isolation-levels", Group::Foundations),
     LabDef::coming("joins", Group::Foundations),
