@@ -3,6 +3,7 @@
 
 pub mod availability;
 pub mod coordination;
+pub mod foundations;
 mod netlab;
 pub mod plot_params;
 pub mod registry;

@@ -5,6 +5,7 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
+use super::foundations::clocks;
 use super::coordination::{bully, mutex_central, mutex_ricart, mutex_token_ring, raft};
 use super::scheduling::fair;
 use super::storage::placement;
@@ -203,7 +204,7 @@ pub const LABS: &[LabDef] = &[
     LabDef::coming("isolation", Group::Availability),
     LabDef::coming("failure-detect", Group::Availability),
     LabDef::coming("sessions", Group::Availability),
-    LabDef::coming("clocks", Group::Foundations),
+    clocks::LAB,
     LabDef::coming("idempotency", Group::Foundations),
     LabDef::coming("isolation-levels", Group::Foundations),
     LabDef::coming("joins", Group::Foundations),

@@ -1,0 +1,3 @@
+//! Section 7 of the catalog: foundations (time and order, idempotency, isolation, joins).
+
+pub mod clocks;
