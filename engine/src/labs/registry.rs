@@ -5,8 +5,8 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::foundations::clocks;
 use super::coordination::{bully, mutex_central, mutex_ricart, mutex_token_ring, raft};
+use super::foundations::clocks;
 use super::scheduling::fair;
 use super::storage::placement;
 use super::LabSession;
