@@ -5,7 +5,7 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::coordination::raft;
+use super::coordination::{mutex_two_tier_ring, raft};
 use super::scheduling::fair;
 use super::storage::placement;
 use super::LabSession;
@@ -153,7 +153,7 @@ pub const LABS: &[LabDef] = &[
     LabDef::coming("mutex-central", Group::Coordination),
     LabDef::coming("mutex-ricart", Group::Coordination),
     LabDef::coming("mutex-token-ring", Group::Coordination),
-    LabDef::coming("mutex-two-tier-ring", Group::Coordination),
+    mutex_two_tier_ring::LAB,
     LabDef::coming("election-bully", Group::Coordination),
     LabDef::coming("election-zab", Group::Coordination),
     raft::LAB,
