@@ -36,6 +36,7 @@ pub fn config(p: &Params) -> Config {
         cs: p.get_u64("cs").max(1) * MS,
         latency_max: p.get_u64("latency_max") * MS,
         broken_ignore_global: false,
+        broken_starve_last: false,
     }
 }
 
@@ -87,7 +88,7 @@ const TEXTS: &[Text] = &[
     ("twotier.headline.lan", "LAN {0} holds the global token (at {1}); local token at {2}", "局域网 {0} 持有全局令牌（在 {1}）；局部令牌在 {2}"),
     ("twotier.headline.moving", "Global token on its way between LANs", "全局令牌正在局域网之间传递"),
     ("twotier.headline.lost", "No global token: lost, the system is stalled", "没有全局令牌：已丢失，系统停滞"),
-    ("twotier.on_the_wire", "the wire", "传输中"),
+    ("twotier.headline.lan_moving", "LAN {0} holds the global token (at {1}); local token on its way", "局域网 {0} 持有全局令牌（在 {1}）；局部令牌正在传递"),
     ("scenario.twotier-all-request", "Everyone asks at once", "所有进程同时请求"),
     (
         "scenario.twotier-all-request.about",
@@ -237,6 +238,10 @@ impl NetLab for Node {
             "global_token_at": global_holder(sim).map(|i| i + 1),
             "last_entry_ms": m.last_entry.map(|t| t as f64 / MS as f64),
             "overlaps": m.overlaps,
+            "waiting_requests": (0..sim.n())
+                .filter(|&i| sim.status(i) != NodeStatus::Down)
+                .map(|i| sim.node(i).pending.len())
+                .sum::<usize>(),
             "faults": m.faulty,
         })
     }
@@ -244,16 +249,19 @@ impl NetLab for Node {
     fn headline(sim: &Sim<Self>) -> Headline {
         if let Some(c) = global_holder(sim) {
             let lan = sim.node(c).lan;
-            let local = (0..sim.n())
-                .find(|&i| {
-                    let p = sim.node(i);
-                    p.lan == lan && p.local.is_some() && sim.status(i) != NodeStatus::Down
-                })
-                .map_or_else(|| "twotier.on_the_wire".to_string(), label);
-            return Headline {
-                key: "twotier.headline.lan",
-                args: vec![(lan + 1).to_string(), label(c), local],
+            let local = (0..sim.n()).find(|&i| {
+                let p = sim.node(i);
+                p.lan == lan && p.local.is_some() && sim.status(i) != NodeStatus::Down
+            });
+            let mut args = vec![(lan + 1).to_string(), label(c)];
+            let key = match local {
+                Some(l) => {
+                    args.push(label(l));
+                    "twotier.headline.lan"
+                }
+                None => "twotier.headline.lan_moving",
             };
+            return Headline { key, args };
         }
         let global_kind = (Msg::GlobalToken { seq: 0 }).kind();
         let key = if sim.inflight().any(|m| m.kind == global_kind) {

@@ -36,7 +36,7 @@ mod scenarios;
 
 use std::collections::VecDeque;
 
-pub use lab::{session_with, LAB, PARAMS};
+pub use lab::{config, global_holder, session_with, LAB, PARAMS};
 pub use monitor::Monitor;
 
 use crate::sim::{CommandSpec, Ctx, Message, NodeKind, Property, Protocol, Shape, TraceHasher};
@@ -116,6 +116,9 @@ pub struct Config {
     /// Test only: the local token circulates whether or not the LAN holds the global token.
     #[doc(hidden)]
     pub broken_ignore_global: bool,
+    /// Test only: the last process of each LAN never enters (it passes the token on).
+    #[doc(hidden)]
+    pub broken_starve_last: bool,
 }
 
 impl Default for Config {
@@ -127,6 +130,7 @@ impl Default for Config {
             cs: 50 * MS,
             latency_max: 30 * MS,
             broken_ignore_global: false,
+            broken_starve_last: false,
         }
     }
 }
@@ -243,7 +247,13 @@ impl Node {
 
     /// The local token is here: enter if a request waits, else pass it on.
     fn visit(&mut self, ctx: &mut Ctx<Self>) {
-        if let Some(req) = self.pending.pop_front() {
+        let starved = self.cfg.broken_starve_last && self.pos + 1 == self.per_lan();
+        let next = if starved {
+            None
+        } else {
+            self.pending.pop_front()
+        };
+        if let Some(req) = next {
             let wait = ctx.now.saturating_sub(req.at);
             self.entries += 1;
             self.wait_total += wait;
