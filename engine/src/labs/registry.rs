@@ -5,7 +5,7 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::coordination::{bully, mutex_central, mutex_ricart, mutex_token_ring, raft};
+use super::coordination::{bully, mutex_central, mutex_ricart, mutex_token_ring, mutex_two_tier_ring, raft};
 use super::foundations::clocks;
 use super::scheduling::fair;
 use super::storage::placement;
@@ -154,7 +154,7 @@ pub const LABS: &[LabDef] = &[
     mutex_central::LAB,
     mutex_ricart::LAB,
     mutex_token_ring::LAB,
-    LabDef::coming("mutex-two-tier-ring", Group::Coordination),
+    mutex_two_tier_ring::LAB,
     bully::LAB,
     LabDef::coming("election-zab", Group::Coordination),
     raft::LAB,

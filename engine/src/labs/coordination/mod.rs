@@ -4,4 +4,5 @@ pub mod bully;
 pub mod mutex_central;
 pub mod mutex_ricart;
 pub mod mutex_token_ring;
+pub mod mutex_two_tier_ring;
 pub mod raft;
