@@ -5,7 +5,7 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::coordination::raft;
+use super::coordination::{raft, zab};
 use super::scheduling::fair;
 use super::storage::placement;
 use super::LabSession;
@@ -155,7 +155,7 @@ pub const LABS: &[LabDef] = &[
     LabDef::coming("mutex-token-ring", Group::Coordination),
     LabDef::coming("mutex-two-tier-ring", Group::Coordination),
     LabDef::coming("election-bully", Group::Coordination),
-    LabDef::coming("election-zab", Group::Coordination),
+    zab::LAB,
     raft::LAB,
     LabDef::coming("paxos", Group::Coordination),
     LabDef::coming("chain-pow", Group::Coordination),
