@@ -290,7 +290,7 @@ const SCHEDULE_TIME: Time = 3_000 * MS;
 fn schedule(i: u64) -> (String, FaultSpec, u64) {
     let nodes = 3 + i % 5;
     let observers = (i / 5) % 3;
-    let spread = if i % 4 == 0 { 2 } else { 0 };
+    let spread = if i.is_multiple_of(4) { 2 } else { 0 };
     let q = format!(
         "lab=election-zab&seed={i}&nodes={nodes}&observers={observers}&zxid_spread={spread}"
     );
@@ -300,7 +300,7 @@ fn schedule(i: u64) -> (String, FaultSpec, u64) {
         partition: 0.4,
         heal: 1.0,
         drop: 4.0,
-        pause: if i % 3 == 0 { 0.2 } else { 0.0 },
+        pause: if i.is_multiple_of(3) { 0.2 } else { 0.0 },
     };
     (q, spec, fault_seed(i))
 }
