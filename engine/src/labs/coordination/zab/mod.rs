@@ -27,14 +27,16 @@
 
 mod lab;
 mod monitor;
+mod msg;
 mod scenarios;
 mod texts;
 
-use crate::sim::{CommandSpec, Ctx, Message, NodeKind, Property, Protocol, Shape, TraceHasher};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 pub use lab::{session, session_with, LAB};
 pub use monitor::Monitor;
+pub use msg::ZabMsg;
 
 /// Node kinds by index.
 pub const SERVER: usize = 0;
@@ -74,113 +76,6 @@ impl State {
 pub struct Vote {
     pub leader: NodeId,
     pub zxid: u64,
-}
-
-/// The messages.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ZabMsg {
-    /// A notification: the sender's vote, its round and state; `established` when the sender
-    /// is (or follows) a leader whose epoch a majority acknowledged.
-    Vote {
-        vote: Vote,
-        round: u64,
-        state: State,
-        established: bool,
-    },
-    /// A follower (or observer) to its leader: the epoch it last accepted and its zxid.
-    FollowerInfo {
-        accepted_epoch: u64,
-        zxid: u64,
-    },
-    /// The leader proposes its epoch.
-    NewEpoch {
-        epoch: u64,
-    },
-    /// A follower accepts it.
-    AckEpoch {
-        epoch: u64,
-        zxid: u64,
-    },
-    /// The leader's heartbeat, and the answer.
-    Ping {
-        epoch: u64,
-    },
-    PingAck {
-        epoch: u64,
-    },
-}
-
-impl Message for ZabMsg {
-    fn kind(&self) -> &'static str {
-        match self {
-            ZabMsg::Vote { .. } => "Vote",
-            ZabMsg::FollowerInfo { .. } => "FollowerInfo",
-            ZabMsg::NewEpoch { .. } => "NewEpoch",
-            ZabMsg::AckEpoch { .. } => "AckEpoch",
-            ZabMsg::Ping { .. } => "Ping",
-            ZabMsg::PingAck { .. } => "PingAck",
-        }
-    }
-
-    fn hash_into(&self, h: &mut TraceHasher) {
-        match self {
-            ZabMsg::Vote {
-                vote,
-                round,
-                state,
-                established,
-            } => {
-                h.node(vote.leader);
-                h.u64(vote.zxid);
-                h.u64(*round);
-                h.u64(state.code());
-                h.u64(u64::from(*established));
-            }
-            ZabMsg::FollowerInfo {
-                accepted_epoch,
-                zxid,
-            } => {
-                h.u64(*accepted_epoch);
-                h.u64(*zxid);
-            }
-            ZabMsg::AckEpoch { epoch, zxid } => {
-                h.u64(*epoch);
-                h.u64(*zxid);
-            }
-            ZabMsg::NewEpoch { epoch } | ZabMsg::Ping { epoch } | ZabMsg::PingAck { epoch } => {
-                h.u64(*epoch)
-            }
-        }
-    }
-
-    fn fields(&self) -> Vec<(&'static str, String)> {
-        match self {
-            ZabMsg::Vote {
-                vote,
-                round,
-                state,
-                established,
-            } => vec![
-                ("vote", format!("(n{}, {})", vote.leader + 1, vote.zxid)),
-                ("round", round.to_string()),
-                ("state", state.name().to_string()),
-                ("established", established.to_string()),
-            ],
-            ZabMsg::FollowerInfo {
-                accepted_epoch,
-                zxid,
-            } => vec![
-                ("acceptedEpoch", accepted_epoch.to_string()),
-                ("zxid", zxid.to_string()),
-            ],
-            ZabMsg::AckEpoch { epoch, zxid } => {
-                vec![("epoch", epoch.to_string()), ("zxid", zxid.to_string())]
-            }
-            ZabMsg::NewEpoch { epoch } | ZabMsg::Ping { epoch } | ZabMsg::PingAck { epoch } => {
-                vec![("epoch", epoch.to_string())]
-            }
-        }
-    }
 }
 
 /// Timers.
