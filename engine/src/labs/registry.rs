@@ -5,7 +5,7 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::coordination::{bully, mutex_central, mutex_ricart, mutex_token_ring, mutex_two_tier_ring, raft};
+use super::coordination::{bully, mutex_central, mutex_ricart, mutex_token_ring, mutex_two_tier_ring, raft, zab};
 use super::foundations::clocks;
 use super::scheduling::fair;
 use super::storage::placement;
@@ -156,7 +156,7 @@ pub const LABS: &[LabDef] = &[
     mutex_token_ring::LAB,
     mutex_two_tier_ring::LAB,
     bully::LAB,
-    LabDef::coming("election-zab", Group::Coordination),
+    zab::LAB,
     raft::LAB,
     LabDef::coming("paxos", Group::Coordination),
     LabDef::coming("chain-pow", Group::Coordination),
