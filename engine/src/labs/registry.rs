@@ -5,7 +5,9 @@
 //! read this list; no lab id appears as a string anywhere else.
 
 use super::availability::ratelimit;
-use super::coordination::{bully, mutex_central, mutex_ricart, mutex_token_ring, mutex_two_tier_ring, raft, zab};
+use super::coordination::{
+    bully, mutex_central, mutex_ricart, mutex_token_ring, mutex_two_tier_ring, raft, zab,
+};
 use super::foundations::clocks;
 use super::scheduling::fair;
 use super::storage::placement;
