@@ -633,12 +633,18 @@ mod tests {
         use distlab_engine::input::{split_query, RunConfig};
         use distlab_engine::labs::{LabSession, Panel, LABS};
         use distlab_engine::sim::TraceKind;
+        let missing = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let need = |key: &str, context: String| {
+            if !has(key) {
+                missing.borrow_mut().insert(format!("{key}   ({context})"));
+            }
+        };
         let check = |s: &mut Box<dyn LabSession>, what: &str| {
             for p in s.properties() {
-                assert!(has(&format!("inv.{}", p.id)), "{what}: inv.{}", p.id);
+                need(&&format!("inv.{}", p.id), format!("{what}: inv.{}", p.id));
             }
             for k in s.kinds() {
-                assert!(has(&format!("kind.{}", k.id)), "{what}: kind.{}", k.id);
+                need(&&format!("kind.{}", k.id), format!("{what}: kind.{}", k.id));
                 for cmd in k.commands {
                     assert!(
                         has(&format!("cmd.{}", cmd.name)),
@@ -648,9 +654,12 @@ mod tests {
                 }
             }
             let head = s.headline();
-            assert!(has(head.key), "{what}: headline {}", head.key);
+            need(&head.key, format!("{what}: headline {}", head.key));
             for st in s.stats() {
-                assert!(has(&format!("stat.{}", st.key)), "{what}: stat.{}", st.key);
+                need(
+                    &&format!("stat.{}", st.key),
+                    format!("{what}: stat.{}", st.key),
+                );
             }
             for node in s.view().nodes {
                 assert!(
@@ -659,7 +668,7 @@ mod tests {
                     node.role
                 );
                 for (k, _) in node.details {
-                    assert!(has(&format!("detail.{k}")), "{what}: detail.{k}");
+                    need(&&format!("detail.{k}"), format!("{what}: detail.{k}"));
                 }
                 for panel in node.panels {
                     let title = match &panel {
@@ -668,15 +677,15 @@ mod tests {
                         | Panel::Queue { title, .. }
                         | Panel::List { title, .. } => *title,
                     };
-                    assert!(has(title), "{what}: panel {title}");
+                    need(&title, format!("{what}: panel {title}"));
                     if let Panel::Table { columns, .. } = &panel {
                         for c in columns {
-                            assert!(has(c), "{what}: column {c}");
+                            need(&c, format!("{what}: column {c}"));
                         }
                     }
                     if let Panel::Rows { rows, .. } = &panel {
                         for (k, _) in rows {
-                            assert!(has(k), "{what}: row {k}");
+                            need(&k, format!("{what}: row {k}"));
                         }
                     }
                 }
@@ -684,20 +693,20 @@ mod tests {
             for r in s.trace() {
                 match &r.kind {
                     TraceKind::Note { key, .. } => {
-                        assert!(has(&format!("note.{key}")), "{what}: note.{key}")
+                        need(&format!("note.{key}"), format!("{what}: note.{key}"))
                     }
                     TraceKind::Timer { name, .. } => {
-                        assert!(has(&format!("timer.{name}")), "{what}: timer.{name}")
+                        need(&format!("timer.{name}"), what.to_string())
                     }
                     TraceKind::Drop { reason, .. } => {
-                        assert!(has(&format!("drop.{}", reason.id())))
+                        need(&format!("drop.{}", reason.id()), what.to_string())
                     }
                     _ => {}
                 }
             }
         };
         for lab in LABS.iter().filter(|l| l.is_network()) {
-            assert!(has(&format!("lab.{}", lab.id)), "lab.{}", lab.id);
+            need(&format!("lab.{}", lab.id), lab.id.to_string());
             let mut queries = vec![format!("lab={}", lab.id)];
             queries.extend(
                 lab.scenarios
@@ -719,5 +728,11 @@ mod tests {
         let (mut s, _) = distlab_engine::labs::create(&cfg);
         s.run_until(3_000 * distlab_engine::MS);
         check(&mut s, "raft with writes");
+        let missing = missing.into_inner();
+        assert!(
+            missing.is_empty(),
+            "untranslated keys:\n{}",
+            missing.into_iter().collect::<Vec<_>>().join("\n")
+        );
     }
 }

@@ -395,3 +395,28 @@ fn action_logs_from_another_engine_version_run_with_a_note() {
     let v: Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(v["actions"], 1);
 }
+
+/// `--scenario` plays a preset; a violation of a property the lab only shows breaking (a
+/// lesson) is reported but is not a failure, while an unknown preset is bad usage.
+#[test]
+fn run_plays_a_scenario_and_lessons_do_not_fail_it() {
+    let r = common::distlab(&[
+        "run",
+        "election-bully",
+        "--scenario",
+        "bully-partition",
+        "--until",
+        "4s",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.err);
+    let out: serde_json::Value = serde_json::from_str(&r.out).expect("JSON");
+    assert!(
+        out["violations"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|v| v["invariant"] == "one-coordinator")),
+        "{out}"
+    );
+    let r = common::distlab(&["run", "raft", "--scenario", "nope"]);
+    assert_eq!(r.code, Some(2));
+    assert!(r.err.contains("no scenario"), "{}", r.err);
+}

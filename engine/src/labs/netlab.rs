@@ -7,7 +7,7 @@ use super::view::{
     Headline, Layout, LinkView, LogView, Looks, MsgView, NodeView, Panel, PeerProgress, Stat, View,
 };
 use super::LabSession;
-use crate::params::{InputError, ParamSpec, Params};
+use crate::params::{InputError, ParamSpec, Params, TextSpec};
 use crate::scenario::ScenarioInfo;
 use crate::sim::{
     Action, ActionError, CommandSpec, LoggedAction, Message, NetConfig, NodeKind, NodeStatus,
@@ -46,6 +46,8 @@ pub trait NetLab: Protocol {
     const GROUP: Group;
     /// Parameters (include [`NET_PARAMS`]).
     const PARAMS: &'static [ParamSpec];
+    /// String-valued parameters (a list with one value per node, say).
+    const TEXT_PARAMS: &'static [TextSpec] = &[];
     const SCENARIOS: &'static [ScenarioInfo] = &[];
     /// The lab's UI strings, English and Chinese.
     const TEXTS: &'static [Text] = &[];
@@ -120,7 +122,7 @@ pub const fn lab_def<P: NetLab>() -> LabDef {
             create: create_boxed::<P>,
         },
         params: P::PARAMS,
-        text_params: &[],
+        text_params: P::TEXT_PARAMS,
         check: check_net_lab::<P>,
         scenarios: P::SCENARIOS,
         properties: P::PROPERTIES,

@@ -46,27 +46,16 @@ const TEXTS: &[Text] = &[
         "Processes form a ring and one token goes round it; the holder may enter the critical section, then passes the token on — at once if it does not need it. Crash a process and its predecessor skips it when no Ack comes; crash the holder and the token is lost, then regenerated after a timeout. Split the ring and both halves end up with a token.",
         "进程组成一个环，一个令牌沿环传递；持有令牌的进程可以进入临界区，之后把令牌传给下一个——不需要时立即传递。让某个进程宕机，它的前驱收不到确认就会跳过它；让持有者宕机，令牌丢失，超时后重新生成。把环分成两半，两边最终各有一个令牌。",
     ),
-    ("kind.ring.process", "Process", "进程"),
-    ("cmd.request", "Request the critical section", "请求进入临界区"),
+    ("kind.tokenring.process", "Process", "进程"),
     ("role.tokenring.in_cs", "In the critical section", "在临界区内"),
     ("role.tokenring.holder", "Holds the token", "持有令牌"),
     ("role.tokenring.waiting", "Waiting for the token", "等待令牌"),
     ("role.tokenring.claiming", "Claiming a new token", "申请生成新令牌"),
     ("role.tokenring.idle", "Idle", "空闲"),
     (
-        "inv.mutual-exclusion",
-        "Mutual exclusion: never two in the critical section at once",
-        "互斥：任何时刻都不会有两个参与者同时在临界区内",
-    ),
-    (
         "inv.one-token",
         "One token: at most one token held or on the wire",
         "唯一令牌：被持有或在传输中的令牌至多一个",
-    ),
-    (
-        "inv.every-request-granted",
-        "Every request granted: nobody waits without bound",
-        "请求终获满足：没有参与者无限期等待",
     ),
     ("note.tokenring.enter", "enters the critical section after waiting {0} ms", "等待 {0} 毫秒后进入临界区"),
     ("note.tokenring.queue_full", "refuses a request: {0} already waiting", "拒绝请求：已有 {0} 个在等待"),
@@ -229,7 +218,7 @@ impl NetLab for RingNode {
 
     fn panels(&self) -> Vec<Panel> {
         vec![Panel::Queue {
-            title: "tokenring.requests",
+            title: "panel.tokenring.requests",
             items: self
                 .pending
                 .iter()

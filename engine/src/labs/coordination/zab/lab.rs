@@ -134,6 +134,7 @@ impl NetLab for Zab {
     const ID: &'static str = "election-zab";
     const GROUP: Group = Group::Coordination;
     const PARAMS: &'static [ParamSpec] = PARAMS;
+    const TEXT_PARAMS: &'static [TextSpec] = TEXT_PARAMS;
     const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
     const TEXTS: &'static [Text] = texts::TEXTS;
     const LOOKS: Looks = LOOKS;
@@ -308,8 +309,5 @@ impl NetLab for Zab {
     }
 }
 
-/// The registry row: the networked lab's, with the `zxids` list parameter.
-pub const LAB: LabDef = LabDef {
-    text_params: TEXT_PARAMS,
-    ..lab_def::<Zab>()
-};
+/// The registry row (with the `zxids` list parameter, [`NetLab::TEXT_PARAMS`]).
+pub const LAB: LabDef = lab_def::<Zab>();

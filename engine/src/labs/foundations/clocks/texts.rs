@@ -3,6 +3,7 @@
 use crate::labs::Text;
 
 pub const TEXTS: &[Text] = &[
+    ("timer.work", "next workload event", "下一个工作负载事件"),
     (
         "lab.clocks.about",
         "Lamport and vector clocks on processes that exchange messages: happened-before, concurrent events, and why physical timestamps cannot order events.",
