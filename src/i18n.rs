@@ -641,10 +641,10 @@ mod tests {
         };
         let check = |s: &mut Box<dyn LabSession>, what: &str| {
             for p in s.properties() {
-                need(&&format!("inv.{}", p.id), format!("{what}: inv.{}", p.id));
+                need(&format!("inv.{}", p.id), format!("{what}: inv.{}", p.id));
             }
             for k in s.kinds() {
-                need(&&format!("kind.{}", k.id), format!("{what}: kind.{}", k.id));
+                need(&format!("kind.{}", k.id), format!("{what}: kind.{}", k.id));
                 for cmd in k.commands {
                     assert!(
                         has(&format!("cmd.{}", cmd.name)),
@@ -668,7 +668,7 @@ mod tests {
                     node.role
                 );
                 for (k, _) in node.details {
-                    need(&&format!("detail.{k}"), format!("{what}: detail.{k}"));
+                    need(&format!("detail.{k}"), format!("{what}: detail.{k}"));
                 }
                 for panel in node.panels {
                     let title = match &panel {
