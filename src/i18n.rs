@@ -654,10 +654,10 @@ mod tests {
                 }
             }
             let head = s.headline();
-            need(&head.key, format!("{what}: headline {}", head.key));
+            need(head.key, format!("{what}: headline {}", head.key));
             for st in s.stats() {
                 need(
-                    &&format!("stat.{}", st.key),
+                    &format!("stat.{}", st.key),
                     format!("{what}: stat.{}", st.key),
                 );
             }
