@@ -677,15 +677,15 @@ mod tests {
                         | Panel::Queue { title, .. }
                         | Panel::List { title, .. } => *title,
                     };
-                    need(&title, format!("{what}: panel {title}"));
+                    need(title, format!("{what}: panel {title}"));
                     if let Panel::Table { columns, .. } = &panel {
                         for c in columns {
-                            need(&c, format!("{what}: column {c}"));
+                            need(c, format!("{what}: column {c}"));
                         }
                     }
                     if let Panel::Rows { rows, .. } = &panel {
                         for (k, _) in rows {
-                            need(&k, format!("{what}: row {k}"));
+                            need(k, format!("{what}: row {k}"));
                         }
                     }
                 }
