@@ -320,6 +320,8 @@ async fn links_keep_the_users_settings_and_the_language_persists() {
         "a preset brings its own seed: {preset}"
     );
     assert!(href_of(&m, "[data-testid=scenario-none]").contains("seed=42"));
+    // The effect that sets it runs after the first render; on a busy machine give it time.
+    m.wait_for(2_000, |_| html_lang() == "zh-CN").await;
     assert_eq!(html_lang(), "zh-CN");
 
     // The speed the user sets now is what the links carry.
