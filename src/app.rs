@@ -5,7 +5,7 @@ use std::rc::Rc;
 use distlab_engine::input::{
     InputError, Lang, RunConfig, DEFAULT_SEED, DEFAULT_SPEED, SPEED_MAX, SPEED_MIN,
 };
-use distlab_engine::labs::{Group, LABS};
+use distlab_engine::labs::{Group, Panel, LABS};
 use distlab_engine::sim::{Action, TraceKind, TraceRecord, When};
 use distlab_engine::{Time, MS};
 use gloo::events::EventListener;
@@ -609,19 +609,45 @@ fn inspector(ctl: &Shared, l: Lang) -> Html {
         return html! {};
     };
     html! {
-        <section class="panel inspector">
-            <h3>{ format!("{} n{}", tr(l, "panel.node"), n + 1) }</h3>
+        <section class="panel inspector" data-testid="inspector">
+            <h3>{ format!("{} {}", tr(l, &format!("kind.{}", node.kind)), node.label) }</h3>
             <table>
                 <tr><td>{ tr(l, "panel.status") }</td><td>{ tr(l, &format!("status.{}", node.status)) }{ " · " }{ tr(l, &format!("role.{}", node.role)) }</td></tr>
                 { for node.details.iter().map(|(k, v)| html!{ <tr><td>{ tr(l, &format!("detail.{k}")) }</td><td>{ v }</td></tr> }) }
             </table>
+            { for node.panels.iter().map(|p| panel_html(l, p)) }
         </section>
     }
 }
 
+/// One of a node's generic panels: key-value rows, a table, a queue (front first) or a list.
+fn panel_html(l: Lang, p: &Panel) -> Html {
+    let (title, body) = match p {
+        Panel::Rows { title, rows } => (*title, html! {
+            <table>{ for rows.iter().map(|(k, v)| html!{ <tr><td>{ tr(l, k) }</td><td>{ v }</td></tr> }) }</table>
+        }),
+        Panel::Table { title, columns, rows } => (*title, html! {
+            <table class="grid">
+                <tr>{ for columns.iter().map(|c| html!{ <th>{ tr(l, c) }</th> }) }</tr>
+                { for rows.iter().map(|r| html!{ <tr>{ for r.iter().map(|v| html!{ <td class="num">{ v }</td> }) }</tr> }) }
+            </table>
+        }),
+        Panel::Queue { title, items } => (*title, html! {
+            <ol class="queue">{ for items.iter().map(|v| html!{ <li>{ v }</li> }) }
+                if items.is_empty() { <li class="small">{ tr(l, "panel.empty") }</li> }</ol>
+        }),
+        Panel::List { title, items } => (*title, html! {
+            <ul class="plain">{ for items.iter().map(|v| html!{ <li>{ v }</li> }) }
+                if items.is_empty() { <li class="small">{ tr(l, "panel.empty") }</li> }</ul>
+        }),
+    };
+    html! { <div class="node-panel"><h4>{ tr(l, title) }</h4>{ body }</div> }
+}
+
 /// One trace record as a line of the event log.
-pub fn describe(l: Lang, r: &TraceRecord) -> String {
-    let n = |x: usize| format!("n{}", x + 1);
+pub fn describe(l: Lang, r: &TraceRecord, labels: &[String]) -> String {
+    // Nodes by the names the canvas draws (`n3`, `C1`, `p2`).
+    let n = |x: usize| labels.get(x).cloned().unwrap_or_else(|| format!("n{}", x + 1));
     match &r.kind {
         TraceKind::Send {
             msg,
@@ -746,6 +772,7 @@ pub fn describe(l: Lang, r: &TraceRecord) -> String {
 
 fn event_log(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let c = ctl.borrow();
+    let labels: Vec<String> = c.view().nodes.iter().map(|v| v.label.clone()).collect();
     let trace = c.session.trace();
     let start = trace.len().saturating_sub(150);
     let rows: Vec<(u64, Time, String, &'static str)> = trace[start..]
@@ -768,7 +795,7 @@ fn event_log(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                 | TraceKind::Slow { .. } => "fault",
                 _ => "",
             };
-            (r.id, r.time, describe(l, r), class)
+            (r.id, r.time, describe(l, r, &labels), class)
         })
         .collect();
     drop(c);

@@ -170,6 +170,7 @@ const TABLE: &[Text] = &[
     ("panel.eventually", "checked when the run ends or goes quiet", "在运行结束或静止时检查"),
     ("panel.broken_as_taught", "broken, as this lab shows", "被打破，正是本实验要展示的"),
     ("panel.stats", "Counters", "计数"),
+    ("panel.empty", "(empty)", "（空）"),
     ("ev.cut_one_way", "link cut one way", "链路单向切断"),
     ("ev.heal_one_way", "one-way cut healed", "单向切断恢复"),
     ("ev.clock", "{0} clock set: drift {1} ppm, offset {2}", "{0} 时钟设置：漂移 {1} ppm，偏移 {2}"),

@@ -264,8 +264,30 @@ pub fn draw(
 ) {
     ctx.clear_rect(0.0, 0.0, w, h);
     draw_links(ctx, view, layout, ov);
+    draw_ring(ctx, layout);
     draw_messages(ctx, view, layout, ov);
     draw_nodes(ctx, view, layout, ov);
+}
+
+/// A ring placement's successor order, drawn over the links (a token ring's path).
+fn draw_ring(ctx: &CanvasRenderingContext2d, layout: &Layout) {
+    if layout.ring.len() < 2 {
+        return;
+    }
+    ctx.begin_path();
+    for (i, &node) in layout.ring.iter().enumerate() {
+        let (x, y) = layout.centers[node];
+        if i == 0 {
+            ctx.move_to(x, y);
+        } else {
+            ctx.line_to(x, y);
+        }
+    }
+    ctx.close_path();
+    ctx.set_stroke_style_str("rgba(91,141,239,0.75)");
+    ctx.set_line_width(2.5);
+    ctx.stroke();
+    ctx.set_line_width(1.0);
 }
 
 fn draw_links(ctx: &CanvasRenderingContext2d, view: &View, layout: &Layout, ov: &Overlay) {
