@@ -55,6 +55,20 @@ pub fn fmt_ms(t: Time) -> String {
     format!("{:.1} ms", t as f64 / MS as f64)
 }
 
+/// A span of virtual time for people: "12.5 s", "3 min 20 s", "2 h 5 min".
+pub fn fmt_span(l: Lang, t: Time) -> String {
+    let secs = t as f64 / (1_000 * MS) as f64;
+    let whole = secs.floor() as u64;
+    let (h, m, sec) = (whole / 3600, whole / 60 % 60, whole % 60);
+    if h > 0 {
+        i18n::trf(l, "span.h_min", &[&h.to_string(), &m.to_string()])
+    } else if m > 0 {
+        i18n::trf(l, "span.min_s", &[&m.to_string(), &sec.to_string()])
+    } else {
+        i18n::trf(l, "span.s", &[&format!("{secs:.1}")])
+    }
+}
+
 fn fmt_speed(s: f64) -> String {
     if s < 1.0 {
         format!("{s:.1}×")
@@ -382,6 +396,7 @@ fn toolbar(
 ) -> Html {
     let c = ctl.borrow();
     let (now, horizon, speed) = (c.session.now(), c.session.horizon(), c.speed);
+    let window_start = c.window_start();
     let partition_open = c.partition_draft.is_some();
     drop(c);
     let on_speed = {
@@ -448,7 +463,8 @@ fn toolbar(
             </div>
             <div class="row">
                 <label class="scrub">{ tr(l, "ctl.time") }
-                    <input type="range" min="0" max={(horizon as f64 / MS as f64).to_string()} step="any"
+                    <input type="range" min={(window_start as f64 / MS as f64).to_string()}
+                        max={(horizon as f64 / MS as f64).to_string()} step="any"
                         value={(now as f64 / MS as f64).to_string()} oninput={on_seek} data-testid="scrubber"
                         aria-valuetext={fmt_ms(now)} />
                 </label>
@@ -515,9 +531,9 @@ fn status_line(ctl: &Shared, l: Lang) -> Html {
             <span data-testid="leader" data-leader={leader.map(|n| (n + 1).to_string()).unwrap_or_default()}>{ text }</span>
             <span class="num">{ format!(" · {}", fmt_ms(c.session.now())) }</span>
             if violated { <span class="bad">{ " ⚠ " }{ tr(l, "ev.violation") }</span> }
-            if c.history_full() {
-                <span class="bad" title={tr(l, "run.history_full_help")} data-testid="history-full">
-                    { " · " }{ tr(l, "run.history_full") }</span>
+            if c.history_trimmed() {
+                <span class="small" data-testid="history-trimmed">
+                    { " · " }{ tr(l, "run.history_trimmed") }</span>
             }
         </span>
     }
@@ -1020,6 +1036,7 @@ fn timeline_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>, canvas: &Node
                 <button onclick={on_json} data-testid="export-json">{ tr(l, "ctl.export_json") }</button>
             </div>
             <TimelineCanvas ctl={ctl.clone()} canvas={canvas.clone()} />
+            { history_window_note(ctl, l) }
             <p class="hint">{ tr(l, "panel.timeline_help") }</p>
         </section>
     }
@@ -1278,6 +1295,22 @@ fn live_summary(ctl: &Shared, l: Lang) -> Html {
     }
     html! {
         <p id="net-summary" class="sr-only" aria-live="polite" data-testid="live-summary">{ c.live.0.clone() }</p>
+    }
+}
+
+/// Once older history was dropped to bound memory: how much is kept, said in the timeline
+/// panel (visible text, not a tooltip, so touch users see it too).
+fn history_window_note(ctl: &Shared, l: Lang) -> Html {
+    let c = ctl.borrow();
+    if !c.history_trimmed() {
+        return html! {};
+    }
+    let (start, end) = (c.window_start(), c.session.horizon());
+    html! {
+        <p class="notice" role="status" data-testid="history-window"
+            data-window-start={(start / MS).to_string()}>
+            { i18n::trf(l, "run.history_window", &[&fmt_span(l, end.saturating_sub(start)), &fmt_ms(start)]) }
+        </p>
     }
 }
 

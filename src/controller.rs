@@ -43,12 +43,13 @@ impl FrameStats {
     }
 }
 
-/// The most recorded history (trace records and sent messages) a tab keeps for one run: a run
-/// that reaches it stops there, so a long run at high speed cannot exhaust the tab's memory.
-/// (5-node Raft records about 140 MB per simulated hour; 15 nodes with 1,000 writes a second,
-/// about 45 MB per simulated minute.) The estimate leaves out the vectors' spare room, which
-/// can add as much again.
-pub const HISTORY_BUDGET: usize = 192 << 20;
+/// The most recorded history (trace records and sent messages) a tab keeps for one run: past
+/// it the oldest history is dropped (a sliding window), so a long run at high speed goes on
+/// for ever without exhausting the tab's memory; the scrubber then covers what is kept.
+/// (5-node Raft records about 140 MB per simulated hour, 190 MB with 200 writes a second;
+/// 15 nodes with 1,000 writes a second, about 45 MB per simulated minute.) The estimate leaves
+/// out the vectors' spare room, which can add as much again.
+pub const HISTORY_BUDGET: usize = 128 << 20;
 
 /// One network lab run as the UI drives it.
 pub struct Controller {
@@ -76,8 +77,8 @@ pub struct Controller {
     view_cache: RefCell<Option<(ViewKey, Rc<View>)>>,
     /// Bumped whenever something the panels show changed.
     pub version: u64,
-    /// See [`HISTORY_BUDGET`]; tests lower it.
-    pub history_budget: usize,
+    /// See [`HISTORY_BUDGET`]; tests lower it ([`Controller::set_history_budget`]).
+    history_budget: usize,
     /// Something the user should know about their last action (shown until the next one).
     pub notice: Option<Notice>,
     /// The node menu was opened from the keyboard: move the focus into it.
@@ -109,7 +110,8 @@ type ViewKey = (Time, u64, usize, usize);
 impl Controller {
     /// A controller for an already parsed configuration (and any problem with its action log).
     pub fn from_config(cfg: RunConfig) -> (Controller, Option<InputError>) {
-        let (session, err) = labs::create(&cfg);
+        let (mut session, err) = labs::create(&cfg);
+        session.set_history_budget(Some(HISTORY_BUDGET));
         crate::render::set_looks(session.looks());
         let c = Controller {
             speed: cfg.speed,
@@ -159,26 +161,33 @@ impl Controller {
         self.version += 1;
     }
 
-    /// Whether the run has recorded all the history a tab keeps ([`HISTORY_BUDGET`]) and
-    /// stands at its end: it cannot go further, but it can be scrubbed, branched by an action
-    /// in the past (which drops the recorded future), or restarted.
-    pub fn history_full(&self) -> bool {
-        self.over_budget() && self.session.now() >= self.session.horizon()
+    /// The most history bytes kept ([`HISTORY_BUDGET`] unless a test lowered it).
+    pub fn history_budget(&self) -> usize {
+        self.history_budget
     }
 
-    fn over_budget(&self) -> bool {
-        self.session.history_bytes() >= self.history_budget
+    /// Keeps at most `bytes` of recorded history from now on (the oldest is dropped).
+    pub fn set_history_budget(&mut self, bytes: usize) {
+        self.history_budget = bytes;
+        self.session.set_history_budget(Some(bytes));
+        self.changed();
     }
 
-    /// Advances the run by `real_ms` of wall time at the current speed (if playing); stops
-    /// playing at the end of a full history.
+    /// Whether older history was dropped to stay within the budget: the scrubber then starts
+    /// at [`Controller::window_start`], and the timeline panel says so.
+    pub fn history_trimmed(&self) -> bool {
+        self.session.window_start() > 0
+    }
+
+    /// The earliest time the scrubber reaches: where the kept history starts.
+    pub fn window_start(&self) -> Time {
+        self.session.window_start()
+    }
+
+    /// Advances the run by `real_ms` of wall time at the current speed (if playing). A run
+    /// goes on for ever: past the history budget its oldest history is dropped.
     pub fn advance_real(&mut self, real_ms: f64) {
         if !self.playing {
-            return;
-        }
-        if self.history_full() {
-            self.playing = false;
-            self.changed();
             return;
         }
         // Cap a frame at 100 ms of wall time so a background tab does not jump ahead.
@@ -186,12 +195,11 @@ impl Controller {
         let whole = sim.floor();
         self.carry = sim - whole;
         if whole >= 1.0 {
-            let mut t = self.session.now() + whole as Time;
-            if self.over_budget() {
-                // Replaying the recorded future costs nothing; computing more would.
-                t = t.min(self.session.horizon());
+            let window = self.session.window_start();
+            self.session.run_until(self.session.now() + whole as Time);
+            if self.session.window_start() != window {
+                self.changed();
             }
-            self.session.run_until(t);
         }
     }
 
@@ -203,9 +211,7 @@ impl Controller {
     /// One event forward; pauses.
     pub fn step(&mut self) {
         self.playing = false;
-        if !self.history_full() {
-            self.session.step();
-        }
+        self.session.step();
         self.changed();
     }
 
@@ -216,10 +222,13 @@ impl Controller {
         }
     }
 
-    /// Jumps to a time (the scrubber and the event log); pauses.
+    /// Jumps to a time (the scrubber and the event log) within the kept history; pauses.
     pub fn seek(&mut self, t: Time) {
         self.playing = false;
-        self.session.seek(t.min(self.session.horizon()));
+        let t = t
+            .min(self.session.horizon())
+            .max(self.session.window_start());
+        self.session.seek(t);
         self.changed();
     }
 
@@ -311,6 +320,7 @@ impl Controller {
         let mut cfg = self.cfg.clone();
         cfg.actions.clear();
         self.session = labs::create(&cfg).0;
+        self.session.set_history_budget(Some(self.history_budget));
         self.partition_draft = None;
         self.menu = None;
         self.notice = None;

@@ -46,19 +46,26 @@ pub enum MarkKind {
 
 #[derive(Clone, Copy, Debug)]
 pub struct Mark {
+    /// The trace record it comes from.
+    pub record: u64,
     pub node: Option<NodeId>,
     pub time: Time,
     pub kind: MarkKind,
 }
 
-/// Arrows and marks derived from the trace, kept up to date incrementally.
+/// Arrows and marks derived from the trace, kept up to date incrementally. The trace may lose
+/// its oldest records (the session's history window): the index then drops what came from
+/// them too.
 #[derive(Default)]
 pub struct Timeline {
-    /// Records consumed so far.
-    seen: usize,
-    /// Id of the last consumed record, to notice a trace that was cut back and regrown.
-    last_id: Option<u64>,
-    /// Indexed by message id (ids are dense and in send order).
+    /// The last consumed record, to find where to go on in the trace and to notice a trace
+    /// that was cut back (and perhaps regrown differently).
+    last: Option<TraceRecord>,
+    /// Id of the first record of the trace at the last sync.
+    first: u64,
+    /// Message id of `arrows[0]`.
+    base: u64,
+    /// Indexed by message id minus `base` (ids are dense and in send order).
     pub arrows: Vec<Arrow>,
     pub marks: Vec<Mark>,
     /// The longest send-to-end span seen, to bound the search for visible arrows.
@@ -66,25 +73,67 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// Brings the index up to date with `trace`; rebuilds if the trace was cut back.
+    /// Brings the index up to date with `trace` (whose record ids are dense): goes on after
+    /// the last consumed record; drops what came from records no longer kept at the trace's
+    /// start; rebuilds from the kept trace if the trace was cut back or the last consumed
+    /// record is gone.
     pub fn sync(&mut self, trace: &[TraceRecord]) {
-        let consistent = self.seen <= trace.len()
-            && match self.last_id {
-                None => self.seen == 0,
-                Some(id) => self.seen > 0 && trace[self.seen - 1].id == id,
-            };
-        if !consistent {
-            *self = Timeline::default();
-        }
-        for r in &trace[self.seen..] {
+        let first = trace.first().map_or(0, |r| r.id);
+        let next = match &self.last {
+            None => Some(0),
+            Some(last) => last
+                .id
+                .checked_sub(first)
+                .and_then(|p| usize::try_from(p).ok())
+                .filter(|&p| trace.get(p) == Some(last))
+                .map(|p| p + 1),
+        };
+        let next = match next {
+            Some(p) if self.last.is_none() || first == self.first => p,
+            Some(p) if first > self.first => {
+                self.drop_before(trace);
+                p
+            }
+            _ => {
+                *self = Timeline::default();
+                0
+            }
+        };
+        for r in &trace[next..] {
             self.consume(r);
         }
-        self.seen = trace.len();
-        self.last_id = trace.last().map(|r| r.id);
+        self.first = first;
+        if let Some(r) = trace.last() {
+            self.last = Some(r.clone());
+        }
+    }
+
+    /// Drops the arrows and marks of records before the (kept) trace's start.
+    fn drop_before(&mut self, trace: &[TraceRecord]) {
+        let first = trace.first().map_or(0, |r| r.id);
+        self.marks.retain(|m| m.record >= first);
+        // Messages sent before the first kept send lost their send record.
+        let first_sent = trace.iter().find_map(|r| match r.kind {
+            TraceKind::Send { msg, .. } | TraceKind::Duplicate { msg, .. } => Some(msg),
+            _ => None,
+        });
+        let keep_from = first_sent.unwrap_or(self.base + self.arrows.len() as u64);
+        let gone = usize::try_from(keep_from.saturating_sub(self.base))
+            .unwrap_or(usize::MAX)
+            .min(self.arrows.len());
+        self.arrows.drain(..gone);
+        self.base = self.arrows.first().map_or(keep_from, |a| a.msg);
+    }
+
+    /// The arrow of a message, if its send is in the index.
+    pub fn arrow(&self, msg: u64) -> Option<&Arrow> {
+        self.arrows
+            .get(usize::try_from(msg.checked_sub(self.base)?).ok()?)
     }
 
     fn arrow_mut(&mut self, msg: u64) -> Option<&mut Arrow> {
-        self.arrows.get_mut(usize::try_from(msg).ok()?)
+        let i = usize::try_from(msg.checked_sub(self.base)?).ok()?;
+        self.arrows.get_mut(i)
     }
 
     fn finish(&mut self, msg: u64, t: Time, outcome: Outcome) {
@@ -97,8 +146,13 @@ impl Timeline {
         self.max_span = self.max_span.max(span);
     }
 
-    fn mark(&mut self, node: Option<NodeId>, time: Time, kind: MarkKind) {
-        self.marks.push(Mark { node, time, kind });
+    fn mark(&mut self, r: &TraceRecord, node: Option<NodeId>, kind: MarkKind) {
+        self.marks.push(Mark {
+            record: r.id,
+            node,
+            time: r.time,
+            kind,
+        });
     }
 
     fn consume(&mut self, r: &TraceRecord) {
@@ -116,9 +170,13 @@ impl Timeline {
                 kind,
                 ..
             } => {
+                // The first arrow (of the kept trace) sets the base.
+                if self.arrows.is_empty() {
+                    self.base = *msg;
+                }
                 // Ids are dense; pad defensively if a record was missing.
-                while (self.arrows.len() as u64) <= *msg {
-                    let id = self.arrows.len() as u64;
+                while self.base + (self.arrows.len() as u64) <= *msg {
+                    let id = self.base + self.arrows.len() as u64;
                     let outcome = if id == *msg {
                         Outcome::InFlight
                     } else {
@@ -138,11 +196,11 @@ impl Timeline {
             }
             TraceKind::Deliver { msg, .. } => self.finish(*msg, r.time, Outcome::Delivered),
             TraceKind::Drop { msg, .. } => self.finish(*msg, r.time, Outcome::Dropped),
-            TraceKind::Crash { node } => self.mark(Some(*node), r.time, MarkKind::Crash),
-            TraceKind::Restart { node } => self.mark(Some(*node), r.time, MarkKind::Restart),
-            TraceKind::Pause { node } => self.mark(Some(*node), r.time, MarkKind::Pause),
-            TraceKind::Resume { node } => self.mark(Some(*node), r.time, MarkKind::Resume),
-            TraceKind::Violation { .. } => self.mark(None, r.time, MarkKind::Violation),
+            TraceKind::Crash { node } => self.mark(r, Some(*node), MarkKind::Crash),
+            TraceKind::Restart { node } => self.mark(r, Some(*node), MarkKind::Restart),
+            TraceKind::Pause { node } => self.mark(r, Some(*node), MarkKind::Pause),
+            TraceKind::Resume { node } => self.mark(r, Some(*node), MarkKind::Resume),
+            TraceKind::Violation { .. } => self.mark(r, None, MarkKind::Violation),
             _ => {}
         }
     }
@@ -294,7 +352,7 @@ pub fn draw(
         ctx.stroke();
     }
     if let Some(a) = highlight
-        .and_then(|m| tl.arrows.get(m as usize))
+        .and_then(|m| tl.arrow(m))
         .filter(|a| a.sent <= f.end)
     {
         let (x1, y1) = f.arrow_end(a, now);
@@ -467,7 +525,7 @@ mod tests {
         s.act(Action::Drop { msg: inflight }).unwrap();
         s.act(Action::Crash { node: 1 }).unwrap();
         tl.sync(s.trace());
-        assert_eq!(tl.arrows[inflight as usize].outcome, Outcome::Dropped);
+        assert_eq!(tl.arrow(inflight).unwrap().outcome, Outcome::Dropped);
         assert!(tl
             .marks
             .iter()
@@ -478,6 +536,54 @@ mod tests {
         let sends = count_sends(s.as_ref());
         assert_eq!(tl.arrows.len(), sends);
         assert!(tl.marks.is_empty());
+    }
+
+    /// The history window drops the oldest records: the index drops their arrows and marks
+    /// and matches one built afresh from the kept trace.
+    #[test]
+    fn the_index_follows_the_trace_as_its_start_moves() {
+        let (cfg, _) = RunConfig::parse(&split_query("lab=raft&seed=4&clients=200"));
+        let (mut s, _) = labs::create(&cfg);
+        s.set_history_budget(Some(256 << 10));
+        let mut tl = Timeline::default();
+        let mut moved = 0;
+        let mut start = 0;
+        for k in 1..=80u64 {
+            if k % 10 == 5 {
+                s.act(Action::Crash {
+                    node: (k % 5) as usize,
+                })
+                .unwrap();
+            }
+            if k % 10 == 8 {
+                s.act(Action::Restart {
+                    node: (k % 5) as usize - 3,
+                })
+                .unwrap();
+            }
+            s.run_until(k * 500 * MS);
+            tl.sync(s.trace());
+            if s.window_start() > start {
+                start = s.window_start();
+                moved += 1;
+                let mut fresh = Timeline::default();
+                fresh.sync(s.trace());
+                assert_eq!(format!("{:?}", tl.arrows), format!("{:?}", fresh.arrows));
+                assert_eq!(format!("{:?}", tl.marks), format!("{:?}", fresh.marks));
+                assert!(tl.arrows.first().is_some_and(|a| a.sent >= start));
+                assert!(tl.arrow(0).is_none(), "message 0's send was dropped");
+            }
+        }
+        assert!(moved >= 3, "the window moved {moved} times");
+        assert!(!tl.marks.is_empty());
+        // Seeking back within the window and on again keeps it consistent.
+        s.seek(start + 100 * MS);
+        tl.sync(s.trace());
+        s.run_until(45_000 * MS);
+        tl.sync(s.trace());
+        let mut fresh = Timeline::default();
+        fresh.sync(s.trace());
+        assert_eq!(format!("{:?}", tl.arrows), format!("{:?}", fresh.arrows));
     }
 
     #[test]

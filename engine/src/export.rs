@@ -9,7 +9,10 @@
 //!   "share_query": "lab=raft&seed=42&...",   // reopens the identical run
 //!   "time_unit": "us",                       // all times are virtual microseconds
 //!   "now": 5000000, "events": 1246, "trace_hash": "<128-bit XXH3, hex>",
-//!   "records": [                             // in order; ids are dense from 0
+//!   "window_start": 0,                       // where the kept history starts (older
+//!                                            // records were dropped to bound memory)
+//!   "records": [                             // in order; ids are dense from the first
+//!                                            // kept record's (0 when nothing was dropped)
 //!     { "id": 0, "time": 0, "type": "send", "msg": 0, "from": 0, "to": 1, "kind": "RequestVote" },
 //!     { "type": "deliver" | "drop" (+ "reason") | "duplicate" (+ "of") | "timer" (+ "node", "name")
 //!       | "command" | "note" (+ "text") | "crash" | "restart" | "pause" | "resume"
@@ -71,6 +74,7 @@ pub fn trace_value(cfg: &RunConfig, s: &dyn LabSession) -> Value {
         "now": s.now(),
         "events": s.events(),
         "trace_hash": s.trace_hash(),
+        "window_start": s.window_start(),
         "records": s.trace(),
         "messages": messages,
         "violations": s.violations(),

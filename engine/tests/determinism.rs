@@ -268,8 +268,8 @@ fn acting_after_scrubbing_back_branches_the_run() {
     assert_eq!(again.trace(), s.trace());
 }
 
-/// The estimate of the recorded history's memory, which the app uses to stop a run before it
-/// exhausts the tab: it grows with the run, counts the log entries AppendEntries carry, drops
+/// The estimate of the recorded history's memory, which a session's history budget keeps
+/// bounded by dropping the oldest history (see `history_window.rs`): it grows with the run, counts the log entries AppendEntries carry, drops
 /// when a branch discards the recorded future, and is zero when nothing is kept.
 #[test]
 fn history_bytes_follow_what_is_recorded() {

@@ -111,6 +111,12 @@ pub trait LabSession {
     /// An estimate of the memory the recorded history takes, in bytes (see
     /// [`crate::sim::Sim::history_bytes`]).
     fn history_bytes(&self) -> usize;
+    /// Keeps the recorded history within this many bytes by dropping the oldest (see
+    /// [`crate::sim::Session::set_history_budget`]); `None`, the default, keeps it all.
+    fn set_history_budget(&mut self, budget: Option<usize>);
+    /// The earliest time one can seek to: where the kept history starts (0 unless older
+    /// history was dropped).
+    fn window_start(&self) -> Time;
     /// Lab-specific results as JSON (raft: first leader time, leaders by term, elections).
     fn summary(&self) -> serde_json::Value;
     /// The node the lab considers in charge (raft: the leader with the highest term), if any.

@@ -314,6 +314,14 @@ impl<P: NetLab> LabSession for NetSession<P> {
         self.session.sim.history_bytes()
     }
 
+    fn set_history_budget(&mut self, budget: Option<usize>) {
+        self.session.set_history_budget(budget)
+    }
+
+    fn window_start(&self) -> Time {
+        self.session.window_start()
+    }
+
     fn summary(&self) -> serde_json::Value {
         let mut summary = P::summary(&self.session.sim);
         let stats = P::stats(&self.session.sim);

@@ -192,6 +192,10 @@ pub struct Sim<P: Protocol> {
     /// them, which lets a later jump forward restore a checkpoint instead of re-running.
     trace_len: usize,
     sent_len: usize,
+    /// Ids of the first kept trace record and of the first kept sent message: the oldest
+    /// history can be dropped ([`Sim::drop_history_before`]), ids stay absolute.
+    trace_base: u64,
+    sent_base: u64,
     /// Heap bytes held by the messages in `sent` (see [`Message::heap_bytes`]).
     sent_heap: usize,
     scratch: Vec<Effect<P>>,
@@ -239,6 +243,8 @@ impl<P: Protocol> Sim<P> {
             keep_trace: true,
             trace_len: 0,
             sent_len: 0,
+            trace_base: 0,
+            sent_base: 0,
             sent_heap: 0,
             scratch: Vec::new(),
             found: Vec::new(),
@@ -313,10 +319,13 @@ impl<P: Protocol> Sim<P> {
         self.core.inflight.find(id)
     }
 
-    /// A message's content by id: from the sent log, or from the wire if the log is off.
+    /// A message's content by id: from the sent log, or from the wire if the log is off or
+    /// the message's entry was dropped with the oldest history (then `None` once it has left
+    /// the wire).
     pub fn message(&self, id: u64) -> Option<&P::Msg> {
-        let logged = usize::try_from(id)
-            .ok()
+        let logged = id
+            .checked_sub(self.sent_base)
+            .and_then(|i| usize::try_from(i).ok())
             .and_then(|i| self.sent[..self.sent_len].get(i))
             .filter(|m| m.id == id);
         match logged {
@@ -336,13 +345,62 @@ impl<P: Protocol> Sim<P> {
         &self.core.violations
     }
 
+    /// The kept trace records up to now, in order; their ids are dense from
+    /// [`Sim::first_record`] (0 unless the oldest history was dropped).
     pub fn trace(&self) -> &[TraceRecord] {
         &self.trace[..self.trace_len]
     }
 
-    /// Every message sent so far, indexed by message id (empty when `keep_trace` is off).
+    /// The kept messages sent so far, indexed by message id minus [`Sim::first_message`]
+    /// (empty when `keep_trace` is off).
     pub fn sent(&self) -> &[SentMsg<P::Msg>] {
         &self.sent[..self.sent_len]
+    }
+
+    /// Id of the first kept trace record (records before it were dropped).
+    pub fn first_record(&self) -> u64 {
+        self.trace_base
+    }
+
+    /// Id of the first kept sent message (messages before it were dropped from the log).
+    pub fn first_message(&self) -> u64 {
+        self.sent_base
+    }
+
+    /// Drops the recorded history before `keep_from`: trace records of earlier times and
+    /// messages sent earlier. The run itself is untouched (its state, trace hash and future
+    /// are the same as without dropping); ids stay absolute. Only the present is dropped
+    /// from, never the recorded future.
+    pub fn trim_history(&mut self, keep_from: Time) {
+        let records = self.trace[..self.trace_len].partition_point(|r| r.time < keep_from);
+        let msgs = self.sent[..self.sent_len].partition_point(|m| m.sent_at < keep_from);
+        self.drop_history_before(
+            self.trace_base + records as u64,
+            self.sent_base + msgs as u64,
+        );
+    }
+
+    /// Drops the trace records with ids below `record` and the logged messages with ids below
+    /// `msg` (both at most up to the present), keeping ids absolute.
+    pub fn drop_history_before(&mut self, record: u64, msg: u64) {
+        let records = usize::try_from(record.saturating_sub(self.trace_base))
+            .unwrap_or(usize::MAX)
+            .min(self.trace_len);
+        let msgs = self.sent[..self.sent_len]
+            .partition_point(|m| m.id < msg)
+            .min(self.sent_len);
+        if records > 0 {
+            self.trace.drain(..records);
+            self.trace_len -= records;
+            self.trace_base += records as u64;
+        }
+        if msgs > 0 {
+            let gone: usize = self.sent[..msgs].iter().map(|m| m.msg.heap_bytes()).sum();
+            self.sent_heap -= gone;
+            self.sent.drain(..msgs);
+            self.sent_len -= msgs;
+            self.sent_base = self.sent.first().map_or(msg, |m| m.id);
+        }
     }
 
     /// Appends to the sent log, or steps over the identical entry of the recorded future.
@@ -363,11 +421,11 @@ impl<P: Protocol> Sim<P> {
         self.core.hasher.hex()
     }
 
-    /// An estimate of the memory the recorded history takes (trace records and sent messages,
-    /// present and recorded future; the vectors' spare room, up to as much again, is not
-    /// counted, as it is reused after the future is discarded), so the app can stop a run
-    /// before a long fast one exhausts the tab's memory. The run's state and checkpoints are
-    /// not counted: they stay bounded however long the run.
+    /// An estimate of the memory the recorded history takes (kept trace records and sent
+    /// messages, present and recorded future; the vectors' spare room, up to as much again, is
+    /// not counted, as it is reused), so a session can drop its oldest history before a long
+    /// fast run exhausts the tab's memory ([`super::Session::set_history_budget`]). The run's
+    /// state and checkpoints are not counted: they stay bounded however long the run.
     pub fn history_bytes(&self) -> usize {
         self.trace.len() * std::mem::size_of::<TraceRecord>()
             + self.sent.len() * std::mem::size_of::<SentMsg<P::Msg>>()
@@ -962,10 +1020,13 @@ impl<P: Protocol> Sim<P> {
 
     /// Restores a checkpointed core and moves the logs' cursors to it (back or forward; the
     /// records past the cursor stay as the recorded future).
-    pub(crate) fn restore(&mut self, core: &Core<P>, trace_len: usize, sent_len: usize) {
+    /// The cursors are absolute (records and logged messages since the start, see
+    /// [`Sim::log_lengths`]); a point before the kept history lands at its start.
+    pub(crate) fn restore(&mut self, core: &Core<P>, trace_len: u64, sent_len: u64) {
         self.core = core.clone();
-        self.trace_len = trace_len.min(self.trace.len());
-        self.sent_len = sent_len.min(self.sent.len());
+        let rel = |abs: u64, base: u64| usize::try_from(abs.saturating_sub(base)).unwrap_or(0);
+        self.trace_len = rel(trace_len, self.trace_base).min(self.trace.len());
+        self.sent_len = rel(sent_len, self.sent_base).min(self.sent.len());
     }
 
     /// Forgets the recorded future: the run branches here (a user action after scrubbing back).
@@ -975,7 +1036,11 @@ impl<P: Protocol> Sim<P> {
         self.sent_heap = self.sent.iter().map(|m| m.msg.heap_bytes()).sum();
     }
 
-    pub(crate) fn log_lengths(&self) -> (usize, usize) {
-        (self.trace_len, self.sent_len)
+    /// The logs' cursors as absolute counts (kept plus dropped), for checkpoints.
+    pub(crate) fn log_lengths(&self) -> (u64, u64) {
+        (
+            self.trace_base + self.trace_len as u64,
+            self.sent_base + self.sent_len as u64,
+        )
     }
 }

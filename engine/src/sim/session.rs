@@ -13,8 +13,9 @@ const MAX_CHECKPOINTS: usize = 256;
 struct Checkpoint<P: Protocol> {
     time: Time,
     core: Core<P>,
-    trace_len: usize,
-    sent_len: usize,
+    /// The logs' absolute cursors ([`Sim::log_lengths`]).
+    trace_len: u64,
+    sent_len: u64,
     /// How many entries of the action log had been applied.
     applied: usize,
     /// How many scheduled actions had come due.
@@ -36,6 +37,10 @@ pub struct Session<P: Protocol> {
     schedule: Vec<(Time, Action)>,
     /// How many scheduled actions have come due.
     scheduled: usize,
+    /// The most history bytes to keep ([`Sim::history_bytes`]); `None` keeps everything.
+    budget: Option<usize>,
+    /// The earliest time one can seek to: older history was dropped to stay in the budget.
+    window_start: Time,
 }
 
 impl<P: Protocol> Session<P> {
@@ -50,6 +55,8 @@ impl<P: Protocol> Session<P> {
             horizon: 0,
             schedule: Vec::new(),
             scheduled: 0,
+            budget: None,
+            window_start: 0,
         };
         s.take_checkpoint();
         s
@@ -126,6 +133,52 @@ impl<P: Protocol> Session<P> {
         self.horizon.max(self.sim.now())
     }
 
+    /// Keeps the recorded history within `budget` bytes ([`Sim::history_bytes`]) from now on:
+    /// when a checkpoint finds it past 7/8 of the budget (the rest leaves room for the growth
+    /// until the next checkpoint), about the oldest half of the present is dropped, up to a
+    /// checkpoint, which becomes the [`Session::window_start`]. `None` (the default) keeps
+    /// everything. The run itself never changes: only what can be looked back at.
+    pub fn set_history_budget(&mut self, budget: Option<usize>) {
+        self.budget = budget;
+        self.trim_if_over();
+    }
+
+    pub fn history_budget(&self) -> Option<usize> {
+        self.budget
+    }
+
+    /// The earliest time one can seek to (0 unless older history was dropped).
+    pub fn window_start(&self) -> Time {
+        self.window_start
+    }
+
+    /// Drops about the oldest half of the present history if it is past the budget's high
+    /// water mark. The cut is at a checkpoint, so seeking to the new window start restores it
+    /// and the kept trace starts exactly there.
+    fn trim_if_over(&mut self) {
+        let Some(budget) = self.budget else {
+            return;
+        };
+        if self.sim.history_bytes() <= budget - budget / 8 {
+            return;
+        }
+        let first = self.sim.first_record();
+        let (present, _) = self.sim.log_lengths();
+        let middle = first + (present - first) / 2;
+        let now = self.sim.now();
+        let Some(idx) = self
+            .checkpoints
+            .iter()
+            .position(|c| c.time > self.window_start && c.time <= now && c.trace_len >= middle)
+        else {
+            return;
+        };
+        let cp = &self.checkpoints[idx];
+        self.sim.drop_history_before(cp.trace_len, cp.sent_len);
+        self.window_start = cp.time;
+        self.checkpoints.drain(..idx);
+    }
+
     fn take_checkpoint(&mut self) {
         let (trace_len, sent_len) = self.sim.log_lengths();
         self.checkpoints.push(Checkpoint {
@@ -139,9 +192,11 @@ impl<P: Protocol> Session<P> {
         if self.checkpoints.len() > MAX_CHECKPOINTS {
             self.thin_checkpoints();
         }
+        self.trim_if_over();
     }
 
-    /// Keeps memory bounded on long runs: drops every other checkpoint (the first stays) and
+    /// Keeps memory bounded on long runs: drops every other checkpoint (the first, at the
+    /// window start, stays) and
     /// doubles the interval, so scrubbing anywhere re-runs at most two intervals.
     fn thin_checkpoints(&mut self) {
         let mut i = 0;
@@ -237,8 +292,10 @@ impl<P: Protocol> Session<P> {
     }
 
     /// Moves to any time: back by restoring the nearest checkpoint and re-running, forward by
-    /// running. The action log is kept, so the future replays the same way.
+    /// running. The action log is kept, so the future replays the same way. A time before the
+    /// [`Session::window_start`] (dropped history) goes to the window start.
     pub fn seek(&mut self, t: Time) {
+        let t = t.max(self.window_start);
         // The nearest checkpoint at or before `t`. Checkpoints past the current time stay valid
         // until the user acts (the action log still describes that future), so a jump forward
         // restores one too instead of re-running the whole way.
