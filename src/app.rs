@@ -639,23 +639,39 @@ fn inspector(ctl: &Shared, l: Lang) -> Html {
 /// One of a node's generic panels: key-value rows, a table, a queue (front first) or a list.
 fn panel_html(l: Lang, p: &Panel) -> Html {
     let (title, body) = match p {
-        Panel::Rows { title, rows } => (*title, html! {
-            <table>{ for rows.iter().map(|(k, v)| html!{ <tr><td>{ tr(l, k) }</td><td>{ v }</td></tr> }) }</table>
-        }),
-        Panel::Table { title, columns, rows } => (*title, html! {
-            <table class="grid">
-                <tr>{ for columns.iter().map(|c| html!{ <th>{ tr(l, c) }</th> }) }</tr>
-                { for rows.iter().map(|r| html!{ <tr>{ for r.iter().map(|v| html!{ <td class="num">{ v }</td> }) }</tr> }) }
-            </table>
-        }),
-        Panel::Queue { title, items } => (*title, html! {
-            <ol class="queue">{ for items.iter().map(|v| html!{ <li>{ v }</li> }) }
-                if items.is_empty() { <li class="small">{ tr(l, "panel.empty") }</li> }</ol>
-        }),
-        Panel::List { title, items } => (*title, html! {
-            <ul class="plain">{ for items.iter().map(|v| html!{ <li>{ v }</li> }) }
-                if items.is_empty() { <li class="small">{ tr(l, "panel.empty") }</li> }</ul>
-        }),
+        Panel::Rows { title, rows } => (
+            *title,
+            html! {
+                <table>{ for rows.iter().map(|(k, v)| html!{ <tr><td>{ tr(l, k) }</td><td>{ v }</td></tr> }) }</table>
+            },
+        ),
+        Panel::Table {
+            title,
+            columns,
+            rows,
+        } => (
+            *title,
+            html! {
+                <table class="grid">
+                    <tr>{ for columns.iter().map(|c| html!{ <th>{ tr(l, c) }</th> }) }</tr>
+                    { for rows.iter().map(|r| html!{ <tr>{ for r.iter().map(|v| html!{ <td class="num">{ v }</td> }) }</tr> }) }
+                </table>
+            },
+        ),
+        Panel::Queue { title, items } => (
+            *title,
+            html! {
+                <ol class="queue">{ for items.iter().map(|v| html!{ <li>{ v }</li> }) }
+                    if items.is_empty() { <li class="small">{ tr(l, "panel.empty") }</li> }</ol>
+            },
+        ),
+        Panel::List { title, items } => (
+            *title,
+            html! {
+                <ul class="plain">{ for items.iter().map(|v| html!{ <li>{ v }</li> }) }
+                    if items.is_empty() { <li class="small">{ tr(l, "panel.empty") }</li> }</ul>
+            },
+        ),
     };
     html! { <div class="node-panel"><h4>{ tr(l, title) }</h4>{ body }</div> }
 }
@@ -663,7 +679,12 @@ fn panel_html(l: Lang, p: &Panel) -> Html {
 /// One trace record as a line of the event log.
 pub fn describe(l: Lang, r: &TraceRecord, labels: &[String]) -> String {
     // Nodes by the names the canvas draws (`n3`, `C1`, `p2`).
-    let n = |x: usize| labels.get(x).cloned().unwrap_or_else(|| format!("n{}", x + 1));
+    let n = |x: usize| {
+        labels
+            .get(x)
+            .cloned()
+            .unwrap_or_else(|| format!("n{}", x + 1))
+    };
     match &r.kind {
         TraceKind::Send {
             msg,
