@@ -81,10 +81,14 @@ fn fmt_speed(s: f64) -> String {
 /// which builds its own model from the configuration and needs no simulation), and the input
 /// problems found.
 fn start_run(query: &str) -> (RunConfig, Option<Shared>, Vec<InputError>) {
-    let (cfg, mut errors) = RunConfig::parse(&query_pairs(query));
+    let pairs = query_pairs(query);
+    let (mut cfg, mut errors) = RunConfig::parse(&pairs);
+    // A free run starts lively (Raft: a trickle of client writes), and says so.
+    let demo = cfg.apply_demo(&pairs);
     let net = (!crate::plots::is_plot_lab(cfg.lab)).then(|| {
         let (mut c, err) = Controller::from_config(cfg.clone());
         c.reduced_motion = crate::prefers_reduced_motion();
+        c.demo = demo;
         errors.extend(err);
         Rc::new(std::cell::RefCell::new(c))
     });
@@ -552,15 +556,18 @@ fn status_panel(ctl: &Shared, l: Lang) -> Html {
     kinds.sort_unstable();
     kinds.dedup();
     html! {
-        <section class="panel">
-            <div>{ status_line(ctl, l) }</div>
-            <div class="small" data-testid="counts">{ format!("{} · {}", count(l, c.session.events(), "count.events"), count(l, view.messages.len() as u64, "count.in_flight")) }</div>
-            <div class="legend small">
-                { for roles.iter().map(|r| html!{ <span><i style={format!("background:{}", role_color(r))}></i>{ tr(l, &format!("role.{r}")) }</span> }) }
-                { for kinds.iter().map(|k| html!{ <span><i class="msg" style={format!("background:{}", msg_color(k))}></i>{ *k }</span> }) }
-            </div>
-        </section>
-    }
+            <section class="panel">
+                <div>{ status_line(ctl, l) }</div>
+                <div class="small" data-testid="counts">{ format!("{} · {}", count(l, c.session.events(), "count.events"), count(l, view.messages.len() as u64, "count.in_flight")) }</div>
+    if !c.demo.is_empty() {
+                    <div class="small" data-testid="demo-note">{ i18n::trf(l, "app.demo_values", &[&c.demo.join(", ")]) }</div>
+                }
+                            <div class="legend small">
+                    { for roles.iter().map(|r| html!{ <span><i style={format!("background:{}", role_color(r))}></i>{ tr(l, &format!("role.{r}")) }</span> }) }
+                    { for kinds.iter().map(|k| html!{ <span><i class="msg" style={format!("background:{}", msg_color(k))}></i>{ *k }</span> }) }
+                </div>
+            </section>
+        }
 }
 
 fn invariants_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {

@@ -91,6 +91,8 @@ pub struct Controller {
     /// The spoken state summary last announced, and when (wall ms), to throttle it.
     pub live: (String, f64),
     carry: f64,
+    /// The demo values this free run started with (`clients=2`), shown in the status panel.
+    pub demo: Vec<String>,
 }
 
 /// A message about what an action did besides the obvious.
@@ -114,6 +116,7 @@ impl Controller {
         session.set_history_budget(Some(HISTORY_BUDGET));
         crate::render::set_looks(session.looks());
         let c = Controller {
+            demo: Vec::new(),
             speed: cfg.speed,
             cfg,
             session,

@@ -174,6 +174,7 @@ const TABLE: &[Text] = &[
     ("panel.broken_as_taught", "broken, as this lab shows", "被打破，正是本实验要展示的"),
     ("panel.stats", "Counters", "计数"),
     ("panel.empty", "(empty)", "（空）"),
+    ("app.demo_values", "This free run starts with {0} so there is something to watch; set it in the URL to change it.", "本次自由运行以 {0} 开始，以便有内容可看；可在网址中修改。"),
     ("ev.cut_one_way", "link cut one way", "链路单向切断"),
     ("ev.heal_one_way", "one-way cut healed", "单向切断恢复"),
     ("ev.clock", "{0} clock set: drift {1} ppm, offset {2}", "{0} 时钟设置：漂移 {1} ppm，偏移 {2}"),

@@ -215,6 +215,29 @@ impl RunConfig {
         (cfg, errors)
     }
 
+    /// Starts a free run (no scenario, no shared actions) with the lab's demo values
+    /// ([`crate::labs::LabDef::demo`]) for the keys the page's parameters (`pairs`) leave
+    /// unset; returns the `key=value` pairs it set, so the app can say so. Share links then
+    /// carry them like any other value.
+    pub fn apply_demo(&mut self, pairs: &[(String, String)]) -> Vec<String> {
+        if self.scenario.is_some() || !self.actions.is_empty() {
+            return Vec::new();
+        }
+        let Some(lab) = labs::find(self.lab) else {
+            return Vec::new();
+        };
+        let mut set = Vec::new();
+        for (key, value) in lab.demo {
+            if !pairs.iter().any(|(k, _)| k == key) {
+                self.params.set_value(key, *value);
+                if let Some(spec) = self.params.specs.iter().find(|s| s.key == *key) {
+                    set.push(format!("{key}={}", spec.format(self.params.get(key))));
+                }
+            }
+        }
+        set
+    }
+
     /// The query string of a share link that replays this run with `actions`.
     pub fn share_query(&self, actions: &[LoggedAction]) -> String {
         let mut parts = vec![format!("lab={}", self.lab), format!("seed={}", self.seed)];

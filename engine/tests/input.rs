@@ -303,3 +303,26 @@ fn creating_a_plotted_lab_session_says_so_and_still_runs() {
         assert_eq!(s.lab(), "raft");
     }
 }
+
+/// A free run in the app starts with the lab's demo values where the URL sets none (Raft: a
+/// trickle of client writes); a preset, a shared run or an explicit value keeps its own.
+#[test]
+fn free_runs_start_with_the_labs_demo_values() {
+    use distlab_engine::input::{split_query, RunConfig};
+    let demo = |q: &str| {
+        let pairs = split_query(q);
+        let (mut cfg, _) = RunConfig::parse(&pairs);
+        let set = cfg.apply_demo(&pairs);
+        (cfg.params.get("clients"), set)
+    };
+    assert_eq!(demo("lab=raft"), (2.0, vec!["clients=2".to_string()]));
+    assert_eq!(demo("lab=raft&clients=0"), (0.0, vec![]));
+    assert_eq!(demo("lab=raft&scenario=split-vote"), (0.0, vec![]));
+    assert_eq!(
+        demo("lab=raft&actions=100.3.c1&v=3").1,
+        Vec::<String>::new()
+    );
+    // The runner's and the tests' defaults are unchanged.
+    let (cfg, _) = RunConfig::parse(&split_query("lab=raft"));
+    assert_eq!(cfg.params.get("clients"), 0.0);
+}

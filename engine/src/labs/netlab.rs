@@ -53,6 +53,8 @@ pub trait NetLab: Protocol {
     const TEXTS: &'static [Text] = &[];
     /// Colours of roles and message kinds.
     const LOOKS: Looks = Looks::NONE;
+    /// Values a free run in the app starts with where the URL sets none ([`LabDef::demo`]).
+    const DEMO: &'static [(&'static str, f64)] = &[];
     /// Checkpoint interval in virtual time.
     const CHECKPOINT_EVERY: Time = 500 * MS;
 
@@ -128,6 +130,7 @@ pub const fn lab_def<P: NetLab>() -> LabDef {
         properties: P::PROPERTIES,
         kinds: P::KINDS,
         texts: P::TEXTS,
+        demo: P::DEMO,
     }
 }
 

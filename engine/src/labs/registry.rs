@@ -85,6 +85,10 @@ pub struct LabDef {
     pub kinds: &'static [NodeKind],
     /// The lab's own UI strings (roles, messages, commands, properties, notes, presets).
     pub texts: &'static [Text],
+    /// Values a free run in the app starts with where the page's URL sets none: a livelier
+    /// start than the defaults the runner and the tests use (Raft: a trickle of client writes,
+    /// so its logs fill). See [`crate::input::RunConfig::apply_demo`].
+    pub demo: &'static [(&'static str, f64)],
 }
 
 fn no_check(_: &mut Params, _: &mut Vec<InputError>) {}
@@ -103,6 +107,7 @@ impl LabDef {
             properties: &[],
             kinds: &[],
             texts: &[],
+            demo: &[],
         }
     }
 
@@ -126,6 +131,7 @@ impl LabDef {
             properties: &[],
             kinds: &[],
             texts: &[],
+            demo: &[],
         }
     }
 

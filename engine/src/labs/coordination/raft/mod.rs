@@ -1225,6 +1225,7 @@ impl NetLab for Raft {
     const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
     const TEXTS: &'static [Text] = TEXTS;
     const LOOKS: Looks = LOOKS;
+    const DEMO: &'static [(&'static str, f64)] = &[("clients", 2.0)];
 
     fn check_params(p: &mut Params, errors: &mut Vec<InputError>) {
         p.order_pair("timeout_min", "timeout_max", errors);
