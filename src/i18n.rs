@@ -214,6 +214,7 @@ const TABLE: &[Text] = &[
     ("err.out_of_range", "“{0}={1}” is outside {2}–{3}; using {4}.", "“{0}={1}”超出范围 {2}–{3}；使用 {4}。"),
     ("err.unknown_param", "Unknown parameter “{0}” ignored.", "已忽略未知参数“{0}”。"),
     ("err.bad_lang", "Unknown language “{0}”; use en or zh.", "未知语言“{0}”；请用 en 或 zh。"),
+    ("err.partial_actions", "The shared action log is damaged after {0} actions ({1}); replaying those {0} and dropping the rest.", "分享的操作记录在第 {0} 个操作之后损坏（{1}）；将重放这 {0} 个操作并丢弃其余部分。"),
     ("err.bad_actions", "The shared action log is damaged ({0}); starting without it.", "分享的操作记录已损坏（{0}）；将不带操作记录开始。"),
     ("err.swapped", "“{0}” was above “{1}”; using the same value for both.", "“{0}”大于“{1}”；两者使用相同的值。"),
     ("err.no_such_node", "There is no node n{0}.", "不存在节点 n{0}。"),
@@ -551,6 +552,11 @@ pub fn input_error(lang: Lang, e: &InputError) -> String {
         InputError::BadActions { error } => {
             trf(lang, "err.bad_actions", &[&action_error(lang, error)])
         }
+        InputError::PartialActions { kept, error } => trf(
+            lang,
+            "err.partial_actions",
+            &[&kept.to_string(), &action_error(lang, error)],
+        ),
         InputError::Swapped { low, high } => trf(lang, "err.swapped", &[low, high]),
         InputError::UnknownScenario { value, lab } => {
             trf(lang, "err.unknown_scenario", &[value, lab])

@@ -183,7 +183,19 @@ impl RunConfig {
                 None
             }
         });
-        let shared_run = get("actions").is_some_and(|a| !a.trim().is_empty());
+        // The readable part of the action log (a truncated link keeps its valid prefix).
+        let (actions, damage) =
+            get("actions").map_or((Vec::new(), None), LoggedAction::decode_prefix);
+        match damage {
+            None => {}
+            Some(error) if actions.is_empty() => errors.push(InputError::BadActions { error }),
+            Some(error) => errors.push(InputError::PartialActions {
+                kept: actions.len(),
+                error,
+            }),
+        }
+        // Only a run with readable actions is a shared run; garbage claims no version.
+        let shared_run = !actions.is_empty();
         match version.or(shared_run.then_some(1)) {
             Some(link) if link != crate::ENGINE_VERSION => errors.push(InputError::OtherEngine {
                 link,
@@ -191,15 +203,6 @@ impl RunConfig {
             }),
             _ => {}
         }
-
-        let actions = match get("actions").map(LoggedAction::decode_log) {
-            None => Vec::new(),
-            Some(Ok(a)) => a,
-            Some(Err(error)) => {
-                errors.push(InputError::BadActions { error });
-                Vec::new()
-            }
-        };
 
         let cfg = RunConfig {
             lab,
@@ -323,9 +326,9 @@ mod tests {
         assert_eq!(c.seed, DEFAULT_SEED);
         assert_eq!(c.speed, SPEED_MAX);
         assert!(c.actions.is_empty());
-        // Six bad values, and a note that a link with actions but no `v` is from engine 1.
-        assert_eq!(e.len(), 7, "{e:?}");
-        assert_eq!(e.iter().filter(|e| e.is_warning()).count(), 1);
+        // Six bad values; an unreadable action log is no shared run, so no engine-version note.
+        assert_eq!(e.len(), 6, "{e:?}");
+        assert_eq!(e.iter().filter(|e| e.is_warning()).count(), 0);
         let (c, e) = parse("nodes=999");
         assert_eq!(c.params.get("nodes"), 15.0);
         assert!(matches!(&e[0], InputError::OutOfRange { key, .. } if key == "nodes"));

@@ -80,6 +80,12 @@ pub enum InputError {
     BadActions {
         error: ActionError,
     },
+    /// A share link's action log is readable only up to entry `kept + 1`: the first `kept`
+    /// actions replay, the rest is dropped.
+    PartialActions {
+        kept: usize,
+        error: ActionError,
+    },
     Swapped {
         low: &'static str,
         high: &'static str,
@@ -135,6 +141,11 @@ impl fmt::Display for InputError {
             }
             InputError::UnknownParam { key } => write!(f, "unknown parameter `{key}` ignored"),
             InputError::BadLang { value } => write!(f, "unknown language `{value}`; use en or zh"),
+            InputError::PartialActions { kept, error } => write!(
+                f,
+                "the shared action log is damaged after {kept} actions ({error}); \
+                 replaying those {kept}"
+            ),
             InputError::BadActions { error } => {
                 write!(
                     f,

@@ -326,3 +326,25 @@ fn free_runs_start_with_the_labs_demo_values() {
     let (cfg, _) = RunConfig::parse(&split_query("lab=raft"));
     assert_eq!(cfg.params.get("clients"), 0.0);
 }
+
+/// A truncated share link replays the actions it still has and says where it stopped; a
+/// garbage action log is refused without claiming to come from another engine version.
+#[test]
+fn a_truncated_action_log_keeps_its_valid_prefix() {
+    use distlab_engine::input::{split_query, InputError, RunConfig};
+    let (cfg, errors) = RunConfig::parse(&split_query(&format!(
+        "lab=raft&actions=100.3.c1~200.9.r1~300.1&v={}",
+        distlab_engine::ENGINE_VERSION
+    )));
+    assert_eq!(cfg.actions.len(), 2);
+    assert!(
+        matches!(&errors[..], [InputError::PartialActions { kept: 2, .. }]),
+        "{errors:?}"
+    );
+    let (cfg, errors) = RunConfig::parse(&split_query("lab=raft&actions=zz~qq"));
+    assert!(cfg.actions.is_empty());
+    assert!(
+        matches!(&errors[..], [InputError::BadActions { .. }]),
+        "garbage is refused and claims no engine version: {errors:?}"
+    );
+}

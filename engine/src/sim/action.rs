@@ -318,17 +318,30 @@ impl LoggedAction {
 
     /// Decodes a whole log; entries must be in (time, events) order.
     pub fn decode_log(s: &str) -> Result<Vec<LoggedAction>, ActionError> {
+        match LoggedAction::decode_prefix(s) {
+            (log, None) => Ok(log),
+            (_, Some(error)) => Err(error),
+        }
+    }
+
+    /// Decodes as much of a log as is readable: the valid entries before the first bad one,
+    /// and why that one is bad (a truncated share link still replays what it has).
+    pub fn decode_prefix(s: &str) -> (Vec<LoggedAction>, Option<ActionError>) {
         let mut out: Vec<LoggedAction> = Vec::new();
         for part in s.split('~').filter(|p| !p.is_empty()) {
-            let a = LoggedAction::decode(part)?;
+            let a = match LoggedAction::decode(part) {
+                Ok(a) => a,
+                Err(e) => return (out, Some(e)),
+            };
             if let Some(prev) = out.last() {
                 if (a.time, a.events) < (prev.time, prev.events) {
-                    return Err(ActionError::OutOfOrder(part.chars().take(40).collect()));
+                    let e = ActionError::OutOfOrder(part.chars().take(40).collect());
+                    return (out, Some(e));
                 }
             }
             out.push(a);
         }
-        Ok(out)
+        (out, None)
     }
 }
 

@@ -212,12 +212,18 @@ impl<P: Protocol> Session<P> {
     }
 
     /// Applies the next logged action if it is due: its event count is reached and its time is
-    /// within `limit`. (A hand-made log whose count is already passed applies at once.)
+    /// within `limit`. (A hand-made entry whose count is already passed applies once the
+    /// events before its time are processed.)
     fn apply_due(&mut self, limit: Time) -> bool {
         let Some(entry) = self.log.get(self.applied) else {
             return false;
         };
-        if entry.events > self.sim.events() || entry.time > limit {
+        // Never jump the clock over pending events: a hand-made entry whose event count is
+        // already passed applies once every event before its time is processed, so where it
+        // lands does not depend on how the run was cut into `run_until` calls. (A recorded
+        // entry always meets this: the next event was not earlier than the action.)
+        let pending_before = self.sim.next_event_time().is_some_and(|et| et < entry.time);
+        if entry.events > self.sim.events() || entry.time > limit || pending_before {
             return false;
         }
         self.sim.set_now(entry.time);
