@@ -64,6 +64,37 @@ pub fn raft_writes(
     }
 }
 
+/// Runs a networked lab at its defaults with its size parameter ([`crate::labs::LabDef::size`])
+/// set to `size` (beyond the URL's range if need be) for `seconds` of simulated time; the
+/// result's `nodes` is how many nodes actually ran. None for a lab without a network.
+pub fn lab_run(
+    lab: &str,
+    size: u32,
+    seconds: u64,
+    time: impl FnOnce(&mut dyn FnMut()) -> f64,
+) -> Option<BenchResult> {
+    let def = labs::find(lab).filter(|l| l.is_network())?;
+    let (mut cfg, _) = RunConfig::parse(&split_query(&format!("lab={lab}&seed=7")));
+    if let Some(i) = cfg.params.specs.iter().position(|s| s.key == def.size) {
+        cfg.params.values[i] = f64::from(size.clamp(1, 1000));
+    }
+    let (mut s, _) = labs::create(&cfg);
+    s.set_keep_trace(false);
+    let until = seconds * 1000 * MS;
+    let wall = time(&mut || s.run_until(until)).max(1e-9);
+    Some(BenchResult {
+        nodes: s.n() as u32,
+        simulated_seconds: seconds,
+        events: s.events(),
+        wall_seconds: wall,
+        sim_per_wall: seconds as f64 / wall,
+        events_per_second: s.events() as f64 / wall,
+        writes: 0,
+        commits: 0,
+        commits_per_second: 0.0,
+    })
+}
+
 /// The median run by wall time; `runs` is never empty (every caller runs a case at least
 /// once).
 fn median(mut runs: Vec<BenchResult>) -> BenchResult {

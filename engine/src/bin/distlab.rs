@@ -27,7 +27,8 @@ USAGE:
   distlab run <lab> [options]   run one network lab and print one JSON object (plotted
                                 labs are computed by `distlab calc`)
   distlab bench [--seconds S] [--writes W] [--json]
-                                measure engine speed: Raft election only (5 and 51 nodes),
+                                measure engine speed: every networked lab at 5 and 51
+                                nodes (its size parameter), Raft election only (5 and 51 nodes),
                                 then 5 nodes with W client writes per simulated second
                                 (default 100; 0 skips it), with commits per wall second,
                                 measured alternately with election-only runs (the slowdown);
@@ -387,6 +388,26 @@ fn bench(args: &[String]) -> ExitCode {
                 "raft nodes={n:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {runs} runs)",
                 r.wall_seconds, r.sim_per_wall, r.events_per_second
             );
+        }
+    }
+    // Every networked lab of the registry at its defaults, scaled by its size parameter.
+    for lab in LABS.iter().filter(|l| l.is_network()) {
+        for size in [5u32, 51] {
+            let one = |clock| distlab_engine::bench::lab_run(lab.id, size, seconds, clock);
+            let Some(trial) = one(clock) else { continue };
+            let runs = runs_in_a_second(trial.wall_seconds);
+            let r = distlab_engine::bench::repeat(runs, || one(clock).unwrap_or(trial.clone()));
+            if as_json {
+                let mut v = json!(r);
+                v["lab"] = json!(lab.id);
+                v["runs"] = json!(runs);
+                println!("{v}");
+            } else {
+                println!(
+                    "{:<20} nodes={:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {runs} runs)",
+                    lab.id, r.nodes, r.wall_seconds, r.sim_per_wall, r.events_per_second
+                );
+            }
         }
     }
     if writes > 0 {

@@ -55,6 +55,9 @@ pub trait NetLab: Protocol {
     const LOOKS: Looks = Looks::NONE;
     /// Values a free run in the app starts with where the URL sets none ([`LabDef::demo`]).
     const DEMO: &'static [(&'static str, f64)] = &[];
+    /// The parameter that sets how many nodes run (`nodes`; a lab whose size is its clients
+    /// names that); benchmarks scale labs with it.
+    const SIZE: &'static str = "nodes";
     /// Checkpoint interval in virtual time.
     const CHECKPOINT_EVERY: Time = 500 * MS;
 
@@ -131,6 +134,7 @@ pub const fn lab_def<P: NetLab>() -> LabDef {
         kinds: P::KINDS,
         texts: P::TEXTS,
         demo: P::DEMO,
+        size: P::SIZE,
     }
 }
 

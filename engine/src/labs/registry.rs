@@ -89,6 +89,8 @@ pub struct LabDef {
     /// start than the defaults the runner and the tests use (Raft: a trickle of client writes,
     /// so its logs fill). See [`crate::input::RunConfig::apply_demo`].
     pub demo: &'static [(&'static str, f64)],
+    /// The parameter that sets a networked lab's node count (benchmarks scale labs with it).
+    pub size: &'static str,
 }
 
 fn no_check(_: &mut Params, _: &mut Vec<InputError>) {}
@@ -108,6 +110,7 @@ impl LabDef {
             kinds: &[],
             texts: &[],
             demo: &[],
+            size: "",
         }
     }
 
@@ -132,6 +135,7 @@ impl LabDef {
             kinds: &[],
             texts: &[],
             demo: &[],
+            size: "",
         }
     }
 
@@ -275,6 +279,12 @@ mod tests {
                 lab.id
             );
             if lab.is_network() {
+                assert!(
+                    lab.params.iter().any(|p| p.key == lab.size),
+                    "{}: size parameter `{}` is not a parameter",
+                    lab.id,
+                    lab.size
+                );
                 assert!(!lab.kinds.is_empty(), "{}: no node kinds", lab.id);
                 assert!(!lab.properties.is_empty(), "{}: no properties", lab.id);
             }

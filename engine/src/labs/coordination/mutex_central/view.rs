@@ -15,6 +15,7 @@ impl NetLab for MutexCentral {
     const ID: &'static str = "mutex-central";
     const GROUP: Group = Group::Coordination;
     const PARAMS: &'static [ParamSpec] = PARAMS;
+    const SIZE: &'static str = "clients";
     const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
     const TEXTS: &'static [Text] = texts::TEXTS;
     const LOOKS: crate::labs::Looks = texts::LOOKS;

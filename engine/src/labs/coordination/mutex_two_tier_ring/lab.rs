@@ -134,6 +134,7 @@ impl NetLab for Node {
     const ID: &'static str = "mutex-two-tier-ring";
     const GROUP: Group = Group::Coordination;
     const PARAMS: &'static [ParamSpec] = PARAMS;
+    const SIZE: &'static str = "per_lan";
     const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
     const TEXTS: &'static [Text] = TEXTS;
     const LOOKS: Looks = LOOKS;
