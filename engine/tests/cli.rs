@@ -229,20 +229,29 @@ fn bench_prints_text_or_json_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    assert_eq!(lines.len(), 3);
+    // Raft at 5 and 51 nodes, every networked lab at its two sizes, then Raft with writes.
+    let networked = distlab_engine::labs::LABS
+        .iter()
+        .filter(|l| l.is_network())
+        .count();
+    assert_eq!(lines.len(), 3 + 2 * networked);
     assert_eq!(lines[0]["nodes"], 5);
     assert_eq!(lines[1]["nodes"], 51);
-    // The third line: 5 nodes with 100 client writes per simulated second.
+    for l in &lines[2..2 + 2 * networked] {
+        assert!(l["lab"].as_str().is_some(), "{l}");
+    }
+    // The last line: 5 nodes with 100 client writes per simulated second.
+    let w = &lines[lines.len() - 1];
     assert_eq!(
-        (lines[2]["nodes"].clone(), lines[2]["writes"].clone()),
+        (w["nodes"].clone(), w["writes"].clone()),
         (5.into(), 100.into())
     );
-    assert!(lines[2]["commits"].as_u64().unwrap() > 50);
+    assert!(w["commits"].as_u64().unwrap() > 50);
     // Against an election-only run measured alternately with it: a ratio, not a verdict.
-    let slowdown = lines[2]["slowdown_vs_election"].as_f64().unwrap();
-    let quiet = lines[2]["election_only_sim_per_wall"].as_f64().unwrap();
+    let slowdown = w["slowdown_vs_election"].as_f64().unwrap();
+    let quiet = w["election_only_sim_per_wall"].as_f64().unwrap();
     assert!(slowdown > 0.0 && quiet > 0.0);
-    assert!((quiet / lines[2]["sim_per_wall"].as_f64().unwrap() - slowdown).abs() < 1e-6);
+    assert!((quiet / w["sim_per_wall"].as_f64().unwrap() - slowdown).abs() < 1e-6);
     for l in &lines {
         assert_eq!(l["simulated_seconds"], 1);
         assert!(l["events"].as_u64().unwrap() > 0);
