@@ -254,6 +254,11 @@ fn bench_prints_text_or_json_lines() {
     assert!((quiet / w["sim_per_wall"].as_f64().unwrap() - slowdown).abs() < 1e-6);
     for l in &lines {
         assert_eq!(l["simulated_seconds"], 1);
+        // A quiet lab (requests at 0.5/s) may have nothing to do in one simulated second.
+        if l["lab"].is_string() {
+            assert!(l["events"].as_u64().is_some(), "{l}");
+            continue;
+        }
         assert!(l["events"].as_u64().unwrap() > 0);
         assert!(l["sim_per_wall"].as_f64().unwrap() > 0.0);
         assert!(l["events_per_second"].as_f64().unwrap() > 0.0);
