@@ -352,7 +352,8 @@ pub fn check_drf(params: &mut Params, errors: &mut Vec<InputError>) {
         let resources = parse_numbers(params.text("capacity"), ',').map_or(0, |c| c.len());
         let demands = parse_vectors(params.text("demands")).unwrap_or_default();
         if demands.iter().any(|d| d.len() != resources) {
-            let reason = format!("every user needs {resources} amounts, one per resource");
+            let amounts = if resources == 1 { "amount" } else { "amounts" };
+            let reason = format!("every user needs {resources} {amounts}, one per resource");
             params.reject_text("demands", reason, errors);
         }
         parse_vectors(params.text("demands")).map_or(0, |d| d.len())
