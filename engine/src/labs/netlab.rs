@@ -23,6 +23,20 @@ pub const NET_PARAMS: [ParamSpec; 4] = [
     ParamSpec::float("dup", 0.0, 0.0, 100.0),
 ];
 
+/// A networked lab's parameter list: its own, then the network's ([`NET_PARAMS`]).
+#[macro_export]
+macro_rules! lab_params {
+    ($($p:expr),* $(,)?) => {
+        &[
+            $($p,)*
+            $crate::labs::NET_PARAMS[0],
+            $crate::labs::NET_PARAMS[1],
+            $crate::labs::NET_PARAMS[2],
+            $crate::labs::NET_PARAMS[3],
+        ]
+    };
+}
+
 /// Builds the network configuration from the [`NET_PARAMS`] values of a parameter set.
 pub fn net_config(p: &Params) -> NetConfig {
     NetConfig {

@@ -40,7 +40,7 @@ use serde_json::json;
 use crate::input::Params;
 use crate::labs::{
     lab_def, net_config, Group, Headline, LabDef, Looks, NetLab, NetSession, Panel, ParamSpec,
-    Stat, Text, NET_PARAMS,
+    Stat, Text,
 };
 use crate::params::InputError;
 use crate::sim::{
@@ -50,17 +50,13 @@ use crate::sim::{
 use crate::{NodeId, Time, MS};
 
 /// The lab's parameters: the network's plus its timeouts (milliseconds).
-pub const PARAMS: &[ParamSpec] = &[
+pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("nodes", 5.0, 3.0, 12.0),
     ParamSpec::int("heartbeat", 50.0, 5.0, 5_000.0),
     ParamSpec::int("timeout_min", 150.0, 10.0, 10_000.0),
     ParamSpec::int("timeout_max", 300.0, 10.0, 10_000.0),
     ParamSpec::int("answer", 100.0, 1.0, 10_000.0),
     ParamSpec::int("victory", 200.0, 1.0, 10_000.0),
-    NET_PARAMS[0],
-    NET_PARAMS[1],
-    NET_PARAMS[2],
-    NET_PARAMS[3],
 ];
 
 /// Timing, and the tests' deliberately broken variant.

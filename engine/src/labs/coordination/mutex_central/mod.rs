@@ -40,22 +40,18 @@ pub use monitor::Monitor;
 pub use msg::{Msg, Table};
 
 use crate::input::Params;
-use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec, NET_PARAMS};
+use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec};
 use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Session, Shape, Sim};
 use crate::{NodeId, Time, MS};
 
 /// Parameters: the network's plus clients, request rate, critical-section time and standby.
-pub const PARAMS: &[ParamSpec] = &[
+pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("clients", 4.0, 1.0, 16.0),
     ParamSpec::float("rate", 2.0, 0.0, 100.0),
     ParamSpec::int("cs", 100.0, 1.0, 10_000.0),
     ParamSpec::int("standby", 0.0, 0.0, 1.0),
     ParamSpec::int("heartbeat", 50.0, 5.0, 5_000.0),
     ParamSpec::int("failover", 200.0, 10.0, 10_000.0),
-    NET_PARAMS[0],
-    NET_PARAMS[1],
-    NET_PARAMS[2],
-    NET_PARAMS[3],
 ];
 
 /// Node kinds by index: coordinators (the first one or two nodes) and clients.

@@ -7,23 +7,18 @@ use super::{scenarios, Config, Ricart, State};
 use crate::input::Params;
 use crate::labs::{
     lab_def, net_config, Group, Headline, LabDef, Looks, NetLab, Panel, ParamSpec, Stat, Text,
-    NET_PARAMS,
 };
 use crate::sim::{NetConfig, NodeStatus, Sim};
 use crate::{NodeId, Time, MS};
 
 /// The lab's parameters: processes, the wish rate, the critical section's length, the two
 /// improvements (0/1) and the network's.
-pub const PARAMS: &[ParamSpec] = &[
+pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("nodes", 5.0, 2.0, 12.0),
     ParamSpec::float("rate", 0.5, 0.0, 20.0),
     ParamSpec::int("cs", 100.0, 1.0, 10_000.0),
     ParamSpec::int("skip_dead", 0.0, 0.0, 1.0),
     ParamSpec::int("majority", 0.0, 0.0, 1.0),
-    NET_PARAMS[0],
-    NET_PARAMS[1],
-    NET_PARAMS[2],
-    NET_PARAMS[3],
 ];
 
 /// The lab's row in the registry.

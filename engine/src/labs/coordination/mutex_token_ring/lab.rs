@@ -6,24 +6,20 @@ use serde_json::json;
 use super::{scenarios, Config, RingNode, Timer};
 use crate::labs::netlab::{lab_def, net_config, NetLab};
 use crate::labs::registry::{Group, LabDef, Text};
-use crate::labs::{Headline, Layout, Looks, Panel, Stat, NET_PARAMS};
+use crate::labs::{Headline, Layout, Looks, Panel, Stat};
 use crate::params::{ParamSpec, Params};
 use crate::sim::{NetConfig, NodeStatus, Sim};
 use crate::{NodeId, MS};
 
 /// Parameters: ring size, load (requests per process per second, critical-section time in
 /// ms), n1's turns per visit, the two timeouts (ms) and the network's.
-pub const PARAMS: &[ParamSpec] = &[
+pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("nodes", 5.0, 1.0, 12.0),
     ParamSpec::float("rate", 0.5, 0.0, 20.0),
     ParamSpec::int("cs", 100.0, 1.0, 5_000.0),
     ParamSpec::int("weight", 1.0, 1.0, 5.0),
     ParamSpec::int("ack_timeout", 100.0, 1.0, 10_000.0),
     ParamSpec::int("regen_timeout", 2_000.0, 10.0, 60_000.0),
-    NET_PARAMS[0],
-    NET_PARAMS[1],
-    NET_PARAMS[2],
-    NET_PARAMS[3],
 ];
 
 /// The lab's registry row.

@@ -6,22 +6,18 @@ use serde_json::json;
 use super::{scenarios, Config, Msg, Node, Timer};
 use crate::labs::netlab::{lab_def, net_config, NetLab};
 use crate::labs::registry::{Group, LabDef, Text};
-use crate::labs::{Headline, Layout, Looks, NetSession, Panel, Stat, NET_PARAMS};
+use crate::labs::{Headline, Layout, Looks, NetSession, Panel, Stat};
 use crate::params::{ParamSpec, Params};
 use crate::sim::{Message, NetConfig, NodeStatus, Session, Sim};
 use crate::{NodeId, MS};
 
 /// Parameters: LANs, processes per LAN (the coordinator included), load (requests per
 /// process per second, critical-section time in ms) and the network's.
-pub const PARAMS: &[ParamSpec] = &[
+pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("lans", 3.0, 2.0, 4.0),
     ParamSpec::int("per_lan", 3.0, 2.0, 5.0),
     ParamSpec::float("rate", 0.5, 0.0, 20.0),
     ParamSpec::int("cs", 50.0, 1.0, 5_000.0),
-    NET_PARAMS[0],
-    NET_PARAMS[1],
-    NET_PARAMS[2],
-    NET_PARAMS[3],
 ];
 
 /// The lab's registry row.

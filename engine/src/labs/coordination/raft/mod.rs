@@ -66,7 +66,7 @@ use serde_json::json;
 use crate::input::Params;
 use crate::labs::{
     lab_def, net_config, Group, Headline, LabDef, LogView, Looks, NetLab, NetSession, ParamSpec,
-    PeerProgress, Text, LOG_TAIL, NET_PARAMS,
+    PeerProgress, Text, LOG_TAIL,
 };
 use crate::params::InputError;
 use crate::sim::{
@@ -76,17 +76,13 @@ use crate::sim::{
 use crate::{NodeId, Time, MS};
 
 /// Raft's parameters: the network's plus timeouts (milliseconds) and the client write rate.
-pub const PARAMS: &[ParamSpec] = &[
+pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("nodes", 5.0, 3.0, 15.0),
     ParamSpec::int("timeout_min", 150.0, 10.0, 10_000.0),
     ParamSpec::int("timeout_max", 300.0, 10.0, 10_000.0),
     ParamSpec::int("heartbeat", 50.0, 5.0, 5_000.0),
     ParamSpec::int("clients", 0.0, 0.0, 1_000.0),
     ParamSpec::int("spare", 0.0, 0.0, 4.0),
-    NET_PARAMS[0],
-    NET_PARAMS[1],
-    NET_PARAMS[2],
-    NET_PARAMS[3],
 ];
 
 /// Most entries one AppendEntries carries.

@@ -4,9 +4,7 @@ use serde_json::json;
 
 use super::{scenarios, texts, Config, State, Timer, Zab, OBSERVER, SERVER};
 use crate::labs::registry::{Group, LabDef, Text};
-use crate::labs::{
-    lab_def, net_config, Headline, Layout, Looks, NetLab, NetSession, Stat, NET_PARAMS,
-};
+use crate::labs::{lab_def, net_config, Headline, Layout, Looks, NetLab, NetSession, Stat};
 use crate::params::{InputError, ParamSpec, Params, TextSpec};
 use crate::sim::{NetConfig, NodeStatus, Protocol, Session, Sim};
 use crate::{NodeId, MS};
@@ -14,7 +12,7 @@ use crate::{NodeId, MS};
 /// Most voting servers.
 pub const MAX_VOTERS: usize = 9;
 
-pub const PARAMS: &[ParamSpec] = &[
+pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("nodes", 3.0, 3.0, MAX_VOTERS as f64),
     ParamSpec::int("observers", 0.0, 0.0, 3.0),
     ParamSpec::int("late", 0.0, 0.0, (MAX_VOTERS - 1) as f64),
@@ -23,10 +21,6 @@ pub const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("notify", 400.0, 20.0, 10_000.0),
     ParamSpec::int("heartbeat", 50.0, 5.0, 5_000.0),
     ParamSpec::int("sync", 250.0, 20.0, 10_000.0),
-    NET_PARAMS[0],
-    NET_PARAMS[1],
-    NET_PARAMS[2],
-    NET_PARAMS[3],
 ];
 
 /// `zxids=5,3,0`: each voting server's last zxid (empty: from `zxid_spread`).

@@ -32,8 +32,7 @@ pub use monitor::{concurrent, happened_before, Monitor};
 
 use crate::input::Params;
 use crate::labs::{
-    lab_def, net_config, Group, Headline, LabDef, Looks, NetLab, NetSession, Panel, ParamSpec,
-    Stat, NET_PARAMS,
+    lab_def, net_config, Group, Headline, LabDef, Looks, NetLab, NetSession, Panel, ParamSpec, Stat,
 };
 use crate::sim::{
     CommandSpec, Ctx, Found, Message, NetConfig, NodeKind, Observed, Property, Protocol, Session,
@@ -42,14 +41,10 @@ use crate::sim::{
 use crate::{NodeId, Time, MS};
 
 /// The lab's parameters: processes, the workload, and the network's.
-pub const PARAMS: &[ParamSpec] = &[
+pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("nodes", 3.0, 2.0, 8.0),
     ParamSpec::float("rate", 1.0, 0.0, 20.0),
     ParamSpec::int("send_pct", 50.0, 0.0, 100.0),
-    NET_PARAMS[0],
-    NET_PARAMS[1],
-    NET_PARAMS[2],
-    NET_PARAMS[3],
 ];
 
 /// The note that announces each event (its value: the event's Lamport time).
