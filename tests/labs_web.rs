@@ -17,7 +17,11 @@ async fn every_networked_lab_opens_full_and_embedded_in_both_languages() {
     for lab in LABS.iter().filter(|l| l.is_network()) {
         for lang in ["en", "zh"] {
             let m = mount(&format!("?lab={}&lang={lang}&speed=10", lab.id)).await;
-            assert!(m.drawn_soon("net-canvas").await, "{} {lang}: canvas drawn", lab.id);
+            assert!(
+                m.drawn_soon("net-canvas").await,
+                "{} {lang}: canvas drawn",
+                lab.id
+            );
             let head = m.text("leader");
             assert!(
                 !head.is_empty() && !head.contains(&format!("{}.", lab.id)),
@@ -32,8 +36,16 @@ async fn every_networked_lab_opens_full_and_embedded_in_both_languages() {
             );
             drop(m);
             let f = mount_framed(&format!("?lab={}&lang={lang}&embed=1", lab.id), 640, 400).await;
-            assert!(f.drawn_soon("net-canvas").await, "{} {lang}: embedded canvas", lab.id);
-            assert!(f.find("picker").is_none(), "{}: embed hides the picker", lab.id);
+            assert!(
+                f.drawn_soon("net-canvas").await,
+                "{} {lang}: embedded canvas",
+                lab.id
+            );
+            assert!(
+                f.find("picker").is_none(),
+                "{}: embed hides the picker",
+                lab.id
+            );
         }
     }
 }
@@ -72,10 +84,19 @@ async fn a_command_argument_comes_from_the_menu() {
     m.ctl.borrow_mut().playing = false;
     m.ctl.borrow_mut().menu = Some(0);
     m.click("step");
-    assert!(m.wait_for(1_000, |m| m.find("menu-arg-send").is_some()).await);
+    assert!(
+        m.wait_for(1_000, |m| m.find("menu-arg-send").is_some())
+            .await
+    );
     m.set("menu-arg-send", "3", "input");
     m.click("menu-send");
-    let last = m.ctl.borrow().session.actions().last().map(|a| a.action.clone());
+    let last = m
+        .ctl
+        .borrow()
+        .session
+        .actions()
+        .last()
+        .map(|a| a.action.clone());
     assert_eq!(
         last,
         Some(Action::Command {
@@ -87,7 +108,10 @@ async fn a_command_argument_comes_from_the_menu() {
     // A bad value is refused with the reason, and the menu stays open.
     m.ctl.borrow_mut().menu = Some(0);
     m.click("step");
-    assert!(m.wait_for(1_000, |m| m.find("menu-arg-send").is_some()).await);
+    assert!(
+        m.wait_for(1_000, |m| m.find("menu-arg-send").is_some())
+            .await
+    );
     m.set("menu-arg-send", "99", "input");
     m.click("menu-send");
     assert!(m.ctl.borrow().last_error.is_some());

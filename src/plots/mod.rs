@@ -16,21 +16,26 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use distlab_engine::input::{Lang, RunConfig, SPEED_MAX};
-use distlab_engine::labs::plot_params::is_placement;
+use distlab_engine::labs::{find, ModelView};
 use web_sys::{HtmlInputElement, MouseEvent};
 use yew::prelude::*;
 
 use crate::i18n::tr;
 
+/// The model view that draws `lab`, from its registry row (None for a networked lab).
+fn view_of(lab: &str) -> Option<ModelView> {
+    find(lab).and_then(|l| l.model_view())
+}
+
 /// Whether `lab` is drawn by this module instead of the network view.
 pub fn is_plot_lab(lab: &str) -> bool {
-    distlab_engine::labs::plot_params::PLOTTED_LABS.contains(&lab)
+    view_of(lab).is_some()
 }
 
 /// Whether the lab shows its own heading (a placement lab's follows its chosen strategy), so
 /// the page leaves it out.
 pub fn has_own_heading(lab: &str) -> bool {
-    is_placement(lab)
+    view_of(lab) == Some(ModelView::Placement)
 }
 
 #[derive(Properties, PartialEq)]
@@ -43,12 +48,12 @@ pub struct PlotLabProps {
 #[function_component(PlotLab)]
 pub fn plot_lab(props: &PlotLabProps) -> Html {
     let (cfg, lang) = (props.cfg.clone(), props.lang);
-    match props.cfg.lab {
-        l if is_placement(l) => html! { <placement::PlacementLab {cfg} {lang} /> },
-        "fair-mmf" => html! { <fair::MmfLab {cfg} {lang} /> },
-        "fair-drf" => html! { <fair::DrfLab {cfg} {lang} /> },
-        "ratelimit" => html! { <ratelimit::RateLimitLab {cfg} {lang} /> },
-        _ => html! { <div class="plot-lab" data-lab={props.cfg.lab}></div> },
+    match view_of(props.cfg.lab) {
+        Some(ModelView::Placement) => html! { <placement::PlacementLab {cfg} {lang} /> },
+        Some(ModelView::MaxMin) => html! { <fair::MmfLab {cfg} {lang} /> },
+        Some(ModelView::DominantResource) => html! { <fair::DrfLab {cfg} {lang} /> },
+        Some(ModelView::RateLimit) => html! { <ratelimit::RateLimitLab {cfg} {lang} /> },
+        None => html! { <div class="plot-lab" data-lab={props.cfg.lab}></div> },
     }
 }
 

@@ -104,7 +104,7 @@ fn help() -> String {
     }
     out.push_str("MODELS (distlab calc <command>):\n");
     for lab in LABS {
-        if let LabKind::Model { calc } = lab.kind {
+        if let LabKind::Model { calc, .. } = lab.kind {
             out.push_str(&format!(
                 "  {:<20} calc {}\n",
                 lab.id,
@@ -147,7 +147,7 @@ fn describe_lab(l: &LabDef) -> serde_json::Value {
         .collect();
     let runner = match l.kind {
         LabKind::Network { .. } => Some(format!("run {}", l.id)),
-        LabKind::Model { calc } => Some(format!("calc {}", calc(&l.defaults()))),
+        LabKind::Model { calc, .. } => Some(format!("calc {}", calc(&l.defaults()))),
         LabKind::Coming => None,
     };
     json!({
@@ -563,7 +563,7 @@ fn first_error(
 /// The `calc` command that computes a model lab (None for a network lab).
 fn calc_for(lab: &str) -> Option<String> {
     match labs::find(lab)?.kind {
-        LabKind::Model { calc } => Some(calc(&labs::params_for(lab))),
+        LabKind::Model { calc, .. } => Some(calc(&labs::params_for(lab))),
         _ => None,
     }
 }

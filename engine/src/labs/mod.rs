@@ -15,7 +15,7 @@ pub use crate::params::ParamSpec;
 pub use netlab::{
     check_net_params, lab_def, net_config, new_session, NetLab, NetSession, NET_PARAMS,
 };
-pub use registry::{find, Group, LabDef, LabKind, Text, DEFAULT_LAB, LABS};
+pub use registry::{find, Group, LabDef, LabKind, ModelView, Text, DEFAULT_LAB, LABS};
 pub use view::{
     Headline, Layout, LinkView, LogView, Looks, MsgView, NodeView, Panel, PeerProgress, Stat, View,
     LOG_TAIL,

@@ -64,10 +64,24 @@ pub enum LabKind {
     },
     /// A model without a network, computed by the app and by `distlab calc`: `calc` gives
     /// the runner's command line for a parameter set (`mmf --capacity 100 ...` is left to
-    /// the user; this is the command and the options that name the model's variant).
-    Model { calc: fn(&Params) -> String },
+    /// the user; this is the command and the options that name the model's variant), and
+    /// `view` which of the app's model views draws it.
+    Model {
+        calc: fn(&Params) -> String,
+        view: ModelView,
+    },
     /// Listed in the catalog, not built yet.
     Coming,
+}
+
+/// The app's views of models without a network (one per model family; several labs may share
+/// one, as the four placement labs do).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelView {
+    Placement,
+    MaxMin,
+    DominantResource,
+    RateLimit,
 }
 
 /// One lab, declared once.
@@ -122,11 +136,12 @@ impl LabDef {
         text_params: &'static [TextSpec],
         check: fn(&mut Params, &mut Vec<InputError>),
         calc: fn(&Params) -> String,
+        view: ModelView,
     ) -> LabDef {
         LabDef {
             id,
             group,
-            kind: LabKind::Model { calc },
+            kind: LabKind::Model { calc, view },
             params,
             text_params,
             check,
@@ -154,6 +169,14 @@ impl LabDef {
     /// The lab's parameters at their defaults.
     pub fn defaults(&self) -> Params {
         Params::with_texts(self.params, self.text_params)
+    }
+
+    /// The app's view of a model lab (None for a networked or coming one).
+    pub fn model_view(&self) -> Option<ModelView> {
+        match self.kind {
+            LabKind::Model { view, .. } => Some(view),
+            _ => None,
+        }
     }
 
     pub fn scenario(&self, id: &str) -> Option<&'static ScenarioInfo> {

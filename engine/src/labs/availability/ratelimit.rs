@@ -17,7 +17,7 @@
 //! `admitted ≤ burst + rate·t` holds exactly, not just approximately.
 
 use crate::labs::plot_params::{RATELIMIT_PARAMS, RATELIMIT_TEXTS};
-use crate::labs::{Group, LabDef};
+use crate::labs::{Group, LabDef, ModelView};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
@@ -1098,4 +1098,5 @@ pub const LAB: LabDef = LabDef::model(
     &RATELIMIT_TEXTS,
     |_, _| {},
     |_| "ratelimit".to_string(),
+    ModelView::RateLimit,
 );

@@ -13,7 +13,7 @@
 //! Every function returns its steps so the app can animate them.
 
 use crate::labs::plot_params::{check_drf, check_mmf, DRF_TEXTS, MMF_PARAMS, MMF_TEXTS};
-use crate::labs::{Group, LabDef};
+use crate::labs::{Group, LabDef, ModelView};
 use std::fmt;
 
 /// The most users one allocation may have.
@@ -758,6 +758,7 @@ pub const MMF_LAB: LabDef = LabDef::model(
     &MMF_TEXTS,
     check_mmf,
     |_| "mmf".to_string(),
+    ModelView::MaxMin,
 );
 
 /// Dominant resource fairness's row in the lab registry.
@@ -768,4 +769,5 @@ pub const DRF_LAB: LabDef = LabDef::model(
     &DRF_TEXTS,
     check_drf,
     |_| "drf".to_string(),
+    ModelView::DominantResource,
 );

@@ -46,7 +46,7 @@ use crate::labs::plot_params::{
     check_placement, BOUNDED_TEXTS, HASH_TEXTS, PLACEMENT_PARAMS, RING_TEXTS, VNODES_PARAMS,
     VNODES_TEXTS,
 };
-use crate::labs::{Group, LabDef};
+use crate::labs::{Group, LabDef, ModelView};
 use crate::params::{ParamSpec, Params, TextSpec};
 use std::fmt;
 use std::hash::Hasher;
@@ -1419,6 +1419,7 @@ const fn placement_lab(
         texts,
         check_placement,
         calc_command,
+        ModelView::Placement,
     )
 }
 
