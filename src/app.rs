@@ -880,6 +880,11 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     };
     let (area, focus) = (c.layout_size, c.menu_focus);
     let status = c.view().nodes.get(n).map_or("up", |v| v.status);
+    let title = c
+        .view()
+        .nodes
+        .get(n)
+        .map_or_else(|| format!("n{}", n + 1), |v| v.label.clone());
     let commands = c.session.commands(n);
     drop(c);
     let back = format!("node-btn-{}", n + 1);
@@ -951,7 +956,7 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let label = i18n::trf(l, "a11y.node_menu", &[&(n + 1).to_string()]);
     html! {
         <Popover anchor={(x, y)} gap={node_r + 8.0} {area} {focus} label={label} testid="node-menu" {onkeydown}>
-            <div class="title">{ format!("n{}", n + 1) }</div>
+            <div class="title" data-testid="menu-title">{ title }</div>
             if status == "down" {
                 <button onclick={act(Some(Action::Restart { node: n }))} data-testid="menu-restart">{ tr(l, "menu.restart") }</button>
             } else {

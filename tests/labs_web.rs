@@ -54,21 +54,33 @@ async fn every_networked_lab_opens_full_and_embedded_in_both_languages() {
 async fn each_node_menu_offers_its_kinds_commands() {
     for lab in LABS.iter().filter(|l| l.is_network()) {
         let m = mount(&format!("?lab={}&lang=en", lab.id)).await;
+        m.ctl.borrow_mut().playing = false;
         let n = m.ctl.borrow().session.n();
         for node in 0..n {
-            let commands = m.ctl.borrow().session.commands(node);
+            let (commands, label, status) = {
+                let c = m.ctl.borrow();
+                let v = c.view();
+                (
+                    c.session.commands(node),
+                    v.nodes[node].label.clone(),
+                    v.nodes[node].status,
+                )
+            };
+            if status != "up" {
+                continue; // a crashed or paused node's menu offers Restart or Resume instead
+            }
             m.ctl.borrow_mut().menu = Some(node);
-            m.ctl.borrow_mut().version += 1;
             // Re-render through a harmless UI event: the menu is part of the page's state.
             m.click("step");
-            if !m.wait_for(1_000, |m| m.find("node-menu").is_some()).await {
-                continue; // a crashed node's menu shows only Restart
-            }
+            assert!(
+                m.wait_for(1_000, |m| m.text("menu-title") == label).await,
+                "{} node {node}: the menu titled {label}",
+                lab.id
+            );
             for c in commands {
                 assert!(
-                    m.find(&format!("menu-{}", c.name)).is_some()
-                        || m.find("menu-restart").is_some(),
-                    "{} node {node}: menu lacks {}",
+                    m.find(&format!("menu-{}", c.name)).is_some(),
+                    "{} {label}: menu lacks {}",
                     lab.id,
                     c.name
                 );
