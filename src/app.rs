@@ -246,6 +246,11 @@ pub fn app(props: &AppProps) -> Html {
                 { stage }
                 <div class="embed-bar">
                     { play_step(ctl, l, &on_change) }
+                    // Every canvas action from the keyboard, folded away until asked for.
+                    <details class="embed-kbd" data-testid="embed-kbd">
+                        <summary>{ tr(l, "kbd.title") }</summary>
+                        { keyboard_panel(ctl, l, &on_change) }
+                    </details>
                     { status_line(ctl, l) }
                 </div>
             </div>

@@ -780,3 +780,25 @@ async fn reduced_motion_keeps_messages_still() {
         "{hit:?}"
     );
 }
+
+/// Defect 7 in embed mode: the keyboard panel is folded into the bar; opened, it lies inside the
+/// 640×400 frame and opens a node's menu from the keyboard.
+#[wasm_bindgen_test]
+async fn embedded_labs_offer_every_action_from_the_keyboard() {
+    let m = mount_framed("?lab=raft&embed=1&lang=en", 640, 400).await;
+    let details = m.find("embed-kbd").expect("the folded keyboard panel");
+    let frame = rect(&doc_of(&m).document_element().unwrap());
+    assert!(inside(&rect(&details), &frame), "its summary fits the bar");
+    details.set_attribute("open", "").unwrap();
+    assert!(m.wait_for(1_000, |m| m.find("kbd-panel").is_some()).await);
+    let panel = m.find("kbd-panel").unwrap();
+    assert!(
+        inside(&rect(&panel), &frame),
+        "the opened panel lies inside the frame"
+    );
+    m.click("node-btn-1");
+    assert!(
+        m.wait_for(1_000, |m| m.find("node-menu").is_some()).await,
+        "a node's menu opens from the keyboard panel"
+    );
+}
