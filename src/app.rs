@@ -1373,6 +1373,8 @@ fn keyboard_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let c = ctl.borrow();
     let view = c.view();
     let n = view.nodes.len();
+    // Nodes by the names the canvas draws (`n3`, `C1`, `p2`).
+    let labels: Vec<String> = view.nodes.iter().map(|v| v.label.clone()).collect();
     let draft = c.partition_draft.clone();
     let menu = c.menu;
     let (pa, pb) = c.pick_link;
@@ -1390,7 +1392,7 @@ fn keyboard_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
         .map(|m| {
             (
                 m.id,
-                format!("#{} {} n{} → n{}", m.id, m.kind, m.from + 1, m.to + 1),
+                format!("#{} {} {} → {}", m.id, m.kind, labels[m.from], labels[m.to]),
             )
         })
         .collect();
@@ -1428,7 +1430,7 @@ fn keyboard_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
         html! {
             <li>
                 <button data-testid={format!("node-btn-{}", i + 1)} aria-haspopup="true"
-                    aria-expanded={(menu == Some(i)).to_string()} onclick={open}>{ format!("n{}", i + 1) }</button>
+                    aria-expanded={(menu == Some(i)).to_string()} onclick={open}>{ node.label.clone() }</button>
                 <span class="small">{ state }</span>
                 if let Some(g) = group {
                     <label class="small">{ tr(l, "kbd.group") }{ " " }
@@ -1473,7 +1475,7 @@ fn keyboard_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                     <select data-testid="kbd-link" onchange={on_link}>
                         { for pairs.map(|(a, b)| {
                             let cut = if is_cut(a, b) { format!(" ({})", tr(l, "kbd.cut")) } else { String::new() };
-                            html!{ <option value={format!("{a}-{b}")} selected={(a, b) == (pa, pb)}>{ format!("n{}–n{}{cut}", a + 1, b + 1) }</option> }
+                            html!{ <option value={format!("{a}-{b}")} selected={(a, b) == (pa, pb)}>{ format!("{}–{}{cut}", labels[a], labels[b]) }</option> }
                         }) }
                     </select>
                 </label>
