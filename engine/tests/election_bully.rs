@@ -47,16 +47,10 @@ fn election_sends(s: &NetSession<Bully>) -> Vec<(NodeId, NodeId, &'static str)> 
 }
 
 fn notes(s: &NetSession<Bully>, key: &str) -> Vec<(NodeId, u64)> {
-    s.trace()
-        .iter()
-        .filter_map(|r| match &r.kind {
-            TraceKind::Note {
-                node,
-                key: k,
-                value,
-            } if *k == key => Some((*node, *value)),
-            _ => None,
-        })
+    s.session
+        .sim
+        .notes(key)
+        .map(|(_, node, v)| (node, v))
         .collect()
 }
 

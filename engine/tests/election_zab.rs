@@ -66,17 +66,7 @@ fn assert_all_follow(s: &Sim<Zab>, leader: NodeId, what: &str) {
 }
 
 fn notes(s: &Sim<Zab>, key: &str) -> Vec<(Time, NodeId, u64)> {
-    s.trace()
-        .iter()
-        .filter_map(|r| match &r.kind {
-            TraceKind::Note {
-                node,
-                key: k,
-                value,
-            } if *k == key => Some((r.time, *node, *value)),
-            _ => None,
-        })
-        .collect()
+    s.notes(key).collect()
 }
 
 #[test]

@@ -38,19 +38,7 @@ fn preset(id: &str) -> NetSession<Ricart> {
 
 /// Notes of `key` in the trace: (time, node, value).
 fn notes(s: &NetSession<Ricart>, key: &str) -> Vec<(Time, NodeId, u64)> {
-    s.session
-        .sim
-        .trace()
-        .iter()
-        .filter_map(|r| match &r.kind {
-            TraceKind::Note {
-                node,
-                key: k,
-                value,
-            } if *k == key => Some((r.time, *node, *value)),
-            _ => None,
-        })
-        .collect()
+    s.session.sim.notes(key).collect()
 }
 
 /// Messages sent, by kind.

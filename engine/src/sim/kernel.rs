@@ -417,6 +417,19 @@ impl<P: Protocol> Sim<P> {
         self.sent_len += 1;
     }
 
+    /// The notes with `key` in the kept trace, as (time, node, value), in order (for tests and
+    /// summaries: "who announced victory, when").
+    pub fn notes<'a>(&'a self, key: &'a str) -> impl Iterator<Item = (Time, NodeId, u64)> + 'a {
+        self.trace().iter().filter_map(move |r| match &r.kind {
+            TraceKind::Note {
+                node,
+                key: k,
+                value,
+            } if *k == key => Some((r.time, *node, *value)),
+            _ => None,
+        })
+    }
+
     pub fn trace_hash(&self) -> String {
         self.core.hasher.hex()
     }
