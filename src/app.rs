@@ -885,6 +885,7 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     };
     let (area, focus) = (c.layout_size, c.menu_focus);
     let status = c.view().nodes.get(n).map_or("up", |v| v.status);
+    let clock_ppm = c.session.clock_drift(n).to_string();
     let title = c
         .view()
         .nodes
@@ -958,6 +959,41 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
             cb.emit(());
         })
     };
+    // The node's clock: drift in parts per million (negative: slow), read from the field.
+    let set_clock = {
+        let (ctl, cb) = (ctl.clone(), on_change.clone());
+        Callback::from(move |_: MouseEvent| {
+            let value = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("menu-clock-ppm"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .map(|i| i.value().trim().to_string())
+                .unwrap_or_default();
+            {
+                let mut c = ctl.borrow_mut();
+                match value.parse::<i64>() {
+                    Ok(drift_ppm) => {
+                        let action = Action::Clock {
+                            node: n,
+                            drift_ppm,
+                            offset: 0,
+                        };
+                        if c.apply(action).is_ok() {
+                            c.menu = None;
+                        }
+                    }
+                    Err(_) => {
+                        c.last_error = Some(distlab_engine::sim::ActionError::BadArgument {
+                            command: "clock".into(),
+                            reason: "a whole number of ppm".into(),
+                        })
+                    }
+                }
+                c.version += 1;
+            }
+            cb.emit(());
+        })
+    };
     let label = i18n::trf(l, "a11y.node_menu", &[&(n + 1).to_string()]);
     html! {
         <Popover anchor={(x, y)} gap={node_r + 8.0} {area} {focus} label={label} testid="node-menu" {onkeydown}>
@@ -985,6 +1021,13 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                         }
                     }) }
                 }
+            }
+            if status != "down" {
+                <span class="arg">
+                    <button onclick={set_clock} data-testid="menu-clock">{ tr(l, "menu.clock") }</button>
+                    <input id="menu-clock-ppm" data-testid="menu-clock-ppm" value={clock_ppm}
+                        aria-label={tr(l, "menu.clock_ppm").to_string()} />
+                </span>
             }
             <button class="close" onclick={act(None)} data-testid="menu-close">{ tr(l, "menu.close") }</button>
         </Popover>
@@ -1452,6 +1495,10 @@ fn keyboard_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let toggle_link = on(ctl, on_change, move |c| {
         let _ = c.toggle_link(pa, pb);
     });
+    // One direction only: messages from the first node of the pair to the second are lost.
+    let one_way = on(ctl, on_change, move |c| {
+        let _ = c.apply(Action::CutOneWay { from: pa, to: pb });
+    });
     let on_msg = on_value(ctl, on_change, |c, v| {
         c.pick_msg = v.parse().ok();
         c.version += 1;
@@ -1481,6 +1528,8 @@ fn keyboard_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                 </label>
                 <button data-testid="kbd-link-toggle" onclick={toggle_link}>
                     { tr(l, if pick_cut { "kbd.heal_link" } else { "kbd.cut_link" }) }</button>
+                <button data-testid="kbd-cut-one-way" onclick={one_way}>
+                    { i18n::trf(l, "kbd.cut_one_way", &[&labels[pa], &labels[pb]]) }</button>
             </div>
             <div class="row">
                 <label>{ tr(l, "kbd.message") }{ " " }

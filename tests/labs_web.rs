@@ -129,3 +129,50 @@ async fn a_command_argument_comes_from_the_menu() {
     assert!(m.ctl.borrow().last_error.is_some());
     assert!(m.find("node-menu").is_some());
 }
+
+/// The kit's newer faults from the UI: a node's clock drift from its menu, and a one-way cut
+/// from the keyboard panel; both land in the action log (and so in share links).
+#[wasm_bindgen_test]
+async fn clock_drift_and_one_way_cuts_come_from_the_ui() {
+    use distlab_engine::sim::Action;
+    let m = mount("?lab=clocks&lang=en").await;
+    m.ctl.borrow_mut().playing = false;
+    m.ctl.borrow_mut().menu = Some(1);
+    m.click("step");
+    assert!(
+        m.wait_for(1_000, |m| m.find("menu-clock-ppm").is_some())
+            .await
+    );
+    m.set("menu-clock-ppm", "-20000", "input");
+    m.click("menu-clock");
+    let last = m
+        .ctl
+        .borrow()
+        .session
+        .actions()
+        .last()
+        .map(|a| a.action.clone());
+    assert_eq!(
+        last,
+        Some(Action::Clock {
+            node: 1,
+            drift_ppm: -20_000,
+            offset: 0
+        })
+    );
+    assert_eq!(m.ctl.borrow().session.clock_drift(1), -20_000);
+    m.click("kbd-cut-one-way");
+    let last = m
+        .ctl
+        .borrow()
+        .session
+        .actions()
+        .last()
+        .map(|a| a.action.clone());
+    assert_eq!(last, Some(Action::CutOneWay { from: 0, to: 1 }));
+    let link = m.ctl.borrow().share_query();
+    assert!(
+        link.contains("y0-1") && link.contains("t1-m20000-0"),
+        "{link}"
+    );
+}

@@ -123,6 +123,8 @@ pub trait LabSession {
     fn leader(&self) -> Option<NodeId>;
     /// Whether records are kept in memory (always hashed).
     fn set_keep_trace(&mut self, keep: bool);
+    /// A node's clock drift in parts per million (0 unless a clock fault set it).
+    fn clock_drift(&self, node: NodeId) -> i64;
     /// A node's status, without building a whole [`View`].
     fn status(&self, node: NodeId) -> NodeStatus;
     /// Whether the network is split into partition groups right now.

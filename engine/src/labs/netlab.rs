@@ -364,6 +364,14 @@ impl<P: NetLab> LabSession for NetSession<P> {
         self.session.sim.keep_trace = keep;
     }
 
+    fn clock_drift(&self, node: NodeId) -> i64 {
+        if node < self.session.sim.n() {
+            self.session.sim.clock(node).drift_ppm
+        } else {
+            0
+        }
+    }
+
     fn status(&self, node: NodeId) -> NodeStatus {
         self.session.sim.status(node)
     }
