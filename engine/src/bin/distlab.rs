@@ -195,7 +195,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None | Some("-h" | "--help" | "help") => {
-            print!("{}", help());
+            emit(help().trim_end());
             ExitCode::SUCCESS
         }
         Some("labs") => {
@@ -382,12 +382,12 @@ fn bench(args: &[String]) -> ExitCode {
         if as_json {
             let mut v = json!(r);
             v["runs"] = json!(runs);
-            println!("{v}");
+            emit(&v.to_string());
         } else {
-            println!(
+            emit(&format!(
                 "raft nodes={n:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {runs} runs)",
                 r.wall_seconds, r.sim_per_wall, r.events_per_second
-            );
+            ));
         }
     }
     // Every networked lab of the registry at its defaults, scaled by its size parameter.
@@ -401,12 +401,12 @@ fn bench(args: &[String]) -> ExitCode {
                 let mut v = json!(r);
                 v["lab"] = json!(lab.id);
                 v["runs"] = json!(runs);
-                println!("{v}");
+                emit(&v.to_string());
             } else {
-                println!(
+                emit(&format!(
                     "{:<20} nodes={:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {runs} runs)",
                     lab.id, r.nodes, r.wall_seconds, r.sim_per_wall, r.events_per_second
-                );
+                ));
             }
         }
     }
@@ -423,16 +423,16 @@ fn bench(args: &[String]) -> ExitCode {
             v["runs"] = json!(pairs);
             v["election_only_sim_per_wall"] = json!(quiet.sim_per_wall);
             v["slowdown_vs_election"] = json!(slowdown);
-            println!("{v}");
+            emit(&v.to_string());
         } else {
-            println!(
+            emit(&format!(
                 "raft nodes=5   writes={writes}/s simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  {} commits, {:.0} commits/s wall  (median of {pairs} runs)",
                 r.wall_seconds, r.sim_per_wall, r.events_per_second, r.commits, r.commits_per_second
-            );
-            println!(
+            ));
+            emit(&format!(
                 "  writes vs election-only, measured alternately: {:.0}x vs {:.0}x real time = {slowdown:.2}x slower",
                 r.sim_per_wall, quiet.sim_per_wall
-            );
+            ));
         }
     }
     ExitCode::SUCCESS
@@ -571,7 +571,7 @@ fn calc_for(lab: &str) -> Option<String> {
 /// `distlab calc ...`: computes one result and prints it as JSON.
 fn calc(args: &[String]) -> ExitCode {
     if args.is_empty() || matches!(args[0].as_str(), "-h" | "--help" | "help") {
-        print!("{}", distlab_engine::calc::HELP);
+        emit(distlab_engine::calc::HELP.trim_end());
         return ExitCode::SUCCESS;
     }
     // The runner owns the wall clock; the engine only receives a timer (for `--bench`).
