@@ -936,12 +936,7 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let act_arg = |name: &'static str| {
         let (ctl, cb) = (ctl.clone(), on_change.clone());
         Callback::from(move |_: MouseEvent| {
-            let value = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&format!("menu-arg-{name}")))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .map(|i| i.value().trim().to_string())
-                .unwrap_or_default();
+            let value = field_value(&format!("menu-arg-{name}"));
             {
                 let mut c = ctl.borrow_mut();
                 let ok = c
@@ -963,12 +958,7 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let set_clock = {
         let (ctl, cb) = (ctl.clone(), on_change.clone());
         Callback::from(move |_: MouseEvent| {
-            let value = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id("menu-clock-ppm"))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .map(|i| i.value().trim().to_string())
-                .unwrap_or_default();
+            let value = field_value("menu-clock-ppm");
             {
                 let mut c = ctl.borrow_mut();
                 match value.parse::<i64>() {
@@ -1032,6 +1022,16 @@ fn node_menu(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
             <button class="close" onclick={act(None)} data-testid="menu-close">{ tr(l, "menu.close") }</button>
         </Popover>
     }
+}
+
+/// The trimmed text of the input with DOM id `id` (empty if there is none).
+fn field_value(id: &str) -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|i| i.value().trim().to_string())
+        .unwrap_or_default()
 }
 
 fn debug_overlay(ctl: &Shared, l: Lang) -> Html {

@@ -501,9 +501,20 @@ fn rows() -> impl Iterator<Item = &'static Text> {
     )
 }
 
+thread_local! {
+    /// Every row by key, built once: renders look up hundreds of keys, and the shell's table
+    /// and the labs' together hold over a thousand rows.
+    static INDEX: std::collections::HashMap<&'static str, &'static Text> =
+        rows().map(|row| (row.0, row)).collect();
+}
+
+fn lookup(key: &str) -> Option<&'static Text> {
+    INDEX.with(|index| index.get(key).copied())
+}
+
 /// The string for `key` in `lang`; the key itself if no table has it.
 pub fn tr(lang: Lang, key: &str) -> &str {
-    match rows().find(|(k, _, _)| *k == key) {
+    match lookup(key) {
         Some((_, en, zh)) => match lang {
             Lang::En => en,
             Lang::Zh => zh,
@@ -514,7 +525,7 @@ pub fn tr(lang: Lang, key: &str) -> &str {
 
 /// Whether a table has `key` (used by tests).
 pub fn has(key: &str) -> bool {
-    rows().any(|(k, _, _)| *k == key)
+    lookup(key).is_some()
 }
 
 /// All keys, for tests.

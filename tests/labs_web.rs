@@ -12,6 +12,24 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Opens node `node`'s menu (the run paused) and waits for its element `field`.
+async fn open_menu(m: &common::Mounted, node: usize, field: &str) {
+    m.ctl.borrow_mut().playing = false;
+    m.ctl.borrow_mut().menu = Some(node);
+    // Re-render through a harmless UI event: the menu is part of the page's state.
+    m.click("step");
+    assert!(
+        m.wait_for(1_000, |m| m.find(field).is_some()).await,
+        "{field}"
+    );
+}
+
+/// The last action in the run's log.
+fn last_action(m: &common::Mounted) -> Option<distlab_engine::sim::Action> {
+    let c = m.ctl.borrow();
+    c.session.actions().last().map(|a| a.action.clone())
+}
+
 #[wasm_bindgen_test]
 async fn every_networked_lab_opens_full_and_embedded_in_both_languages() {
     for lab in LABS.iter().filter(|l| l.is_network()) {
@@ -93,22 +111,10 @@ async fn each_node_menu_offers_its_kinds_commands() {
 async fn a_command_argument_comes_from_the_menu() {
     use distlab_engine::sim::Action;
     let m = mount("?lab=clocks&lang=en").await;
-    m.ctl.borrow_mut().playing = false;
-    m.ctl.borrow_mut().menu = Some(0);
-    m.click("step");
-    assert!(
-        m.wait_for(1_000, |m| m.find("menu-arg-send").is_some())
-            .await
-    );
+    open_menu(&m, 0, "menu-arg-send").await;
     m.set("menu-arg-send", "3", "input");
     m.click("menu-send");
-    let last = m
-        .ctl
-        .borrow()
-        .session
-        .actions()
-        .last()
-        .map(|a| a.action.clone());
+    let last = last_action(&m);
     assert_eq!(
         last,
         Some(Action::Command {
@@ -118,12 +124,7 @@ async fn a_command_argument_comes_from_the_menu() {
         })
     );
     // A bad value is refused with the reason, and the menu stays open.
-    m.ctl.borrow_mut().menu = Some(0);
-    m.click("step");
-    assert!(
-        m.wait_for(1_000, |m| m.find("menu-arg-send").is_some())
-            .await
-    );
+    open_menu(&m, 0, "menu-arg-send").await;
     m.set("menu-arg-send", "99", "input");
     m.click("menu-send");
     assert!(m.ctl.borrow().last_error.is_some());
@@ -136,22 +137,10 @@ async fn a_command_argument_comes_from_the_menu() {
 async fn clock_drift_and_one_way_cuts_come_from_the_ui() {
     use distlab_engine::sim::Action;
     let m = mount("?lab=clocks&lang=en").await;
-    m.ctl.borrow_mut().playing = false;
-    m.ctl.borrow_mut().menu = Some(1);
-    m.click("step");
-    assert!(
-        m.wait_for(1_000, |m| m.find("menu-clock-ppm").is_some())
-            .await
-    );
+    open_menu(&m, 1, "menu-clock-ppm").await;
     m.set("menu-clock-ppm", "-20000", "input");
     m.click("menu-clock");
-    let last = m
-        .ctl
-        .borrow()
-        .session
-        .actions()
-        .last()
-        .map(|a| a.action.clone());
+    let last = last_action(&m);
     assert_eq!(
         last,
         Some(Action::Clock {
@@ -162,13 +151,7 @@ async fn clock_drift_and_one_way_cuts_come_from_the_ui() {
     );
     assert_eq!(m.ctl.borrow().session.clock_drift(1), -20_000);
     m.click("kbd-cut-one-way");
-    let last = m
-        .ctl
-        .borrow()
-        .session
-        .actions()
-        .last()
-        .map(|a| a.action.clone());
+    let last = last_action(&m);
     assert_eq!(last, Some(Action::CutOneWay { from: 0, to: 1 }));
     let link = m.ctl.borrow().share_query();
     assert!(

@@ -220,7 +220,7 @@ impl<P: NetLab> LabSession for NetSession<P> {
                     .timers(id)
                     .find(|t| P::arc_timer(t.key))
                     .map(|t| (t.set_at, t.fires_at));
-                let kind = &P::KINDS[sim.kind(id).min(P::KINDS.len() - 1)];
+                let kind = sim.node_kind(id);
                 NodeView {
                     id,
                     kind: kind.id,
@@ -300,7 +300,7 @@ impl<P: NetLab> LabSession for NetSession<P> {
     }
 
     fn node_kind(&self, node: NodeId) -> &'static NodeKind {
-        &P::KINDS[self.session.sim.kind(node).min(P::KINDS.len() - 1)]
+        self.session.sim.node_kind(node)
     }
 
     fn commands(&self, node: NodeId) -> &'static [CommandSpec] {

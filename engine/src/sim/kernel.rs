@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::action::{Action, ActionError};
 use super::network::{NetConfig, Network};
-use super::protocol::{Clock, Ctx, Effect, Found, Message, Observed, Protocol};
+use super::protocol::{Clock, Ctx, Effect, Found, Message, NodeKind, Observed, Protocol};
 use super::trace::{DropReason, TraceHasher, TraceKind, TraceRecord, Violation};
 use crate::{NodeId, Time};
 
@@ -284,6 +284,11 @@ impl<P: Protocol> Sim<P> {
     /// A node's kind, an index into [`Protocol::KINDS`].
     pub fn kind(&self, id: NodeId) -> usize {
         usize::from(self.core.kinds[id])
+    }
+
+    /// A node's kind as declared ([`Protocol::KINDS`]).
+    pub fn node_kind(&self, id: NodeId) -> &'static NodeKind {
+        &P::KINDS[self.kind(id).min(P::KINDS.len() - 1)]
     }
 
     /// A node's local clock.
@@ -879,8 +884,8 @@ impl<P: Protocol> Sim<P> {
             Action::Drop { .. } => Ok(()),
             Action::Command { node, name, arg } => {
                 self.check_node(*node)?;
-                let kind = &P::KINDS[self.kind(*node).min(P::KINDS.len() - 1)];
-                let spec = kind
+                let spec = self
+                    .node_kind(*node)
                     .command(name)
                     .ok_or_else(|| ActionError::UnknownCommand(name.clone()))?;
                 spec.arg
