@@ -5,6 +5,7 @@
 //! user-action log and checkpoints, so a run can be scrubbed back and forth and replayed.
 
 mod action;
+mod base;
 mod kernel;
 pub mod linearizability;
 mod network;
