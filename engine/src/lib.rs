@@ -6,6 +6,7 @@
 //! drive labs through [`labs::LabSession`].
 
 pub mod batch;
+#[cfg(feature = "summaries")]
 pub mod bench;
 pub mod calc;
 pub mod export;

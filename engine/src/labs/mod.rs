@@ -118,6 +118,9 @@ pub trait LabSession {
     /// history was dropped).
     fn window_start(&self) -> Time;
     /// Lab-specific results as JSON (raft: first leader time, leaders by term, elections).
+    /// Only the runner, the benchmarks and the tests read it, so the web app is built without
+    /// it (feature `summaries`): each lab's JSON-building code stays out of the wasm.
+    #[cfg(feature = "summaries")]
     fn summary(&self) -> serde_json::Value;
     /// The node the lab considers in charge (raft: the leader with the highest term), if any.
     fn leader(&self) -> Option<NodeId>;

@@ -343,6 +343,7 @@ impl<P: NetLab> LabSession for NetSession<P> {
         self.session.window_start()
     }
 
+    #[cfg(feature = "summaries")]
     fn summary(&self) -> serde_json::Value {
         let mut summary = P::summary(&self.session.sim);
         let stats = P::stats(&self.session.sim);
