@@ -240,10 +240,19 @@ pub fn app(props: &AppProps) -> Html {
     };
 
     if embed {
+        let has_lane_events = ctl.borrow().session.has_lane_events();
         return html! {
             <div ref={app_ref} class={classes!("app", "embed")} data-testid="app" data-embed="1">
                 { errors_html }
                 { stage }
+                // A lab whose lesson is in its labelled events (the clocks lab) keeps a small
+                // space-time diagram and its event picker.
+                if has_lane_events {
+                    <div class="embed-events">
+                        <TimelineCanvas ctl={ctl.clone()} canvas={timeline_ref.clone()} />
+                        { crate::lane_events::panel(ctl, l, &on_change, true) }
+                    </div>
+                }
                 <div class="embed-bar">
                     { play_step(ctl, l, &on_change) }
                     // Every canvas action from the keyboard, folded away until asked for.
@@ -340,7 +349,7 @@ fn picker(current: &str, l: Lang, carry: &Carry) -> Html {
 }
 
 /// A UI callback that does `f` to the controller, then asks the panels to re-render.
-fn on<E: 'static>(
+pub(crate) fn on<E: 'static>(
     ctl: &Shared,
     on_change: &Callback<()>,
     f: impl Fn(&mut Controller) + 'static,
@@ -353,7 +362,7 @@ fn on<E: 'static>(
 }
 
 /// Like [`on`], for inputs and selects: `f` gets the control's new value.
-fn on_value<E: AsRef<web_sys::Event> + 'static>(
+pub(crate) fn on_value<E: AsRef<web_sys::Event> + 'static>(
     ctl: &Shared,
     on_change: &Callback<()>,
     f: impl Fn(&mut Controller, String) + 'static,
@@ -1067,7 +1076,9 @@ fn timeline_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>, canvas: &Node
             drop(c);
             let f = timeline_frame(&ctl, 1200.0, 28.0 * n + 30.0);
             let c = ctl.borrow();
-            let svg = crate::timeline::to_svg(&c.timeline, &f, c.session.now());
+            let view = c.view();
+            let svg =
+                crate::timeline::to_svg(&c.timeline, &f, c.session.now(), &view.events, &c.picked);
             crate::download(
                 &format!("distlab-{}-spacetime.svg", c.cfg.lab),
                 "image/svg+xml",
@@ -1119,6 +1130,7 @@ fn timeline_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>, canvas: &Node
             <TimelineCanvas ctl={ctl.clone()} canvas={canvas.clone()} />
             { history_window_note(ctl, l) }
             <p class="hint">{ tr(l, "panel.timeline_help") }</p>
+            { crate::lane_events::panel(ctl, l, on_change, false) }
         </section>
     }
 }

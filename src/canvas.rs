@@ -4,6 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use distlab_engine::labs::EventRef;
 use distlab_engine::sim::Action;
 use distlab_engine::{Time, MS};
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -12,6 +13,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent};
 use yew::prelude::*;
 
 use crate::controller::Shared;
+use crate::lane_events;
 use crate::render::{self, Hit, Layout, Overlay};
 use crate::timeline::{self, Frame};
 
@@ -123,6 +125,7 @@ pub fn timeline_frame(ctl: &Shared, w: f64, h: f64) -> Frame {
         n: c.session.n(),
         start: end.saturating_sub(c.timeline_span),
         end,
+        names: c.view().nodes.iter().map(|v| v.label.clone()).collect(),
     }
 }
 
@@ -142,12 +145,22 @@ pub fn draw_timeline(ctl: &Shared, canvas: &HtmlCanvasElement) {
         return;
     };
     let f = timeline_frame(ctl, w, h);
+    let past = lane_events::past_of_first(ctl);
     let c = ctl.borrow();
     let highlight = match c.hover {
         Hit::Message(m) => Some(m),
         _ => None,
     };
     timeline::draw(&ctx, &c.timeline, &f, c.session.now(), highlight);
+    let view = c.view();
+    if !view.events.is_empty() {
+        lane_events::draw(
+            &ctx,
+            &lane_events::place(&view.events, &f),
+            &c.picked,
+            &past,
+        );
+    }
 }
 
 /// Draws the replicated logs on `canvas` (nothing for labs without logs).
@@ -347,8 +360,16 @@ pub fn net_canvas(props: &CanvasProps) -> Html {
     }
 }
 
-/// The time under the mouse on the space-time diagram, and the message there.
-fn timeline_at(ctl: &Shared, e: &MouseEvent) -> Option<(Time, Option<u64>)> {
+/// What is under the mouse on the space-time diagram.
+struct TimelineHit {
+    time: Time,
+    /// The message whose arrow is there.
+    msg: Option<u64>,
+    /// The labelled lane event whose dot is there (labs that mark them).
+    event: Option<EventRef>,
+}
+
+fn timeline_at(ctl: &Shared, e: &MouseEvent) -> Option<TimelineHit> {
     let canvas: HtmlCanvasElement = e.target()?.dyn_into().ok()?;
     let f = timeline_frame(
         ctl,
@@ -357,10 +378,12 @@ fn timeline_at(ctl: &Shared, e: &MouseEvent) -> Option<(Time, Option<u64>)> {
     );
     let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
     let c = ctl.borrow();
-    Some((
-        f.time_at(x),
-        timeline::hit(&c.timeline, &f, c.session.now(), x, y),
-    ))
+    let view = c.view();
+    Some(TimelineHit {
+        time: f.time_at(x),
+        msg: timeline::hit(&c.timeline, &f, c.session.now(), x, y),
+        event: lane_events::hit(&lane_events::place(&view.events, &f), x, y),
+    })
 }
 
 #[derive(Properties)]
@@ -375,14 +398,15 @@ impl PartialEq for TimelineProps {
     }
 }
 
-/// The space-time diagram canvas: hover shows a message's fields, a click jumps to that time.
+/// The space-time diagram canvas: hover shows a message's fields, a click jumps to that time
+/// (or, on a labelled lane event's dot, picks that event).
 #[function_component(TimelineCanvas)]
 pub fn timeline_canvas(props: &TimelineProps) -> Html {
     let onmousemove = {
         let ctl = props.ctl.clone();
         Callback::from(move |e: MouseEvent| {
             let hit = timeline_at(&ctl, &e)
-                .and_then(|(_, m)| m)
+                .and_then(|h| h.msg)
                 .map_or(Hit::Nothing, Hit::Message);
             set_hover(&ctl, hit);
         })
@@ -390,8 +414,14 @@ pub fn timeline_canvas(props: &TimelineProps) -> Html {
     let onclick = {
         let ctl = props.ctl.clone();
         Callback::from(move |e: MouseEvent| {
-            if let Some((t, _)) = timeline_at(&ctl, &e) {
-                ctl.borrow_mut().seek(t);
+            match timeline_at(&ctl, &e) {
+                // A labelled event's dot picks it (a, then b) ...
+                Some(TimelineHit {
+                    event: Some(ev), ..
+                }) => ctl.borrow_mut().pick_event(ev),
+                // ... anywhere else jumps to that time.
+                Some(h) => ctl.borrow_mut().seek(h.time),
+                None => {}
             }
         })
     };

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use distlab_engine::input::{InputError, RunConfig, SPEED_MAX, SPEED_MIN};
-use distlab_engine::labs::{self, LabSession, View};
+use distlab_engine::labs::{self, EventRef, LabSession, View};
 use distlab_engine::sim::{Action, ActionError};
 use distlab_engine::{NodeId, Time, MS};
 
@@ -93,6 +93,8 @@ pub struct Controller {
     carry: f64,
     /// The demo values this free run started with (`clients=2`), shown in the status panel.
     pub demo: Vec<String>,
+    /// Events picked on the space-time diagram (labs that mark lane events): a, then b.
+    pub picked: Vec<EventRef>,
 }
 
 /// A message about what an action did besides the obvious.
@@ -140,6 +142,7 @@ impl Controller {
             pick_msg: None,
             live: (String::new(), f64::NEG_INFINITY),
             carry: 0.0,
+            picked: Vec::new(),
         };
         (c, err)
     }
@@ -311,6 +314,33 @@ impl Controller {
         self.apply(Action::Partition { groups })
     }
 
+    /// Picks an event on the space-time diagram: a first, then b; a third pick starts a new
+    /// pair with it as a.
+    pub fn pick_event(&mut self, e: EventRef) {
+        if self.picked.len() >= 2 {
+            self.picked.clear();
+        }
+        self.picked.push(e);
+        self.changed();
+    }
+
+    /// Sets event a (`slot` 0) or b (`slot` 1) from the event picker; None clears it (and b
+    /// with a, since b is picked after a).
+    pub fn set_pick(&mut self, slot: usize, e: Option<EventRef>) {
+        match (slot, e) {
+            (0, Some(e)) if self.picked.is_empty() => self.picked.push(e),
+            (0, Some(e)) => self.picked[0] = e,
+            (0, None) => self.picked.clear(),
+            (_, Some(_)) if self.picked.is_empty() => {}
+            (_, Some(e)) => {
+                self.picked.truncate(1);
+                self.picked.push(e);
+            }
+            (_, None) => self.picked.truncate(1),
+        }
+        self.changed();
+    }
+
     /// The query string that replays this run exactly.
     pub fn share_query(&self) -> String {
         let mut cfg = self.cfg.clone();
@@ -327,6 +357,7 @@ impl Controller {
         self.partition_draft = None;
         self.menu = None;
         self.notice = None;
+        self.picked.clear();
         self.changed();
     }
 }

@@ -113,6 +113,21 @@ const TABLE: &[Text] = &[
     ("detail.lastApplied", "Last applied", "已应用索引"),
     ("panel.timeline", "Space-time diagram", "时空图"),
     ("panel.timeline_help", "One lane per node; arrows from send to delivery, ✕ where a message was dropped; dots mark crashes (red), restarts (green) and pauses (yellow). Hover an arrow for its fields; click to jump to that time.", "每个节点一条泳道；箭头从发送指向送达，✕ 表示消息被丢弃；圆点标记宕机（红）、重启（绿）和暂停（黄）。悬停箭头查看字段；点击跳转到该时刻。"),
+    // labelled lane events on the space-time diagram, and the pick-two verdict
+    ("events.title", "Happened before, or concurrent?", "先于，还是并发？"),
+    ("events.help", "Every event is a dot on its lane, labelled by the lab (here: Lamport time and vector clock). Click one event, then another, or choose them here, to see whether one happened before the other; the causal past of a (every event that happened before it) turns orange.", "每个事件是其泳道上的一个圆点，并带有实验给出的标签（这里是 Lamport 时间和向量时钟）。先点击一个事件，再点击另一个（或在这里选择），看看两者是否有先后关系；a 的因果过去（所有先于它发生的事件）显示为橙色。"),
+    ("events.a", "Event a", "事件 a"),
+    ("events.b", "Event b", "事件 b"),
+    ("events.none", "—", "—"),
+    ("events.clear", "Clear", "清除"),
+    ("events.picked", "{0} = {1}", "{0} = {1}"),
+    ("events.pick_a", "Pick event a: click a dot on a lane.", "选择事件 a：点击泳道上的一个圆点。"),
+    ("events.pick_b", "Now pick event b.", "再选择事件 b。"),
+    ("events.before", "a → b (a happened before b)", "a → b（a 先于 b 发生）"),
+    ("events.after", "b → a (b happened before a)", "b → a（b 先于 a 发生）"),
+    ("events.concurrent", "a ∥ b (concurrent)", "a ∥ b（并发）"),
+    ("events.same", "a = b (the same event)", "a = b（同一个事件）"),
+    ("events.gone", "A picked event is not in the run at this time (seek later, or pick again).", "所选事件在此时刻不属于这次运行（请跳到更晚的时刻，或重新选择）。"),
     // node menu
     ("menu.crash", "Crash", "宕机"),
     ("menu.restart", "Restart", "重启"),
@@ -712,6 +727,15 @@ mod tests {
                         for (k, _) in rows {
                             need(k, format!("{what}: row {k}"));
                         }
+                    }
+                }
+            }
+            // A lab that labels lane events explains its verdict on any two of them.
+            let events: Vec<_> = s.view().events.iter().map(|e| e.at).collect();
+            for (i, &a) in events.iter().enumerate().take(30) {
+                for &b in events.iter().skip(i).take(30) {
+                    for h in s.event_order(a, b).map(|o| o.why).unwrap_or_default() {
+                        need(h.key, format!("{what}: verdict {}", h.key));
                     }
                 }
             }

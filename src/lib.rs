@@ -7,6 +7,7 @@ pub mod app;
 pub mod canvas;
 pub mod controller;
 pub mod i18n;
+pub mod lane_events;
 pub mod logs;
 pub mod plots;
 pub mod render;

@@ -1,11 +1,13 @@
 //! The space-time (Lamport) diagram: one lane per node, an arrow from each send to its delivery,
 //! dropped messages as cut stubs, crashes, restarts and pauses marked. It reads only the trace,
-//! so it works for every networked lab. It follows the run's clock (the scrubber) and exports
+//! so it works for every networked lab; a lab that labels its events (the clocks lab) has them
+//! drawn on the lanes too ([`crate::lane_events`]). It follows the run's clock (the scrubber) and exports
 //! as SVG.
 
 use std::f64::consts::TAU;
 use std::fmt::Write as _;
 
+use distlab_engine::labs::{EventRef, LaneEvent};
 use distlab_engine::sim::{TraceKind, TraceRecord};
 use distlab_engine::{NodeId, Time, MS};
 use web_sys::CanvasRenderingContext2d;
@@ -227,6 +229,8 @@ pub struct Frame {
     pub n: usize,
     pub start: Time,
     pub end: Time,
+    /// The lanes' names as the network view draws the nodes (`n1`, `p2`); `n<i>` where none.
+    pub names: Vec<String>,
 }
 
 const LEFT: f64 = 36.0;
@@ -241,8 +245,20 @@ impl Frame {
     }
 
     pub fn y(&self, node: NodeId) -> f64 {
-        let lane = (self.h - TOP - BOTTOM) / self.n.max(1) as f64;
-        TOP + lane * (node as f64 + 0.5)
+        TOP + self.lane_height() * (node as f64 + 0.5)
+    }
+
+    /// The height of one lane.
+    pub fn lane_height(&self) -> f64 {
+        (self.h - TOP - BOTTOM) / self.n.max(1) as f64
+    }
+
+    /// A lane's name.
+    pub fn name(&self, node: NodeId) -> String {
+        self.names
+            .get(node)
+            .cloned()
+            .unwrap_or_else(|| format!("n{}", node + 1))
     }
 
     /// The time under an x coordinate.
@@ -308,7 +324,7 @@ pub fn draw(
     ctx.stroke();
     ctx.set_fill_style_str("#9aa0bd");
     for n in 0..f.n {
-        let _ = ctx.fill_text(&format!("n{}", n + 1), LEFT - 6.0, f.y(n));
+        let _ = ctx.fill_text(&f.name(n), LEFT - 6.0, f.y(n));
     }
     // Time axis ticks.
     let span = f.end.saturating_sub(f.start).max(1);
@@ -414,8 +430,15 @@ fn nice_step(span: Time) -> Time {
     step
 }
 
-/// The diagram of the window as a standalone SVG document.
-pub fn to_svg(tl: &Timeline, f: &Frame, now: Time) -> String {
+/// The diagram of the window as a standalone SVG document, with the lab's labelled lane
+/// events (none for most labs) and the picked ones marked.
+pub fn to_svg(
+    tl: &Timeline,
+    f: &Frame,
+    now: Time,
+    events: &[LaneEvent],
+    picked: &[EventRef],
+) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
@@ -427,11 +450,11 @@ pub fn to_svg(tl: &Timeline, f: &Frame, now: Time) -> String {
         let y = f.y(n);
         let _ = write!(
             s,
-            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#8c96b4" stroke-opacity="0.4"/><text x="{:.1}" y="{:.1}" fill="#9aa0bd" text-anchor="end">n{}</text>"##,
+            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#8c96b4" stroke-opacity="0.4"/><text x="{:.1}" y="{:.1}" fill="#9aa0bd" text-anchor="end">{}</text>"##,
             f.w - RIGHT,
             LEFT - 6.0,
             y + 4.0,
-            n + 1
+            escape(&f.name(n))
         );
     }
     for a in tl.visible(f.start, f.end) {
@@ -478,8 +501,19 @@ pub fn to_svg(tl: &Timeline, f: &Frame, now: Time) -> String {
             );
         }
     }
+    s.push_str(&crate::lane_events::svg(
+        &crate::lane_events::place(events, f),
+        picked,
+    ));
     s.push_str("</svg>");
     s
+}
+
+/// Text made safe for SVG: `&`, `<` and `>` escaped.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -597,6 +631,7 @@ mod tests {
             n: 5,
             start: 2_000 * MS,
             end: 3_000 * MS,
+            names: Vec::new(),
         };
         let vis = tl.visible(f.start, f.end);
         assert!(!vis.is_empty());
@@ -608,7 +643,7 @@ mod tests {
             .filter(|a| a.sent <= f.end && a.end >= f.start)
             .count();
         assert!(vis.len() >= overlapping);
-        let svg = to_svg(&tl, &f, s.now());
+        let svg = to_svg(&tl, &f, s.now(), &[], &[]);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<title>").count(), vis.len());
         let a = vis[vis.len() / 2];

@@ -1,5 +1,6 @@
-//! Browser benchmarks: they print figures (engine speed in wasm, frame cost with 51 nodes and
-//! hundreds of messages in flight) and assert only what must hold regardless of speed.
+//! Browser benchmarks: they print figures (engine speed in wasm: Raft, and every networked lab
+//! of the registry at 5 and 51 nodes; frame cost with 51 nodes and hundreds of messages in
+//! flight) and assert only what must hold regardless of speed.
 //! Run: `wasm-pack test --headless --chrome -- --test bench_web` (scripts/bench.sh runs them).
 #![cfg(target_arch = "wasm32")]
 
@@ -57,6 +58,55 @@ fn bench_engine_speed_wasm() {
             r.events_per_second
         );
     }
+}
+
+/// Every networked lab of the registry at 5 and 51 nodes (its size parameter, as natively in
+/// `distlab bench`): events per wall second in wasm, as a table. Each figure is the median of
+/// as many 10-simulated-second runs as fit in about a quarter of a second (3 to 25), so the
+/// whole table takes a few seconds.
+#[wasm_bindgen_test]
+fn bench_every_lab_wasm() {
+    const SECONDS: u64 = 10;
+    let t0 = now_ms();
+    let figures = distlab_engine::bench::every_lab(&[5, 51], SECONDS, 0.25, timed);
+    let networked = distlab_engine::labs::LABS
+        .iter()
+        .filter(|l| l.is_network())
+        .count();
+    assert_eq!(
+        figures.len(),
+        2 * networked,
+        "every networked lab, two sizes"
+    );
+    console_log!(
+        "BENCH wasm {:<20} {:>5} {:>5} {:>9} {:>10} {:>12} {:>5}",
+        "lab",
+        "size",
+        "nodes",
+        "wall_s",
+        "x_real",
+        "events/s",
+        "runs"
+    );
+    for f in &figures {
+        let r = &f.result;
+        assert!(r.events > 0, "{} at {}: no events", f.lab, f.size);
+        console_log!(
+            "BENCH wasm {:<20} {:>5} {:>5} {:>9.4} {:>10.0} {:>12.0} {:>5}",
+            f.lab,
+            f.size,
+            r.nodes,
+            r.wall_seconds,
+            r.sim_per_wall,
+            r.events_per_second,
+            f.runs
+        );
+    }
+    console_log!(
+        "BENCH wasm every lab: simulated={}s each, table took {:.1}s",
+        SECONDS,
+        (now_ms() - t0) / 1000.0
+    );
 }
 
 #[wasm_bindgen_test]

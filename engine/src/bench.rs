@@ -95,6 +95,55 @@ pub fn lab_run(
     })
 }
 
+/// How many runs of a case fit in `budget` wall seconds, judged from one trial run that took
+/// `one_run`: at least 3, at most 25 (one run of a small lab takes well under a millisecond,
+/// too short to time once on a busy machine).
+pub fn runs_within(budget: f64, one_run: f64) -> usize {
+    ((budget / one_run.max(1e-6)) as usize).clamp(3, 25)
+}
+
+/// One networked lab's figure in [`every_lab`].
+#[derive(Clone, Debug)]
+pub struct LabFigure {
+    pub lab: &'static str,
+    /// The size asked for (the lab's size parameter); `result.nodes` is how many ran.
+    pub size: u32,
+    /// The median of this many runs.
+    pub runs: usize,
+    pub result: BenchResult,
+}
+
+/// Every networked lab of the registry at its defaults, at each of `sizes` (its size
+/// parameter, [`lab_run`]), for `seconds` of simulated time: the median of as many runs as fit
+/// in about `budget` wall seconds ([`runs_within`], judged from a trial run). The native
+/// runner (`distlab bench`) and the wasm benchmark (`tests/bench_web.rs`) both print these.
+pub fn every_lab(
+    sizes: &[u32],
+    seconds: u64,
+    budget: f64,
+    mut time: impl FnMut(&mut dyn FnMut()) -> f64,
+) -> Vec<LabFigure> {
+    let mut out = Vec::new();
+    for lab in labs::LABS.iter().filter(|l| l.is_network()) {
+        for &size in sizes {
+            let Some(trial) = lab_run(lab.id, size, seconds, &mut time) else {
+                continue;
+            };
+            let runs = runs_within(budget, trial.wall_seconds);
+            let result = repeat(runs, || {
+                lab_run(lab.id, size, seconds, &mut time).unwrap_or_else(|| trial.clone())
+            });
+            out.push(LabFigure {
+                lab: lab.id,
+                size,
+                runs,
+                result,
+            });
+        }
+    }
+    out
+}
+
 /// The median run by wall time; `runs` is never empty (every caller runs a case at least
 /// once).
 fn median(mut runs: Vec<BenchResult>) -> BenchResult {

@@ -1,7 +1,8 @@
 //! The clocks lab: Lamport and vector clocks stamped on every event, checked against the true
 //! happened-before relation rebuilt from the trace; the classic three-process example; clock
 //! skew breaking physical-time order (the lesson); random fault schedules; a broken variant
-//! the checker catches; determinism; presets; the runner.
+//! the checker catches; determinism; presets; the runner; the space-time diagram's labels and
+//! its verdict on two picked events, against the trace's true causality.
 
 mod common;
 
@@ -11,7 +12,7 @@ use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs::foundations::clocks::{
     self, concurrent, happened_before, Clocks, Event, EventKind,
 };
-use distlab_engine::labs::{self, LabSession, NetSession};
+use distlab_engine::labs::{self, Causality, EventRef, LabSession, NetSession};
 use distlab_engine::scenario;
 use distlab_engine::sim::{Action, TraceKind};
 use distlab_engine::{Time, MS};
@@ -351,4 +352,177 @@ fn the_runner_runs_the_lab() {
         0,
         "{text}"
     );
+}
+
+fn ev(node: usize, seq: u64) -> EventRef {
+    EventRef { node, seq }
+}
+
+/// The space-time diagram's hook, on the classic example: every event is labelled with both
+/// clocks, and picking two gives the verdict from the vectors with both clocks compared.
+#[test]
+fn the_diagram_labels_the_classic_example_and_orders_picked_events() {
+    let (mut s, err) = labs::create(&config("lab=clocks&scenario=three-processes"));
+    assert!(err.is_none());
+    assert!(s.has_lane_events());
+    s.run_until(1_000 * MS);
+    let labels: Vec<(usize, u64, String)> = s
+        .view()
+        .events
+        .iter()
+        .map(|e| (e.at.node, e.at.seq, e.label.clone()))
+        .collect();
+    // Oldest first: e (p3, 100 ms), a (p1, 200 ms), b (p1, 300 ms), c, d, f.
+    let want = [
+        (2, 1, "1 (0,0,1)"),
+        (0, 1, "1 (1,0,0)"),
+        (0, 2, "2 (2,0,0)"),
+        (1, 1, "3 (2,1,0)"),
+        (1, 2, "4 (2,2,0)"),
+        (2, 2, "5 (2,2,2)"),
+    ];
+    let want: Vec<(usize, u64, String)> = want
+        .iter()
+        .map(|(n, q, l)| (*n, *q, l.to_string()))
+        .collect();
+    assert_eq!(labels, want);
+    // Drawn where they happened: b at 300 ms on p1's lane.
+    let b_time = s.view().events[2].time;
+    assert_eq!(b_time, 300 * MS);
+
+    let (a, b, c, d, e, f) = (ev(0, 1), ev(0, 2), ev(1, 1), ev(1, 2), ev(2, 1), ev(2, 2));
+    let order = |x, y| s.event_order(x, y).expect("both kept").order;
+    assert_eq!(order(a, f), Causality::Before);
+    assert_eq!(order(f, a), Causality::After);
+    assert_eq!(order(b, c), Causality::Before);
+    assert_eq!(order(e, b), Causality::Concurrent);
+    assert_eq!(order(e, d), Causality::Concurrent);
+    assert_eq!(order(c, c), Causality::Same);
+    // b and e: L(b) = 2 > L(e) = 1, yet concurrent; both clocks compared, then the lesson.
+    let v = s.event_order(b, e).expect("kept");
+    let why: Vec<(&str, Vec<String>)> = v.why.iter().map(|h| (h.key, h.args.clone())).collect();
+    assert_eq!(
+        why,
+        vec![
+            (
+                "clocks.why.lamport",
+                vec!["2".into(), ">".into(), "1".into()]
+            ),
+            (
+                "clocks.why.vector",
+                vec!["(2,0,0)".into(), "∥".into(), "(0,0,1)".into()]
+            ),
+            ("clocks.why.lamport_lies", vec![">".into()]),
+        ]
+    );
+    let v = s.event_order(f, a).expect("kept");
+    assert_eq!(v.why[0].args, vec!["5", ">", "1"]);
+    assert_eq!(v.why[1].args, vec!["(2,2,2)", ">", "(1,0,0)"]);
+    assert_eq!(v.why[2].key, "clocks.why.condition");
+    assert_eq!(v.why[2].args, vec!["b", "a"]);
+    // f's causal past: a, b, c, d (not e, which is concurrent with all of them but before f
+    // on p3: program order puts e before f).
+    assert_eq!(s.causal_past(f), vec![e, a, b, c, d]);
+    assert_eq!(s.causal_past(b), vec![a]);
+    assert!(s.causal_past(e).is_empty());
+    // Unknown events: no verdict.
+    assert!(s.event_order(a, ev(0, 9)).is_none());
+    assert!(s.event_order(ev(7, 1), a).is_none());
+    // Seeking back before b: b is no longer an event of the run.
+    s.seek(250 * MS);
+    assert!(s.event_order(a, b).is_none());
+    assert_eq!(s.view().events.len(), 2);
+}
+
+/// The true happened-before relation, rebuilt here from the trace alone (program order, and
+/// each message's send before its delivery), as each event's causal history: how many events
+/// of each process precede or are it.
+fn true_pasts(trace: &[distlab_engine::sim::TraceRecord], n: usize) -> Vec<(EventRef, Vec<u64>)> {
+    use std::collections::HashMap;
+    let mut latest = vec![vec![0u64; n]; n];
+    let mut pending: Vec<Option<Vec<u64>>> = vec![None; n];
+    let mut wire: HashMap<u64, Vec<u64>> = HashMap::new();
+    let mut out = Vec::new();
+    for r in trace {
+        match &r.kind {
+            TraceKind::Send { msg, from, .. } => {
+                wire.insert(*msg, latest[*from].clone());
+            }
+            TraceKind::Duplicate { msg, of, .. } => {
+                if let Some(p) = wire.get(of).cloned() {
+                    wire.insert(*msg, p);
+                }
+            }
+            TraceKind::Deliver { msg, to, .. } => pending[*to] = wire.get(msg).cloned(),
+            TraceKind::Note { node, key, .. } if *key == clocks::NOTE_EVENT => {
+                let mut past = latest[*node].clone();
+                if let Some(sent) = pending[*node].take() {
+                    for (p, s) in past.iter_mut().zip(sent) {
+                        *p = (*p).max(s);
+                    }
+                }
+                past[*node] += 1;
+                out.push((ev(*node, past[*node]), past.clone()));
+                latest[*node] = past;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// On busy random runs with faults, the verdict on every pair of kept events agrees with the
+/// true happened-before relation rebuilt from the trace, and the causal past is exactly the
+/// kept events that truly precede.
+#[test]
+fn every_verdict_agrees_with_the_true_causality_of_the_trace() {
+    let (mut concurrent_pairs, mut ordered_pairs, mut lamport_lies, mut trimmed) = (0, 0, 0, 0);
+    for seed in 0..6u64 {
+        let q = format!("lab=clocks&seed={seed}&nodes=4&rate=15&send_pct=60&loss=5&dup=5");
+        let (mut s, _) = labs::create(&config(&q));
+        FaultDriver::new(fault_rates(1.0, 0.4, 0.4, 0.4), fault_seed(seed))
+            .run(s.as_mut(), 6_000 * MS);
+        let truth: std::collections::HashMap<EventRef, Vec<u64>> =
+            true_pasts(s.trace(), 4).into_iter().collect();
+        let kept: Vec<EventRef> = s.view().events.iter().map(|e| e.at).collect();
+        assert!(truth.len() >= kept.len(), "{q}");
+        trimmed += usize::from(truth.len() > kept.len());
+        let before = |x: EventRef, y: EventRef| x != y && truth[&y][x.node] >= x.seq;
+        for &x in &kept {
+            for &y in &kept {
+                let v = s.event_order(x, y).expect("kept events are ordered");
+                let want = if x == y {
+                    Causality::Same
+                } else if before(x, y) {
+                    Causality::Before
+                } else if before(y, x) {
+                    Causality::After
+                } else {
+                    Causality::Concurrent
+                };
+                assert_eq!(v.order, want, "{q}: {x:?} {y:?}");
+                match want {
+                    Causality::Concurrent => {
+                        concurrent_pairs += 1;
+                        if v.why[0].args[1] != "=" {
+                            lamport_lies += 1;
+                        }
+                    }
+                    Causality::Before | Causality::After => ordered_pairs += 1,
+                    Causality::Same => {}
+                }
+            }
+            let past: Vec<EventRef> = kept.iter().copied().filter(|&e| before(e, x)).collect();
+            let mut got = s.causal_past(x);
+            got.sort();
+            let mut past = past;
+            past.sort();
+            assert_eq!(got, past, "{q}: past of {x:?}");
+        }
+    }
+    assert!(concurrent_pairs > 1_000 && ordered_pairs > 1_000);
+    // Histories keep the newest events only: in most runs the oldest were no longer kept.
+    assert!(trimmed >= 3, "{trimmed}");
+    // Concurrent events with different Lamport times: the lesson, and common.
+    assert!(lamport_lies > concurrent_pairs / 2, "{lamport_lies}");
 }

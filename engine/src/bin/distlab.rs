@@ -372,7 +372,7 @@ fn bench(args: &[String]) -> ExitCode {
     // One 60 s run of 5 nodes takes a few milliseconds: too short to time once on a busy
     // machine. Each figure is the median of several runs: as many as fit in about a second of
     // wall time (one trial run tells), at least 3 and at most 25.
-    let runs_in_a_second = |one_run: f64| ((1.0 / one_run.max(1e-6)) as usize).clamp(3, 25);
+    let runs_in_a_second = |one_run: f64| distlab_engine::bench::runs_within(1.0, one_run);
     for n in [5u32, 51] {
         let runs =
             runs_in_a_second(distlab_engine::bench::raft_election(n, seconds, clock).wall_seconds);
@@ -391,23 +391,18 @@ fn bench(args: &[String]) -> ExitCode {
         }
     }
     // Every networked lab of the registry at its defaults, scaled by its size parameter.
-    for lab in LABS.iter().filter(|l| l.is_network()) {
-        for size in [5u32, 51] {
-            let one = |clock| distlab_engine::bench::lab_run(lab.id, size, seconds, clock);
-            let Some(trial) = one(clock) else { continue };
-            let runs = runs_in_a_second(trial.wall_seconds);
-            let r = distlab_engine::bench::repeat(runs, || one(clock).unwrap_or(trial.clone()));
-            if as_json {
-                let mut v = json!(r);
-                v["lab"] = json!(lab.id);
-                v["runs"] = json!(runs);
-                emit(&v.to_string());
-            } else {
-                emit(&format!(
-                    "{:<20} nodes={:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {runs} runs)",
-                    lab.id, r.nodes, r.wall_seconds, r.sim_per_wall, r.events_per_second
-                ));
-            }
+    for f in distlab_engine::bench::every_lab(&[5, 51], seconds, 1.0, clock) {
+        let (r, runs) = (&f.result, f.runs);
+        if as_json {
+            let mut v = json!(r);
+            v["lab"] = json!(f.lab);
+            v["runs"] = json!(runs);
+            emit(&v.to_string());
+        } else {
+            emit(&format!(
+                "{:<20} nodes={:<3} simulated={seconds}s wall={:.4}s  {:.0}x real time  {:.0} events/s  (median of {runs} runs)",
+                f.lab, r.nodes, r.wall_seconds, r.sim_per_wall, r.events_per_second
+            ));
         }
     }
     if writes > 0 {

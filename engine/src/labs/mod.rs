@@ -17,8 +17,8 @@ pub use netlab::{
 };
 pub use registry::{find, Group, LabDef, LabKind, ModelView, Text, DEFAULT_LAB, LABS};
 pub use view::{
-    Headline, Layout, LinkView, LogView, Looks, MsgView, NodeView, Panel, PeerProgress, Stat, View,
-    LOG_TAIL,
+    Causality, EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView, Looks,
+    MsgView, NodeView, Panel, PeerProgress, Stat, View, LOG_TAIL,
 };
 
 use crate::input::{InputError, Params, RunConfig};
@@ -132,6 +132,21 @@ pub trait LabSession {
     fn status(&self, node: NodeId) -> NodeStatus;
     /// Whether the network is split into partition groups right now.
     fn partitioned(&self) -> bool;
+    /// Whether the lab marks events on the space-time diagram's lanes ([`View::events`]) and
+    /// can order any two of them ([`LabSession::event_order`]).
+    fn has_lane_events(&self) -> bool {
+        false
+    }
+    /// How two of the lab's lane events are ordered by causality, from the lab's own record
+    /// of them (the clocks lab: their vector clocks, which its checker holds to the trace's
+    /// true happened-before relation); None if either is not (or no longer) kept.
+    fn event_order(&self, _a: EventRef, _b: EventRef) -> Option<EventOrder> {
+        None
+    }
+    /// The kept lane events that happened before `e` (its causal past), oldest first.
+    fn causal_past(&self, _e: EventRef) -> Vec<EventRef> {
+        Vec::new()
+    }
     /// Replaces `out` with the ids of the messages in flight, in no particular order (but the
     /// same on every run). Cheaper than [`LabSession::view`].
     fn inflight_ids(&self, out: &mut Vec<u64>);

@@ -4,7 +4,8 @@
 
 use super::registry::{Group, LabDef, LabKind, Text};
 use super::view::{
-    Headline, Layout, LinkView, LogView, Looks, MsgView, NodeView, Panel, PeerProgress, Stat, View,
+    EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView, Looks, MsgView, NodeView,
+    Panel, PeerProgress, Stat, View,
 };
 use super::LabSession;
 use crate::params::{InputError, ParamSpec, Params, TextSpec};
@@ -112,6 +113,21 @@ pub trait NetLab: Protocol {
     /// The node the lab considers in charge, if that means anything for it.
     fn leader(_sim: &Sim<Self>) -> Option<NodeId> {
         None
+    }
+    /// Whether the lab marks events on the space-time diagram's lanes (then it implements
+    /// the three methods below).
+    const LANE_EVENTS: bool = false;
+    /// The events to mark and label on the nodes' lanes, oldest first.
+    fn lane_events(_sim: &Sim<Self>) -> Vec<LaneEvent> {
+        Vec::new()
+    }
+    /// How two lane events are ordered, and why; None if either is not kept.
+    fn event_order(_sim: &Sim<Self>, _a: EventRef, _b: EventRef) -> Option<EventOrder> {
+        None
+    }
+    /// The kept lane events that happened before `e`.
+    fn causal_past(_sim: &Sim<Self>, _e: EventRef) -> Vec<EventRef> {
+        Vec::new()
     }
 }
 
@@ -275,6 +291,7 @@ impl<P: NetLab> LabSession for NetSession<P> {
             messages,
             groups: net.groups().to_vec(),
             layout: P::layout(sim),
+            events: P::lane_events(sim),
         }
     }
 
@@ -383,6 +400,18 @@ impl<P: NetLab> LabSession for NetSession<P> {
 
     fn schedule(&mut self, info: &ScenarioInfo) -> Result<(), ActionError> {
         crate::scenario::apply(info, &mut self.session)
+    }
+
+    fn has_lane_events(&self) -> bool {
+        P::LANE_EVENTS
+    }
+
+    fn event_order(&self, a: EventRef, b: EventRef) -> Option<EventOrder> {
+        P::event_order(&self.session.sim, a, b)
+    }
+
+    fn causal_past(&self, e: EventRef) -> Vec<EventRef> {
+        P::causal_past(&self.session.sim, e)
     }
 
     fn inflight_ids(&self, out: &mut Vec<u64>) {

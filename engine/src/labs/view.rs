@@ -98,6 +98,49 @@ pub struct View {
     /// Partition group per node (all equal when the network is whole).
     pub groups: Vec<u32>,
     pub layout: Layout,
+    /// Events the lab marks and labels on the nodes' lanes of the space-time diagram, oldest
+    /// first (the clocks lab: each event's Lamport time and vector clock); empty for most labs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<LaneEvent>,
+}
+
+/// Names an event a lab marks on a lane: its node and its 1-based number on that node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct EventRef {
+    pub node: NodeId,
+    pub seq: u64,
+}
+
+/// One event marked on a node's lane of the space-time diagram.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LaneEvent {
+    pub at: EventRef,
+    /// When it happened (true simulation time: where it sits on the lane).
+    pub time: Time,
+    /// Its short label (`3 (2,1,0)`), drawn beside it as is.
+    pub label: String,
+}
+
+/// How two events are ordered by causality (happened-before, after Lamport).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Causality {
+    /// The first happened before the second.
+    Before,
+    /// The second happened before the first.
+    After,
+    /// Neither happened before the other.
+    Concurrent,
+    /// The same event twice.
+    Same,
+}
+
+/// A lab's verdict on two lane events: their causal order, and lines that explain it (keys
+/// of the lab's texts with `{0}` arguments, like [`Headline`]: the clocks lab compares both
+/// clocks).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventOrder {
+    pub order: Causality,
+    pub why: Vec<Headline>,
 }
 
 /// How the nodes are placed on the canvas.

@@ -19,7 +19,11 @@
 //! the lesson *physical-order* (a receive is never stamped, in physical time, before its send),
 //! which clock skew breaks. The converse of Lamport's condition does not hold: L(e) < L(f) for
 //! concurrent events is common, which is what vector clocks add.
+//!
+//! The space-time diagram labels every kept event with both clocks, and the learner picks two
+//! to see whether one happened before the other or they are concurrent ([`lanes`]).
 
+mod lanes;
 pub mod monitor;
 mod scenarios;
 mod texts;
@@ -32,7 +36,8 @@ pub use monitor::{concurrent, happened_before, Monitor};
 
 use crate::input::Params;
 use crate::labs::{
-    lab_def, net_config, Group, Headline, LabDef, Looks, NetLab, NetSession, Panel, ParamSpec, Stat,
+    lab_def, net_config, EventOrder, EventRef, Group, Headline, LabDef, LaneEvent, Looks, NetLab,
+    NetSession, Panel, ParamSpec, Stat,
 };
 use crate::sim::{
     CommandSpec, Ctx, Found, Message, NetConfig, NodeKind, Observed, Property, Protocol, Session,
@@ -133,6 +138,8 @@ pub struct Event {
     pub vector: Vec<u64>,
     /// The process's physical local clock when it happened.
     pub physical: Time,
+    /// True (simulation) time when it happened: where the space-time diagram draws it.
+    pub at: Time,
 }
 
 impl Event {
@@ -186,6 +193,7 @@ impl Clocks {
             lamport: self.lamport,
             vector: self.vector.clone(),
             physical: ctx.local_now(),
+            at: ctx.now,
         };
         self.history.push_back(ev);
         if self.history.len() > HISTORY {
@@ -433,5 +441,19 @@ impl NetLab for Clocks {
             Stat::new("clocks.events", m.events as f64),
             Stat::new("clocks.messages", m.messages as f64),
         ]
+    }
+
+    const LANE_EVENTS: bool = true;
+
+    fn lane_events(sim: &Sim<Self>) -> Vec<LaneEvent> {
+        lanes::lane_events(sim)
+    }
+
+    fn event_order(sim: &Sim<Self>, a: EventRef, b: EventRef) -> Option<EventOrder> {
+        lanes::event_order(sim, a, b)
+    }
+
+    fn causal_past(sim: &Sim<Self>, e: EventRef) -> Vec<EventRef> {
+        lanes::causal_past(sim, e)
     }
 }

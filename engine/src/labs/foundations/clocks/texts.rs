@@ -56,6 +56,31 @@ pub const TEXTS: &[Text] = &[
         "{0} 个事件，{1} 条消息，最大 Lamport 时间 {2}",
     ),
     (
+        "clocks.why.lamport",
+        "Lamport: L(a) = {0} {1} L(b) = {2}",
+        "Lamport 时钟：L(a) = {0} {1} L(b) = {2}",
+    ),
+    (
+        "clocks.why.vector",
+        "Vector: V(a) = {0} {1} V(b) = {2}",
+        "向量时钟：V(a) = {0} {1} V(b) = {2}",
+    ),
+    (
+        "clocks.why.condition",
+        "{0} happened before {1}, so L({0}) < L({1}) and V({0}) < V({1}): every entry at most, one smaller.",
+        "{0} 先于 {1} 发生，所以 L({0}) < L({1})，且 V({0}) < V({1})：每一项都不大于，至少一项更小。",
+    ),
+    (
+        "clocks.why.lamport_lies",
+        "L(a) {0} L(b), yet neither happened before the other: Lamport order does not mean causality. Only the vectors, incomparable here, show the events are concurrent.",
+        "L(a) {0} L(b)，但两者谁也不先于谁：Lamport 顺序并不代表因果。只有向量时钟（这里互不可比）能看出两个事件是并发的。",
+    ),
+    (
+        "clocks.why.tie",
+        "Equal Lamport times never mean happened-before; the incomparable vectors show the events are concurrent.",
+        "Lamport 时间相等绝不意味着先后关系；互不可比的向量时钟表明这两个事件是并发的。",
+    ),
+    (
         "scenario.three-processes",
         "Three processes (classic example)",
         "三个进程（经典例子）",
