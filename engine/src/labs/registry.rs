@@ -6,7 +6,7 @@
 
 use super::availability::ratelimit;
 use super::coordination::{
-    bully, mutex_central, mutex_ricart, mutex_token_ring, mutex_two_tier_ring, raft, zab,
+    bully, mutex_central, mutex_ricart, mutex_token_ring, mutex_two_tier_ring, raft, tx_2pc, zab,
 };
 use super::foundations::clocks;
 use super::scheduling::fair;
@@ -197,7 +197,7 @@ pub const LABS: &[LabDef] = &[
     LabDef::coming("chain-pow", Group::Coordination),
     LabDef::coming("chain-pos", Group::Coordination),
     LabDef::coming("chain-dpos", Group::Coordination),
-    LabDef::coming("tx-2pc", Group::Coordination),
+    tx_2pc::LAB,
     LabDef::coming("tx-3pc", Group::Coordination),
     LabDef::coming("tx-local-message", Group::Coordination),
     LabDef::coming("tx-tcc", Group::Coordination),

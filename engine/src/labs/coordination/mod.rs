@@ -6,4 +6,5 @@ pub mod mutex_ricart;
 pub mod mutex_token_ring;
 pub mod mutex_two_tier_ring;
 pub mod raft;
+pub mod tx_2pc;
 pub mod zab;

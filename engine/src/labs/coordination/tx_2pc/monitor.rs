@@ -1,0 +1,172 @@
+//! Two-phase commit's checker and counters.
+//!
+//! - `atomicity` (always): no transaction is committed by one node and aborted by another.
+//!   Read from the trace: a cohort's `commit` / `abort` notes (it applied the outcome, or voted
+//!   No) and the coordinator's decisions; reported once per transaction, naming a node on each
+//!   side.
+//! - `every-transaction-ends` (eventually): in a run without faults, no transaction is older
+//!   than the fault-free bound ([`super::Config::patience`]) and still waiting at the client
+//!   or in doubt at a cohort. Faults (crashes, pauses, cuts, partitions, lost or duplicated
+//!   messages, clock changes) are tracked from the trace; after one the property is not
+//!   checked: a crashed coordinator blocks its cohorts for as long as it is down, which is the
+//!   lesson.
+
+use super::{Tx2pc, COORDINATOR_NODE};
+use crate::sim::{Found, NodeStatus, Observed, TraceKind};
+use crate::{NodeId, Time};
+
+/// What the nodes did with one transaction.
+#[derive(Clone, Copy, Debug, Default)]
+struct Seen {
+    committed_by: Option<NodeId>,
+    aborted_by: Option<NodeId>,
+    reported: bool,
+}
+
+/// The history the checks and the stats need.
+#[derive(Clone, Debug, Default)]
+pub struct Monitor {
+    /// Some fault was injected (so `every-transaction-ends` is not checked).
+    pub faults: bool,
+    /// Decisions of the coordinator.
+    pub committed: u64,
+    pub aborted: u64,
+    /// Transactions that queued for a lock at some cohort.
+    pub lock_waits: u64,
+    /// Messages the network duplicated.
+    pub duplicates: u64,
+    /// Atomicity violations found.
+    pub violations: u64,
+    /// Per transaction (indexed by its number).
+    seen: Vec<Seen>,
+}
+
+/// Transactions beyond this number are not tracked (a client issues one at a time by hand or
+/// at most 50 a second).
+const MAX_TX: u64 = 1 << 22;
+
+impl Monitor {
+    pub(super) fn observe(&mut self, seen: &Observed<Tx2pc>, found: &mut Found) {
+        match &seen.record.kind {
+            TraceKind::Note { key, node, value } => {
+                let commit = match *key {
+                    "tx-2pc.commit" => true,
+                    "tx-2pc.abort" => false,
+                    "tx-2pc.decide_commit" => {
+                        self.committed += 1;
+                        true
+                    }
+                    "tx-2pc.decide_abort" => {
+                        self.aborted += 1;
+                        false
+                    }
+                    "tx-2pc.lock_wait" => {
+                        self.lock_waits += 1;
+                        return;
+                    }
+                    _ => return,
+                };
+                self.outcome(*value, *node, commit, found);
+            }
+            TraceKind::Duplicate { .. } => {
+                self.faults = true;
+                self.duplicates += 1;
+            }
+            TraceKind::Crash { .. }
+            | TraceKind::Restart { .. }
+            | TraceKind::Pause { .. }
+            | TraceKind::Resume { .. }
+            | TraceKind::Cut { .. }
+            | TraceKind::Heal { .. }
+            | TraceKind::Slow { .. }
+            | TraceKind::Partition { .. }
+            | TraceKind::HealAll
+            | TraceKind::CutOneWay { .. }
+            | TraceKind::HealOneWay { .. }
+            | TraceKind::Clock { .. }
+            | TraceKind::Drop { .. } => self.faults = true,
+            _ => {}
+        }
+    }
+
+    fn outcome(&mut self, tx: u64, node: NodeId, commit: bool, found: &mut Found) {
+        if tx >= MAX_TX {
+            return;
+        }
+        let i = tx as usize;
+        if self.seen.len() <= i {
+            self.seen.resize(i + 1, Seen::default());
+        }
+        let s = &mut self.seen[i];
+        if commit {
+            s.committed_by.get_or_insert(node);
+        } else {
+            s.aborted_by.get_or_insert(node);
+        }
+        if let (Some(c), Some(a), false) = (s.committed_by, s.aborted_by, s.reported) {
+            s.reported = true;
+            self.violations += 1;
+            let name = |n: NodeId| {
+                if n == COORDINATOR_NODE {
+                    format!("the coordinator C{}", n + 1)
+                } else {
+                    format!("R{}", n + 1)
+                }
+            };
+            found.push((
+                "atomicity",
+                format!(
+                    "T{tx} is committed by {} but aborted by {}",
+                    name(c),
+                    name(a)
+                ),
+            ));
+        }
+    }
+
+    pub(super) fn check_eventually(
+        &self,
+        now: Time,
+        nodes: &[Tx2pc],
+        status: &[NodeStatus],
+        found: &mut Found,
+    ) {
+        if self.faults {
+            return;
+        }
+        for p in nodes {
+            if status.get(p.id) != Some(&NodeStatus::Up) {
+                continue;
+            }
+            let patience = p.config().patience;
+            if let Some((tx, t)) = p
+                .ledger
+                .iter()
+                .find(|(_, t)| t.outcome.is_none() && now.saturating_sub(t.since) > patience)
+            {
+                found.push((
+                    "every-transaction-ends",
+                    format!(
+                        "the client has waited {} ms for the outcome of T{tx} (a fault-free transaction takes at most {} ms)",
+                        now.saturating_sub(t.since) / 1_000,
+                        patience / 1_000
+                    ),
+                ));
+            }
+            if let Some((tx, since)) = p
+                .doubt
+                .iter()
+                .find(|(_, &since)| now.saturating_sub(since) > patience)
+            {
+                found.push((
+                    "every-transaction-ends",
+                    format!(
+                        "R{} has been in doubt about T{tx} for {} ms",
+                        p.id + 1,
+                        now.saturating_sub(*since) / 1_000
+                    ),
+                ));
+            }
+        }
+    }
+}
