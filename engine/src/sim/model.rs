@@ -21,8 +21,9 @@ use crate::{Time, MS};
 /// A lab's model as [`ModelSession`] drives it.
 ///
 /// The state at time `t` is everything at times up to and including `t` processed, and the
-/// actions logged at times up to `t` applied (in log order). Actions apply at the time the
-/// model was last advanced to.
+/// actions logged at times up to `t` applied (in log order). An action applies at the time the
+/// model was last advanced to; the session then advances the model to that same time again,
+/// so what the action starts there (requests sent "now") is processed before anything later.
 pub trait TimeModel {
     /// What a user (or a preset) does to the model.
     type Action: Clone + PartialEq + Debug;
@@ -215,7 +216,9 @@ impl<M: TimeModel> ModelSession<M> {
         let action = self.log[self.applied].action.clone();
         self.applied += 1;
         // A logged action that no longer applies is skipped, as a networked one is.
-        let _ = self.model.apply(&action);
+        if self.model.apply(&action).is_ok() {
+            self.model.advance_to(self.now);
+        }
     }
 
     fn apply_scheduled(&mut self) {
@@ -226,6 +229,7 @@ impl<M: TimeModel> ModelSession<M> {
             return;
         }
         if self.model.apply(&action).is_ok() {
+            self.model.advance_to(now);
             self.log.insert(self.applied, Timed { time: now, action });
             self.applied += 1;
         }
@@ -251,6 +255,7 @@ impl<M: TimeModel> ModelSession<M> {
     /// (the run branches here). A refused action changes nothing.
     pub fn act(&mut self, action: M::Action) -> Result<(), ActionError> {
         self.model.apply(&action)?;
+        self.model.advance_to(self.now);
         self.log.truncate(self.applied);
         let now = self.now;
         self.checkpoints.retain(|c| c.time <= now);
