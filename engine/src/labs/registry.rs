@@ -85,13 +85,16 @@ pub enum ModelView {
     RateLimit,
 }
 
+/// A running model lab on the time-only model session.
+pub type ModelBox = Box<dyn ModelRun>;
+
 /// A model lab that runs on the time-only model session ([`crate::sim::ModelSession`]): what
 /// a user changes mid-run is a logged action, scrubbed back and forth and carried by share
 /// links (`actions=`) as a networked lab's actions are.
 #[derive(Clone, Copy)]
 pub struct TimedModel {
     /// Builds the lab's session from its parameters and seed.
-    pub create: fn(&Params, u64) -> Result<Box<dyn ModelRun>, String>,
+    pub create: fn(&Params, u64) -> Result<ModelBox, String>,
     /// Reads a share link's action log as far as it is readable
     /// ([`crate::sim::model::read_log`]).
     pub read_log: fn(&str) -> LogPrefix,
