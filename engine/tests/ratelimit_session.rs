@@ -322,3 +322,24 @@ fn the_preset_schedules_ordinary_actions() {
         "the burst of 40 finds at most 5 tokens"
     );
 }
+
+#[test]
+fn a_huge_sliding_window_keeps_checkpoints_within_the_memory_budget() {
+    // A log of up to a million admissions is in every snapshot: the session keeps fewer.
+    let q = "limiter=sliding:limit=1000000,window=1h&limiter2=none&traffic=steady:rate=50000";
+    let mut s = run(q);
+    s.run_until(30 * SECOND);
+    assert!(
+        s.checkpoint_bytes() <= distlab_engine::sim::model::MAX_CHECKPOINT_BYTES,
+        "{}",
+        s.checkpoint_bytes()
+    );
+    let end = s.state_hash();
+    s.seek(10 * SECOND);
+    let mut fresh = run(q);
+    fresh.run_until(10 * SECOND);
+    assert_eq!(s.state_hash(), fresh.state_hash());
+    assert_eq!(s.model().side(0).expect("A").outcomes().len(), 500_001);
+    s.seek(30 * SECOND);
+    assert_eq!(s.state_hash(), end);
+}

@@ -48,7 +48,16 @@ pub trait TimeModel {
     fn decode(s: &str) -> Result<Self::Action, ActionError>;
     /// Feeds everything that tells two runs apart into `h` (determinism and replay tests).
     fn hash_state(&self, h: &mut dyn Hasher);
+    /// About how much memory a snapshot takes, heap included; the session keeps its
+    /// checkpoints within [`MAX_CHECKPOINT_BYTES`].
+    fn snapshot_bytes(snapshot: &Self::Snapshot) -> usize {
+        std::mem::size_of_val(snapshot)
+    }
 }
+
+/// The most memory a session's checkpoints may take (by [`TimeModel::snapshot_bytes`]); beyond
+/// it they are thinned out, so scrubbing re-runs longer stretches instead.
+pub const MAX_CHECKPOINT_BYTES: usize = 32 << 20;
 
 /// An action at a virtual time.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +70,8 @@ pub struct Timed<A> {
 struct Checkpoint<S> {
     time: Time,
     snapshot: S,
+    /// [`TimeModel::snapshot_bytes`] of the snapshot.
+    bytes: usize,
     /// How many entries of the action log had been applied.
     applied: usize,
     /// How many scheduled actions had come due.
@@ -162,16 +173,27 @@ impl<M: TimeModel> ModelSession<M> {
     }
 
     fn take_checkpoint(&mut self) {
+        let snapshot = self.model.snapshot();
         self.checkpoints.push(Checkpoint {
             time: self.now,
-            snapshot: self.model.snapshot(),
+            bytes: M::snapshot_bytes(&snapshot),
+            snapshot,
             applied: self.applied,
             scheduled: self.scheduled,
         });
-        if self.checkpoints.len() > MAX_CHECKPOINTS {
+        // Bounded in number and in memory (a model's state can be large: a sliding window's
+        // log of a million admissions); thinning doubles the interval each time.
+        while self.checkpoints.len() > MAX_CHECKPOINTS
+            || (self.checkpoints.len() > 2 && self.checkpoint_bytes() > MAX_CHECKPOINT_BYTES)
+        {
             thin_out(&mut self.checkpoints);
             self.every = self.every.saturating_mul(2);
         }
+    }
+
+    /// The memory the checkpoints take, as the model estimates it.
+    pub fn checkpoint_bytes(&self) -> usize {
+        self.checkpoints.iter().map(|c| c.bytes).sum()
     }
 
     fn advance(&mut self, t: Time) {
@@ -551,6 +573,56 @@ mod tests {
                 Timed { time: 2, action: 1 }
             ])
             .is_err());
+    }
+
+    #[test]
+    fn large_snapshots_are_thinned_to_the_memory_budget() {
+        struct Big(Counter);
+        impl TimeModel for Big {
+            type Action = i64;
+            type Snapshot = <Counter as TimeModel>::Snapshot;
+            fn advance_to(&mut self, t: Time) {
+                self.0.advance_to(t)
+            }
+            fn apply(&mut self, k: &i64) -> Result<(), ActionError> {
+                self.0.apply(k)
+            }
+            fn snapshot(&self) -> Self::Snapshot {
+                self.0.snapshot()
+            }
+            fn restore(&mut self, s: &Self::Snapshot) {
+                self.0.restore(s)
+            }
+            fn encode(k: &i64) -> String {
+                Counter::encode(k)
+            }
+            fn decode(s: &str) -> Result<i64, ActionError> {
+                Counter::decode(s)
+            }
+            fn hash_state(&self, h: &mut dyn Hasher) {
+                self.0.hash_state(h)
+            }
+            fn snapshot_bytes(_: &Self::Snapshot) -> usize {
+                MAX_CHECKPOINT_BYTES / 10
+            }
+        }
+        let mut s = ModelSession::new(
+            Big(Counter {
+                step: 1,
+                ..Counter::default()
+            }),
+            100,
+        );
+        s.run_until(100 * 100);
+        assert!(s.checkpoint_bytes() <= MAX_CHECKPOINT_BYTES);
+        assert!(s.checkpoints.len() >= 5, "{}", s.checkpoints.len());
+        let end = s.state_hash();
+        s.seek(1_234);
+        let mut fresh = session();
+        fresh.run_until(1_234);
+        assert_eq!(s.model().0.history, fresh.model().history);
+        s.seek(100 * 100);
+        assert_eq!(s.state_hash(), end);
     }
 
     #[test]

@@ -585,6 +585,17 @@ impl Limiter {
         &self.spec
     }
 
+    /// The memory its state takes beyond its own size: a sliding window's log of admissions,
+    /// the thread limit's release times, warm-up's boxed state.
+    pub fn heap_bytes(&self) -> usize {
+        match &self.state {
+            State::Sliding { log } => log.len() * std::mem::size_of::<Time>(),
+            State::Threads { busy } => busy.len() * std::mem::size_of::<Time>(),
+            State::Warmup(_) => std::mem::size_of::<WarmState>(),
+            _ => 0,
+        }
+    }
+
     /// Changes the limiter to `spec` at `now` (a user's change mid-run). Of the same kind, its
     /// state carries over (the queue, the window's count, the tokens, of which a token bucket
     /// keeps at most its new burst); of another kind, and for warm-up, it starts fresh, as

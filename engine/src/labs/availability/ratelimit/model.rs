@@ -286,6 +286,13 @@ impl TimeModel for RateModel {
         RateAction::decode(s)
     }
 
+    fn snapshot_bytes(s: &RateSnapshot) -> usize {
+        let text: usize = s.limiters.iter().map(String::len).sum::<usize>() + s.traffic.len();
+        std::mem::size_of::<RateSnapshot>()
+            + text
+            + s.sides.iter().map(RateMark::heap_bytes).sum::<usize>()
+    }
+
     fn hash_state(&self, h: &mut dyn Hasher) {
         for s in &self.sides {
             h.write_u8(s.is_on() as u8);

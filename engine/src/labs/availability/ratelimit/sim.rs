@@ -77,6 +77,13 @@ pub struct RateMark {
     series: usize,
 }
 
+impl RateMark {
+    /// The memory its limiter's state takes beyond its own size (a sliding window's log).
+    pub fn heap_bytes(&self) -> usize {
+        self.sim.limiter.heap_bytes()
+    }
+}
+
 impl RateSim {
     /// `service`: how long an admitted request is in service (the thread limit's hold time).
     /// `sample_every`: the series' step (at least 1 µs).
