@@ -220,7 +220,7 @@ pub fn app(props: &AppProps) -> Html {
                     { picker(lab, l, &links) }
                     <main class="main" id="lab-main" tabindex="-1">
                         if !crate::plots::has_own_heading(lab) {
-                            <div class="lab-head">{ lab_title(lab, l) }</div>
+                            <div class="lab-head">{ lab_title(lab, l) }{ scenarios(cfg, l, &links) }</div>
                         }
                         { plot }
                     </main>
@@ -277,7 +277,7 @@ pub fn app(props: &AppProps) -> Html {
                 <main class="main">
                     <div class="lab-head">
                         { lab_title(lab, l) }
-                        { scenarios(ctl, l, &links) }
+                        { scenarios(&ctl.borrow().cfg, l, &links) }
                     </div>
                     { toolbar(ctl, l, &on_change, &share_msg) }
                     { notice(ctl, l, &on_change) }
@@ -1153,15 +1153,14 @@ fn logs_panel(ctl: &Shared, l: Lang, canvas: &NodeRef) -> Html {
 /// The lab's scenario presets as links (keeping the user's speed and language; a preset
 /// brings its own seed), the chosen one's explanation, and a warning when this run's
 /// parameters differ from those the explanation assumes.
-fn scenarios(ctl: &Shared, l: Lang, carry: &Carry) -> Html {
-    let c = ctl.borrow();
-    let lab = c.cfg.lab;
+fn scenarios(cfg: &RunConfig, l: Lang, carry: &Carry) -> Html {
+    let lab = cfg.lab;
     let list = distlab_engine::scenario::list(lab);
     if list.is_empty() {
         return html! {};
     }
-    let current = c.cfg.scenario;
-    let mismatch = scenario_mismatch(&c.cfg);
+    let current = cfg.scenario;
+    let mismatch = scenario_mismatch(cfg);
     let (free_q, preset_q) = (&carry.all, &carry.no_seed);
     html! {
         <div class="scenarios" data-testid="scenarios">

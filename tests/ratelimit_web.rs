@@ -1,7 +1,9 @@
 //! Browser tests of the `ratelimit` lab: it mounts and draws, shows totals for two limiters on
 //! the same traffic, shows the notes' uniform-queueing example (3 queued → t1 + 4T) by URL and
 //! in one click, updates the share link on edits, works in embed mode and in Chinese, refuses
-//! a bad `limiter=` with a message, and keeps frames small at 100× speed.
+//! a bad `limiter=` with a message, and keeps frames small at 100× speed. Changes mid-run are
+//! logged actions: a burst sent and a limiter changed mid-run, scrubbed back and forth with the
+//! time slider, and replayed by the share link; a preset plays its scheduled changes.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -241,4 +243,152 @@ async fn the_url_speed_sets_the_slider() {
     let m = mount("?lab=ratelimit&speed=10&lang=zh").await;
     assert_eq!(m.text("rl-speed-value"), "10×");
     assert!(m.all_text().contains("速度"));
+}
+
+/// The virtual time the page shows, in seconds.
+fn shown_time(m: &Mounted) -> f64 {
+    let t = m.text("rl-time");
+    t.split_whitespace()
+        .find_map(|w| w.parse::<f64>().ok())
+        .unwrap_or(-1.0)
+}
+
+/// Offered and rejected by limiter A.
+fn a_totals(m: &Mounted) -> (u64, u64) {
+    let offered = m
+        .find("rl-totals-A")
+        .and_then(|r| r.children().item(1))
+        .and_then(|c| c.text_content())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
+    (offered, num(m, "rl-rejected-A"))
+}
+
+async fn seek(m: &Mounted, ms: &str) {
+    m.set("rl-scrubber", ms, "input");
+    TimeoutFuture::new(50).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_mid_run_burst_and_change_are_scrubbed_back_and_replayed_by_the_share_link() {
+    // One request at 0, then nothing for 1000 s: only what the user sends shows.
+    let m = mount("?lab=ratelimit&limiter=uniform:interval=100ms,wait=600ms&limiter2=none&traffic=steady:rate=0.001&lang=en").await;
+    assert!(
+        m.wait_for(4_000, |m| shown_time(m) >= 0.6).await,
+        "{}",
+        m.text("rl-time")
+    );
+    m.click("rl-play");
+    // To 0.3 s with the time slider, then eight requests at once: the notes' example by hand.
+    seek(&m, "300").await;
+    assert_eq!(shown_time(&m), 0.3);
+    m.set("rl-burst-size", "8", "change");
+    TimeoutFuture::new(50).await;
+    m.click("rl-burst");
+    m.expect_text(1_000, "rl-log-1", "0.3 s · burst=8").await;
+    assert_eq!(m.text("rl-play"), "Play", "still paused, nothing restarted");
+    assert_eq!(m.text("rl-when-6"), "t1 + 4T", "{}", m.text("rl-requests"));
+    // Acting ended the recorded run there; two steps on, limiter A becomes a fixed window.
+    m.click("rl-step");
+    m.click("rl-step");
+    m.expect_text(1_000, "rl-time", "0.5").await;
+    m.choose("rl-limiter-kind", "fixed").await;
+    m.expect_text(
+        1_000,
+        "rl-log-2",
+        "0.5 s · limiter=fixed:limit=10,window=1s",
+    )
+    .await;
+    m.expect_text(1_000, "rl-limiter-spec", "fixed:").await;
+    to_end(&m).await;
+    assert!(
+        m.wait_for(1_000, |m| a_totals(m) == (9, 1)).await,
+        "{:?}",
+        a_totals(&m)
+    );
+    // Back before the burst: one request, the old limiter, both changes still to come.
+    seek(&m, "200").await;
+    assert!(
+        m.wait_for(1_000, |m| a_totals(m) == (1, 0)).await,
+        "{:?}",
+        a_totals(&m)
+    );
+    assert!(
+        m.text("rl-limiter-spec").starts_with("uniform:"),
+        "{}",
+        m.text("rl-limiter-spec")
+    );
+    assert!(m
+        .find("rl-log-1")
+        .is_some_and(|e| e.class_name().contains("rl-later")));
+    // Forward again: the same state as before.
+    seek(&m, "600000").await;
+    assert!(
+        m.wait_for(1_000, |m| a_totals(m) == (9, 1)).await,
+        "{:?}",
+        a_totals(&m)
+    );
+    assert!(m.text("rl-limiter-spec").starts_with("fixed:"));
+    // The share link carries the set-up and both changes, and replays them exactly.
+    let url = m.share();
+    assert!(
+        url.contains("limiter=uniform:interval=100ms,wait=600ms")
+            && url.contains("actions=300000.burst=8~500000.limiter=fixed:limit=10,window=1s"),
+        "{url}"
+    );
+    let q = query_of(&url);
+    drop(m);
+    let again = mount(&q).await;
+    assert!(again.find("input-errors").is_none(), "{}", again.all_text());
+    to_end(&again).await;
+    assert!(
+        again.wait_for(1_000, |m| a_totals(m) == (9, 1)).await,
+        "{:?}",
+        a_totals(&again)
+    );
+    assert!(again.text("rl-log-2").contains("limiter=fixed"));
+    assert!(again.text("rl-limiter-spec").starts_with("fixed:"));
+    seek(&again, "400").await;
+    assert_eq!(
+        again.text("rl-when-6"),
+        "t1 + 4T",
+        "{}",
+        again.text("rl-requests")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_log_replays_its_prefix_and_says_so() {
+    let m = mount("?lab=ratelimit&limiter2=none&traffic=steady:rate=0.001&actions=300000.burst=8~400000.burst=x&lang=zh").await;
+    let errors = m.text("input-errors");
+    assert!(errors.contains("burst"), "{errors}");
+    to_end(&m).await;
+    assert!(
+        m.wait_for(1_000, |m| a_totals(m).0 == 9).await,
+        "{:?}",
+        a_totals(&m)
+    );
+    assert!(m.find("rl-log-2").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_preset_plays_its_changes_at_their_times() {
+    let m = mount("?lab=ratelimit&scenario=traffic-surge&lang=en").await;
+    assert!(
+        m.text("scenario-about").contains("25/s"),
+        "{}",
+        m.all_text()
+    );
+    to_end(&m).await;
+    m.expect_text(1_000, "rl-log-4", "30 s · burst=40").await;
+    assert!(
+        m.share().contains("scenario=traffic-surge"),
+        "{}",
+        m.share()
+    );
+    // Scrubbing before the surge shows no rejection yet.
+    seek(&m, "9000").await;
+    assert!(m.wait_for(1_000, |m| num(m, "rl-rejected-A") == 0).await);
+    seek(&m, "25000").await;
+    assert!(m.wait_for(1_000, |m| num(m, "rl-rejected-A") > 100).await);
 }

@@ -47,6 +47,9 @@ pub struct RunConfig {
     pub embed: bool,
     pub debug: bool,
     pub actions: Vec<LoggedAction>,
+    /// A time-only model lab's action log ([`crate::labs::TimedModel`]): the readable part of
+    /// the link's `actions=`, in its share-link form (empty for other labs).
+    pub model_log: String,
     /// A scenario preset's id (`leader-crash`); see [`crate::scenario`].
     pub scenario: Option<&'static str>,
 }
@@ -183,19 +186,27 @@ impl RunConfig {
                 None
             }
         });
-        // The readable part of the action log (a truncated link keeps its valid prefix).
-        let (actions, damage) =
-            get("actions").map_or((Vec::new(), None), LoggedAction::decode_prefix);
+        // The readable part of the action log (a truncated link keeps its valid prefix), read
+        // as the lab's model reads it if the lab is a time-only model.
+        let timed = labs::find(lab).and_then(|l| l.timed);
+        let (actions, model_log, kept, damage) = match (timed, get("actions")) {
+            (Some(t), Some(v)) => {
+                let (log, kept, damage) = (t.read_log)(v);
+                (Vec::new(), log, kept, damage)
+            }
+            (_, v) => {
+                let (actions, damage) = v.map_or((Vec::new(), None), LoggedAction::decode_prefix);
+                let kept = actions.len();
+                (actions, String::new(), kept, damage)
+            }
+        };
         match damage {
             None => {}
-            Some(error) if actions.is_empty() => errors.push(InputError::BadActions { error }),
-            Some(error) => errors.push(InputError::PartialActions {
-                kept: actions.len(),
-                error,
-            }),
+            Some(error) if kept == 0 => errors.push(InputError::BadActions { error }),
+            Some(error) => errors.push(InputError::PartialActions { kept, error }),
         }
         // Only a run with readable actions is a shared run; garbage claims no version.
-        let shared_run = !actions.is_empty();
+        let shared_run = kept > 0;
         match version.or(shared_run.then_some(1)) {
             Some(link) if link != crate::ENGINE_VERSION => errors.push(InputError::OtherEngine {
                 link,
@@ -213,6 +224,7 @@ impl RunConfig {
             embed: flag("embed"),
             debug: flag("debug"),
             actions,
+            model_log,
             scenario: scenario.map(|s| s.id),
         };
         (cfg, errors)
@@ -223,7 +235,7 @@ impl RunConfig {
     /// unset; returns the `key=value` pairs it set, so the app can say so. Share links then
     /// carry them like any other value.
     pub fn apply_demo(&mut self, pairs: &[(String, String)]) -> Vec<String> {
-        if self.scenario.is_some() || !self.actions.is_empty() {
+        if self.scenario.is_some() || !self.actions.is_empty() || !self.model_log.is_empty() {
             return Vec::new();
         }
         let Some(lab) = labs::find(self.lab) else {
@@ -241,7 +253,8 @@ impl RunConfig {
         set
     }
 
-    /// The query string of a share link that replays this run with `actions`.
+    /// The query string of a share link that replays this run with `actions` (a time-only
+    /// model lab's: with its [`RunConfig::model_log`]).
     pub fn share_query(&self, actions: &[LoggedAction]) -> String {
         let mut parts = vec![format!("lab={}", self.lab), format!("seed={}", self.seed)];
         if let Some(s) = self.scenario {
@@ -261,6 +274,11 @@ impl RunConfig {
         }
         if !actions.is_empty() {
             parts.push(format!("actions={}", LoggedAction::encode_log(actions)));
+        } else if !self.model_log.is_empty() {
+            parts.push(format!(
+                "actions={}",
+                crate::params::encode(&self.model_log)
+            ));
         }
         parts.push(format!("v={}", crate::ENGINE_VERSION));
         parts.join("&")

@@ -239,6 +239,22 @@ impl Plot {
         let _ = ctx.set_line_dash(&js_sys::Array::new());
     }
 
+    /// A dashed vertical line at `x` (a moment marked on a time axis), if it is in range.
+    pub fn vline(&self, ctx: &Ctx, x: f64, color: &str) {
+        if !(self.x.0..=self.x.1).contains(&x) {
+            return;
+        }
+        let px = self.px(x).round() + 0.5;
+        ctx.set_stroke_style_str(color);
+        ctx.set_line_width(1.0);
+        let _ = ctx.set_line_dash(&js_sys::Array::of2(&4.0.into(), &3.0.into()));
+        ctx.begin_path();
+        ctx.move_to(px, self.area.y);
+        ctx.line_to(px, self.area.y + self.area.h);
+        ctx.stroke();
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+    }
+
     /// The slot of column `i` of `n` (x range is ignored): left edge and width.
     pub fn column(&self, i: usize, n: usize) -> (f64, f64) {
         let slot = self.area.w / n.max(1) as f64;

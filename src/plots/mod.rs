@@ -4,13 +4,16 @@
 //! State is reproducible from the URL: every parameter (numbers and text lists) lives in the
 //! lab's [`RunConfig`], and what the user changed is recorded in its `changes` parameter
 //! (placement: `add:1,remove:3,fail:0`; DRF: `join:2/8~leave:B~demand:A:1/4`), so a share link
-//! replays it.
+//! replays it. The rate limiter runs on the time-only model session instead: its changes are
+//! logged actions at virtual times, carried by the link's `actions=` and scrubbed through.
 
 pub mod chart;
 pub mod fair;
 pub mod field;
 pub mod placement;
 pub mod ratelimit;
+mod ratelimit_chart;
+mod ratelimit_edit;
 
 use std::cell::RefCell;
 use std::rc::Rc;

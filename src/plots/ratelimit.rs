@@ -1,31 +1,38 @@
 //! The `ratelimit` lab: one or two rate limiters (leaky bucket, token bucket, fixed and
 //! sliding windows, and Sentinel's thread-count, QPS-reject, warm-up and uniform-queueing
-//! modes) on the same generated traffic, driven by virtual time with play/pause, step and
-//! speed.
+//! modes) on the same generated traffic, driven by virtual time with play/pause, step, speed
+//! and a time slider.
 //!
-//! Everything comes from the URL: `limiter`, `limiter2` (`none` for one limiter), `traffic`
-//! (spec strings, see [`LimiterSpec::parse`] and [`TrafficSpec::parse`]), `service` (ms in
-//! service, for the thread limit), `seed` and `speed`. Editing a parameter rewrites the spec
-//! string in the lab's [`RunConfig`], so the share link replays exactly what is shown.
+//! The run starts from the URL: `limiter`, `limiter2` (`none` for one limiter), `traffic`
+//! (spec strings, see `LimiterSpec::parse` and `TrafficSpec::parse`), `service` (ms in
+//! service, for the thread limit), `seed`, `speed` and a preset (`scenario`). It runs on the
+//! time-only model session ([`ModelSession`] of a [`RateModel`]): editing a spec, the service
+//! time or sending a burst mid-run is a logged action at the current virtual time (nothing
+//! restarts), the time slider goes back and forth through the run, and the share link carries
+//! the log (`actions=`), so it replays exactly. Links without a log run as before.
 //!
-//! Per frame the work is incremental: each [`RateSim`] advances with `run_until` to the new
-//! virtual time, only the outcomes since the last frame are folded into the running totals,
-//! and the charts draw the last [`WINDOW`] of samples (a bounded number of points). The p99
-//! delay (a linear-time selection) and the DOM are refreshed a few times a second only.
+//! Per frame the work is incremental: the session advances to the new virtual time, only the
+//! outcomes since the last frame are folded into the running totals ([`Shown`]), and the charts
+//! draw the last [`WINDOW`] of samples (a bounded number of points). The p99 delay (a
+//! linear-time selection) and the DOM are refreshed a few times a second only.
 
 use std::rc::Rc;
 
 use distlab_engine::input::{Lang, RunConfig, SPEED_MAX};
 use distlab_engine::labs::availability::ratelimit::{
-    parse_duration, Decision, LimiterSpec, Outcome, RateSim, Sample, TrafficSpec, SECOND,
+    self as engine, Decision, Outcome, RateAction, RateModel, RateSim, MAX_BURST, SECOND,
 };
+use distlab_engine::sim::model::decode_log;
+use distlab_engine::sim::{ActionError, ModelSession};
 use distlab_engine::{Time, MS};
-use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement, HtmlSelectElement, MouseEvent};
+use web_sys::{HtmlCanvasElement, MouseEvent};
 use yew::prelude::*;
 
-use super::chart::{self, fmt_num, Plot, Rect};
+use super::chart::fmt_num;
 use super::field::{self, Bad, CommittedField, FieldErrors};
-use super::{act, frame_dt, now_ms, update};
+use super::ratelimit_chart::{draw, kind_name, listed, ms, side_letter};
+use super::ratelimit_edit::{spec_editor, split, SpecEdit, LIMITER_KINDS, TRAFFIC_KINDS};
+use super::{act, frame_dt, input_text, now_ms, update};
 use crate::canvas::{prepare, RafLoop};
 use crate::i18n::{tr, trf};
 
@@ -36,7 +43,7 @@ pub struct Props {
 }
 
 /// Virtual time between two samples (one chart step).
-pub const STEP: Time = 100 * MS;
+pub const STEP: Time = engine::STEP;
 /// The virtual time shown on the charts (a sliding window once the run is longer).
 pub const WINDOW: Time = 30 * SECOND;
 /// Where a run stops.
@@ -45,6 +52,8 @@ pub const HORIZON: Time = 600 * SECOND;
 pub const LISTED: usize = 10;
 /// Wall milliseconds between DOM refreshes while running.
 const UI_EVERY_MS: f64 = 200.0;
+/// The burst field's first value.
+const DEFAULT_BURST: &str = "10";
 
 /// The notes' worked example: uniform queueing with interval T = 100 ms and a maximum wait of
 /// 6T; a burst of eight requests arrives at once at 2 s, so the fifth finds three queued
@@ -54,83 +63,6 @@ pub const EXAMPLE: [(&str, &str); 3] = [
     ("limiter2", "none"),
     ("traffic", "bursts:base=0,size=8,every=2s"),
 ];
-
-/// Limiter kinds with their parameters and the defaults used when switching to a kind.
-const LIMITER_KINDS: [(&str, &[(&str, &str)]); 8] = [
-    ("leaky", &[("capacity", "10"), ("rate", "10")]),
-    ("token", &[("rate", "10"), ("burst", "5"), ("wait", "0ms")]),
-    ("fixed", &[("limit", "10"), ("window", "1s")]),
-    ("sliding", &[("limit", "10"), ("window", "1s")]),
-    ("threads", &[("max", "5")]),
-    ("qps", &[("count", "10")]),
-    (
-        "warmup",
-        &[("count", "10"), ("cold", "3"), ("period", "10s")],
-    ),
-    ("uniform", &[("interval", "100ms"), ("wait", "600ms")]),
-];
-
-const TRAFFIC_KINDS: [(&str, &[(&str, &str)]); 5] = [
-    ("steady", &[("rate", "10")]),
-    ("bursts", &[("base", "5"), ("size", "30"), ("every", "2s")]),
-    ("ramp", &[("from", "0"), ("to", "40"), ("over", "30s")]),
-    ("onoff", &[("rate", "30"), ("on", "1s"), ("off", "2s")]),
-    ("jitter", &[("rate", "10")]),
-];
-
-/// `kind:k=v,…` → kind and pairs (the spec was validated when it was set).
-fn split(spec: &str) -> (String, Vec<(String, String)>) {
-    let (kind, rest) = spec.trim().split_once(':').unwrap_or((spec.trim(), ""));
-    let pairs = rest
-        .split(',')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    (kind.trim().to_string(), pairs)
-}
-
-/// The parameter values shown for `spec`: its own, or the kind's defaults where it has none.
-fn fields(spec: &str, kinds: &[(&str, &[(&str, &str)])]) -> (String, Vec<(String, String)>) {
-    let (kind, pairs) = split(spec);
-    let Some((_, keys)) = kinds.iter().find(|(k, _)| *k == kind) else {
-        return (kind, pairs);
-    };
-    let mut out: Vec<(String, String)> = keys
-        .iter()
-        .map(|(k, d)| {
-            let v = pairs.iter().rev().find(|(pk, _)| pk == k);
-            (k.to_string(), v.map_or(d.to_string(), |p| p.1.clone()))
-        })
-        .collect();
-    // Keys outside the table (uniform's `rate=` form) are kept as given.
-    for (k, v) in pairs {
-        if !out.iter().any(|(ok, _)| *ok == k) {
-            out.push((k, v));
-        }
-    }
-    if kind == "uniform" && out.iter().any(|(k, _)| k == "rate") {
-        out.retain(|(k, _)| k != "interval");
-    }
-    (kind, out)
-}
-
-fn join(kind: &str, pairs: &[(String, String)]) -> String {
-    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{kind}:{}", body.join(","))
-}
-
-fn defaults_of(kind: &str, kinds: &[(&str, &[(&str, &str)])]) -> String {
-    let pairs: Vec<(String, String)> = kinds
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, ps)| {
-            ps.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    join(kind, &pairs)
-}
 
 /// Running totals of one limiter, folded in as outcomes arrive.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -181,64 +113,65 @@ impl Running {
     }
 }
 
-/// One limiter on the shared traffic.
-pub struct Side {
-    pub spec: LimiterSpec,
-    pub sim: RateSim,
+/// What the page keeps of one limiter's records: its running totals and chart scales, folded
+/// in as the run goes on and rebuilt when it moves back.
+#[derive(Clone, Debug)]
+pub struct Shown {
     pub totals: Running,
     seen: usize,
     /// Largest per-step offered count, gauge and delay so far (chart scales).
-    max: (f64, f64, f64),
+    pub max: (f64, f64, f64),
     scanned: usize,
 }
 
-impl Side {
-    fn new(
-        spec: LimiterSpec,
-        traffic: &TrafficSpec,
-        seed: u64,
-        service: Time,
-    ) -> Result<Side, String> {
-        let sim = RateSim::new(&spec, traffic, seed, service, STEP).map_err(|e| e.0)?;
-        Ok(Side {
-            spec,
-            sim,
+impl Default for Shown {
+    fn default() -> Shown {
+        Shown {
             totals: Running::default(),
             seen: 0,
             max: (1.0, 1.0, 1.0),
             scanned: 0,
-        })
+        }
     }
+}
 
-    /// Advances to `t` and folds in what happened.
-    fn advance(&mut self, t: Time) {
-        self.sim.run_until(t);
-        let out = self.sim.outcomes();
+impl Shown {
+    /// Folds in what `sim` recorded since the last call (everything, if it went back).
+    fn sync(&mut self, sim: &RateSim) {
+        let (out, series) = (sim.outcomes(), sim.series());
+        if out.len() < self.seen || series.len() < self.scanned {
+            *self = Shown::default();
+        }
         self.totals.fold(&out[self.seen..]);
         self.seen = out.len();
-        for s in &self.sim.series()[self.scanned..] {
+        for s in &series[self.scanned..] {
             self.max.0 = self.max.0.max(s.offered as f64);
             self.max.1 = self.max.1.max(s.gauge);
             self.max.2 = self.max.2.max(s.mean_delay_ms);
         }
-        self.scanned = self.sim.series().len();
+        self.scanned = series.len();
     }
 }
 
 /// The lab's state.
 pub struct RateLab {
+    /// The run's set-up (the share link's parameters); what changed since is in the session's
+    /// log.
     pub cfg: RunConfig,
-    pub sides: Vec<Side>,
+    pub session: Option<ModelSession<RateModel>>,
+    pub shown: [Shown; 2],
     pub error: Option<String>,
     /// Refused field values, by the field's test id.
     pub field_errors: FieldErrors,
     /// Virtual time reached.
     pub t: Time,
     pub playing: bool,
+    /// The burst field's value.
+    pub burst: String,
     last_ts: Option<f64>,
     last_ui: f64,
     dirty: bool,
-    hover: Option<(f64, f64)>,
+    pub hover: Option<(f64, f64)>,
     /// Wall milliseconds of the last frame's work (advance + draw), for the figures.
     pub frame_ms: f64,
 }
@@ -247,11 +180,13 @@ impl RateLab {
     pub fn new(cfg: RunConfig) -> RateLab {
         let mut s = RateLab {
             cfg,
-            sides: Vec::new(),
+            session: None,
+            shown: Default::default(),
             error: None,
             field_errors: FieldErrors::default(),
             t: 0,
             playing: true,
+            burst: DEFAULT_BURST.to_string(),
             last_ts: None,
             last_ui: 0.0,
             dirty: true,
@@ -267,382 +202,202 @@ impl RateLab {
         self.cfg.speed.clamp(1.0, SPEED_MAX)
     }
 
-    /// Restarts the run from the configuration.
+    /// Starts the run from the set-up: its preset's schedule planned and the link's log loaded.
     pub fn rebuild(&mut self) {
-        let p = &self.cfg.params;
-        let service = p.get_u64("service") * MS;
-        self.sides.clear();
+        self.shown = Default::default();
         self.t = 0;
         self.playing = true;
         self.dirty = true;
-        let traffic = match TrafficSpec::parse(p.text("traffic"), 10 * SECOND) {
-            Ok(t) => t,
+        let preset = self
+            .cfg
+            .scenario
+            .and_then(|id| distlab_engine::scenario::find(self.cfg.lab, id));
+        self.session = match engine::session(&self.cfg.params, self.cfg.seed) {
+            Ok(mut s) => {
+                // Presets are checked by the tests; the link's log was read when it was parsed.
+                if let Some(info) = preset {
+                    let _ = s.plan(info);
+                }
+                let _ = s.load_log(decode_log::<RateModel>(&self.cfg.model_log).0);
+                self.error = None;
+                Some(s)
+            }
             Err(e) => {
-                self.error = Some(e.0);
-                return;
+                self.error = Some(e);
+                None
             }
         };
-        let mut errors = Vec::new();
-        for key in ["limiter", "limiter2"] {
-            let spec = p.text(key).trim();
-            if key == "limiter2" && (spec.is_empty() || spec == "none") {
-                continue;
-            }
-            match LimiterSpec::parse(spec)
-                .map_err(|e| e.0)
-                .and_then(|l| Side::new(l, &traffic, self.cfg.seed, service))
-            {
-                Ok(side) => self.sides.push(side),
-                Err(e) => errors.push(e),
-            }
-        }
-        self.error = (!errors.is_empty()).then(|| errors.join("; "));
         self.advance_to(0);
     }
 
-    /// Advances every limiter to virtual time `t` (at most the horizon).
-    pub fn advance_to(&mut self, t: Time) {
-        self.t = t.min(HORIZON);
-        // Samples up to and including `t`.
-        let until = self.t + 1;
-        for s in &mut self.sides {
-            s.advance(until);
+    /// The limiters that are on: their side (0 for A), simulation and what the page keeps.
+    pub fn columns(&self) -> Vec<(usize, &RateSim, &Shown)> {
+        self.session.as_ref().map_or(Vec::new(), |s| {
+            s.model()
+                .sides()
+                .map(|(i, sim)| (i, sim, &self.shown[i]))
+                .collect()
+        })
+    }
+
+    /// The times of the logged actions.
+    pub fn log_times(&self) -> impl Iterator<Item = Time> + '_ {
+        self.session
+            .iter()
+            .flat_map(|s| s.log().iter().map(|e| e.time))
+    }
+
+    fn sync(&mut self) {
+        if let Some(s) = &self.session {
+            self.t = s.now();
+            for (i, sim) in s.model().sides() {
+                self.shown[i].sync(sim);
+            }
         }
+        self.dirty = true;
+    }
+
+    /// Advances the run to virtual time `t` (at most the horizon).
+    pub fn advance_to(&mut self, t: Time) {
+        if let Some(s) = &mut self.session {
+            s.run_until(t.min(HORIZON));
+        }
+        self.sync();
         if self.t >= HORIZON {
             self.playing = false;
         }
-        self.dirty = true;
+    }
+
+    /// Moves to any time the run has reached (the time slider), back or forward.
+    pub fn seek(&mut self, t: Time) {
+        self.playing = false;
+        if let Some(s) = &mut self.session {
+            s.seek(t.min(s.horizon()));
+        }
+        self.shown = Default::default();
+        self.sync();
+        self.refresh();
     }
 
     /// Refreshes the totals' p99 (called with DOM updates, not every frame).
     pub fn refresh(&mut self) {
-        for s in &mut self.sides {
+        for s in &mut self.shown {
             s.totals.refresh();
         }
     }
 
-    /// Sets a spec string; refused values leave everything as it was and say why.
-    pub fn set_text(&mut self, key: &str, v: &str) {
-        match self.cfg.params.set_text(key, v) {
-            Ok(()) => {
-                self.error = None;
-                self.rebuild();
-            }
-            Err(e) => self.error = Some(e),
-        }
+    /// A change at the current virtual time, in its share-link form (`limiter=…`, `burst=5`).
+    /// If the run had been scrubbed back, what followed is discarded: the run branches here.
+    pub fn act(&mut self, action: &str) -> Result<(), ActionError> {
+        let Some(s) = &mut self.session else {
+            return Err(ActionError::Malformed(action.chars().take(40).collect()));
+        };
+        s.act(RateAction::decode(action)?)?;
+        self.sync();
+        Ok(())
     }
 
-    /// A field's edit of spec `key`: applied (the run restarts), or refused with the reason at
-    /// the field `field`.
+    /// A field's edit of spec `key`: applied now as an action, or refused with the reason at
+    /// the field `field`. (Without a running session, a bad set-up, it changes the set-up.)
     pub fn edit(&mut self, key: &str, spec: Result<String, Bad>, field: &str) {
-        let r = spec.and_then(|v| self.cfg.params.set_text(key, &v).map_err(Bad::Other));
+        let r = spec.and_then(|v| {
+            if self.session.is_some() {
+                self.act(&format!("{key}={v}")).map_err(refusal)
+            } else {
+                let r = self.cfg.params.set_text(key, &v).map_err(Bad::Other);
+                self.rebuild();
+                r
+            }
+        });
         self.field_errors.record(field, &r);
         if r.is_ok() {
             self.field_errors.clear_prefix(&format!("rl-{key}-"));
             self.error = None;
-            self.rebuild();
         }
+    }
+
+    /// The service time's field: applied now as an action.
+    pub fn set_service(&mut self, text: &str) {
+        let r = field::param(&self.cfg.params, "service", text)
+            .and_then(|x| self.act(&format!("service={x}")).map_err(refusal));
+        self.field_errors.record("rl-service", &r);
+    }
+
+    /// Sends `text` requests at once, now.
+    pub fn send_burst(&mut self, text: &str) {
+        let r = field::number(text, 1.0, MAX_BURST as f64, true)
+            .and_then(|k| self.act(&format!("burst={k}")).map_err(refusal));
+        self.field_errors.record("rl-burst-size", &r);
+        if r.is_ok() {
+            self.burst = text.trim().to_string();
+        }
+    }
+
+    /// Starts again from time 0 with the limiters and traffic in force now as the set-up.
+    pub fn restart(&mut self) {
+        if let Some(s) = &self.session {
+            let m = s.model();
+            let texts = [
+                ("limiter", m.limiter_text(0)),
+                ("limiter2", m.limiter_text(1)),
+                ("traffic", m.traffic_text()),
+            ];
+            for (k, v) in texts.map(|(k, v)| (k, v.to_string())) {
+                let _ = self.cfg.params.set_text(k, &v);
+            }
+            self.cfg
+                .params
+                .set_value("service", (m.service() / MS) as f64);
+        }
+        self.start_over();
+    }
+
+    fn start_over(&mut self) {
+        self.cfg.scenario = None;
+        self.cfg.model_log.clear();
+        self.field_errors.clear_all();
+        self.rebuild();
     }
 
     pub fn load_example(&mut self) {
         for (k, v) in EXAMPLE {
             let _ = self.cfg.params.set_text(k, v);
         }
-        self.field_errors.clear_all();
-        self.error = None;
-        self.rebuild();
+        self.start_over();
     }
-}
 
-/// `A` for the first limiter, `B` for the second.
-fn side_letter(i: usize) -> &'static str {
-    if i == 0 {
-        "A"
-    } else {
-        "B"
-    }
-}
-
-fn gauge_key(spec: &LimiterSpec) -> String {
-    format!("rl.gauge.{}", spec.gauge_name())
-}
-
-fn kind_name(l: Lang, kind: &str) -> String {
-    tr(l, &format!("rl.kind.{kind}")).to_string()
-}
-
-/// Index of the first sample in the window ending at `t`.
-fn window_start(t: Time) -> (usize, Time) {
-    let start = t.saturating_sub(WINDOW);
-    ((start / STEP) as usize, start)
-}
-
-/// The charts: for each limiter a column of three plots (requests per step, gauge, delay)
-/// on one shared time axis, with a crosshair and read-out under the mouse.
-pub fn draw(ctx: &Ctx, w: f64, h: f64, s: &RateLab, l: Lang) {
-    chart::clear(ctx, w, h);
-    let n = s.sides.len().max(1);
-    let col_w = (w / n as f64).floor();
-    let legend_h = 18.0;
-    let row_h = ((h - legend_h) / 3.0).floor();
-    let (first, start) = window_start(s.t);
-    let x = (start as f64 / 1e6, (start + WINDOW) as f64 / 1e6);
-    let top = |f: fn(&Side) -> f64| s.sides.iter().map(f).fold(1.0f64, f64::max) * 1.1;
-    let (top_flow, top_delay) = (top(|d| d.max.0), top(|d| d.max.2));
-    let sec = |smp: &Sample| smp.t as f64 / 1e6;
-    let hover_t = s.hover.and_then(|(mx, my)| {
-        let col = ((mx / col_w) as usize).min(n - 1);
-        let plot = Plot::new(
-            Rect::new(col as f64 * col_w, 0.0, col_w, row_h),
-            x,
-            (0.0, 1.0),
-        );
-        (mx >= plot.area.x && mx <= plot.area.x + plot.area.w && my < 3.0 * row_h)
-            .then(|| plot.x_at(mx))
-    });
-    for (c, side) in s.sides.iter().enumerate() {
-        let ox = c as f64 * col_w;
-        let series = side.sim.series();
-        let shown = &series[first.min(series.len())..];
-        let letter = side_letter(c);
-        // Requests per step.
-        let p1 = Plot::new(Rect::new(ox, 0.0, col_w, row_h), x, (0.0, top_flow));
-        p1.axes(
-            ctx,
-            &format!(
-                "{letter} · {}",
-                trf(l, "rl.flow", &[&(STEP / MS).to_string()])
-            ),
-            false,
-        );
-        p1.line(
-            ctx,
-            shown.iter().map(|p| (sec(p), p.offered as f64)),
-            chart::color(0),
-        );
-        p1.line(
-            ctx,
-            shown.iter().map(|p| (sec(p), p.admitted as f64)),
-            chart::color(2),
-        );
-        p1.line(
-            ctx,
-            shown.iter().map(|p| (sec(p), p.rejected as f64)),
-            chart::color(3),
-        );
-        // The limiter's gauge.
-        let p2 = Plot::new(
-            Rect::new(ox, row_h, col_w, row_h),
-            x,
-            (0.0, side.max.1 * 1.1),
-        );
-        p2.axes(
-            ctx,
-            &format!("{letter} · {}", tr(l, &gauge_key(&side.spec))),
-            false,
-        );
-        p2.line(
-            ctx,
-            shown.iter().map(|p| (sec(p), p.gauge)),
-            chart::color(4),
-        );
-        // Queueing delay.
-        let p3 = Plot::new(
-            Rect::new(ox, 2.0 * row_h, col_w, row_h),
-            x,
-            (0.0, top_delay),
-        );
-        p3.axes_with_unit(
-            ctx,
-            &format!("{letter} · {}", tr(l, "rl.delay")),
-            tr(l, "rl.unit_s"),
-        );
-        p3.line(
-            ctx,
-            shown.iter().map(|p| (sec(p), p.mean_delay_ms)),
-            chart::color(1),
-        );
-        if let Some(ht) = hover_t {
-            let k = ((ht * 1e6) as Time / STEP) as usize;
-            if let Some(smp) = series.get(k) {
-                ctx.set_stroke_style_str(chart::TEXT);
-                ctx.set_line_width(1.0);
-                let px = p1.px(sec(smp)).round() + 0.5;
-                ctx.begin_path();
-                for p in [&p1, &p2, &p3] {
-                    ctx.move_to(px, p.area.y);
-                    ctx.line_to(px, p.area.y + p.area.h);
+    /// The spec in force for `key` (`limiter`, `limiter2`, `traffic`).
+    pub fn spec_text(&self, key: &str) -> String {
+        match &self.session {
+            Some(s) => {
+                let m = s.model();
+                match key {
+                    "limiter" => m.limiter_text(0),
+                    "limiter2" => m.limiter_text(1),
+                    _ => m.traffic_text(),
                 }
-                ctx.stroke();
-                let lines = vec![
-                    format!("{letter} · t = {} s", fmt_num(sec(smp))),
-                    format!("{}: {}", tr(l, "rl.offered"), smp.offered),
-                    format!("{}: {}", tr(l, "rl.admitted"), smp.admitted),
-                    format!("{}: {}", tr(l, "rl.rejected"), smp.rejected),
-                    format!("{}: {}", tr(l, &gauge_key(&side.spec)), fmt_num(smp.gauge)),
-                    format!(
-                        "{}: {} ms",
-                        tr(l, "rl.mean_delay"),
-                        fmt_num(smp.mean_delay_ms)
-                    ),
-                ];
-                let my = s.hover.map_or(0.0, |h| h.1);
-                chart::readout(ctx, px, my, &lines, Rect::new(ox, 0.0, col_w, 3.0 * row_h));
+                .to_string()
             }
+            None => self.cfg.params.text(key).to_string(),
         }
     }
-    chart::legend(
-        ctx,
-        40.0,
-        h - legend_h / 2.0,
-        &[
-            (tr(l, "rl.offered").to_string(), chart::color(0)),
-            (tr(l, "rl.admitted").to_string(), chart::color(2)),
-            (tr(l, "rl.rejected").to_string(), chart::color(3)),
-            (tr(l, "rl.gauge").to_string(), chart::color(4)),
-            (tr(l, "rl.mean_delay").to_string(), chart::color(1)),
-        ],
-    );
-}
 
-/// One row of the per-request list: arrival, requests queued ahead, pass time, and the pass
-/// time written as `t1 + kT` where t1 is when the last request before it passed.
-pub struct Listed {
-    pub arrival: Time,
-    pub ahead: usize,
-    pub decision: Decision,
-    pub when: String,
-}
-
-/// The first [`LISTED`] requests of a limiter.
-pub fn listed(side: &Side, l: Lang) -> Vec<Listed> {
-    let interval = match side.spec {
-        LimiterSpec::Uniform { interval, .. } => Some(interval),
-        LimiterSpec::Leaky { rate, .. } => Some(rate.interval()),
-        _ => None,
-    };
-    let out = side.sim.outcomes();
-    let first = &out[..out.len().min(LISTED)];
-    let pass = |o: &Outcome| o.arrival + o.decision.delay();
-    first
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            let before = first[..i].iter().filter(|p| p.decision.passes());
-            let ahead = before.clone().filter(|p| pass(p) > o.arrival).count();
-            let t1 = before
-                .map(pass)
-                .filter(|&p| p <= o.arrival)
-                .max()
-                .unwrap_or(o.arrival);
-            let when = match o.decision {
-                Decision::Rejected => tr(l, "rl.rejected_wait").to_string(),
-                Decision::Admitted => tr(l, "rl.now").to_string(),
-                Decision::Queued { delay } => match interval {
-                    Some(iv) if (pass(o) - t1) % iv == 0 => {
-                        format!("t1 + {}T", (pass(o) - t1) / iv)
-                    }
-                    _ => format!("+{} ms", fmt_num(delay as f64 / MS as f64)),
-                },
-            };
-            Listed {
-                arrival: o.arrival,
-                ahead,
-                decision: o.decision,
-                when,
-            }
-        })
-        .collect()
-}
-
-fn ms(t: Time) -> String {
-    fmt_num(t as f64 / MS as f64)
-}
-
-/// Parameters given as durations (`500ms`, `2s`); the others are numbers.
-const DURATIONS: [&str; 8] = [
-    "window", "wait", "period", "interval", "every", "over", "on", "off",
-];
-
-/// A parameter's new value, checked before the spec is rebuilt.
-fn check_value(k: &str, v: &str) -> Result<(), Bad> {
-    if DURATIONS.contains(&k) {
-        return parse_duration(v)
-            .map(|_| ())
-            .ok_or_else(|| Bad::Duration(v.to_string()));
+    /// The share link's configuration: the set-up and the action log.
+    pub fn share_cfg(&self) -> RunConfig {
+        let mut cfg = self.cfg.clone();
+        cfg.model_log = self
+            .session
+            .as_ref()
+            .map_or_else(String::new, |s| s.encode_log());
+        cfg
     }
-    field::number(v, 0.0, 1e12, false).map(|_| ())
 }
 
-/// Kinds of a spec with their parameters and defaults ([`LIMITER_KINDS`], [`TRAFFIC_KINDS`]).
-type Kinds = &'static [(&'static str, &'static [(&'static str, &'static str)])];
-
-/// A spec edit: the spec key, the new spec (or why the value is refused), and the field.
-pub type SpecEdit = (&'static str, Result<String, Bad>, String);
-
-/// A kind menu and one input per parameter, rewriting the spec string when one is committed.
-fn spec_editor(
-    l: Lang,
-    key: &'static str,
-    spec: &str,
-    (kinds, kind_prefix): (Kinds, &'static str),
-    optional: bool,
-    errors: &FieldErrors,
-    on_set: Callback<SpecEdit>,
-) -> Html {
-    let none = optional && (spec.trim().is_empty() || spec.trim() == "none");
-    let (kind, pairs) = if none {
-        ("none".to_string(), Vec::new())
-    } else {
-        fields(spec, kinds)
-    };
-    let on_kind = {
-        let on_set = on_set.clone();
-        Callback::from(move |e: Event| {
-            let k = e.target_unchecked_into::<HtmlSelectElement>().value();
-            let v = if k == "none" {
-                k
-            } else {
-                defaults_of(&k, kinds)
-            };
-            on_set.emit((key, Ok(v), format!("rl-{key}-kind")));
-        })
-    };
-    let inputs = pairs.iter().enumerate().map(|(i, (k, v))| {
-        let (on_set, kind, pairs) = (on_set.clone(), kind.clone(), pairs.clone());
-        let testid = format!("rl-{key}-{k}");
-        let on_commit = {
-            let (testid, k) = (testid.clone(), k.clone());
-            Callback::from(move |text: String| {
-                let mut p = pairs.clone();
-                p[i].1 = text.trim().to_string();
-                let spec = check_value(&k, &p[i].1).map(|_| join(&kind, &p));
-                on_set.emit((key, spec, testid.clone()));
-            })
-        };
-        html! {
-            <CommittedField key={testid.clone()} testid={testid.clone()} class={classes!("short")}
-                label={Some(AttrValue::from(tr(l, &format!("rl.p.{k}")).to_string()))}
-                value={v.clone()} {on_commit} error={errors.get(&testid, l)} lang={l} />
-        }
-    });
-    html! {
-        <div class="plot-controls rl-spec">
-            <label class="rl-what">{ tr(l, &format!("rl.{key}")) }
-                <select onchange={on_kind} data-testid={format!("rl-{key}-kind")}>
-                    if optional {
-                        <option value="none" selected={none}>{ tr(l, "rl.kind.none") }</option>
-                    }
-                    { for kinds.iter().map(|(k, _)| html! {
-                        <option value={*k} selected={*k == kind}>{ tr(l, &format!("{kind_prefix}{k}")) }</option>
-                    }) }
-                </select>
-            </label>
-            { for inputs }
-            if !none {
-                <code class="rl-code" data-testid={format!("rl-{key}-spec")}>{ spec.to_string() }</code>
-            }
-        </div>
+/// A refused action as a field's error: the engine's reason for a bad value.
+fn refusal(e: ActionError) -> Bad {
+    match e {
+        ActionError::BadArgument { reason, .. } => Bad::Other(reason),
+        e => Bad::Other(e.to_string()),
     }
 }
 
@@ -699,7 +454,9 @@ pub fn ratelimit_lab(props: &Props) -> Html {
     };
     let on_play = act(Rc::new(|s| {
         if s.t >= HORIZON {
-            s.rebuild();
+            // Replays the run from the start, changes included.
+            s.seek(0);
+            s.playing = true;
         } else {
             s.playing = !s.playing;
         }
@@ -713,10 +470,19 @@ pub fn ratelimit_lab(props: &Props) -> Html {
         s.playing = false;
         s.advance_to(HORIZON);
     }));
-    let on_restart = act(Rc::new(|s| s.rebuild()));
+    let on_restart = act(Rc::new(|s| s.restart()));
     let on_example = act(Rc::new(|s| s.load_example()));
+    let on_burst = act(Rc::new(|s| {
+        let k = s.burst.clone();
+        s.send_burst(&k);
+    }));
     let on_speed = update(&state, &force, |s, x: f64| {
         s.cfg.speed = x.clamp(1.0, SPEED_MAX)
+    });
+    let on_seek = update(&state, &force, |s: &mut RateLab, e: InputEvent| {
+        if let Ok(ms) = input_text(&e).parse::<f64>() {
+            s.seek((ms.max(0.0) * MS as f64) as Time);
+        }
     });
     let on_set = update(
         &state,
@@ -727,11 +493,14 @@ pub fn ratelimit_lab(props: &Props) -> Html {
         },
     );
     let on_service = update(&state, &force, |s: &mut RateLab, text: String| {
-        let r = field::param(&s.cfg.params, "service", &text);
-        s.field_errors.record("rl-service", &r);
-        if let Ok(x) = r {
-            s.cfg.params.set_value("service", x);
-            s.rebuild();
+        s.set_service(&text);
+        s.refresh();
+    });
+    let on_burst_size = update(&state, &force, |s: &mut RateLab, text: String| {
+        let r = field::number(&text, 1.0, MAX_BURST as f64, true);
+        s.field_errors.record("rl-burst-size", &r);
+        if r.is_ok() {
+            s.burst = text.trim().to_string();
         }
     });
     let on_move = {
@@ -753,18 +522,33 @@ pub fn ratelimit_lab(props: &Props) -> Html {
 
     let s = state.borrow();
     let speed = s.speed();
+    let horizon = s.session.as_ref().map_or(0, |x| x.horizon());
+    let to_ms = |t: Time| (t as f64 / MS as f64).to_string();
     let controls = html! {
         <div class="plot-controls plot-play">
             <button onclick={on_play} data-testid="rl-play">{ tr(l, if s.playing { "ctl.pause" } else { "ctl.play" }) }</button>
             <button onclick={on_step} data-testid="rl-step">{ tr(l, "ctl.step") }</button>
             <button onclick={on_end} data-testid="rl-end">{ tr(l, "fair.to_end") }</button>
             { super::speed_control(l, speed, 1.0, "rl-speed", on_speed) }
+            <label class="scrub">{ tr(l, "ctl.time") }
+                <input type="range" min="0" max={to_ms(horizon)} step="any" value={to_ms(s.t)}
+                    oninput={on_seek} data-testid="rl-scrubber" aria-valuetext={format!("{} s", fmt_num(s.t as f64 / 1e6))} />
+            </label>
             <span class="rl-time" data-testid="rl-time">{ trf(l, "rl.time", &[&fmt_num(s.t as f64 / 1e6)]) }</span>
         </div>
     };
     let error = s.error.as_ref().map_or(html! {}, |e| {
         html! { <p class="plot-error" role="alert" data-testid="rl-error">{ trf(l, "pl.refused", &[e]) }</p> }
     });
+    let cols = s.columns();
+    let name = |i: usize| {
+        let key = if i == 0 { "limiter" } else { "limiter2" };
+        format!(
+            "{} · {}",
+            side_letter(i),
+            kind_name(l, split(&s.spec_text(key)).0.as_str())
+        )
+    };
     let totals = html! {
         <div class="plot-table-wrap">
         <table class="plot-table" data-testid="rl-totals">
@@ -773,12 +557,12 @@ pub fn ratelimit_lab(props: &Props) -> Html {
                 <th>{ tr(l, "rl.queued") }</th><th>{ tr(l, "rl.rejected") }</th>
                 <th>{ tr(l, "rl.mean_delay") }</th><th>{ tr(l, "rl.p99") }</th>
             </tr>
-            { for s.sides.iter().enumerate().map(|(i, d)| {
+            { for cols.iter().map(|&(i, _, d)| {
                 let letter = side_letter(i);
                 let t = &d.totals;
                 html! {
                     <tr data-testid={format!("rl-totals-{letter}")}>
-                        <td>{ format!("{letter} · {}", kind_name(l, split(s.cfg.params.text(if i == 0 { "limiter" } else { "limiter2" })).0.as_str())) }</td>
+                        <td>{ name(i) }</td>
                         <td>{ t.offered }</td>
                         <td data-testid={format!("rl-admitted-{letter}")}>{ t.admitted }</td>
                         <td>{ t.queued }</td>
@@ -800,22 +584,19 @@ pub fn ratelimit_lab(props: &Props) -> Html {
             <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>{ chart_html }{ controls }{ error }{ totals }</div>
         };
     }
-    let shown_side = (*listed_side).min(s.sides.len().saturating_sub(1));
-    let requests = s.sides.get(shown_side).map_or(html! {}, |side| {
-        let rows = listed(side, l);
-        let key = if shown_side == 0 { "limiter" } else { "limiter2" };
-        let pick = s.sides.len() > 1;
+    let pick = (*listed_side).min(cols.len().saturating_sub(1));
+    let requests = cols.get(pick).map_or(html! {}, |&(side, sim, _)| {
+        let rows = listed(sim, l);
         html! {
             <>
-            if pick {
+            if cols.len() > 1 {
                 <div class="plot-controls" role="tablist">
-                    { for (0..s.sides.len()).map(|i| {
-                        let letter = side_letter(i);
-                        let onclick = { let ls = listed_side.clone(); Callback::from(move |_: MouseEvent| ls.set(i)) };
+                    { for cols.iter().enumerate().map(|(c, &(i, _, _))| {
+                        let onclick = { let ls = listed_side.clone(); Callback::from(move |_: MouseEvent| ls.set(c)) };
                         html! {
-                            <button {onclick} role="tab" aria-selected={(i == shown_side).to_string()}
-                                class={classes!((i == shown_side).then_some("active"))} data-testid={format!("rl-requests-{letter}")}>
-                                { format!("{letter} · {}", kind_name(l, split(s.cfg.params.text(if i == 0 { "limiter" } else { "limiter2" })).0.as_str())) }
+                            <button {onclick} role="tab" aria-selected={(c == pick).to_string()}
+                                class={classes!((c == pick).then_some("active"))} data-testid={format!("rl-requests-{}", side_letter(i))}>
+                                { name(i) }
                             </button>
                         }
                     }) }
@@ -823,7 +604,7 @@ pub fn ratelimit_lab(props: &Props) -> Html {
             }
             <div class="plot-table-wrap">
             <table class="plot-table rl-requests" data-testid="rl-requests">
-                <caption>{ trf(l, "rl.requests", &[&format!("{} · {}", side_letter(shown_side), kind_name(l, split(s.cfg.params.text(key)).0.as_str()))]) }</caption>
+                <caption>{ trf(l, "rl.requests", &[&name(side)]) }</caption>
                 <tr>
                     <th>{ "#" }</th><th>{ tr(l, "rl.req.arrival") }</th><th>{ tr(l, "rl.req.ahead") }</th>
                     <th>{ tr(l, "rl.req.pass") }</th><th>{ tr(l, "rl.req.when") }</th>
@@ -842,28 +623,59 @@ pub fn ratelimit_lab(props: &Props) -> Html {
             </>
         }
     });
-    let p = &s.cfg.params;
+    // The logged changes (what the share link carries); those after the current time are
+    // still to replay.
+    let changes = s.session.as_ref().map_or(html! {}, |x| {
+        if x.log().is_empty() {
+            return html! {};
+        }
+        html! {
+            <div class="rl-log" data-testid="rl-log">
+                <span class="label">{ tr(l, "rl.changes") }</span>
+                <ol>
+                    { for x.log().iter().enumerate().map(|(i, e)| html! {
+                        <li class={classes!((e.time > s.t).then_some("rl-later"))} data-testid={format!("rl-log-{}", i + 1)}>
+                            { format!("{} s · {}", fmt_num(e.time as f64 / 1e6), e.action.encode()) }
+                        </li>
+                    }) }
+                </ol>
+            </div>
+        }
+    });
+    let service = s
+        .session
+        .as_ref()
+        .map_or(s.cfg.params.get_u64("service"), |x| {
+            x.model().service() / MS
+        });
     html! {
         <div class="plot-lab" data-lab={props.cfg.lab}>
             <div class="plot-params">
-            { spec_editor(l, "limiter", p.text("limiter"), (&LIMITER_KINDS, "rl.kind."), false, &s.field_errors, on_set.clone()) }
-            { spec_editor(l, "limiter2", p.text("limiter2"), (&LIMITER_KINDS, "rl.kind."), true, &s.field_errors, on_set.clone()) }
-            { spec_editor(l, "traffic", p.text("traffic"), (&TRAFFIC_KINDS, "rl.tr."), false, &s.field_errors, on_set) }
+            { spec_editor(l, "limiter", &s.spec_text("limiter"), (&LIMITER_KINDS, "rl.kind."), false, &s.field_errors, on_set.clone()) }
+            { spec_editor(l, "limiter2", &s.spec_text("limiter2"), (&LIMITER_KINDS, "rl.kind."), true, &s.field_errors, on_set.clone()) }
+            { spec_editor(l, "traffic", &s.spec_text("traffic"), (&TRAFFIC_KINDS, "rl.tr."), false, &s.field_errors, on_set) }
             <div class="plot-controls">
                 <CommittedField testid="rl-service" label={Some(AttrValue::from(tr(l, "rl.service").to_string()))}
-                    value={p.get_u64("service").to_string()} on_commit={on_service} error={s.field_errors.get("rl-service", l)}
+                    value={service.to_string()} on_commit={on_service} error={s.field_errors.get("rl-service", l)}
                     lang={l} inputmode={Some(AttrValue::from("numeric"))} class={classes!("short")} />
+                <CommittedField testid="rl-burst-size" label={Some(AttrValue::from(tr(l, "rl.burst_size").to_string()))}
+                    value={s.burst.clone()} on_commit={on_burst_size} error={s.field_errors.get("rl-burst-size", l)}
+                    lang={l} inputmode={Some(AttrValue::from("numeric"))} class={classes!("short")} />
+                <button onclick={on_burst} data-testid="rl-burst">{ tr(l, "rl.burst") }</button>
+            </div>
+            <div class="plot-controls">
                 <button onclick={on_example} data-testid="rl-example">{ tr(l, "rl.example") }</button>
-                <button onclick={on_restart} data-testid="rl-restart">{ tr(l, "rl.restart") }</button>
+                <button onclick={on_restart} data-testid="rl-restart" title={tr(l, "rl.restart_title").to_string()}>{ tr(l, "rl.restart") }</button>
             </div>
             </div>
             { controls }
             { error }
             { chart_html }
+            { changes }
             { totals }
             { requests }
             <p class="help">{ tr(l, "rl.help") }</p>
-            { super::share_row(l, &s.cfg) }
+            { super::share_row(l, &s.share_cfg()) }
         </div>
     }
 }

@@ -15,7 +15,7 @@ pub use crate::params::ParamSpec;
 pub use netlab::{
     check_net_params, lab_def, net_config, new_session, NetLab, NetSession, NET_PARAMS,
 };
-pub use registry::{find, Group, LabDef, LabKind, ModelView, Text, DEFAULT_LAB, LABS};
+pub use registry::{find, Group, LabDef, LabKind, ModelView, Text, TimedModel, DEFAULT_LAB, LABS};
 pub use view::{
     Causality, EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView, Looks,
     MsgView, NodeView, Panel, PeerProgress, Stat, View, LOG_TAIL,
@@ -23,8 +23,8 @@ pub use view::{
 
 use crate::input::{InputError, Params, RunConfig};
 use crate::sim::{
-    Action, ActionError, CommandSpec, LoggedAction, NodeKind, NodeStatus, Property, TraceRecord,
-    Violation,
+    Action, ActionError, CommandSpec, LoggedAction, ModelRun, NodeKind, NodeStatus, Property,
+    TraceRecord, Violation,
 };
 use crate::{NodeId, Time};
 
@@ -68,6 +68,23 @@ pub fn create(cfg: &RunConfig) -> (Box<dyn LabSession>, Option<InputError>) {
         .err()
         .map(|error| InputError::BadActions { error });
     (s, err)
+}
+
+/// Builds a running time-only model lab ([`TimedModel`]) from a parsed configuration: its
+/// preset's schedule planned and the link's action log loaded for replay. `None` for a lab that
+/// is not one; the reason if the lab's specs cannot be built.
+pub fn create_model(cfg: &RunConfig) -> Option<Result<Box<dyn ModelRun>, String>> {
+    let def = find(cfg.lab)?;
+    let timed = def.timed?;
+    let build = || {
+        let mut s = (timed.create)(&cfg.params, cfg.seed)?;
+        if let Some(info) = cfg.scenario.and_then(|id| def.scenario(id)) {
+            s.plan(info).map_err(|e| e.to_string())?;
+        }
+        s.load_encoded(&cfg.model_log).map_err(|e| e.to_string())?;
+        Ok(s)
+    };
+    Some(build())
 }
 
 /// A running lab, as the app and the runner see it.

@@ -165,6 +165,7 @@ pub const fn lab_def<P: NetLab>() -> LabDef {
         texts: P::TEXTS,
         demo: P::DEMO,
         size: P::SIZE,
+        timed: None,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::input::{InputError, Params, TextSpec};
 use crate::labs::availability::ratelimit::LAB as RATELIMIT_LAB;
-use crate::labs::availability::ratelimit::{LimiterSpec, TrafficSpec, SECOND};
+use crate::labs::availability::ratelimit::{Limiter, LimiterSpec, TrafficSpec, SECOND};
 use crate::labs::scheduling::fair::{DRF_LAB, MMF_LAB};
 use crate::labs::scheduling::fair::{MAX_RESOURCES, MAX_USERS};
 use crate::labs::storage::placement::{
@@ -377,7 +377,10 @@ fn check_fair_weights(users: usize, params: &mut Params, errors: &mut Vec<InputE
 pub const RATELIMIT_PARAMS: [ParamSpec; 1] = [ParamSpec::int("service", 100.0, 0.0, 10_000.0)];
 
 fn check_limiter(v: &str) -> Result<(), String> {
-    LimiterSpec::parse(v).map(|_| ()).map_err(|e| e.0)
+    LimiterSpec::parse(v)
+        .and_then(|s| Limiter::new(&s))
+        .map(|_| ())
+        .map_err(|e| e.0)
 }
 
 fn check_limiter2(v: &str) -> Result<(), String> {

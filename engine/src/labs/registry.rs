@@ -14,7 +14,8 @@ use super::storage::placement;
 use super::LabSession;
 use crate::params::{InputError, ParamSpec, Params, TextSpec};
 use crate::scenario::ScenarioInfo;
-use crate::sim::{NodeKind, Property};
+use crate::sim::model::LogPrefix;
+use crate::sim::{ModelRun, NodeKind, Property};
 
 /// A translation row: (key, English, Chinese).
 pub type Text = (&'static str, &'static str, &'static str);
@@ -84,6 +85,23 @@ pub enum ModelView {
     RateLimit,
 }
 
+/// A running model lab on the time-only model session.
+pub type ModelBox = Box<dyn ModelRun>;
+
+/// A model lab that runs on the time-only model session ([`crate::sim::ModelSession`]): what
+/// a user changes mid-run is a logged action, scrubbed back and forth and carried by share
+/// links (`actions=`) as a networked lab's actions are.
+#[derive(Clone, Copy)]
+pub struct TimedModel {
+    /// Builds the lab's session from its parameters and seed.
+    pub create: fn(&Params, u64) -> Result<ModelBox, String>,
+    /// Reads a share link's action log as far as it is readable
+    /// ([`crate::sim::model::read_log`]).
+    pub read_log: fn(&str) -> LogPrefix,
+    /// Actions in their share-link form, for the contract tests to play at random times.
+    pub examples: &'static [&'static str],
+}
+
 /// One lab, declared once.
 #[derive(Clone, Copy)]
 pub struct LabDef {
@@ -105,6 +123,8 @@ pub struct LabDef {
     pub demo: &'static [(&'static str, f64)],
     /// The parameter that sets a networked lab's node count (benchmarks scale labs with it).
     pub size: &'static str,
+    /// For a model lab on the time-only model session: how to build and replay it.
+    pub timed: Option<TimedModel>,
 }
 
 fn no_check(_: &mut Params, _: &mut Vec<InputError>) {}
@@ -125,6 +145,7 @@ impl LabDef {
             texts: &[],
             demo: &[],
             size: "",
+            timed: None,
         }
     }
 
@@ -151,6 +172,17 @@ impl LabDef {
             texts: &[],
             demo: &[],
             size: "",
+            timed: None,
+        }
+    }
+
+    /// A model lab on the time-only model session, with its presets (schedules of its own
+    /// actions).
+    pub const fn timed(self, timed: TimedModel, scenarios: &'static [ScenarioInfo]) -> LabDef {
+        LabDef {
+            timed: Some(timed),
+            scenarios,
+            ..self
         }
     }
 

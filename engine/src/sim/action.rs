@@ -327,22 +327,31 @@ impl LoggedAction {
     /// Decodes as much of a log as is readable: the valid entries before the first bad one,
     /// and why that one is bad (a truncated share link still replays what it has).
     pub fn decode_prefix(s: &str) -> (Vec<LoggedAction>, Option<ActionError>) {
-        let mut out: Vec<LoggedAction> = Vec::new();
-        for part in s.split('~').filter(|p| !p.is_empty()) {
-            let a = match LoggedAction::decode(part) {
-                Ok(a) => a,
-                Err(e) => return (out, Some(e)),
-            };
-            if let Some(prev) = out.last() {
-                if (a.time, a.events) < (prev.time, prev.events) {
-                    let e = ActionError::OutOfOrder(part.chars().take(40).collect());
-                    return (out, Some(e));
-                }
-            }
-            out.push(a);
-        }
-        (out, None)
+        decode_entries(s, LoggedAction::decode, |a| (a.time, a.events))
     }
+}
+
+/// Reads a `~`-separated log as far as it is readable: the entries `decode` accepts, in
+/// non-decreasing `order`, before the first bad one, and why that one is bad. Shared by the
+/// networked action log and the time-only models' ([`super::model`]).
+pub(crate) fn decode_entries<T, K: PartialOrd>(
+    s: &str,
+    decode: impl Fn(&str) -> Result<T, ActionError>,
+    order: impl Fn(&T) -> K,
+) -> (Vec<T>, Option<ActionError>) {
+    let mut out: Vec<T> = Vec::new();
+    for part in s.split('~').filter(|p| !p.is_empty()) {
+        let a = match decode(part) {
+            Ok(a) => a,
+            Err(e) => return (out, Some(e)),
+        };
+        if out.last().is_some_and(|prev| order(&a) < order(prev)) {
+            let e = ActionError::OutOfOrder(part.chars().take(40).collect());
+            return (out, Some(e));
+        }
+        out.push(a);
+    }
+    (out, None)
 }
 
 #[cfg(test)]

@@ -7,7 +7,18 @@ use super::protocol::Protocol;
 use crate::Time;
 
 /// At most this many checkpoints are kept; beyond it they are thinned out.
-const MAX_CHECKPOINTS: usize = 256;
+pub(super) const MAX_CHECKPOINTS: usize = 256;
+
+/// Drops every other checkpoint, keeping the first (at the window start); the caller doubles
+/// its interval, so scrubbing anywhere re-runs at most two intervals. Shared with the
+/// time-only models' session ([`super::model::ModelSession`]).
+pub(super) fn thin_out<T>(checkpoints: &mut Vec<T>) {
+    let mut i = 0;
+    checkpoints.retain(|_| {
+        i += 1;
+        i % 2 == 1
+    });
+}
 
 #[derive(Clone, Debug)]
 struct Checkpoint<P: Protocol> {
@@ -199,11 +210,7 @@ impl<P: Protocol> Session<P> {
     /// window start, stays) and
     /// doubles the interval, so scrubbing anywhere re-runs at most two intervals.
     fn thin_checkpoints(&mut self) {
-        let mut i = 0;
-        self.checkpoints.retain(|_| {
-            i += 1;
-            i % 2 == 1
-        });
+        thin_out(&mut self.checkpoints);
         self.every = self.every.saturating_mul(2);
     }
 

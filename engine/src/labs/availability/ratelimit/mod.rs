@@ -11,26 +11,35 @@
 //!   array of two 500 ms buckets), warm-up (Guava's smooth warming-up as Sentinel adapts it:
 //!   cold factor, warm-up period) and uniform queueing (interval `T`, maximum wait).
 //!
-//! A [`Traffic`] generator (steady, bursts, ramp, on/off, jittered) feeds a [`RateSim`], which
-//! records every outcome and a [`Sample`] series (the limiter's gauge, admitted, rejected,
-//! delay) for plotting. Token arithmetic is in exact integers, so the token bucket's bound
-//! `admitted ≤ burst + rate·t` holds exactly, not just approximately.
+//! A [`Traffic`] generator (steady, bursts, ramp, on/off, jittered; `traffic.rs`) feeds a
+//! [`RateSim`] (`sim.rs`), which records every outcome and a [`Sample`] series (the limiter's
+//! gauge, admitted, rejected, delay) for plotting. Token arithmetic is in exact integers, so the
+//! token bucket's bound `admitted ≤ burst + rate·t` holds exactly, not just approximately.
+//!
+//! The lab runs two limiters on the same traffic as a [`RateModel`] (`model.rs`) on the
+//! time-only model session: a user's changes mid-run are logged actions, so the run can be
+//! scrubbed back and forth and shared.
+
+mod model;
+mod sim;
+mod traffic;
+
+pub use model::{session, RateAction, RateModel, RateSnapshot, MAX_BURST, STEP};
+pub use sim::{decide_all, Outcome, RateSim, Sample, Totals, MAX_REQUESTS};
+pub use traffic::{Traffic, TrafficSpec};
 
 use crate::labs::plot_params::{RATELIMIT_PARAMS, RATELIMIT_TEXTS};
-use crate::labs::{Group, LabDef, ModelView};
+use crate::labs::{Group, LabDef, ModelView, TimedModel};
+use crate::scenario::ScenarioInfo;
+use crate::sim::model::read_log;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
-
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 use crate::{Time, MS};
 
 /// One second of virtual time.
 pub const SECOND: Time = 1000 * MS;
-/// The most requests one simulation generates; beyond this it stops and says `truncated`.
-pub const MAX_REQUESTS: u64 = 2_000_000;
 /// The highest rate accepted, per second.
 pub const MAX_RATE: f64 = 1_000_000.0;
 
@@ -576,6 +585,43 @@ impl Limiter {
         &self.spec
     }
 
+    /// The memory its state takes beyond its own size: a sliding window's log of admissions,
+    /// the thread limit's release times, warm-up's boxed state.
+    pub fn heap_bytes(&self) -> usize {
+        match &self.state {
+            State::Sliding { log } => log.len() * std::mem::size_of::<Time>(),
+            State::Threads { busy } => busy.len() * std::mem::size_of::<Time>(),
+            State::Warmup(_) => std::mem::size_of::<WarmState>(),
+            _ => 0,
+        }
+    }
+
+    /// Changes the limiter to `spec` at `now` (a user's change mid-run). Of the same kind, its
+    /// state carries over (the queue, the window's count, the tokens, of which a token bucket
+    /// keeps at most its new burst); of another kind, and for warm-up, it starts fresh, as
+    /// Sentinel's controllers do when their rules are reloaded. A refused spec changes
+    /// nothing.
+    pub fn reconfigure(&mut self, spec: &LimiterSpec, now: Time) -> Result<(), SpecError> {
+        let mut fresh = Limiter::new(spec)?;
+        let same_kind = std::mem::discriminant(&self.spec) == std::mem::discriminant(spec);
+        match (&self.spec, &self.state, spec) {
+            (
+                &LimiterSpec::Token { rate, burst, .. },
+                &State::Token { units, at },
+                &LimiterSpec::Token { burst: new, .. },
+            ) => {
+                let now = now.max(at);
+                let units = token_level(units, at, now, rate, burst).min(new as i128 * TOKEN);
+                fresh.state = State::Token { units, at: now };
+            }
+            (LimiterSpec::Warmup { .. }, _, _) => {}
+            (_, state, _) if same_kind => fresh.state = state.clone(),
+            _ => {}
+        }
+        *self = fresh;
+        Ok(())
+    }
+
     /// Decides on a request arriving at `now` that, once admitted, is in service for
     /// `service` (only the thread limit cares). Calls must come in time order.
     pub fn offer(&mut self, now: Time, service: Time) -> Decision {
@@ -725,372 +771,7 @@ fn token_level(units: i128, at: Time, now: Time, rate: Rate, burst: u32) -> i128
     (units + refill).min(burst as i128 * TOKEN)
 }
 
-/// Arrival patterns.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum TrafficSpec {
-    /// Evenly spaced at `rate`, the first at 0.
-    Steady { rate: Rate },
-    /// A steady `base` stream plus `size` requests at once every `every` (from `every` on).
-    Bursts { base: Rate, size: u32, every: Time },
-    /// The rate goes linearly from `from` to `to` over `over`, then stays at `to`.
-    Ramp { from: Rate, to: Rate, over: Time },
-    /// Steady at `rate` for `on`, silent for `off`, repeating.
-    OnOff { rate: Rate, on: Time, off: Time },
-    /// Gaps drawn uniformly from `0 ..= 2/rate` with the seeded generator (mean `rate`).
-    Jitter { rate: Rate },
-}
-
-fn traffic_keys(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "steady" | "jitter" => &["rate"],
-        "bursts" => &["base", "size", "every"],
-        "ramp" => &["from", "to", "over"],
-        "onoff" => &["rate", "on", "off"],
-        _ => &[],
-    }
-}
-
-impl TrafficSpec {
-    /// Parses `steady:rate=20`, `bursts:base=5,size=30,every=2s`,
-    /// `ramp:from=0,to=50,over=10s`, `onoff:rate=40,on=1s,off=2s`, `jitter:rate=20`.
-    /// `default_over` is the ramp's length when `over` is not given.
-    pub fn parse(spec: &str, default_over: Time) -> Result<TrafficSpec, SpecError> {
-        let p = split_spec(spec, "traffic", &traffic_keys)?;
-        Ok(match p.kind {
-            "steady" => TrafficSpec::Steady {
-                rate: p.rate("rate", None, 0.001)?,
-            },
-            "jitter" => TrafficSpec::Jitter {
-                rate: p.rate("rate", None, 0.001)?,
-            },
-            "bursts" => TrafficSpec::Bursts {
-                base: p.rate("base", Some(0.0), 0.0)?,
-                size: p.whole("size", None, 1, 1_000_000)?,
-                every: p.time("every", Some(SECOND), 1)?,
-            },
-            "ramp" => {
-                let (from, to) = (p.rate("from", Some(0.0), 0.0)?, p.rate("to", None, 0.0)?);
-                if from.milli == 0 && to.milli == 0 {
-                    return err(format!("`{spec}`: from and to are both 0"));
-                }
-                TrafficSpec::Ramp {
-                    from,
-                    to,
-                    over: p.time("over", Some(default_over.max(1)), 1)?,
-                }
-            }
-            _ => TrafficSpec::OnOff {
-                rate: p.rate("rate", None, 0.001)?,
-                on: p.time("on", Some(SECOND), 1)?,
-                off: p.time("off", Some(SECOND), 0)?,
-            },
-        })
-    }
-}
-
-/// Generates arrival times (non-decreasing) for a [`TrafficSpec`].
-#[derive(Clone, Debug)]
-pub struct Traffic {
-    spec: TrafficSpec,
-    rng: ChaCha8Rng,
-    /// Arrivals of the steady part so far.
-    k: u64,
-    /// Bursts: next burst number (from 1) and requests left in it. On/off: the cycle.
-    j: u64,
-    left: u32,
-    last: Time,
-}
-
-impl Traffic {
-    pub fn new(spec: &TrafficSpec, seed: u64) -> Traffic {
-        Traffic {
-            left: match spec {
-                TrafficSpec::Bursts { size, .. } => *size,
-                _ => 0,
-            },
-            spec: spec.clone(),
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            k: 0,
-            j: 1,
-            last: 0,
-        }
-    }
-
-    /// The next arrival, or `None` when the pattern has no more.
-    pub fn next_arrival(&mut self) -> Option<Time> {
-        let t = match self.spec.clone() {
-            TrafficSpec::Steady { rate } => {
-                self.k += 1;
-                rate.time_for(self.k - 1)
-            }
-            TrafficSpec::Jitter { rate } => {
-                let gap = self.rng.gen_range(0..=2 * rate.interval());
-                self.last.checked_add(gap)?
-            }
-            TrafficSpec::Bursts { base, size, every } => {
-                let burst = every.checked_mul(self.j)?;
-                let steady = base.time_for(self.k);
-                if burst <= steady {
-                    self.left -= 1;
-                    if self.left == 0 {
-                        (self.j, self.left) = (self.j + 1, size);
-                    }
-                    burst
-                } else {
-                    self.k += 1;
-                    steady
-                }
-            }
-            TrafficSpec::Ramp { from, to, over } => {
-                self.k += 1;
-                ramp_time(self.k - 1, from, to, over)?
-            }
-            TrafficSpec::OnOff { rate, on, off } => loop {
-                let within = rate.time_for(self.k);
-                if within < on {
-                    self.k += 1;
-                    break (self.j - 1).checked_mul(on + off)?.checked_add(within)?;
-                }
-                (self.j, self.k) = (self.j + 1, 0);
-            },
-        };
-        if t == Time::MAX {
-            return None;
-        }
-        self.last = t.max(self.last);
-        Some(self.last)
-    }
-}
-
-/// When the `k`-th arrival of a linear ramp happens: `N(t) = r0·t + (r1−r0)·t²/(2·over)`
-/// solved for `N = k` (stable form), then steady at `r1`.
-fn ramp_time(k: u64, from: Rate, to: Rate, over: Time) -> Option<Time> {
-    if k == 0 {
-        return Some(0);
-    }
-    let (r0, r1) = (from.milli as f64 / 1e9, to.milli as f64 / 1e9);
-    let d = over as f64;
-    let at_end = (r0 + r1) / 2.0 * d;
-    let k = k as f64;
-    let t = if k <= at_end {
-        let a = (r1 - r0) / d;
-        2.0 * k / (r0 + (r0 * r0 + 2.0 * a * k).max(0.0).sqrt())
-    } else if r1 > 0.0 {
-        d + (k - at_end) / r1
-    } else {
-        return None;
-    };
-    (t.is_finite() && t < 1e18).then_some(t as Time)
-}
-
-/// One request's fate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Outcome {
-    pub arrival: Time,
-    pub decision: Decision,
-}
-
-/// One point of the plotted series: the gauge at `t` and what happened since the last point.
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
-pub struct Sample {
-    pub t: Time,
-    pub gauge: f64,
-    pub offered: u64,
-    /// Admitted (now or after a wait) since the last sample.
-    pub admitted: u64,
-    pub queued: u64,
-    pub rejected: u64,
-    /// Mean wait of those admitted since the last sample, in ms.
-    pub mean_delay_ms: f64,
-}
-
-/// Totals over a run.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct Totals {
-    pub offered: u64,
-    /// Admitted now or after a wait.
-    pub admitted: u64,
-    /// Of the admitted, those that waited.
-    pub queued: u64,
-    pub rejected: u64,
-    pub mean_delay_ms: f64,
-    pub p50_delay_ms: f64,
-    pub p95_delay_ms: f64,
-    pub p99_delay_ms: f64,
-    pub max_delay_ms: f64,
-}
-
-/// A limiter fed by a traffic generator, advanced in virtual time.
-#[derive(Clone, Debug)]
-pub struct RateSim {
-    limiter: Limiter,
-    traffic: Traffic,
-    service: Time,
-    sample_every: Time,
-    now: Time,
-    next_arrival: Option<Time>,
-    next_sample: Time,
-    outcomes: Vec<Outcome>,
-    series: Vec<Sample>,
-    pending: Sample,
-    pending_delay: u128,
-    truncated: bool,
-}
-
-impl RateSim {
-    /// `service`: how long an admitted request is in service (the thread limit's hold time).
-    /// `sample_every`: the series' step (at least 1 µs).
-    pub fn new(
-        limiter: &LimiterSpec,
-        traffic: &TrafficSpec,
-        seed: u64,
-        service: Time,
-        sample_every: Time,
-    ) -> Result<RateSim, SpecError> {
-        let mut traffic = Traffic::new(traffic, seed);
-        Ok(RateSim {
-            limiter: Limiter::new(limiter)?,
-            next_arrival: traffic.next_arrival(),
-            traffic,
-            service,
-            sample_every: sample_every.max(1),
-            now: 0,
-            next_sample: 0,
-            outcomes: Vec::new(),
-            series: Vec::new(),
-            pending: Sample::default(),
-            pending_delay: 0,
-            truncated: false,
-        })
-    }
-
-    /// Processes every arrival and sample before `t` (so `run_until(10 s)` covers
-    /// `[0, 10 s)` and a later call picks up at `t`). At equal times arrivals come first, so
-    /// a sample shows the state after them.
-    pub fn run_until(&mut self, t: Time) {
-        loop {
-            let arrival = self.next_arrival.filter(|&a| a < t);
-            match arrival {
-                Some(a) if a <= self.next_sample => self.arrive(a),
-                _ if self.next_sample < t => self.sample(),
-                _ => break,
-            }
-        }
-        self.now = self.now.max(t);
-    }
-
-    fn arrive(&mut self, a: Time) {
-        let d = self.limiter.offer(a, self.service);
-        self.outcomes.push(Outcome {
-            arrival: a,
-            decision: d,
-        });
-        let s = &mut self.pending;
-        s.offered += 1;
-        match d {
-            Decision::Rejected => s.rejected += 1,
-            Decision::Admitted => s.admitted += 1,
-            Decision::Queued { delay } => {
-                s.admitted += 1;
-                s.queued += 1;
-                self.pending_delay += delay as u128;
-            }
-        }
-        self.now = a;
-        self.next_arrival = if self.outcomes.len() as u64 >= MAX_REQUESTS {
-            self.truncated = true;
-            None
-        } else {
-            self.traffic.next_arrival()
-        };
-    }
-
-    fn sample(&mut self) {
-        let t = self.next_sample;
-        let mut s = self.pending;
-        s.t = t;
-        s.gauge = self.limiter.gauge(t);
-        s.mean_delay_ms = if s.admitted > 0 {
-            self.pending_delay as f64 / s.admitted as f64 / MS as f64
-        } else {
-            0.0
-        };
-        self.series.push(s);
-        self.pending = Sample {
-            t,
-            ..Default::default()
-        };
-        self.pending_delay = 0;
-        self.now = t;
-        self.next_sample = t.saturating_add(self.sample_every);
-    }
-
-    pub fn now(&self) -> Time {
-        self.now
-    }
-
-    pub fn limiter(&self) -> &Limiter {
-        &self.limiter
-    }
-
-    /// Every request so far, in arrival order.
-    pub fn outcomes(&self) -> &[Outcome] {
-        &self.outcomes
-    }
-
-    /// The plotted series so far.
-    pub fn series(&self) -> &[Sample] {
-        &self.series
-    }
-
-    /// Whether the run stopped generating at [`MAX_REQUESTS`].
-    pub fn truncated(&self) -> bool {
-        self.truncated
-    }
-
-    /// Totals over every request so far.
-    pub fn totals(&self) -> Totals {
-        let mut delays: Vec<Time> = Vec::new();
-        let mut t = Totals {
-            offered: self.outcomes.len() as u64,
-            ..Totals::default()
-        };
-        for o in &self.outcomes {
-            match o.decision {
-                Decision::Rejected => t.rejected += 1,
-                d => {
-                    t.admitted += 1;
-                    t.queued += matches!(d, Decision::Queued { .. }) as u64;
-                    delays.push(d.delay());
-                }
-            }
-        }
-        delays.sort_unstable();
-        let ms = |d: Time| d as f64 / MS as f64;
-        let pct = |p: usize| delays.get((delays.len() * p).div_ceil(100).saturating_sub(1));
-        if !delays.is_empty() {
-            t.mean_delay_ms = ms(delays.iter().sum::<Time>()) / delays.len() as f64;
-            t.p50_delay_ms = pct(50).map_or(0.0, |&d| ms(d));
-            t.p95_delay_ms = pct(95).map_or(0.0, |&d| ms(d));
-            t.p99_delay_ms = pct(99).map_or(0.0, |&d| ms(d));
-            t.max_delay_ms = ms(*delays.last().unwrap_or(&0));
-        }
-        t
-    }
-}
-
-/// Runs a limiter over given arrival times (for tests and worked examples).
-pub fn decide_all(
-    spec: &LimiterSpec,
-    arrivals: &[Time],
-    service: Time,
-) -> Result<Vec<Decision>, SpecError> {
-    let mut l = Limiter::new(spec)?;
-    Ok(arrivals.iter().map(|&a| l.offer(a, service)).collect())
-}
-
-/// The rate-limiting lab's row in the lab registry.
+/// The rate-limiting lab's row in the lab registry: a model on the time-only model session.
 pub const LAB: LabDef = LabDef::model(
     "ratelimit",
     Group::Availability,
@@ -1099,4 +780,45 @@ pub const LAB: LabDef = LabDef::model(
     |_, _| {},
     |_| "ratelimit".to_string(),
     ModelView::RateLimit,
+)
+.timed(
+    TimedModel {
+        create: |p, seed| Ok(Box::new(model::session(p, seed)?)),
+        read_log: read_log::<RateModel>,
+        examples: &[
+            "burst=20",
+            "burst=1",
+            "limiter=leaky:capacity=3,rate=5",
+            "limiter=token:rate=20,burst=10",
+            "limiter=token:rate=5,burst=2,wait=300ms",
+            "limiter=fixed:limit=12,window=1s",
+            "limiter=threads:max=3",
+            "limiter=qps:count=15",
+            "limiter=warmup:count=20,cold=3,period=5s",
+            "limiter=uniform:interval=50ms,wait=300ms",
+            "limiter2=none",
+            "limiter2=sliding:limit=8,window=1s",
+            "limiter2=leaky:capacity=4,rate=12",
+            "traffic=steady:rate=25",
+            "traffic=jitter:rate=30",
+            "traffic=onoff:rate=40,on=1s,off=2s",
+            "traffic=ramp:from=0,to=50,over=5s",
+            "service=300",
+        ],
+    },
+    &SCENARIOS,
 );
+
+/// Presets: schedules of the lab's own actions.
+const SCENARIOS: [ScenarioInfo; 1] = [ScenarioInfo {
+    id: "traffic-surge",
+    seed: 1,
+    params: &[],
+    steps: &[
+        (0, "traffic=steady:rate=8"),
+        (10_000, "traffic=steady:rate=25"),
+        (20_000, "limiter=token:rate=30,burst=5"),
+        (30_000, "burst=40"),
+    ],
+    duration_ms: 40_000,
+}];
