@@ -3,19 +3,16 @@
 
 use serde_json::json;
 
-use super::{build_with, scenarios, Config, Raft, Role, Timer, KEYS, LOOKS, PARAMS, TEXTS};
+use super::{
+    build_with, kv_text, members_text, scenarios, Config, Raft, Role, Timer, LOOKS, PARAMS, TEXTS,
+};
 use crate::input::Params;
 use crate::labs::{
-    Group, Headline, LogView, Looks, NetLab, ParamSpec, PeerProgress, Text, LOG_TAIL,
+    Group, Headline, LogView, Looks, NetLab, Panel, ParamSpec, PeerProgress, Text, LOG_TAIL,
 };
 use crate::params::InputError;
 use crate::sim::{NetConfig, Sim};
 use crate::{NodeId, MS};
-
-/// Key names of the state machine.
-fn key_name(k: u64) -> char {
-    (b'a' + k as u8) as char
-}
 
 impl NetLab for Raft {
     const ID: &'static str = "raft";
@@ -64,35 +61,47 @@ impl NetLab for Raft {
 
     fn details(&self) -> Vec<(&'static str, String)> {
         let who = |n: Option<NodeId>| n.map_or("-".to_string(), |n| format!("n{}", n + 1));
-        let kv: Vec<String> = (0..KEYS)
-            .filter(|&k| self.kv[k as usize] != 0)
-            .map(|k| format!("{}={}", key_name(k), self.kv[k as usize]))
-            .collect();
-        let members: Vec<String> = (0..self.n)
-            .filter(|&i| self.is_member_node(i))
-            .map(|i| format!("n{}", i + 1))
-            .collect();
+        let snapshot = self.log.snapshot();
         vec![
             ("member", if self.is_member() { "yes" } else { "no" }.into()),
-            ("members", members.join(" ")),
+            ("members", members_text(self.members)),
             ("configIndex", self.config_index.to_string()),
             ("term", self.current_term.to_string()),
             ("votedFor", who(self.voted_for)),
             ("leader", who(self.leader)),
             ("votes", self.votes.len().to_string()),
-            ("log", self.log.len().to_string()),
-            ("commitIndex", self.commit_index.to_string()),
-            ("lastApplied", self.last_applied.to_string()),
+            ("log", self.log.last_index().to_string()),
             (
-                "kv",
-                if kv.is_empty() {
-                    "-".into()
-                } else {
-                    kv.join(" ")
+                "snapshot",
+                match snapshot.index {
+                    0 => "-".into(),
+                    k => format!("≤ {k} (T{})", snapshot.term),
                 },
             ),
+            ("commitIndex", self.commit_index.to_string()),
+            ("lastApplied", self.last_applied.to_string()),
+            ("kv", kv_text(&self.kv)),
             ("kvDigest", format!("{:08x}", self.kv_digest())),
         ]
+    }
+
+    /// The snapshot, once there is one: what it covers and holds, and how many entries the log
+    /// keeps after it.
+    fn panels(&self) -> Vec<Panel> {
+        let s = self.log.snapshot();
+        if s.index == 0 {
+            return Vec::new();
+        }
+        vec![Panel::Rows {
+            title: "raft.panel.snapshot",
+            rows: vec![
+                ("raft.snapshot.index", s.index.to_string()),
+                ("raft.snapshot.term", s.term.to_string()),
+                ("raft.snapshot.state", kv_text(&s.kv)),
+                ("raft.snapshot.config", members_text(s.members)),
+                ("raft.snapshot.kept", self.log.stored().to_string()),
+            ],
+        }]
     }
 
     fn arc_timer(timer: Timer) -> bool {
@@ -100,17 +109,22 @@ impl NetLab for Raft {
     }
 
     fn log_view(&self) -> Option<LogView> {
-        let len = self.log.len();
-        let skip = len.saturating_sub(LOG_TAIL);
+        let last = self.log.last_index();
+        let start = last
+            .saturating_sub(LOG_TAIL as u64 - 1)
+            .max(self.log.first_index());
         Some(LogView {
-            len: len as u64,
+            len: last,
             commit: self.commit_index,
             applied: self.last_applied,
-            start: skip as u64 + 1,
-            tail: (skip..len)
-                .filter_map(|i| self.log.get(i))
+            start,
+            tail: self
+                .log
+                .iter_range(start - 1, last)
                 .map(|e| e.term)
                 .collect(),
+            snapshot: self.log.snapshot().index,
+            snapshot_term: self.log.snapshot().term,
         })
     }
 

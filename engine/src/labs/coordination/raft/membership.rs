@@ -7,25 +7,33 @@ use crate::sim::Ctx;
 use crate::NodeId;
 
 impl Raft {
-    /// Re-reads the latest configuration entry of the log, looking back from `from` entries
-    /// (after a truncation or an append of configuration entries).
+    /// Re-reads the latest configuration entry of the log, looking back from index `from`
+    /// (after a truncation, an append of configuration entries or an installed snapshot); the
+    /// snapshot's configuration counts as the one as of its last included index.
     pub(super) fn reload_config(&mut self, from: u64) {
-        self.config_index = 0;
-        self.members = self.initial;
-        self.old_members = self.initial;
-        let mut i = from.min(self.log.len() as u64);
-        while i > 0 {
-            if let Some(m) = self.log.get(i as usize - 1).and_then(Entry::members) {
-                if self.config_index == 0 {
-                    self.config_index = i;
-                    self.members = m;
-                } else {
+        let snapshot = self.log.snapshot();
+        let (base_index, base) = (snapshot.config_index, snapshot.members);
+        let mut latest = None;
+        let mut i = from.min(self.log.last_index());
+        while i >= self.log.first_index() {
+            if let Some(m) = self.log.get(i).and_then(Entry::members) {
+                if latest.is_some() {
                     self.old_members = m;
                     return;
                 }
+                latest = Some(i);
+                self.config_index = i;
+                self.members = m;
             }
             i -= 1;
         }
+        // No configuration entry in the log before the latest (or none at all): the snapshot's
+        // (the initial one if it has none) comes before.
+        if latest.is_none() {
+            self.config_index = base_index;
+            self.members = base;
+        }
+        self.old_members = base;
     }
 
     /// Whether a leader sends AppendEntries to node `i`: the members, and while the latest
@@ -62,7 +70,7 @@ impl Raft {
             command: 0,
             config: members,
         });
-        self.config_index = self.log.len() as u64;
+        self.config_index = self.log.last_index();
         self.old_members = self.members;
         self.members = members;
         ctx.note("raft.config", u64::from(members.count_ones()));

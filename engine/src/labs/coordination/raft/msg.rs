@@ -1,6 +1,6 @@
 //! Raft's log entries and messages, with their trace encoding and inspector fields.
 
-use super::KEYS;
+use super::{kv_text, members_text, Snapshot, KEYS};
 use crate::sim::{Message, TraceHasher};
 
 /// A log entry: the term it was created in and a key-value write (see [`Entry::key`]), or a
@@ -62,8 +62,16 @@ pub enum Msg {
         entries: Vec<Entry>,
         leader_commit: u64,
     },
-    /// On success `index` is the follower's match index (the last entry it now shares with
-    /// the leader); on failure it is the `prevLogIndex` it rejected, so the leader walks back
+    /// The leader's snapshot, for a follower whose `nextIndex` is at or below its last
+    /// included index (figure 13, in one chunk). Boxed: it is rare and larger than the rest,
+    /// and every message recorded in the history has the size of the largest.
+    InstallSnapshot {
+        term: u64,
+        snapshot: Box<Snapshot>,
+    },
+    /// The answer to AppendEntries and InstallSnapshot. On success `index` is the follower's
+    /// match index (the last entry it now shares with the leader; after a snapshot, its last
+    /// included index); on failure it is the `prevLogIndex` it rejected, so the leader walks back
     /// only once per rejection even if replies are duplicated or late. `log_len` is the
     /// follower's log length: a follower whose log simply ends before `prevLogIndex` has
     /// nothing to disagree about there, and the leader jumps to its end at once.
@@ -86,6 +94,7 @@ impl Message for Msg {
             Msg::Vote { .. } => "Vote",
             Msg::AppendEntries { .. } => "AppendEntries",
             Msg::AppendReply { .. } => "AppendReply",
+            Msg::InstallSnapshot { .. } => "InstallSnapshot",
             Msg::RemoveMe { .. } => "RemoveMe",
         }
     }
@@ -150,12 +159,22 @@ impl Message for Msg {
                     h.u64(v);
                 }
             }
+            Msg::InstallSnapshot { term, snapshot } => {
+                let s = snapshot;
+                for v in [7, *term, s.index, s.term, s.config_index, s.members] {
+                    h.u64(v);
+                }
+                for v in s.kv {
+                    h.u64(v);
+                }
+            }
         }
     }
 
     fn heap_bytes(&self) -> usize {
         match self {
             Msg::AppendEntries { entries, .. } => entries.capacity() * std::mem::size_of::<Entry>(),
+            Msg::InstallSnapshot { .. } => std::mem::size_of::<Snapshot>(),
             _ => 0,
         }
     }
@@ -208,6 +227,13 @@ impl Message for Msg {
                 ("logLength", log_len.to_string()),
             ],
             Msg::RemoveMe { term } => vec![("term", term.to_string())],
+            Msg::InstallSnapshot { term, snapshot } => vec![
+                ("term", term.to_string()),
+                ("lastIncludedIndex", snapshot.index.to_string()),
+                ("lastIncludedTerm", snapshot.term.to_string()),
+                ("state", kv_text(&snapshot.kv)),
+                ("configuration", members_text(snapshot.members)),
+            ],
         }
     }
 }

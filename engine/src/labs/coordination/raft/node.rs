@@ -1,7 +1,7 @@
 //! One Raft server as a state machine: elections (§5.2), stepping down, and its reactions to
 //! messages, timers, commands and crashes (the [`Protocol`] implementation).
 
-use super::{bit, Chunked, Config, Monitor, Msg, Raft, Role, Timer, KEYS};
+use super::{bit, Config, Monitor, Msg, Raft, RaftLog, Role, Timer, KEYS};
 use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time};
 
@@ -31,16 +31,15 @@ impl Raft {
         self.initial
     }
 
+    /// The last log index and its term (the snapshot's if the log holds no entry after it).
     pub(super) fn last_log(&self) -> (u64, u64) {
-        (self.log.len() as u64, self.log.last().map_or(0, |e| e.term))
+        (self.log.last_index(), self.log.last_term())
     }
 
-    /// The term of entry `index` (0 for index 0 or beyond the log).
+    /// The term of entry `index`: 0 for index 0, and also for an index compacted away (before
+    /// the snapshot's last one) or beyond the log (callers never ask for those).
     pub fn term_at(&self, index: u64) -> u64 {
-        match index {
-            0 => 0,
-            i => self.log.get(i as usize - 1).map_or(0, |e| e.term),
-        }
+        self.log.term(index).unwrap_or(0)
     }
 
     pub(super) fn reset_election_timer(&self, ctx: &mut Ctx<Self>) {
@@ -57,6 +56,32 @@ impl Raft {
     pub(super) fn drop_leader_state(&mut self) {
         self.next_index.clear();
         self.match_index.clear();
+    }
+
+    /// Follows `leader`, whose AppendEntries or InstallSnapshot of our term just arrived.
+    #[inline]
+    fn follow(&mut self, leader: NodeId, ctx: &mut Ctx<Self>) {
+        if self.role != Role::Follower {
+            if self.role == Role::Leader {
+                // Cannot happen with election safety; stay safe if it does.
+                self.drop_leader_state();
+                ctx.cancel_timer(Timer::Heartbeat);
+                ctx.cancel_timer(Timer::Client);
+            }
+            self.role = Role::Follower;
+            self.votes.clear();
+        }
+        self.leader = Some(leader);
+        self.heard_from_leader = ctx.now;
+        self.reset_election_timer(ctx);
+    }
+
+    /// After the leader's message changed the log: a node just added starts timing out, one
+    /// just removed stops.
+    fn membership_changed(&mut self, was_member: bool, ctx: &mut Ctx<Self>) {
+        if self.is_member() != was_member {
+            self.reset_election_timer(ctx);
+        }
     }
 
     /// Adopts a higher term as a follower.
@@ -125,7 +150,7 @@ impl Raft {
         if self.role == Role::Candidate && votes >= self.majority() {
             self.role = Role::Leader;
             self.leader = Some(self.id);
-            let next = self.log.len() as u64 + 1;
+            let next = self.log.last_index() + 1;
             self.next_index = vec![next; self.n];
             self.match_index = vec![0; self.n];
             self.clients_since = ctx.now;
@@ -188,7 +213,7 @@ impl Protocol for Raft {
             cfg: cfg.clone(),
             current_term: 0,
             voted_for: None,
-            log: Chunked::new(),
+            log: RaftLog::new(initial),
             role: Role::Follower,
             leader: None,
             votes: Vec::new(),
@@ -200,8 +225,8 @@ impl Protocol for Raft {
             clients_since: 0,
             clients_written: 0,
             heard_from_leader: 0,
-            truncations: 0,
-            truncated_to: 0,
+            resets: 0,
+            reset_to: 0,
             initial,
             config_index: 0,
             members: initial,
@@ -214,11 +239,13 @@ impl Protocol for Raft {
     }
 
     fn on_msg(&mut self, from: NodeId, msg: Msg, ctx: &mut Ctx<Self>) {
+        self.compact_if_due(ctx);
         let term = match &msg {
             Msg::RequestVote { term, .. }
             | Msg::Vote { term, .. }
             | Msg::AppendEntries { term, .. }
             | Msg::AppendReply { term, .. }
+            | Msg::InstallSnapshot { term, .. }
             | Msg::RemoveMe { term } => *term,
         };
         if let Msg::RequestVote {
@@ -295,26 +322,22 @@ impl Protocol for Raft {
                     ctx.send(from, self.refuse_append(prev_log_index));
                     return;
                 }
-                if self.role != Role::Follower {
-                    if self.role == Role::Leader {
-                        // Cannot happen with election safety; stay safe if it does.
-                        self.drop_leader_state();
-                        ctx.cancel_timer(Timer::Heartbeat);
-                        ctx.cancel_timer(Timer::Client);
-                    }
-                    self.role = Role::Follower;
-                    self.votes.clear();
-                }
-                self.leader = Some(from);
-                self.heard_from_leader = ctx.now;
-                self.reset_election_timer(ctx);
+                self.follow(from, ctx);
                 let was_member = self.is_member();
                 let reply =
                     self.accept_entries(prev_log_index, prev_log_term, entries, leader_commit);
-                if self.is_member() != was_member {
-                    // Just added (start timing out) or just removed (stop).
-                    self.reset_election_timer(ctx);
+                self.membership_changed(was_member, ctx);
+                ctx.send(from, reply);
+            }
+            Msg::InstallSnapshot { term, snapshot } => {
+                if term < self.current_term {
+                    ctx.send(from, self.refuse_append(snapshot.index));
+                    return;
                 }
+                self.follow(from, ctx);
+                let was_member = self.is_member();
+                let reply = self.install_snapshot(*snapshot, ctx);
+                self.membership_changed(was_member, ctx);
                 ctx.send(from, reply);
             }
             Msg::AppendReply {
@@ -338,6 +361,7 @@ impl Protocol for Raft {
     }
 
     fn on_timer(&mut self, timer: Timer, ctx: &mut Ctx<Self>) {
+        self.compact_if_due(ctx);
         match timer {
             Timer::Election if self.is_member() => self.start_election(false, ctx),
             Timer::Election => {}
@@ -354,6 +378,7 @@ impl Protocol for Raft {
     }
 
     fn on_command(&mut self, command: &str, _arg: Option<&str>, ctx: &mut Ctx<Self>) {
+        self.compact_if_due(ctx);
         match command {
             // The user's deliberate choice, like leadership transfer: it may disrupt a leader.
             "timeout" if self.is_member() => self.start_election(true, ctx),
@@ -386,9 +411,11 @@ impl Protocol for Raft {
         self.role = Role::Follower;
         self.leader = None;
         self.votes.clear();
-        self.commit_index = 0;
-        self.last_applied = 0;
-        self.kv = [0; KEYS as usize];
+        // The state machine restarts from the snapshot, which holds only committed entries.
+        let snapshot = self.log.snapshot();
+        self.commit_index = snapshot.index;
+        self.last_applied = snapshot.index;
+        self.kv = snapshot.kv;
         self.drop_leader_state();
     }
 

@@ -28,20 +28,23 @@ impl Raft {
     }
 
     /// AppendEntries to one follower from its `nextIndex`: its missing entries (at most
-    /// [`BATCH`]), or none as a plain heartbeat.
+    /// [`BATCH`]), or none as a plain heartbeat; InstallSnapshot instead if the entry before
+    /// `nextIndex` is compacted away.
     pub(super) fn send_append(&self, to: NodeId, ctx: &mut Ctx<Self>) {
-        let prev_log_index = self.next_index[to]
-            .saturating_sub(1)
-            .min(self.log.len() as u64);
-        let from = prev_log_index as usize;
-        let until = (from + BATCH).min(self.log.len());
+        if self.next_index[to] <= self.log.snapshot().index {
+            self.send_snapshot(to, ctx);
+            return;
+        }
+        let last = self.log.last_index();
+        let prev_log_index = self.next_index[to].saturating_sub(1).min(last);
+        let until = (prev_log_index + BATCH as u64).min(last);
         ctx.send(
             to,
             Msg::AppendEntries {
                 term: self.current_term,
                 prev_log_index,
                 prev_log_term: self.term_at(prev_log_index),
-                entries: self.log.range(from, until),
+                entries: self.log.range(prev_log_index, until),
                 leader_commit: self.commit_index,
             },
         );
@@ -76,7 +79,7 @@ impl Raft {
             return;
         }
         for to in 0..self.n {
-            if self.replicates_to(to) && self.next_index[to] == self.log.len() as u64 {
+            if self.replicates_to(to) && self.next_index[to] == self.log.last_index() {
                 self.send_append(to, ctx);
             }
         }
@@ -96,7 +99,7 @@ impl Raft {
             *h = if !self.is_member_node(i) {
                 0
             } else if i == self.id {
-                self.log.len() as u64
+                self.log.last_index()
             } else {
                 self.match_index[i]
             };
@@ -118,7 +121,7 @@ impl Raft {
 
     /// Applies committed entries to the key-value map, in order.
     pub(super) fn apply_committed(&mut self) {
-        let (from, until) = (self.last_applied as usize, self.commit_index as usize);
+        let (from, until) = (self.last_applied, self.commit_index);
         for part in self.log.slices(from, until) {
             for e in part.iter().filter(|e| e.config == 0) {
                 self.kv[e.key() as usize] = e.value();
@@ -134,7 +137,7 @@ impl Raft {
             term: self.current_term,
             success: false,
             index,
-            log_len: self.log.len() as u64,
+            log_len: self.log.last_index(),
         }
     }
 
@@ -146,41 +149,46 @@ impl Raft {
         entries: Vec<Entry>,
         leader_commit: u64,
     ) -> Msg {
-        let consistent = prev_log_index <= self.log.len() as u64
-            && self.term_at(prev_log_index) == prev_log_term;
+        let matched = prev_log_index + entries.len() as u64;
+        // Entries up to the snapshot's last included index are committed and so equal the
+        // leader's: check consistency at that index instead, against the message's own entry.
+        let snapshot = (self.log.snapshot().index, self.log.snapshot().term);
+        let (prev, prev_term, entries) = match snapshot.0.checked_sub(prev_log_index) {
+            Some(skip) if skip > 0 => match entries.get(skip as usize - 1) {
+                Some(at_snapshot) => (snapshot.0, at_snapshot.term, &entries[skip as usize..]),
+                None => (snapshot.0, snapshot.1, &entries[..0]),
+            },
+            _ => (prev_log_index, prev_log_term, &entries[..]),
+        };
+        let consistent = prev <= self.log.last_index() && self.term_at(prev) == prev_term;
         if !consistent {
             return self.refuse_append(prev_log_index);
         }
-        let count = entries.len() as u64;
         // Entries the follower already holds (same index and term) are skipped; the first one
         // that conflicts goes with everything after it (§5.3), and the rest are appended.
-        let start = prev_log_index as usize; // 0-based position of the first entry
         let held = entries
             .iter()
-            .enumerate()
-            .take_while(|(k, e)| {
-                self.log
-                    .get(start + k)
-                    .is_some_and(|have| have.term == e.term)
-            })
+            .zip(prev + 1..)
+            .take_while(|(e, i)| self.log.get(*i).is_some_and(|have| have.term == e.term))
             .count();
         let new = &entries[held..];
-        let at = start + held;
+        let at = prev + held as u64; // the last index kept
         let mut reload = new.iter().any(|e| e.config != 0);
-        if !new.is_empty() && at < self.log.len() {
-            self.log.truncate(at);
-            self.truncations += 1;
-            self.truncated_to = at as u64;
-            if self.config_index > at as u64 {
+        if !new.is_empty() && at < self.log.last_index() {
+            self.log.truncate_after(at);
+            self.resets += 1;
+            self.reset_to = at;
+            if self.config_index > at {
                 // The configuration entry went with it.
                 reload = true;
             }
         }
         self.log.extend_from_slice(new);
         if reload {
-            self.reload_config(self.log.len() as u64);
+            self.reload_config(self.log.last_index());
         }
-        let matched = prev_log_index + count;
+        // A message wholly inside the snapshot still tells that the logs match through it.
+        let matched = matched.max(prev);
         if leader_commit > self.commit_index {
             self.commit_index = self.commit_index.max(leader_commit.min(matched));
             self.apply_committed();
@@ -189,7 +197,7 @@ impl Raft {
             term: self.current_term,
             success: true,
             index: matched,
-            log_len: self.log.len() as u64,
+            log_len: self.log.last_index(),
         }
     }
 
@@ -211,7 +219,7 @@ impl Raft {
                 if index > self.commit_index {
                     self.advance_commit(ctx);
                 }
-                if (self.log.len() as u64).saturating_sub(index) >= BATCH as u64 {
+                if self.log.last_index().saturating_sub(index) >= BATCH as u64 {
                     // Far behind: keep catching up without waiting for the heartbeat.
                     self.send_append(from, ctx);
                 }
