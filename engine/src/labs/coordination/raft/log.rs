@@ -196,8 +196,8 @@ impl RaftLog {
     /// the whole log is discarded. Returns whether entries were kept.
     pub fn install(&mut self, snapshot: Snapshot, keep_suffix: bool) -> bool {
         let k = snapshot.index;
-        let keep = k < self.last_index()
-            && k >= self.snapshot.index
+        let keep = k <= self.last_index()
+            && k > self.snapshot.index
             && (keep_suffix || self.term(k) == Some(snapshot.term));
         if keep {
             self.compact(snapshot);
@@ -267,6 +267,10 @@ mod tests {
             (h.last_index(), h.term(4), h.term(5)),
             (6, Some(2), Some(3))
         );
+        // A log ending right at that entry, with its term, keeps its (empty) suffix.
+        let mut e = log(&[1, 1, 2, 2]);
+        assert!(e.install(leader.clone(), false));
+        assert_eq!((e.first_index(), e.last_index()), (5, 4));
         // A short log is replaced.
         let mut s = log(&[1]);
         assert!(!s.install(leader, false));

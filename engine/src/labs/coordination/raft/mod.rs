@@ -234,13 +234,13 @@ const TEXTS: &[Text] = &[
     ),
     (
         "note.raft.install_snapshot",
-        "installs the leader's snapshot through entry {0}: its log did not hold that entry, so the whole log is replaced",
-        "安装领导者截至第 {0} 条的快照：自己的日志中没有该条目，因此整个日志被替换",
+        "installs the leader's snapshot through entry {0}: its log did not hold that entry with that term, so the whole log is replaced",
+        "安装领导者截至第 {0} 条的快照：自己的日志中没有该任期的该条目，因此整个日志被替换",
     ),
     (
         "note.raft.install_snapshot_keep",
-        "installs the leader's snapshot through entry {0} and keeps its log entries after it",
-        "安装领导者截至第 {0} 条的快照，并保留其后的日志条目",
+        "installs the leader's snapshot through entry {0}: its own entry there has the same term, so the log entries after it stay",
+        "安装领导者截至第 {0} 条的快照：自己在该位置的条目任期相同，因此其后的日志条目保留",
     ),
     (
         "detail.snapshot",
