@@ -44,6 +44,8 @@ pub type NodeId = usize;
 /// itself (who wins, when) is the same.
 /// Then changed when the trace hash moved from SHA-256 to 128-bit XXH3 (same encoding; in wasm
 /// SHA-256 had no hardware help and took most of the engine's time).
+/// Raft's log compaction (engine version 3) left it as it was: the reference run has no client
+/// writes, so nothing is ever snapshotted (runs with writes did change; see [`ENGINE_VERSION`]).
 pub const GOLDEN_RAFT_SEED42_5S: &str = "ec8946422bd3eda0dfe41ca23bd1d20c";
 
 /// The engine's behaviour version, carried by share links as `v=`: bump it whenever the same
