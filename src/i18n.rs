@@ -90,7 +90,8 @@ const TABLE: &[Text] = &[
     ("span.min_s", "{0} min {1} s", "{0} 分 {1} 秒"),
     ("span.h_min", "{0} h {1} min", "{0} 小时 {1} 分"),
     ("panel.logs", "Logs", "日志"),
-    ("panel.logs_help", "One row per node; each box is an entry, coloured by term (the number). Solid boxes are committed, faint ones not yet. Under each follower: ▲ the leader's nextIndex, green bar its matchIndex.", "每个节点一行；每个方块是一个日志条目，按任期着色（数字为任期）。实心为已提交，浅色为未提交。每个跟随者下方：▲ 为领导者的 nextIndex，绿条为 matchIndex。"),
+    ("panel.logs_help", "One row per node; each box is an entry, coloured by term (the number). Solid boxes are committed, faint ones not yet. Under each follower: ▲ the leader's nextIndex, green bar its matchIndex. A compacted log starts with its snapshot (≤ last included index · its term); grey boxes are entries the snapshot replaced.", "每个节点一行；每个方块是一个日志条目，按任期着色（数字为任期）。实心为已提交，浅色为未提交。每个跟随者下方：▲ 为领导者的 nextIndex，绿条为 matchIndex。压缩过的日志以其快照开头（≤ 最后包含的索引 · 其任期）；灰色方块是已被快照取代的条目。"),
+    ("log.snapshot", "snapshot", "快照"),
     ("cmd.write", "Client write", "客户端写入"),
     ("cmd.add", "Add a server (membership)", "添加服务器（成员变更）"),
     ("cmd.remove", "Remove this server (membership)", "移除此服务器（成员变更）"),
@@ -167,7 +168,7 @@ const TABLE: &[Text] = &[
     ("detail.votedFor", "Voted for", "投票给"),
     ("detail.leader", "Leader", "领导者"),
     ("detail.votes", "Votes", "票数"),
-    ("detail.log", "Log length", "日志长度"),
+    ("detail.log", "Log length (last index)", "日志长度（最后索引）"),
     ("detail.commitIndex", "Commit index", "提交索引"),
     // trace
     ("ev.send", "sends", "发送"),
@@ -311,7 +312,7 @@ const TABLE: &[Text] = &[
     ("lab.idempotency", "Idempotency", "幂等"),
     ("lab.isolation-levels", "Isolation levels", "隔离级别"),
     ("lab.joins", "Joins", "连接算法"),
-    ("lab.raft.about", "Followers time out at random (150–300 ms), become candidates and ask for votes; a majority makes a leader, whose heartbeats hold the others back. Client writes go to the leader, which replicates them with AppendEntries and commits an entry once a majority stores it. Crash the leader, cut links, split the network or drop messages, and watch terms, votes and logs repair themselves — or pick a scenario.", "跟随者在随机超时（150–300 毫秒）后成为候选人并请求投票；获得多数票即成为领导者，其心跳使其他节点保持跟随。客户端写入发给领导者，领导者用 AppendEntries 复制日志，多数节点保存后即提交。让领导者宕机、切断链路、分裂网络或丢弃消息，观察任期、投票和日志如何自我修复——或选择一个场景。"),
+    ("lab.raft.about", "Followers time out at random (150–300 ms), become candidates and ask for votes; a majority makes a leader, whose heartbeats hold the others back. Client writes go to the leader, which replicates them with AppendEntries and commits an entry once a majority stores it; servers compact their logs into snapshots, and a follower left too far behind gets the leader's snapshot (InstallSnapshot). Crash the leader, cut links, split the network or drop messages, and watch terms, votes and logs repair themselves — or pick a scenario.", "跟随者在随机超时（150–300 毫秒）后成为候选人并请求投票；获得多数票即成为领导者，其心跳使其他节点保持跟随。客户端写入发给领导者，领导者用 AppendEntries 复制日志，多数节点保存后即提交；服务器把日志压缩为快照，落后太多的跟随者会收到领导者的快照（InstallSnapshot）。让领导者宕机、切断链路、分裂网络或丢弃消息，观察任期、投票和日志如何自我修复——或选择一个场景。"),
     // plotted labs
     ("err.bad_text", "“{0}={1}” is not valid ({3}); using “{2}”.", "“{0}={1}”无效；使用“{2}”。"),
     ("lab.placement-hash.about", "Hash mod N: a key goes to node hash(key) mod N. Add or remove one node and watch most keys move — compare with the ring, rendezvous and jump hashing, selectable here with the same metrics.", "取模哈希：键放到 hash(key) mod N 号节点。增加或移除一个节点，观察大多数键都要迁移——可在此切换到一致性哈希环、最高随机权重（rendezvous）和跳跃一致性哈希，用同样的指标比较。"),

@@ -1,7 +1,8 @@
 //! Contract tests over the lab registry, in the browser: every networked lab opens full and
 //! embedded (640×400) in both languages, draws its canvas, shows its own headline (a
 //! translated text, never a key), lists its properties, and its nodes' menus offer their kind's
-//! commands; an argument command takes its value from the menu.
+//! commands; an argument command takes its value from the menu; Raft's snapshot shows in
+//! its inspector.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -158,4 +159,36 @@ async fn clock_drift_and_one_way_cuts_come_from_the_ui() {
         link.contains("y0-1") && link.contains("t1-m20000-0"),
         "{link}"
     );
+}
+
+/// Raft's log compaction in the UI: the `snapshot-catch-up` preset run to its end gives n5 a
+/// snapshot (installed from the leader, then its own); n5's inspector shows the Snapshot
+/// section, translated, and the snapshot row of its details.
+#[wasm_bindgen_test]
+async fn a_raft_snapshot_shows_in_the_inspector_in_both_languages() {
+    use distlab_engine::MS;
+    for (lang, title, row) in [
+        ("en", "Snapshot", "Last included index"),
+        ("zh", "快照", "最后包含的索引"),
+    ] {
+        let m = mount(&format!("?lab=raft&scenario=snapshot-catch-up&lang={lang}")).await;
+        m.ctl.borrow_mut().playing = false;
+        m.ctl.borrow_mut().session.run_until(6_000 * MS);
+        open_menu(&m, 4, "inspector").await;
+        let text = m.text("inspector");
+        assert!(
+            text.contains(title) && text.contains(row) && text.contains("≤ "),
+            "{lang}: {text}"
+        );
+        assert!(
+            !text.contains("raft."),
+            "{lang}: an untranslated key in {text}"
+        );
+        let snapshot = {
+            let c = m.ctl.borrow();
+            c.view().nodes[4].log.as_ref().map_or(0, |l| l.snapshot)
+        };
+        assert!(snapshot > 0, "{lang}: n5's log view has its snapshot");
+        assert!(m.find("logs").is_some(), "{lang}: the Logs panel");
+    }
 }

@@ -169,7 +169,7 @@ pub fn run_seed(spec: &BatchSpec, seed: u64) -> SeedResult {
         }
         Measure::CommitLatency => {
             let _ = s.session.act(Action::command(leader, "write"));
-            let index = s.session.sim.node(leader).log.len() as u64;
+            let index = s.session.sim.node(leader).log.last_index();
             step_until(&mut s, spec.until, |s| {
                 let m = s.session.sim.monitor();
                 (m.committed() >= index).then(|| m.last_commit.unwrap_or(at))

@@ -60,7 +60,11 @@ fn spares_stay_out_until_added_one_change_at_a_time() {
     s.run_until(3_000 * MS);
     let n4 = sim(&s).node(3);
     assert!(n4.is_member() && n4.current_term > 0);
-    assert_eq!(n4.log.len(), sim(&s).node(l).log.len(), "n4 caught up");
+    assert_eq!(
+        n4.log.last_index(),
+        sim(&s).node(l).log.last_index(),
+        "n4 caught up"
+    );
     assert_eq!(s.view().nodes[3].role, "follower");
     command(&mut s, l, "add");
     s.run_until(3_500 * MS);
@@ -172,6 +176,35 @@ fn random_faults_with_random_adds_and_removes_violate_nothing() {
     }
     eprintln!("runs with changes {changes}, grown {grown}, shrunk {shrunk}");
     assert!(changes > 200 && grown > 50 && shrunk > 50);
+}
+
+#[test]
+fn random_adds_and_removes_with_compaction_violate_nothing() {
+    // A snapshot every 2 entries: configurations end up inside snapshots, and added servers
+    // (empty logs) are caught up by InstallSnapshot.
+    let (mut compacted, mut config_in_snapshot) = (0, 0);
+    for seed in 0..300 {
+        let s = random_membership_run(seed, |c| c.snapshot_every = 2);
+        assert_no_violations(&s, &format!("seed {seed}"));
+        let nodes = (0..sim(&s).n()).map(|i| sim(&s).node(i));
+        compacted += usize::from(sim(&s).monitor().snapshots > 0);
+        config_in_snapshot += usize::from(nodes.clone().any(|r| r.log.snapshot().config_index > 0));
+        // A node's configuration is its snapshot's unless its log holds a later entry.
+        for r in nodes {
+            let snap = r.log.snapshot();
+            if r.config_index <= snap.index {
+                assert_eq!(
+                    (r.config_index, r.members),
+                    (snap.config_index, snap.members),
+                    "seed {seed}"
+                );
+            }
+        }
+    }
+    eprintln!(
+        "runs compacted {compacted}, with a configuration in a snapshot {config_in_snapshot}"
+    );
+    assert!(compacted > 250 && config_in_snapshot > 100);
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn partitioned_leader_accepts_writes_it_never_commits_and_they_are_rolled_back()
     let old = s.session.sim.node(2);
     assert_eq!(old.role, Role::Leader, "still believes it leads");
     assert_eq!(old.commit_index, committed, "it can never commit");
-    let stale = old.log.len() as u64 - committed;
+    let stale = old.log.last_index() - committed;
     assert!(stale >= 20, "it kept accepting writes: {stale}");
     s.session.run_until(8_000 * MS);
     let (old, buddy) = (s.session.sim.node(2), s.session.sim.node(1));
@@ -108,8 +108,11 @@ fn partitioned_leader_accepts_writes_it_never_commits_and_they_are_rolled_back()
     let new = s.session.sim.node(l);
     for r in [old, buddy] {
         // Every entry it holds now is the new leader's: its own were truncated.
-        assert!(r.log.len() <= new.log.len() + 1);
-        assert!(r.log.iter().zip(new.log.iter()).all(|(a, b)| a == b));
+        assert!(r.log.last_index() <= new.log.last_index() + 1);
+        assert!(r
+            .log
+            .iter()
+            .all(|(i, a)| new.log.get(i).is_none_or(|b| a == b)));
         assert!(r.commit_index + 2 >= new.commit_index);
     }
     assert!(s.session.sim.violations().is_empty());
@@ -138,7 +141,7 @@ fn scenario_session_with(id: &str, seed: u64, set: impl Fn(&mut raft::Config)) -
 }
 
 fn terms(r: &Raft) -> Vec<u64> {
-    r.log.iter().map(|e| e.term).collect()
+    r.log.iter().map(|(_, e)| e.term).collect()
 }
 
 /// Figure 8's panels (a)-(c), shared by both figure-8 presets, checked up to `until` ms: n1
@@ -164,7 +167,7 @@ fn check_figure_8_a_to_c(s: &mut NetSession<Raft>, ctx: &str, until: u64) {
     let n1 = sim.node(0);
     assert_eq!((n1.role, n1.current_term), (Role::Leader, 4), "{ctx}");
     let holders = (0..5)
-        .filter(|&i| sim.node(i).log.get(1).is_some_and(|e| e.term == 2))
+        .filter(|&i| sim.node(i).log.get(2).is_some_and(|e| e.term == 2))
         .count();
     assert!(holders >= 3, "{ctx}: on a majority ({holders})");
     assert!(n1.match_index.iter().filter(|&&m| m >= 2).count() + 1 >= 3);
@@ -243,7 +246,7 @@ fn run_keeping_index_2(
         s.session.run_until(t);
         let sim = &s.session.sim;
         for (i, had) in had.iter_mut().enumerate() {
-            match sim.node(i).log.get(1) {
+            match sim.node(i).log.get(2) {
                 Some(e) if *e == kept => *had = true,
                 e => assert!(
                     !*had && sim.node(i).commit_index < 2,
@@ -265,7 +268,7 @@ fn check_figure_8_commit(seed: u64) {
     let mut s = scenario_session_with("figure-8-commit", seed, |_| {});
     let ctx = format!("seed {seed}");
     check_figure_8_a_to_c(&mut s, &ctx, 699);
-    let kept = *s.session.sim.node(0).log.get(1).unwrap();
+    let kept = *s.session.sim.node(0).log.get(2).unwrap();
     let mut had = [false; 5];
     // (c) The write of term 4 (700 ms) commits entries 2 and 3 on n1 in term 4.
     run_keeping_index_2(&mut s, &ctx, 899, kept, &mut had);
@@ -293,7 +296,7 @@ fn check_figure_8_commit(seed: u64) {
     for i in 0..5 {
         let r = sim.node(i);
         assert_eq!(terms(r), [1, 2, 4], "{ctx}: n{}", i + 1);
-        assert_eq!(r.log.get(1), Some(&kept), "{ctx}: n{}", i + 1);
+        assert_eq!(r.log.get(2), Some(&kept), "{ctx}: n{}", i + 1);
     }
     assert!(sim.violations().is_empty(), "{ctx}: {:?}", sim.violations());
 }

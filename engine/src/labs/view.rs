@@ -35,6 +35,8 @@ pub struct NodeView {
 
 /// The end of a node's log as drawn: entries are 1-based; `tail[i]` is the term of entry
 /// `start + i`. Only the last [`LOG_TAIL`] entries are included, so a long log costs nothing.
+/// A compacted log has a snapshot: entries up to `snapshot` (of term `snapshot_term`) are in
+/// it and no longer in the log (0: no snapshot).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogView {
     pub len: u64,
@@ -42,6 +44,8 @@ pub struct LogView {
     pub applied: u64,
     pub start: u64,
     pub tail: Vec<u64>,
+    pub snapshot: u64,
+    pub snapshot_term: u64,
 }
 
 /// How many entries of each log the view carries.

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use distlab_engine::faults::FaultSpec;
 use distlab_engine::input::{split_query, RunConfig};
-use distlab_engine::labs::coordination::raft::{self, Raft, Role};
+use distlab_engine::labs::coordination::raft::{self, Raft, RaftLog, Role};
 use distlab_engine::labs::{LabSession, NetSession};
 use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind};
 use distlab_engine::NodeId;
@@ -96,6 +96,14 @@ pub fn raft_session_with(q: &str, set: impl Fn(&mut raft::Config)) -> NetSession
     let mut rc = raft::Config::from_params(&cfg.params);
     set(&mut rc);
     raft::session_with(&cfg.params, &rc, cfg.seed)
+}
+
+/// Whether two logs agree on every index up to `until` that both still hold (entries, or a
+/// snapshot's last included term); what one has compacted is left to the checker.
+pub fn agree(a: &RaftLog, b: &RaftLog, until: u64) -> bool {
+    let from = a.snapshot().index.max(b.snapshot().index);
+    let until = until.min(a.last_index()).min(b.last_index());
+    (from..=until).all(|i| a.term(i) == b.term(i) && (i == from || a.get(i) == b.get(i)))
 }
 
 pub fn sim(s: &NetSession<Raft>) -> &Sim<Raft> {

@@ -11,6 +11,10 @@
 //! The original keeps its own last page and leaf, so appending never copies; truncating into
 //! a shared page or leaf copies that one first.
 //!
+//! Items keep their index for good: [`Chunked::forget_before`] frees whole pages at the front
+//! (the checker forgets what every node has compacted away), and reading below
+//! [`Chunked::start`] finds nothing.
+//!
 //! `Rc`, not `Arc`: a session lives on one thread (the browser's, or one runner process), and
 //! checking that a leaf is unshared on every append costs no atomic operation.
 
@@ -27,7 +31,11 @@ type Leaf<T> = Rc<Vec<T>>;
 
 #[derive(Debug)]
 pub struct Chunked<T> {
+    /// Page `p` holds items `(p + dropped) * PAGE ..`.
     pages: Vec<Rc<Vec<Leaf<T>>>>,
+    /// Whole pages forgotten at the front.
+    dropped: usize,
+    /// One past the last item's index (forgotten items count).
     len: usize,
 }
 
@@ -35,6 +43,7 @@ impl<T> Default for Chunked<T> {
     fn default() -> Self {
         Chunked {
             pages: Vec::new(),
+            dropped: 0,
             len: 0,
         }
     }
@@ -75,6 +84,7 @@ impl<T: Clone> Clone for Chunked<T> {
         }
         Chunked {
             pages,
+            dropped: self.dropped,
             len: self.len,
         }
     }
@@ -82,7 +92,7 @@ impl<T: Clone> Clone for Chunked<T> {
 
 impl<T: Clone + PartialEq> PartialEq for Chunked<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
+        self.len == other.len && self.start() == other.start() && self.iter().eq(other.iter())
     }
 }
 
@@ -91,6 +101,7 @@ impl<T: Clone> Chunked<T> {
         Self::default()
     }
 
+    /// One past the last item's index (forgotten items count).
     pub fn len(&self) -> usize {
         self.len
     }
@@ -99,9 +110,16 @@ impl<T: Clone> Chunked<T> {
         self.len == 0
     }
 
+    /// The index of the first item kept (0 unless pages were forgotten).
+    #[inline]
+    pub fn start(&self) -> usize {
+        self.dropped * PAGE
+    }
+
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&T> {
-        if i < self.len {
-            Some(&self.pages[i / PAGE][i % PAGE / LEAF][i % LEAF])
+        if i < self.len && i >= self.start() {
+            Some(&self.pages[i / PAGE - self.dropped][i % PAGE / LEAF][i % LEAF])
         } else {
             None
         }
@@ -145,28 +163,36 @@ impl<T: Clone> Chunked<T> {
         }
     }
 
-    /// Items `from..until` (clamped to the length) as consecutive slices, one per leaf.
+    /// Items `from..until` (clamped to the kept ones) as consecutive slices, one per leaf.
     pub fn slices(&self, from: usize, until: usize) -> impl Iterator<Item = &[T]> + '_ {
         let until = until.min(self.len);
-        let from = from.min(until);
+        let from = from.max(self.start()).min(until);
         let leaves = if from == until {
             0..0
         } else {
             from / LEAF..until.div_ceil(LEAF)
         };
+        let first_leaf = self.dropped * FAN;
         leaves.map(move |l| {
             let start = from.max(l * LEAF) - l * LEAF;
             let end = until.min((l + 1) * LEAF) - l * LEAF;
-            &self.pages[l / FAN][l % FAN][start..end]
+            let k = l - first_leaf;
+            &self.pages[k / FAN][k % FAN][start..end]
         })
     }
 
-    /// Keeps the first `len` items.
+    /// Items `from..until` (clamped to the kept ones), one by one.
+    pub fn iter_range(&self, from: usize, until: usize) -> impl Iterator<Item = &T> + '_ {
+        self.slices(from, until).flatten()
+    }
+
+    /// Keeps the items before index `len` (never fewer than the forgotten ones).
     pub fn truncate(&mut self, len: usize) {
+        let len = len.max(self.start());
         if len >= self.len {
             return;
         }
-        self.pages.truncate(len.div_ceil(PAGE));
+        self.pages.truncate(len.div_ceil(PAGE) - self.dropped);
         self.len = len;
         if len.is_multiple_of(PAGE) {
             return;
@@ -191,11 +217,55 @@ impl<T: Clone> Chunked<T> {
         out
     }
 
+    /// The kept items, in order.
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.pages
             .iter()
             .flat_map(|p| p.iter())
             .flat_map(|l| l.iter())
+    }
+
+    /// Frees the whole pages whose items all come before index `i`, handing each of their
+    /// items to `each` first (in order); the items of a partly covered page stay. Returns the
+    /// new [`Chunked::start`].
+    pub fn forget_before(&mut self, i: usize, mut each: impl FnMut(&T)) -> usize {
+        let pages = (i.min(self.len) / PAGE).saturating_sub(self.dropped);
+        for page in self.pages.drain(..pages) {
+            for leaf in page.iter() {
+                leaf.iter().for_each(&mut each);
+            }
+        }
+        self.dropped += pages;
+        self.start()
+    }
+}
+
+/// Walks two runs of slices of the same total length in step, calling `f` on pieces of equal
+/// length (the runs' slices need not line up: two vectors' leaves start at different indices
+/// once one of them is offset).
+pub fn zip_slices<'a, A: 'a, B: 'a>(
+    mut a: impl Iterator<Item = &'a [A]>,
+    mut b: impl Iterator<Item = &'a [B]>,
+    mut f: impl FnMut(&'a [A], &'a [B]),
+) {
+    let (mut x, mut y): (&[A], &[B]) = (&[], &[]);
+    loop {
+        if x.is_empty() {
+            match a.next() {
+                Some(s) => x = s,
+                None => return,
+            }
+        }
+        if y.is_empty() {
+            match b.next() {
+                Some(s) => y = s,
+                None => return,
+            }
+        }
+        let m = x.len().min(y.len());
+        let ((x0, x1), (y0, y1)) = (x.split_at(m), y.split_at(m));
+        f(x0, y0);
+        (x, y) = (x1, y1);
     }
 }
 
@@ -259,6 +329,64 @@ mod tests {
         let after: Vec<*const Vec<u64>> = a.pages[0].iter().map(Rc::as_ptr).collect();
         assert_eq!(before, after);
         assert_eq!(b.len(), PAGE + 3 * LEAF + 5);
+    }
+
+    #[test]
+    fn zip_slices_pairs_runs_whose_leaves_do_not_line_up() {
+        let a: Chunked<u32> = (0..1000).collect();
+        let mut b: Chunked<u32> = Chunked::new();
+        b.extend_from_slice(&[7; 30]);
+        b.extend_from_slice(&(0..1000).collect::<Vec<_>>());
+        let mut pairs = Vec::new();
+        zip_slices(a.slices(100, 900), b.slices(130, 930), |x, y| {
+            assert_eq!(x, y);
+            pairs.extend_from_slice(x);
+        });
+        assert_eq!(pairs, (100..900).collect::<Vec<_>>());
+        // The shorter run ends the walk.
+        let mut n = 0;
+        zip_slices(a.slices(0, 10), b.slices(30, 1030), |x, _| n += x.len());
+        assert_eq!(n, 10);
+    }
+
+    #[test]
+    fn forgotten_pages_are_freed_and_indices_stay() {
+        let n = 3 * PAGE + 100;
+        let mut a: Chunked<usize> = (0..n).collect();
+        let snap = a.clone();
+        let mut seen = Vec::new();
+        // Nothing below a whole page: nothing forgotten.
+        assert_eq!(a.forget_before(PAGE - 1, |x| seen.push(*x)), 0);
+        assert!(seen.is_empty());
+        assert_eq!(a.forget_before(2 * PAGE + 5, |x| seen.push(*x)), 2 * PAGE);
+        assert_eq!(seen, (0..2 * PAGE).collect::<Vec<_>>());
+        assert_eq!((a.start(), a.len()), (2 * PAGE, n));
+        assert_eq!(a.get(2 * PAGE - 1), None);
+        assert_eq!(a.get(2 * PAGE), Some(&(2 * PAGE)));
+        assert_eq!(a.iter().count(), PAGE + 100);
+        assert!(a.iter_range(0, n).copied().eq(2 * PAGE..n));
+        assert_eq!(
+            a.range(2 * PAGE - 3, 2 * PAGE + 2),
+            vec![2 * PAGE, 2 * PAGE + 1]
+        );
+        // Growing and truncating keep working on absolute indices; the clone kept it all.
+        a.extend_from_slice(&[7; PAGE]);
+        a.truncate(3 * PAGE + 1);
+        a.push(9);
+        assert_eq!(a.get(3 * PAGE), Some(&(3 * PAGE)));
+        assert_eq!(a.get(3 * PAGE + 1), Some(&9));
+        a.truncate(0);
+        assert_eq!((a.start(), a.len()), (2 * PAGE, 2 * PAGE));
+        a.push(1);
+        assert_eq!(a.get(2 * PAGE), Some(&1));
+        assert_eq!(snap.get(0), Some(&0));
+        assert_eq!(snap.len(), n);
+        // Forgetting everything up to a page edge, then growing from there.
+        let mut b: Chunked<usize> = (0..2 * PAGE).collect();
+        assert_eq!(b.forget_before(usize::MAX, |_| {}), 2 * PAGE);
+        assert!(b.iter().next().is_none());
+        b.push(5);
+        assert_eq!((b.get(2 * PAGE), b.len()), (Some(&5), 2 * PAGE + 1));
     }
 
     #[test]

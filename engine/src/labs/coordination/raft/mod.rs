@@ -49,33 +49,54 @@
 //! `timeout` command's, the user's deliberate choice like leadership transfer's TimeoutNow
 //! (§3.10); natural timeouts never set it.
 //!
+//! Log compaction (the paper's §7, the dissertation's ch. 5): with `snapshot_every` = N > 0, a
+//! server whose log holds 2N applied entries snapshots its state machine through all of them
+//! but the newest N, and discards the entries the snapshot covers ([`RaftLog::compact`]); the
+//! snapshot keeps the last included index and term, the key-value state and the
+//! configuration as of that index. The newest N applied entries stay as a trail, as etcd's
+//! `SnapshotCatchUpEntries` and hashicorp/raft's `TrailingLogs` keep one, so a follower only
+//! slightly behind is still caught up by AppendEntries. A server snapshots as a step of its own
+//! at the start of its next event, not inside the handler that applied the entries (real
+//! servers snapshot in the background); the checker thereby sees every commit before the
+//! entries go. When a follower's `nextIndex` falls at or below the leader's snapshot, the
+//! entries it needs are gone and the leader sends InstallSnapshot instead (figure 13, in one
+//! chunk: the state is small). The follower keeps the entries after the snapshot's last
+//! included index if its log holds that entry with the snapshot's term, and otherwise discards
+//! its whole log; it then resets its state machine from the snapshot and answers with an
+//! AppendReply that matches up to the last included index (as etcd answers MsgSnap). The
+//! snapshot is persistent: a restarted server starts from it (`commitIndex` and `lastApplied`
+//! at its last included index). An AppendEntries reaching into a follower's snapshot is
+//! trimmed to the entries after it: those before are committed and equal the leader's.
+//!
 //! The safety properties (election safety, log matching, leader completeness, state-machine
 //! safety, and config-one-change) are checked after every event by [`Monitor`], in
-//! `monitor.rs`.
+//! `monitor.rs`; it keeps the committed prefix itself, so compacted logs are still checked.
 
 mod chunked;
+mod compaction;
+mod lab;
+mod log;
+mod membership;
 mod monitor;
+#[cfg(test)]
+mod monitor_tests;
+mod msg;
+mod node;
+mod replication;
 mod scenarios;
 
 pub use chunked::Chunked;
-
+pub use log::{RaftLog, Snapshot};
 pub use monitor::Monitor;
-
-use serde_json::json;
+pub use msg::{Entry, Msg};
 
 use crate::input::Params;
-use crate::labs::{
-    lab_def, net_config, Group, Headline, LabDef, LogView, Looks, NetLab, NetSession, ParamSpec,
-    PeerProgress, Text, LOG_TAIL,
-};
-use crate::params::InputError;
-use crate::sim::{
-    CommandSpec, Ctx, Message, NetConfig, NodeKind, Property, Protocol, Session, Shape, Sim,
-    TraceHasher,
-};
+use crate::labs::{lab_def, net_config, LabDef, Looks, NetLab, NetSession, ParamSpec, Text};
+use crate::sim::{NetConfig, Session, Sim};
 use crate::{NodeId, Time, MS};
 
-/// Raft's parameters: the network's plus timeouts (milliseconds) and the client write rate.
+/// Raft's parameters: the network's plus timeouts (milliseconds), the client write rate,
+/// spare servers and the snapshot interval (entries, 0 = no compaction).
 pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("nodes", 5.0, 3.0, 15.0),
     ParamSpec::int("timeout_min", 150.0, 10.0, 10_000.0),
@@ -83,7 +104,11 @@ pub const PARAMS: &[ParamSpec] = crate::lab_params![
     ParamSpec::int("heartbeat", 50.0, 5.0, 5_000.0),
     ParamSpec::int("clients", 0.0, 0.0, 1_000.0),
     ParamSpec::int("spare", 0.0, 0.0, 4.0),
+    ParamSpec::int("snapshot_every", SNAPSHOT_EVERY as f64, 0.0, 100_000.0),
 ];
+
+/// The default `snapshot_every`: a snapshot every 50 applied entries, 50 more kept as a trail.
+pub const SNAPSHOT_EVERY: u64 = 50;
 
 /// Most entries one AppendEntries carries.
 pub const BATCH: usize = 16;
@@ -103,6 +128,9 @@ pub struct Config {
     /// spare slots outside it until an `add` (0 = all). Set by [`session_with`] from the
     /// `nodes` parameter when `spare` > 0.
     pub initial_members: usize,
+    /// Log compaction: a server snapshots once its log holds twice this many applied entries,
+    /// through all but the newest `snapshot_every` (0 = never).
+    pub snapshot_every: u64,
     /// Deliberately broken Raft for the tests only: a node grants its vote to every candidate
     /// of its current term, not just the first. Election safety then fails. Nothing outside
     /// the tests sets these `broken_*` switches (no URL or command-line parameter reaches them).
@@ -125,15 +153,26 @@ pub struct Config {
     /// of its removal keeps deposing the leader.
     #[doc(hidden)]
     pub broken_no_disrupt_guard: bool,
+    /// Test only: a server's snapshot covers its whole log, committed or not (the paper: "each
+    /// server takes snapshots independently, covering just the committed entries").
+    #[doc(hidden)]
+    pub broken_compact_uncommitted: bool,
+    /// Test only: a follower installing a snapshot keeps the entries after its last included
+    /// index even when its own entry there is of another term (figure 13 step 6 without the
+    /// term check): a conflicting suffix survives.
+    #[doc(hidden)]
+    pub broken_snapshot_keeps_suffix: bool,
 }
 
 impl Config {
-    /// The default timing: timeouts 150–300 ms, heartbeat 50 ms, no client writes.
+    /// The default timing: timeouts 150–300 ms, heartbeat 50 ms, no client writes, the
+    /// default snapshot interval.
     pub fn standard() -> Config {
         Config {
             timeout_min: 150 * MS,
             timeout_max: 300 * MS,
             heartbeat: 50 * MS,
+            snapshot_every: SNAPSHOT_EVERY,
             ..Config::default()
         }
     }
@@ -145,6 +184,7 @@ impl Config {
             timeout_max: p.get_u64("timeout_max") * MS,
             heartbeat: p.get_u64("heartbeat") * MS,
             clients: p.get_u64("clients"),
+            snapshot_every: p.get_u64("snapshot_every"),
             ..Config::default()
         }
     }
@@ -186,6 +226,51 @@ const TEXTS: &[Text] = &[
         "领导者：{0}（任期 {1}）",
     ),
     ("raft.headline.none", "No leader", "没有领导者"),
+    // Log compaction.
+    (
+        "note.raft.snapshot",
+        "snapshots its state machine through entry {0} and discards the log up to it",
+        "为状态机做快照（截至第 {0} 条）并丢弃此前的日志",
+    ),
+    (
+        "note.raft.install_snapshot",
+        "installs the leader's snapshot through entry {0}: its log did not hold that entry with that term, so the whole log is replaced",
+        "安装领导者截至第 {0} 条的快照：自己的日志中没有该任期的该条目，因此整个日志被替换",
+    ),
+    (
+        "note.raft.install_snapshot_keep",
+        "installs the leader's snapshot through entry {0}: its own entry there has the same term, so the log entries after it stay",
+        "安装领导者截至第 {0} 条的快照：自己在该位置的条目任期相同，因此其后的日志条目保留",
+    ),
+    (
+        "detail.snapshot",
+        "Snapshot (last included index, term)",
+        "快照（最后包含的索引、任期）",
+    ),
+    ("raft.panel.snapshot", "Snapshot", "快照"),
+    (
+        "raft.snapshot.index",
+        "Last included index",
+        "最后包含的索引",
+    ),
+    ("raft.snapshot.term", "Last included term", "最后包含的任期"),
+    ("raft.snapshot.state", "Key-value state", "键值状态"),
+    ("raft.snapshot.config", "Configuration", "配置"),
+    (
+        "raft.snapshot.kept",
+        "Log entries kept after it",
+        "其后保留的日志条目",
+    ),
+    (
+        "scenario.snapshot-catch-up",
+        "Snapshot catch-up",
+        "快照追赶",
+    ),
+    (
+        "scenario.snapshot-catch-up.about",
+        "Every server snapshots its applied entries 20 at a time and discards them from its log, keeping the newest 20. n5 crashes at 1 s with a short log; while it is down the leader n3 commits a write every 50 ms and compacts past everything n5 holds. When n5 restarts at 4 s, the entries it needs no longer exist in any log: n3 sends InstallSnapshot (purple) with its state machine and configuration instead. n5 discards its log, which does not reach the snapshot, loads the snapshot, and AppendEntries brings the rest; soon n5 takes snapshots of its own. See the snapshot chips in the Logs panel and the Snapshot section of a node's inspector.",
+        "每台服务器每应用 20 个条目就为其做一次快照，并从日志中丢弃这些条目，保留最新的 20 个。n5 在 1 秒时带着很短的日志宕机；在它宕机期间，领导者 n3 每 50 毫秒提交一次写入，并把日志压缩到 n5 所有条目之后。n5 在 4 秒重启时，它需要的条目已不在任何日志中：n3 改为发送 InstallSnapshot（紫色），携带其状态机和配置。n5 丢弃自己够不到快照的日志，载入快照，随后 AppendEntries 补上其余条目；不久 n5 也开始自己做快照。请看日志面板中的快照标记和节点检查器中的“快照”部分。",
+    ),
 ];
 
 const LOOKS: Looks = Looks {
@@ -200,6 +285,7 @@ const LOOKS: Looks = Looks {
         ("Vote", "#d16ba5"),
         ("AppendEntries", "#5b8def"),
         ("AppendReply", "#2bb5b8"),
+        ("InstallSnapshot", "#9c6ade"),
     ],
 };
 
@@ -208,215 +294,6 @@ pub enum Role {
     Follower,
     Candidate,
     Leader,
-}
-
-/// A log entry: the term it was created in and a key-value write (see [`Entry::key`]), or a
-/// configuration (membership) entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Entry {
-    pub term: u64,
-    pub command: u64,
-    /// 0 for a key-value write; otherwise a configuration entry, the set of member nodes as a
-    /// bit mask (bit `i` = node `i`), and `command` is unused (0).
-    pub config: u64,
-}
-
-impl Entry {
-    /// A key-value write.
-    pub fn write(term: u64, command: u64) -> Entry {
-        Entry {
-            term,
-            command,
-            config: 0,
-        }
-    }
-
-    /// The member set of a configuration entry.
-    pub fn members(&self) -> Option<u64> {
-        (self.config != 0).then_some(self.config)
-    }
-
-    /// The key written, `0..KEYS` (shown as `a`..`h`).
-    pub fn key(&self) -> u64 {
-        self.command % KEYS
-    }
-
-    /// The value written.
-    pub fn value(&self) -> u64 {
-        self.command / KEYS
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Msg {
-    /// `may_disrupt`: sent by a candidate whose election the user forced (the `timeout`
-    /// command, standing for leadership transfer's TimeoutNow, §3.10), so it is heard even by
-    /// nodes that have just heard from a leader (§4.2.3); false on a natural timeout.
-    RequestVote {
-        term: u64,
-        last_log_index: u64,
-        last_log_term: u64,
-        may_disrupt: bool,
-    },
-    Vote {
-        term: u64,
-        granted: bool,
-    },
-    AppendEntries {
-        term: u64,
-        prev_log_index: u64,
-        prev_log_term: u64,
-        entries: Vec<Entry>,
-        leader_commit: u64,
-    },
-    /// On success `index` is the follower's match index (the last entry it now shares with
-    /// the leader); on failure it is the `prevLogIndex` it rejected, so the leader walks back
-    /// only once per rejection even if replies are duplicated or late. `log_len` is the
-    /// follower's log length: a follower whose log simply ends before `prevLogIndex` has
-    /// nothing to disagree about there, and the leader jumps to its end at once.
-    AppendReply {
-        term: u64,
-        success: bool,
-        index: u64,
-        log_len: u64,
-    },
-    /// A node asks the leader it knows to remove it from the configuration (its `remove`
-    /// command).
-    RemoveMe {
-        term: u64,
-    },
-}
-impl Message for Msg {
-    fn kind(&self) -> &'static str {
-        match self {
-            Msg::RequestVote { .. } => "RequestVote",
-            Msg::Vote { .. } => "Vote",
-            Msg::AppendEntries { .. } => "AppendEntries",
-            Msg::AppendReply { .. } => "AppendReply",
-            Msg::RemoveMe { .. } => "RemoveMe",
-        }
-    }
-
-    fn hash_into(&self, h: &mut TraceHasher) {
-        match self {
-            Msg::RequestVote {
-                term,
-                last_log_index,
-                last_log_term,
-                may_disrupt,
-            } => {
-                // A disrupting RequestVote has its own tag, so a plain one hashes as it did
-                // before the flag existed and the encoding stays unambiguous.
-                let tag = if *may_disrupt { 6 } else { 1 };
-                for v in [tag, *term, *last_log_index, *last_log_term] {
-                    h.u64(v);
-                }
-            }
-            Msg::Vote { term, granted } => {
-                for v in [2, *term, *granted as u64] {
-                    h.u64(v);
-                }
-            }
-            Msg::AppendEntries {
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-            } => {
-                for v in [
-                    3,
-                    *term,
-                    *prev_log_index,
-                    *prev_log_term,
-                    *leader_commit,
-                    entries.len() as u64,
-                ] {
-                    h.u64(v);
-                }
-                for e in entries {
-                    h.u64(e.term);
-                    h.u64(e.command);
-                    if e.config != 0 {
-                        h.u64(e.config);
-                    }
-                }
-            }
-            Msg::AppendReply {
-                term,
-                success,
-                index,
-                log_len,
-            } => {
-                for v in [4, *term, *success as u64, *index, *log_len] {
-                    h.u64(v);
-                }
-            }
-            Msg::RemoveMe { term } => {
-                for v in [5, *term] {
-                    h.u64(v);
-                }
-            }
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        match self {
-            Msg::AppendEntries { entries, .. } => entries.capacity() * std::mem::size_of::<Entry>(),
-            _ => 0,
-        }
-    }
-
-    fn fields(&self) -> Vec<(&'static str, String)> {
-        match self {
-            Msg::RequestVote {
-                term,
-                last_log_index,
-                last_log_term,
-                may_disrupt,
-            } => vec![
-                ("term", term.to_string()),
-                ("lastLogIndex", last_log_index.to_string()),
-                ("lastLogTerm", last_log_term.to_string()),
-                ("mayDisrupt", may_disrupt.to_string()),
-            ],
-            Msg::Vote { term, granted } => {
-                vec![("term", term.to_string()), ("granted", granted.to_string())]
-            }
-            Msg::AppendEntries {
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-            } => vec![
-                ("term", term.to_string()),
-                ("prevLogIndex", prev_log_index.to_string()),
-                ("prevLogTerm", prev_log_term.to_string()),
-                ("entries", entries.len().to_string()),
-                ("leaderCommit", leader_commit.to_string()),
-            ],
-            Msg::AppendReply {
-                term,
-                success,
-                index,
-                log_len,
-            } => vec![
-                ("term", term.to_string()),
-                ("success", success.to_string()),
-                (
-                    if *success {
-                        "matchIndex"
-                    } else {
-                        "rejectedIndex"
-                    },
-                    index.to_string(),
-                ),
-                ("logLength", log_len.to_string()),
-            ],
-            Msg::RemoveMe { term } => vec![("term", term.to_string())],
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -436,8 +313,8 @@ pub struct Raft {
     // Persistent state: survives a crash.
     pub current_term: u64,
     pub voted_for: Option<NodeId>,
-    /// Entry `i` (1-based) is `log[i - 1]`.
-    pub log: Chunked<Entry>,
+    /// The log and its snapshot (the state machine through the last included index).
+    pub log: RaftLog,
     // Volatile state: lost in a crash.
     pub role: Role,
     pub leader: Option<NodeId>,
@@ -455,13 +332,14 @@ pub struct Raft {
     /// When this node last heard from the leader of its current term (an AppendEntries of that
     /// term); meaningful only while `leader` is set. Volatile. See `leader_recent`.
     heard_from_leader: Time,
-    // Bookkeeping for the checker only (not protocol state): how many times the log was cut
-    // back, and the length it was last cut to. See `Monitor`.
-    truncations: u64,
-    truncated_to: u64,
-    // Membership, derived from the log (so it survives a crash with it): the initial
-    // configuration, the index of the latest configuration entry (0: none) and the members it
-    // names (the initial ones if none).
+    // Bookkeeping for the checker only (not protocol state): how many times the log's content
+    // from some index on was replaced (a truncation, or a snapshot installed: its entries may
+    // now follow another prefix), and the last index it was still valid up to. See `Monitor`.
+    resets: u64,
+    reset_to: u64,
+    // Membership, derived from the log and its snapshot (so it survives a crash with them):
+    // the initial configuration, the index of the latest configuration entry (0: none) and
+    // the members it names (the initial ones if none).
     initial: u64,
     pub config_index: u64,
     pub members: u64,
@@ -475,882 +353,29 @@ fn bit(i: NodeId) -> u64 {
     1 << i
 }
 
-impl Raft {
-    /// A majority of the current configuration.
-    fn majority(&self) -> usize {
-        self.members.count_ones() as usize / 2 + 1
-    }
-
-    /// Whether node `i` is in this node's current configuration.
-    pub fn is_member_node(&self, i: NodeId) -> bool {
-        self.members & bit(i) != 0
-    }
-
-    /// Whether this node is in its own current configuration.
-    pub fn is_member(&self) -> bool {
-        self.is_member_node(self.id)
-    }
-
-    /// The members other than this node, in id order.
-    fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
-        (0..self.n).filter(move |&i| i != self.id && self.is_member_node(i))
-    }
-
-    /// The initial configuration's member mask.
-    pub fn initial_members(&self) -> u64 {
-        self.initial
-    }
-
-    /// Re-reads the latest configuration entry of the log, looking back from `from` entries
-    /// (after a truncation or an append of configuration entries).
-    fn reload_config(&mut self, from: u64) {
-        self.config_index = 0;
-        self.members = self.initial;
-        self.old_members = self.initial;
-        let mut i = from.min(self.log.len() as u64);
-        while i > 0 {
-            if let Some(m) = self.log.get(i as usize - 1).and_then(Entry::members) {
-                if self.config_index == 0 {
-                    self.config_index = i;
-                    self.members = m;
-                } else {
-                    self.old_members = m;
-                    return;
-                }
-            }
-            i -= 1;
-        }
-    }
-
-    /// Whether a leader sends AppendEntries to node `i`: the members, and while the latest
-    /// configuration is uncommitted also those of the one before.
-    fn replicates_to(&self, i: NodeId) -> bool {
-        i != self.id
-            && (self.is_member_node(i)
-                || (self.config_index > self.commit_index && self.old_members & bit(i) != 0))
-    }
-
-    fn last_log(&self) -> (u64, u64) {
-        (self.log.len() as u64, self.log.last().map_or(0, |e| e.term))
-    }
-
-    /// The term of entry `index` (0 for index 0 or beyond the log).
-    pub fn term_at(&self, index: u64) -> u64 {
-        match index {
-            0 => 0,
-            i => self.log.get(i as usize - 1).map_or(0, |e| e.term),
-        }
-    }
-
-    fn reset_election_timer(&self, ctx: &mut Ctx<Self>) {
-        if !self.is_member() {
-            // Outside the configuration: no elections until added.
-            ctx.cancel_timer(Timer::Election);
-            return;
-        }
-        let after = ctx.random_between(self.cfg.timeout_min, self.cfg.timeout_max);
-        ctx.set_timer(Timer::Election, after);
-    }
-
-    /// Forgets leadership state (on stepping down and on a crash).
-    fn drop_leader_state(&mut self) {
-        self.next_index.clear();
-        self.match_index.clear();
-    }
-
-    /// Adopts a higher term as a follower.
-    fn step_down(&mut self, term: u64, ctx: &mut Ctx<Self>) {
-        let was_leader = self.role == Role::Leader;
-        self.current_term = term;
-        self.voted_for = None;
-        self.role = Role::Follower;
-        self.votes.clear();
-        self.leader = None;
-        if was_leader {
-            self.drop_leader_state();
-            ctx.cancel_timer(Timer::Heartbeat);
-            ctx.cancel_timer(Timer::Client);
-            ctx.note("raft.step_down", term);
-            self.reset_election_timer(ctx);
-        }
-    }
-
-    /// Whether this node has heard from a current leader within the minimum election timeout
-    /// (§4.2.3): it leads itself, or it knows the leader of its term (`leader` is cleared
-    /// whenever the term changes, on an election and on a crash) and had an AppendEntries from
-    /// it less than `timeout_min` ago. Such a node refuses RequestVotes without `may_disrupt`.
-    fn leader_recent(&self, now: Time) -> bool {
-        if self.cfg.broken_no_disrupt_guard {
-            return false;
-        }
-        self.role == Role::Leader
-            || (self.leader.is_some() && now < self.heard_from_leader + self.cfg.timeout_min)
-    }
-
-    /// Starts an election for the next term; `may_disrupt` marks its RequestVotes as forced
-    /// by the user (the `timeout` command), not by the election timer.
-    fn start_election(&mut self, may_disrupt: bool, ctx: &mut Ctx<Self>) {
-        if self.role == Role::Leader {
-            self.drop_leader_state();
-            ctx.cancel_timer(Timer::Heartbeat);
-            ctx.cancel_timer(Timer::Client);
-        }
-        self.current_term += 1;
-        self.role = Role::Candidate;
-        self.voted_for = Some(self.id);
-        self.votes = vec![self.id];
-        self.leader = None;
-        ctx.note("raft.election", self.current_term);
-        self.reset_election_timer(ctx);
-        let (last_log_index, last_log_term) = self.last_log();
-        let rv = Msg::RequestVote {
-            term: self.current_term,
-            last_log_index,
-            last_log_term,
-            may_disrupt,
-        };
-        for to in self.peers() {
-            ctx.send(to, rv.clone());
-        }
-        self.maybe_win(ctx);
-    }
-
-    fn maybe_win(&mut self, ctx: &mut Ctx<Self>) {
-        let votes = self
-            .votes
-            .iter()
-            .filter(|&&v| self.is_member_node(v))
-            .count();
-        if self.role == Role::Candidate && votes >= self.majority() {
-            self.role = Role::Leader;
-            self.leader = Some(self.id);
-            let next = self.log.len() as u64 + 1;
-            self.next_index = vec![next; self.n];
-            self.match_index = vec![0; self.n];
-            self.clients_since = ctx.now;
-            self.clients_written = 0;
-            ctx.cancel_timer(Timer::Election);
-            ctx.note("raft.leader", self.current_term);
-            self.send_heartbeats(ctx);
-            if let Some(period) = self.client_timer() {
-                ctx.set_timer(Timer::Client, period);
-            }
-        }
-    }
-
-    /// The client timer's period when writes come one by one: when they are no more frequent
-    /// than heartbeats. Faster writes are appended in batches at each heartbeat instead (as a
-    /// leader batches requests; they would wait for that heartbeat anyway).
-    fn client_timer(&self) -> Option<Time> {
-        let period = (1_000 * MS).checked_div(self.cfg.clients)?;
-        (period >= self.cfg.heartbeat).then_some(period)
-    }
-
-    /// Appends the `clients` writes due since the leader took office (batched mode).
-    fn client_writes_due(&mut self, ctx: &mut Ctx<Self>) {
-        let elapsed = ctx.now.saturating_sub(self.clients_since);
-        let due =
-            (u128::from(self.cfg.clients) * u128::from(elapsed) / u128::from(1_000 * MS)) as u64;
-        while self.clients_written < due {
-            self.clients_written += 1;
-            self.client_write(false, ctx);
-        }
-        self.advance_commit(ctx);
-    }
-
-    /// AppendEntries to one follower from its `nextIndex`: its missing entries (at most
-    /// [`BATCH`]), or none as a plain heartbeat.
-    fn send_append(&self, to: NodeId, ctx: &mut Ctx<Self>) {
-        let prev_log_index = self.next_index[to]
-            .saturating_sub(1)
-            .min(self.log.len() as u64);
-        let from = prev_log_index as usize;
-        let until = (from + BATCH).min(self.log.len());
-        ctx.send(
-            to,
-            Msg::AppendEntries {
-                term: self.current_term,
-                prev_log_index,
-                prev_log_term: self.term_at(prev_log_index),
-                entries: self.log.range(from, until),
-                leader_commit: self.commit_index,
-            },
-        );
-    }
-
-    fn send_heartbeats(&mut self, ctx: &mut Ctx<Self>) {
-        if self.cfg.clients > 0 && self.client_timer().is_none() {
-            self.client_writes_due(ctx);
-        }
-        for to in 0..self.n {
-            if self.replicates_to(to) {
-                self.send_append(to, ctx);
-            }
-        }
-        ctx.set_timer(Timer::Heartbeat, self.cfg.heartbeat);
-    }
-
-    /// The leader appends one client write; `now` sends it to every follower at once, otherwise
-    /// it rides on the next heartbeat.
-    fn client_write(&mut self, now: bool, ctx: &mut Ctx<Self>) {
-        let command = ctx.random_between(KEYS, 1_000 * KEYS - 1);
-        self.log.push(Entry::write(self.current_term, command));
-        if now {
-            self.replicate_now(ctx);
-        }
-    }
-
-    /// Leader: sends the entry just appended to every member waiting for it.
-    fn replicate_now(&mut self, ctx: &mut Ctx<Self>) {
-        self.advance_commit(ctx);
-        if self.role != Role::Leader {
-            return;
-        }
-        for to in 0..self.n {
-            if self.replicates_to(to) && self.next_index[to] == self.log.len() as u64 {
-                self.send_append(to, ctx);
-            }
-        }
-    }
-
-    /// Leader: why a membership change cannot start now (a note key), if it cannot: one
-    /// change at a time (the previous configuration entry must be committed), and only once
-    /// an entry of this term is committed (so that no older leader's uncommitted change can
-    /// still take effect; the single-server change correction on raft-dev, 2015).
-    fn config_refusal(&self) -> Option<&'static str> {
-        if self.role != Role::Leader {
-            Some("raft.config_not_leader")
-        } else if self.config_index > self.commit_index && !self.cfg.broken_config_overlap {
-            Some("raft.config_busy")
-        } else if self.term_at(self.commit_index) != self.current_term
-            && !self.cfg.broken_config_overlap
-        {
-            Some("raft.config_wait_commit")
-        } else {
-            None
-        }
-    }
-
-    /// Leader: appends a configuration entry with `members` and replicates it at once; the
-    /// new configuration takes effect now, committed or not.
-    fn change_config(&mut self, members: u64, ctx: &mut Ctx<Self>) {
-        self.log.push(Entry {
-            term: self.current_term,
-            command: 0,
-            config: members,
-        });
-        self.config_index = self.log.len() as u64;
-        self.old_members = self.members;
-        self.members = members;
-        ctx.note("raft.config", u64::from(members.count_ones()));
-        // A node just added starts where its log ends (the reply's log_len tells the leader).
-        self.replicate_now(ctx);
-    }
-
-    /// Leader: the `add` command: the lowest node outside the configuration joins.
-    fn add_server(&mut self, ctx: &mut Ctx<Self>) {
-        if let Some(key) = self.config_refusal() {
-            ctx.note(key, self.config_index);
-            return;
-        }
-        match (0..self.n).find(|&i| !self.is_member_node(i)) {
-            Some(new) => {
-                ctx.note("raft.add", new as u64 + 1);
-                self.change_config(self.members | bit(new), ctx);
-            }
-            None => ctx.note("raft.config_no_spare", self.n as u64),
-        }
-    }
-
-    /// Leader: removes node `who` (on its own `remove` command, or a `RemoveMe` request).
-    fn remove_server(&mut self, who: NodeId, ctx: &mut Ctx<Self>) {
-        if let Some(key) = self.config_refusal() {
-            ctx.note(key, self.config_index);
-            return;
-        }
-        if !self.is_member_node(who) || self.members.count_ones() <= 1 {
-            ctx.note("raft.config_no_member", who as u64 + 1);
-            return;
-        }
-        ctx.note("raft.remove", who as u64 + 1);
-        self.change_config(self.members & !bit(who), ctx);
-    }
-
-    /// A leader outside its own configuration steps down once that configuration commits.
-    fn leave_if_removed(&mut self, ctx: &mut Ctx<Self>) {
-        if self.role == Role::Leader && !self.is_member() && self.commit_index >= self.config_index
-        {
-            self.drop_leader_state();
-            self.role = Role::Follower;
-            self.leader = None;
-            ctx.cancel_timer(Timer::Heartbeat);
-            ctx.cancel_timer(Timer::Client);
-            ctx.cancel_timer(Timer::Election);
-            ctx.note("raft.removed", self.current_term);
-        }
-    }
-
-    /// Leader: commits the highest index a majority holds, if its entry is of this term.
-    fn advance_commit(&mut self, ctx: &mut Ctx<Self>) {
-        let mut buf = [0u64; 32];
-        let mut heap = Vec::new();
-        let held: &mut [u64] = if self.n <= buf.len() {
-            &mut buf[..self.n]
-        } else {
-            heap.resize(self.n, 0);
-            &mut heap
-        };
-        for (i, h) in held.iter_mut().enumerate() {
-            *h = if !self.is_member_node(i) {
-                0
-            } else if i == self.id {
-                self.log.len() as u64
-            } else {
-                self.match_index[i]
-            };
-        }
-        // Non-members hold 0 and sort last: the majority-th highest is among the members.
-        held.sort_unstable_by(|a, b| b.cmp(a));
-        let n = held[self.majority() - 1];
-        // Terms never decrease along a log, so if entry `n` is older than this term, every
-        // entry before it is too: checking `n` alone is exactly §5.4.2.
-        if n > self.commit_index
-            && (self.term_at(n) == self.current_term || self.cfg.broken_commit_old_term)
-        {
-            self.commit_index = n;
-            ctx.note("raft.commit", n);
-            self.apply_committed();
-            self.leave_if_removed(ctx);
-        }
-    }
-
-    /// Applies committed entries to the key-value map, in order.
-    fn apply_committed(&mut self) {
-        let (from, until) = (self.last_applied as usize, self.commit_index as usize);
-        for part in self.log.slices(from, until) {
-            for e in part.iter().filter(|e| e.config == 0) {
-                self.kv[e.key() as usize] = e.value();
-            }
-            self.last_applied += part.len() as u64;
-        }
-    }
-
-    /// A refused AppendEntries (a stale term, or logs that disagree at `index`): the reply
-    /// carries this node's log length so the leader can jump back to its end.
-    fn refuse_append(&self, index: u64) -> Msg {
-        Msg::AppendReply {
-            term: self.current_term,
-            success: false,
-            index,
-            log_len: self.log.len() as u64,
-        }
-    }
-
-    /// A follower's side of AppendEntries, for a message of its current term.
-    fn accept_entries(
-        &mut self,
-        prev_log_index: u64,
-        prev_log_term: u64,
-        entries: Vec<Entry>,
-        leader_commit: u64,
-    ) -> Msg {
-        let consistent = prev_log_index <= self.log.len() as u64
-            && self.term_at(prev_log_index) == prev_log_term;
-        if !consistent {
-            return self.refuse_append(prev_log_index);
-        }
-        let count = entries.len() as u64;
-        // Entries the follower already holds (same index and term) are skipped; the first one
-        // that conflicts goes with everything after it (§5.3), and the rest are appended.
-        let start = prev_log_index as usize; // 0-based position of the first entry
-        let held = entries
-            .iter()
-            .enumerate()
-            .take_while(|(k, e)| {
-                self.log
-                    .get(start + k)
-                    .is_some_and(|have| have.term == e.term)
-            })
-            .count();
-        let new = &entries[held..];
-        let at = start + held;
-        let mut reload = new.iter().any(|e| e.config != 0);
-        if !new.is_empty() && at < self.log.len() {
-            self.log.truncate(at);
-            self.truncations += 1;
-            self.truncated_to = at as u64;
-            if self.config_index > at as u64 {
-                // The configuration entry went with it.
-                reload = true;
-            }
-        }
-        self.log.extend_from_slice(new);
-        if reload {
-            self.reload_config(self.log.len() as u64);
-        }
-        let matched = prev_log_index + count;
-        if leader_commit > self.commit_index {
-            self.commit_index = self.commit_index.max(leader_commit.min(matched));
-            self.apply_committed();
-        }
-        Msg::AppendReply {
-            term: self.current_term,
-            success: true,
-            index: matched,
-            log_len: self.log.len() as u64,
-        }
-    }
-
-    /// The leader's side of an AppendEntries reply of its term.
-    fn on_append_reply(
-        &mut self,
-        from: NodeId,
-        success: bool,
-        index: u64,
-        log_len: u64,
-        ctx: &mut Ctx<Self>,
-    ) {
-        if success {
-            if index > self.match_index[from] {
-                self.match_index[from] = index;
-                self.next_index[from] = self.next_index[from].max(index + 1);
-                // Raising one replica's match to at most the commit index cannot move the
-                // majority's match past it.
-                if index > self.commit_index {
-                    self.advance_commit(ctx);
-                }
-                if (self.log.len() as u64).saturating_sub(index) >= BATCH as u64 {
-                    // Far behind: keep catching up without waiting for the heartbeat.
-                    self.send_append(from, ctx);
-                }
-            }
-        } else if self.next_index[from] == index + 1 && index > self.match_index[from] {
-            if log_len + (BATCH as u64) < index {
-                // The follower's log ends long before `index`: continue from its end.
-                self.next_index[from] = (log_len + 1).max(self.match_index[from] + 1);
-                ctx.note("raft.jump_back", self.next_index[from]);
-            } else {
-                // The logs disagree at `index`: walk back one entry and try again at once.
-                self.next_index[from] = index;
-                ctx.note("raft.walk_back", index);
-            }
-            self.send_append(from, ctx);
-        }
-    }
-
-    /// A short digest of the key-value map (FNV-1a), equal on nodes that applied the same.
-    pub fn kv_digest(&self) -> u32 {
-        let mut h: u32 = 0x811c_9dc5;
-        for v in self.kv {
-            for b in v.to_le_bytes() {
-                h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-            }
-        }
-        h
-    }
-}
-
-impl Protocol for Raft {
-    type Msg = Msg;
-    type Timer = Timer;
-    type Config = Config;
-    type Monitor = Monitor;
-
-    const PROPERTIES: &'static [Property] = &[
-        Property::always("election-safety"),
-        Property::always("log-matching"),
-        Property::always("leader-completeness"),
-        Property::always("state-machine-safety"),
-        Property::always("config-one-change"),
-    ];
-    const KINDS: &'static [NodeKind] = &[NodeKind::new(
-        "server",
-        "n",
-        Shape::Circle,
-        &[
-            CommandSpec::plain("timeout"),
-            CommandSpec::plain("write"),
-            CommandSpec::plain("add"),
-            CommandSpec::plain("remove"),
-        ],
-    )];
-
-    fn new(id: NodeId, n: usize, cfg: &Config) -> Self {
-        let size = match cfg.initial_members {
-            0 => n,
-            k => k.min(n),
-        };
-        let initial = if size >= 64 { u64::MAX } else { bit(size) - 1 };
-        Raft {
-            id,
-            n,
-            cfg: cfg.clone(),
-            current_term: 0,
-            voted_for: None,
-            log: Chunked::new(),
-            role: Role::Follower,
-            leader: None,
-            votes: Vec::new(),
-            commit_index: 0,
-            last_applied: 0,
-            kv: [0; KEYS as usize],
-            next_index: Vec::new(),
-            match_index: Vec::new(),
-            clients_since: 0,
-            clients_written: 0,
-            heard_from_leader: 0,
-            truncations: 0,
-            truncated_to: 0,
-            initial,
-            config_index: 0,
-            members: initial,
-            old_members: initial,
-        }
-    }
-
-    fn on_start(&mut self, ctx: &mut Ctx<Self>) {
-        self.reset_election_timer(ctx);
-    }
-
-    fn on_msg(&mut self, from: NodeId, msg: Msg, ctx: &mut Ctx<Self>) {
-        let term = match &msg {
-            Msg::RequestVote { term, .. }
-            | Msg::Vote { term, .. }
-            | Msg::AppendEntries { term, .. }
-            | Msg::AppendReply { term, .. }
-            | Msg::RemoveMe { term } => *term,
-        };
-        if let Msg::RequestVote {
-            may_disrupt: false, ..
-        } = msg
-        {
-            if term > self.current_term && self.leader_recent(ctx.now) {
-                // §4.2.3: the candidate cannot have lost the leader we just heard from (it may
-                // be a server removed without knowing it): keep our term and refuse. Only a
-                // higher term is withheld (as in etcd/raft): a request of our term or an older
-                // one cannot depose anyone, and the usual rules below refuse or grant it. Like
-                // LogCabin (the dissertation's own implementation) and hashicorp/raft we answer
-                // with a refusal carrying our term, which the candidate ignores (etcd/raft drops
-                // the request without an answer instead); an answer shows the refusal in the
-                // space-time diagram.
-                ctx.note("raft.vote_withheld", from as u64 + 1);
-                ctx.send(
-                    from,
-                    Msg::Vote {
-                        term: self.current_term,
-                        granted: false,
-                    },
-                );
-                return;
-            }
-        }
-        if term > self.current_term {
-            self.step_down(term, ctx);
-        }
-        match msg {
-            Msg::RequestVote {
-                term,
-                last_log_index,
-                last_log_term,
-                ..
-            } => {
-                let up_to_date = (last_log_term, last_log_index) >= {
-                    let (i, t) = self.last_log();
-                    (t, i)
-                };
-                let granted = term == self.current_term
-                    && (self.voted_for.is_none_or(|v| v == from) || self.cfg.broken_vote_twice)
-                    && (up_to_date || self.cfg.broken_no_log_check);
-                if granted {
-                    self.voted_for = Some(from);
-                    self.reset_election_timer(ctx);
-                }
-                ctx.send(
-                    from,
-                    Msg::Vote {
-                        term: self.current_term,
-                        granted,
-                    },
-                );
-            }
-            Msg::Vote { term, granted } => {
-                if self.role == Role::Candidate
-                    && term == self.current_term
-                    && granted
-                    && !self.votes.contains(&from)
-                {
-                    self.votes.push(from);
-                    self.maybe_win(ctx);
-                }
-            }
-            Msg::AppendEntries {
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-            } => {
-                if term < self.current_term {
-                    ctx.send(from, self.refuse_append(prev_log_index));
-                    return;
-                }
-                if self.role != Role::Follower {
-                    if self.role == Role::Leader {
-                        // Cannot happen with election safety; stay safe if it does.
-                        self.drop_leader_state();
-                        ctx.cancel_timer(Timer::Heartbeat);
-                        ctx.cancel_timer(Timer::Client);
-                    }
-                    self.role = Role::Follower;
-                    self.votes.clear();
-                }
-                self.leader = Some(from);
-                self.heard_from_leader = ctx.now;
-                self.reset_election_timer(ctx);
-                let was_member = self.is_member();
-                let reply =
-                    self.accept_entries(prev_log_index, prev_log_term, entries, leader_commit);
-                if self.is_member() != was_member {
-                    // Just added (start timing out) or just removed (stop).
-                    self.reset_election_timer(ctx);
-                }
-                ctx.send(from, reply);
-            }
-            Msg::AppendReply {
-                term,
-                success,
-                index,
-                log_len,
-            } => {
-                if self.role == Role::Leader && term == self.current_term {
-                    self.on_append_reply(from, success, index, log_len, ctx);
-                }
-            }
-            Msg::RemoveMe { term } => {
-                if self.role == Role::Leader && term == self.current_term {
-                    self.remove_server(from, ctx);
-                } else {
-                    ctx.note("raft.config_not_leader", from as u64 + 1);
-                }
-            }
-        }
-    }
-
-    fn on_timer(&mut self, timer: Timer, ctx: &mut Ctx<Self>) {
-        match timer {
-            Timer::Election if self.is_member() => self.start_election(false, ctx),
-            Timer::Election => {}
-            Timer::Heartbeat if self.role == Role::Leader => self.send_heartbeats(ctx),
-            Timer::Client if self.role == Role::Leader => {
-                self.client_write(false, ctx);
-                self.advance_commit(ctx);
-                if let Some(period) = self.client_timer() {
-                    ctx.set_timer(Timer::Client, period);
-                }
-            }
-            Timer::Heartbeat | Timer::Client => {}
-        }
-    }
-
-    fn on_command(&mut self, command: &str, _arg: Option<&str>, ctx: &mut Ctx<Self>) {
-        match command {
-            // The user's deliberate choice, like leadership transfer: it may disrupt a leader.
-            "timeout" if self.is_member() => self.start_election(true, ctx),
-            "timeout" => ctx.note("raft.not_member", self.id as u64 + 1),
-            "add" => self.add_server(ctx),
-            "remove" if self.role == Role::Leader => self.remove_server(self.id, ctx),
-            "remove" => match self.leader {
-                Some(l) if self.is_member() => {
-                    ctx.note("raft.remove_requested", l as u64 + 1);
-                    ctx.send(
-                        l,
-                        Msg::RemoveMe {
-                            term: self.current_term,
-                        },
-                    );
-                }
-                Some(_) => ctx.note("raft.config_no_member", self.id as u64 + 1),
-                None => ctx.note("raft.config_not_leader", 0),
-            },
-            "write" if self.role == Role::Leader => self.client_write(true, ctx),
-            "write" => ctx.note(
-                "raft.write_refused",
-                self.leader.map_or(0, |l| l as u64 + 1),
-            ),
-            _ => {}
-        }
-    }
-
-    fn on_crash(&mut self) {
-        self.role = Role::Follower;
-        self.leader = None;
-        self.votes.clear();
-        self.commit_index = 0;
-        self.last_applied = 0;
-        self.kv = [0; KEYS as usize];
-        self.drop_leader_state();
-    }
-
-    fn timer_name(timer: Timer) -> &'static str {
-        match timer {
-            Timer::Election => "election",
-            Timer::Heartbeat => "heartbeat",
-            Timer::Client => "client",
-        }
-    }
-
-    fn check(
-        monitor: &mut Monitor,
-        now: Time,
-        node: NodeId,
-        nodes: &[Self],
-    ) -> Vec<(&'static str, String)> {
-        monitor.check(now, node, nodes)
-    }
-}
-
 /// Key names of the state machine.
 fn key_name(k: u64) -> char {
     (b'a' + k as u8) as char
 }
 
-impl NetLab for Raft {
-    const ID: &'static str = "raft";
-    const GROUP: Group = Group::Coordination;
-    const PARAMS: &'static [ParamSpec] = PARAMS;
-    const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
-    const TEXTS: &'static [Text] = TEXTS;
-    const LOOKS: Looks = LOOKS;
-    const DEMO: &'static [(&'static str, f64)] = &[("clients", 2.0)];
-
-    fn check_params(p: &mut Params, errors: &mut Vec<InputError>) {
-        p.order_pair("timeout_min", "timeout_max", errors);
+/// A key-value state as `a=3 c=41`, `-` if nothing is written.
+fn kv_text(kv: &[u64; KEYS as usize]) -> String {
+    let kv: Vec<String> = (0..KEYS)
+        .filter(|&k| kv[k as usize] != 0)
+        .map(|k| format!("{}={}", key_name(k), kv[k as usize]))
+        .collect();
+    if kv.is_empty() {
+        "-".into()
+    } else {
+        kv.join(" ")
     }
+}
 
-    fn build(p: &Params) -> (Config, NetConfig, usize) {
-        build_with(p, &Config::from_params(p))
-    }
-
-    fn headline(sim: &Sim<Self>) -> Headline {
-        match Self::leader(sim) {
-            Some(n) => Headline {
-                key: "raft.headline.leader",
-                args: vec![format!("n{}", n + 1), sim.node(n).current_term.to_string()],
-            },
-            None => Headline {
-                key: "raft.headline.none",
-                args: Vec::new(),
-            },
-        }
-    }
-
-    fn role(&self) -> &'static str {
-        if !self.is_member() && self.role != Role::Leader {
-            return "spare";
-        }
-        match self.role {
-            Role::Follower => "follower",
-            Role::Candidate => "candidate",
-            Role::Leader => "leader",
-        }
-    }
-
-    fn badge(&self) -> String {
-        format!("T{}", self.current_term)
-    }
-
-    fn details(&self) -> Vec<(&'static str, String)> {
-        let who = |n: Option<NodeId>| n.map_or("-".to_string(), |n| format!("n{}", n + 1));
-        let kv: Vec<String> = (0..KEYS)
-            .filter(|&k| self.kv[k as usize] != 0)
-            .map(|k| format!("{}={}", key_name(k), self.kv[k as usize]))
-            .collect();
-        let members: Vec<String> = (0..self.n)
-            .filter(|&i| self.is_member_node(i))
-            .map(|i| format!("n{}", i + 1))
-            .collect();
-        vec![
-            ("member", if self.is_member() { "yes" } else { "no" }.into()),
-            ("members", members.join(" ")),
-            ("configIndex", self.config_index.to_string()),
-            ("term", self.current_term.to_string()),
-            ("votedFor", who(self.voted_for)),
-            ("leader", who(self.leader)),
-            ("votes", self.votes.len().to_string()),
-            ("log", self.log.len().to_string()),
-            ("commitIndex", self.commit_index.to_string()),
-            ("lastApplied", self.last_applied.to_string()),
-            (
-                "kv",
-                if kv.is_empty() {
-                    "-".into()
-                } else {
-                    kv.join(" ")
-                },
-            ),
-            ("kvDigest", format!("{:08x}", self.kv_digest())),
-        ]
-    }
-
-    fn arc_timer(timer: Timer) -> bool {
-        timer == Timer::Election
-    }
-
-    fn log_view(&self) -> Option<LogView> {
-        let len = self.log.len();
-        let skip = len.saturating_sub(LOG_TAIL);
-        Some(LogView {
-            len: len as u64,
-            commit: self.commit_index,
-            applied: self.last_applied,
-            start: skip as u64 + 1,
-            tail: (skip..len)
-                .filter_map(|i| self.log.get(i))
-                .map(|e| e.term)
-                .collect(),
-        })
-    }
-
-    fn progress(&self) -> Vec<PeerProgress> {
-        if self.role != Role::Leader {
-            return Vec::new();
-        }
-        self.peers()
-            .map(|peer| PeerProgress {
-                peer,
-                next: self.next_index[peer],
-                matched: self.match_index[peer],
-            })
-            .collect()
-    }
-
-    fn summary(sim: &Sim<Self>) -> serde_json::Value {
-        let m = sim.monitor();
-        let leaders: serde_json::Map<String, serde_json::Value> = m
-            .leaders
-            .iter()
-            .map(|(term, (node, at))| {
-                (
-                    term.to_string(),
-                    json!({ "node": node + 1, "at_ms": *at as f64 / MS as f64 }),
-                )
-            })
-            .collect();
-        json!({
-            "first_leader_ms": m.first_leader.map(|t| t as f64 / MS as f64),
-            "leaders_by_term": leaders,
-            "elections_started": m.elections,
-            "current_leader": Self::leader(sim).map(|n| n + 1),
-            "committed": m.committed(),
-            "last_commit_ms": m.last_commit.map(|t| t as f64 / MS as f64),
-        })
-    }
-
-    fn leader(sim: &Sim<Self>) -> Option<NodeId> {
-        (0..sim.n())
-            .filter(|&i| {
-                sim.node(i).role == Role::Leader && sim.status(i) == crate::sim::NodeStatus::Up
-            })
-            .max_by_key(|&i| sim.node(i).current_term)
-    }
+/// A member mask as `n1 n2 n3`.
+fn members_text(mask: u64) -> String {
+    let names: Vec<String> = (0..64)
+        .filter(|&i| mask & bit(i) != 0)
+        .map(|i| format!("n{}", i + 1))
+        .collect();
+    names.join(" ")
 }

@@ -125,6 +125,22 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         ],
         duration_ms: 2_500,
     },
+    // Log compaction (§7): every server snapshots its applied entries, 20 at a time, keeping
+    // the newest 20 as a trail. n5 crashes at 1 s with a short log. While it is down the
+    // leader, n3, commits a write every 50 ms and compacts its log twice over, past everything
+    // n5 holds: the entries n5 needs are gone. When n5 restarts at 4 s its nextIndex is at or
+    // below the leader's snapshot, so n3 sends InstallSnapshot (its state machine and
+    // configuration through the last included index) instead of AppendEntries. n5's own entry
+    // at that index is missing, so it discards its whole log, resets its state machine from
+    // the snapshot and answers; AppendEntries then brings the rest, and n5 soon takes
+    // snapshots of its own.
+    ScenarioInfo {
+        id: "snapshot-catch-up",
+        seed: 1,
+        params: &[("clients", 20.0), ("snapshot_every", 20.0)],
+        steps: &[(1_000, "c4"), (4_000, "r4")],
+        duration_ms: 6_000,
+    },
     // A removed server that never learnt of its removal cannot disrupt the cluster (§4.2.3 of
     // Ongaro's dissertation). n5 asks to be removed at 1.8 s: its RemoveMe reaches the leader,
     // n3, 17 ms later, and n3 appends the four-node configuration at once; its next
