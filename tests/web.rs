@@ -365,3 +365,55 @@ async fn a_long_run_keeps_going_with_a_sliding_history_window() {
         "play goes on after the branch"
     );
 }
+
+/// The wasm memory's size in bytes (it only grows: flat means no growth).
+fn wasm_memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buffer: js_sys::ArrayBuffer = memory.buffer().unchecked_into();
+    f64::from(buffer.byte_length())
+}
+
+/// How much the wasm memory grows (MB) while a 5-node Raft with 200 client writes per second
+/// runs at 100× from 30 s to 300 s of simulated time, with a small history window.
+async fn memory_growth_of_a_heavy_write_run(extra: &str) -> f64 {
+    let m = mount(&format!(
+        "?lab=raft&seed=3&speed=100&clients=200&lang=en{extra}"
+    ))
+    .await;
+    m.ctl.borrow_mut().set_history_budget(2_000_000);
+    let warm = 30_000 * MS;
+    assert!(
+        m.wait_for(60_000, |m| m.ctl.borrow().session.now() >= warm)
+            .await,
+        "the run reaches {warm}"
+    );
+    let before = wasm_memory_bytes();
+    let end = 10 * warm;
+    assert!(
+        m.wait_for(240_000, |m| m.ctl.borrow().session.now() >= end)
+            .await,
+        "the run reaches {end}, at {}",
+        m.ctl.borrow().session.now()
+    );
+    let grew = (wasm_memory_bytes() - before) / 1e6;
+    assert!(m.ctl.borrow().session.violations().is_empty());
+    wasm_bindgen_test::console_log!("{extra:?}: wasm memory grew {grew:.1} MB from 30 s to 300 s");
+    grew
+}
+
+/// Memory stays flat in a long run with heavy client writes at high speed: the history window
+/// bounds the trace, Raft's snapshots bound its logs (and so every checkpoint). Without log
+/// compaction (`snapshot_every=0`, the engine before it) the same run grows.
+#[wasm_bindgen_test]
+async fn memory_stays_flat_in_a_long_heavy_write_run() {
+    let without = memory_growth_of_a_heavy_write_run("&snapshot_every=0").await;
+    let with = memory_growth_of_a_heavy_write_run("").await;
+    assert!(
+        with <= 2.0,
+        "with compaction the memory grew by {with:.1} MB"
+    );
+    assert!(
+        without > with + 4.0,
+        "without compaction it grew by {without:.1} MB only"
+    );
+}
