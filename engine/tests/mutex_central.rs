@@ -8,12 +8,14 @@
 
 mod common;
 
-use common::{config, fault_rates, fault_seed, run_json};
+use common::{
+    config, fault_rates, fault_seed, notes_in as notes, run_json, sends_of as sends, stat,
+};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::mutex_central::{self, Config, MutexCentral};
 use distlab_engine::labs::{self, LabSession, NetSession, Panel};
-use distlab_engine::sim::{Action, TraceKind, TraceRecord};
+use distlab_engine::sim::{Action, TraceKind};
 use distlab_engine::{NodeId, Time, MS};
 
 fn session(q: &str) -> NetSession<MutexCentral> {
@@ -26,42 +28,6 @@ fn session_with(q: &str, set: impl Fn(&mut Config)) -> NetSession<MutexCentral> 
     let mut c = Config::from_params(&cfg.params);
     set(&mut c);
     mutex_central::session_with(&cfg.params, &c, cfg.seed)
-}
-
-fn stat(s: &dyn LabSession, key: &str) -> f64 {
-    s.stats()
-        .iter()
-        .find(|st| st.key == key)
-        .map(|st| st.value)
-        .unwrap_or_else(|| panic!("no stat {key}"))
-}
-
-/// (time, sender, receiver) of every message of `kind` sent.
-fn sends<'a>(
-    trace: &'a [TraceRecord],
-    kind: &'a str,
-) -> impl Iterator<Item = (Time, NodeId, NodeId)> + 'a {
-    trace.iter().filter_map(move |r| match &r.kind {
-        TraceKind::Send {
-            from, to, kind: k, ..
-        } if *k == kind => Some((r.time, *from, *to)),
-        _ => None,
-    })
-}
-
-/// (time, node, value) of every note with `key`.
-fn notes<'a>(
-    trace: &'a [TraceRecord],
-    key: &'a str,
-) -> impl Iterator<Item = (Time, NodeId, u64)> + 'a {
-    trace.iter().filter_map(move |r| match &r.kind {
-        TraceKind::Note {
-            node,
-            key: k,
-            value,
-        } if *k == key => Some((r.time, *node, *value)),
-        _ => None,
-    })
 }
 
 fn queue_panel(s: &NetSession<MutexCentral>, node: NodeId) -> Vec<String> {

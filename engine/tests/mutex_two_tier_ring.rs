@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{config, fault_rates, fault_seed, run_json};
+use common::{config, fault_rates, fault_seed, run_json, stat};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::mutex_two_tier_ring::{self as twotier, Config, Node};
@@ -56,14 +56,6 @@ fn sends(trace: &[TraceRecord], from: usize, to: usize) -> (usize, usize) {
         }
     }
     c
-}
-
-fn stat(s: &dyn LabSession, key: &str) -> f64 {
-    s.stats()
-        .iter()
-        .find(|st| st.key == key)
-        .map(|st| st.value)
-        .unwrap_or_else(|| panic!("no stat {key}"))
 }
 
 fn summary_u64(s: &dyn LabSession, key: &str) -> u64 {

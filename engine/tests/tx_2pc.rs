@@ -8,12 +8,14 @@
 
 mod common;
 
-use common::{config, fault_rates, fault_seed, run_json};
+use common::{
+    config, fault_rates, fault_seed, notes_in as notes, run_json, sends_of as sends, stat,
+};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::tx_2pc::{self, Config, Rec, Tx2pc};
 use distlab_engine::labs::{self, LabSession, NetSession};
-use distlab_engine::sim::{Action, TraceKind, TraceRecord};
+use distlab_engine::sim::Action;
 use distlab_engine::{NodeId, Time, MS};
 
 fn session(q: &str) -> NetSession<Tx2pc> {
@@ -49,42 +51,6 @@ fn begin(node: NodeId, row: &str) -> Action {
 
 fn node(s: &NetSession<Tx2pc>, id: NodeId) -> &Tx2pc {
     s.session.sim.node(id)
-}
-
-fn stat(s: &dyn LabSession, key: &str) -> f64 {
-    s.stats()
-        .iter()
-        .find(|st| st.key == key)
-        .map(|st| st.value)
-        .unwrap_or_else(|| panic!("no stat {key}"))
-}
-
-/// (time, sender, receiver) of every message of `kind` sent.
-fn sends<'a>(
-    trace: &'a [TraceRecord],
-    kind: &'a str,
-) -> impl Iterator<Item = (Time, NodeId, NodeId)> + 'a {
-    trace.iter().filter_map(move |r| match &r.kind {
-        TraceKind::Send {
-            from, to, kind: k, ..
-        } if *k == kind => Some((r.time, *from, *to)),
-        _ => None,
-    })
-}
-
-/// (time, node, value) of every note with `key`.
-fn notes<'a>(
-    trace: &'a [TraceRecord],
-    key: &'a str,
-) -> impl Iterator<Item = (Time, NodeId, u64)> + 'a {
-    trace.iter().filter_map(move |r| match &r.kind {
-        TraceKind::Note {
-            node,
-            key: k,
-            value,
-        } if *k == key => Some((r.time, *node, *value)),
-        _ => None,
-    })
 }
 
 fn recs(p: &Tx2pc) -> Vec<(u64, Rec)> {

@@ -10,8 +10,8 @@ use distlab_engine::faults::FaultSpec;
 use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs::coordination::raft::{self, Raft, RaftLog, Role};
 use distlab_engine::labs::{LabSession, NetSession};
-use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind};
-use distlab_engine::NodeId;
+use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind, TraceRecord};
+use distlab_engine::{NodeId, Time};
 use serde_json::Value;
 
 /// What one run of the `distlab` binary gave: its exit code, standard output and errors.
@@ -155,4 +155,41 @@ pub fn fault_rates(k: f64, crash: f64, partition: f64, pause: f64) -> FaultSpec 
 /// The fault seed of random schedule `i`.
 pub fn fault_seed(i: u64) -> u64 {
     i.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// A lab's counter from its stats panel.
+pub fn stat(s: &dyn LabSession, key: &str) -> f64 {
+    s.stats()
+        .iter()
+        .find(|st| st.key == key)
+        .map(|st| st.value)
+        .unwrap_or_else(|| panic!("no stat {key}"))
+}
+
+/// (time, sender, receiver) of every message of `kind` sent in `trace`.
+pub fn sends_of<'a>(
+    trace: &'a [TraceRecord],
+    kind: &'a str,
+) -> impl Iterator<Item = (Time, NodeId, NodeId)> + 'a {
+    trace.iter().filter_map(move |r| match &r.kind {
+        TraceKind::Send {
+            from, to, kind: k, ..
+        } if *k == kind => Some((r.time, *from, *to)),
+        _ => None,
+    })
+}
+
+/// (time, node, value) of every note with `key` in `trace`.
+pub fn notes_in<'a>(
+    trace: &'a [TraceRecord],
+    key: &'a str,
+) -> impl Iterator<Item = (Time, NodeId, u64)> + 'a {
+    trace.iter().filter_map(move |r| match &r.kind {
+        TraceKind::Note {
+            node,
+            key: k,
+            value,
+        } if *k == key => Some((r.time, *node, *value)),
+        _ => None,
+    })
 }
