@@ -168,6 +168,29 @@ pub enum TraceKind {
 }
 
 impl TraceKind {
+    /// Whether this record is a fault (a crash, restart, pause, cut, slow link, partition,
+    /// clock change, dropped or duplicated message, or a heal): what an *eventually* property
+    /// that holds only without faults looks for.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            TraceKind::Crash { .. }
+                | TraceKind::Restart { .. }
+                | TraceKind::Pause { .. }
+                | TraceKind::Resume { .. }
+                | TraceKind::Cut { .. }
+                | TraceKind::Heal { .. }
+                | TraceKind::Slow { .. }
+                | TraceKind::Partition { .. }
+                | TraceKind::HealAll
+                | TraceKind::CutOneWay { .. }
+                | TraceKind::HealOneWay { .. }
+                | TraceKind::Clock { .. }
+                | TraceKind::Drop { .. }
+                | TraceKind::Duplicate { .. }
+        )
+    }
+
     /// The node this record belongs to on a space-time diagram, if any.
     pub fn node(&self) -> Option<NodeId> {
         match self {

@@ -106,20 +106,7 @@ impl Monitor {
                 }
                 self.open[*node].1 += 1;
             }
-            TraceKind::Crash { .. }
-            | TraceKind::Restart { .. }
-            | TraceKind::Pause { .. }
-            | TraceKind::Resume { .. }
-            | TraceKind::Cut { .. }
-            | TraceKind::Heal { .. }
-            | TraceKind::Slow { .. }
-            | TraceKind::Partition { .. }
-            | TraceKind::HealAll
-            | TraceKind::CutOneWay { .. }
-            | TraceKind::HealOneWay { .. }
-            | TraceKind::Clock { .. }
-            | TraceKind::Drop { .. }
-            | TraceKind::Duplicate { .. } => self.faults = true,
+            k if k.is_fault() => self.faults = true,
             _ => {}
         }
     }

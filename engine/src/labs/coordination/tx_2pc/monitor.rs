@@ -72,19 +72,7 @@ impl Monitor {
                 self.faults = true;
                 self.duplicates += 1;
             }
-            TraceKind::Crash { .. }
-            | TraceKind::Restart { .. }
-            | TraceKind::Pause { .. }
-            | TraceKind::Resume { .. }
-            | TraceKind::Cut { .. }
-            | TraceKind::Heal { .. }
-            | TraceKind::Slow { .. }
-            | TraceKind::Partition { .. }
-            | TraceKind::HealAll
-            | TraceKind::CutOneWay { .. }
-            | TraceKind::HealOneWay { .. }
-            | TraceKind::Clock { .. }
-            | TraceKind::Drop { .. } => self.faults = true,
+            k if k.is_fault() => self.faults = true,
             _ => {}
         }
     }
