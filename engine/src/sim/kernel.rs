@@ -411,6 +411,14 @@ impl<P: Protocol> Sim<P> {
             };
             f(&mut core.states[id], &mut ctx);
         }
+        self.apply_effects(id, out);
+    }
+
+    /// Applies what a handler of node `id` did, then checks the always-properties. Kept out of
+    /// line: every handler call site (a closure type each) shares this one copy per protocol,
+    /// which keeps each lab's share of the wasm small.
+    #[inline(never)]
+    fn apply_effects(&mut self, id: NodeId, mut out: Vec<Effect<P>>) {
         for effect in out.drain(..) {
             match effect {
                 Effect::Send(to, msg) => self.send(id, to, msg),
