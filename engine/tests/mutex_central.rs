@@ -8,14 +8,12 @@
 
 mod common;
 
-use common::{
-    config, fault_rates, fault_seed, notes_in as notes, run_json, sends_of as sends, stat,
-};
+use common::{config, fault_rates, fault_seed, run_json, sends_of as sends, stat};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::mutex_central::{self, Config, MutexCentral};
 use distlab_engine::labs::{self, LabSession, NetSession, Panel};
-use distlab_engine::sim::{Action, TraceKind};
+use distlab_engine::sim::{notes, Action, TraceKind};
 use distlab_engine::{NodeId, Time, MS};
 
 fn session(q: &str) -> NetSession<MutexCentral> {

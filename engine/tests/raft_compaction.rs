@@ -8,8 +8,8 @@
 mod common;
 
 use common::{
-    agree, assert_no_violations, fault_rates, fault_seed, leader, notes, raft_session,
-    raft_session_with, sim,
+    agree, assert_no_violations, fault_rates, fault_seed, faults_then_quiet, leader, notes,
+    raft_session, raft_session_with, sim,
 };
 use distlab_engine::faults::{FaultDriver, FaultSpec};
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
@@ -286,37 +286,11 @@ fn schedule(i: u64) -> (String, FaultSpec, u64) {
 }
 
 const SCHEDULES: u64 = 2_000;
-const FAULTY: Time = 5_000 * MS;
-const QUIET: Time = 2_500 * MS;
-
-fn committed(s: &dyn LabSession) -> u64 {
-    s.summary()["committed"].as_u64().unwrap_or(0)
-}
-
-/// Runs schedule `i`: faults, a quiet window, faults, a quiet window. Returns the violations'
-/// invariants and whether each quiet window made progress.
+/// Runs schedule `i`: faults, a quiet window, faults, a quiet window (see
+/// [`faults_then_quiet`]).
 fn run_schedule(s: &mut dyn LabSession, i: u64) -> (Vec<&'static str>, bool) {
     let (_, spec, fault_seed) = schedule(i);
-    let mut driver = FaultDriver::new(spec, fault_seed);
-    let mut progress = true;
-    let mut t = 0;
-    for _ in 0..2 {
-        t += FAULTY;
-        driver.run(s, t);
-        s.act(Action::HealAll).unwrap();
-        for i in 0..s.n() {
-            s.act(Action::Restart { node: i }).unwrap();
-            s.act(Action::Resume { node: i }).unwrap();
-        }
-        let before = committed(s);
-        t += QUIET;
-        s.run_until(t);
-        progress &= committed(s) > before;
-    }
-    (
-        s.violations().iter().map(|v| v.invariant).collect(),
-        progress,
-    )
+    faults_then_quiet(s, spec, fault_seed)
 }
 
 #[test]

@@ -6,13 +6,14 @@
 mod common;
 
 use common::{
-    agree, command, fault_rates, fault_seed, leader, notes, raft_session, raft_session_with, sim,
+    agree, command, fault_rates, fault_seed, faults_then_quiet, leader, notes, raft_session,
+    raft_session_with, sim,
 };
-use distlab_engine::faults::{FaultDriver, FaultSpec};
+use distlab_engine::faults::FaultSpec;
 use distlab_engine::labs::coordination::raft::{self, Raft, Role};
 use distlab_engine::labs::{LabSession, NetSession};
 use distlab_engine::sim::{Action, NodeStatus};
-use distlab_engine::{NodeId, Time, MS};
+use distlab_engine::{NodeId, MS};
 
 fn write(s: &mut NetSession<Raft>, node: NodeId) {
     command(s, node, "write");
@@ -220,43 +221,12 @@ fn schedule(i: u64) -> (String, FaultSpec, u64) {
 }
 
 const SCHEDULES: u64 = 2_000;
-const FAULTY: Time = 5_000 * MS;
-const QUIET: Time = 2_500 * MS;
-
-/// Heals everything and brings every node back: a majority is connected and up.
-fn calm(s: &mut dyn LabSession) {
-    s.act(Action::HealAll).unwrap();
-    for i in 0..s.n() {
-        s.act(Action::Restart { node: i }).unwrap();
-        s.act(Action::Resume { node: i }).unwrap();
-    }
-}
-
-fn committed(s: &dyn LabSession) -> u64 {
-    s.summary()["committed"].as_u64().unwrap_or(0)
-}
-
-/// Runs a schedule: faults, a quiet window, faults, a quiet window. Returns the violations'
-/// invariants and whether each quiet window made progress.
+/// Runs schedule `i`: faults, a quiet window, faults, a quiet window (see
+/// [`faults_then_quiet`]).
 fn run_schedule(s: &mut dyn LabSession, i: u64) -> (Vec<&'static str>, bool) {
     let (_, spec, fault_seed) = schedule(i);
     s.set_keep_trace(false);
-    let mut driver = FaultDriver::new(spec, fault_seed);
-    let mut progress = true;
-    let mut t = 0;
-    for _ in 0..2 {
-        t += FAULTY;
-        driver.run(s, t);
-        calm(s);
-        let before = committed(s);
-        t += QUIET;
-        s.run_until(t);
-        progress &= committed(s) > before;
-    }
-    (
-        s.violations().iter().map(|v| v.invariant).collect(),
-        progress,
-    )
+    faults_then_quiet(s, spec, fault_seed)
 }
 
 #[test]

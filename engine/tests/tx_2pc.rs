@@ -8,14 +8,12 @@
 
 mod common;
 
-use common::{
-    config, fault_rates, fault_seed, notes_in as notes, run_json, sends_of as sends, stat,
-};
+use common::{config, fault_rates, fault_seed, run_json, sends_of as sends, stat};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::tx_2pc::{self, Config, Rec, Tx2pc};
 use distlab_engine::labs::{self, LabSession, NetSession};
-use distlab_engine::sim::Action;
+use distlab_engine::sim::{notes, Action};
 use distlab_engine::{NodeId, Time, MS};
 
 fn session(q: &str) -> NetSession<Tx2pc> {

@@ -501,13 +501,6 @@ impl Records {
 
     /// The notes with `key` among the present records, as (time, node, value).
     pub fn notes<'a>(&'a self, key: &'a str) -> impl Iterator<Item = (Time, NodeId, u64)> + 'a {
-        self.present().iter().filter_map(move |r| match &r.kind {
-            TraceKind::Note {
-                node,
-                key: k,
-                value,
-            } if *k == key => Some((r.time, *node, *value)),
-            _ => None,
-        })
+        super::trace::notes(self.present(), key)
     }
 }

@@ -26,4 +26,4 @@ pub use protocol::{
     Protocol, Shape, When, MAX_ARG_LEN, SERVER,
 };
 pub use session::Session;
-pub use trace::{DropReason, TraceHasher, TraceKind, TraceRecord, Violation};
+pub use trace::{notes, DropReason, TraceHasher, TraceKind, TraceRecord, Violation};

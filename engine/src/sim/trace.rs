@@ -167,6 +167,21 @@ pub enum TraceKind {
     },
 }
 
+/// The notes with `key` among `records`, as (time, node, value), in order.
+pub fn notes<'a>(
+    records: &'a [TraceRecord],
+    key: &'a str,
+) -> impl Iterator<Item = (Time, NodeId, u64)> + 'a {
+    records.iter().filter_map(move |r| match &r.kind {
+        TraceKind::Note {
+            node,
+            key: k,
+            value,
+        } if *k == key => Some((r.time, *node, *value)),
+        _ => None,
+    })
+}
+
 impl TraceKind {
     /// Whether this record is a fault (a crash, restart, pause, cut, slow link, partition,
     /// clock change, dropped or duplicated message, or a heal): what an *eventually* property

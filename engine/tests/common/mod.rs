@@ -6,12 +6,12 @@
 
 use std::process::Command;
 
-use distlab_engine::faults::FaultSpec;
+use distlab_engine::faults::{FaultDriver, FaultSpec};
 use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs::coordination::raft::{self, Raft, RaftLog, Role};
 use distlab_engine::labs::{LabSession, NetSession};
 use distlab_engine::sim::{Action, NodeStatus, Sim, TraceKind, TraceRecord};
-use distlab_engine::{NodeId, Time};
+use distlab_engine::{NodeId, Time, MS};
 use serde_json::Value;
 
 /// What one run of the `distlab` binary gave: its exit code, standard output and errors.
@@ -179,17 +179,44 @@ pub fn sends_of<'a>(
     })
 }
 
-/// (time, node, value) of every note with `key` in `trace`.
-pub fn notes_in<'a>(
-    trace: &'a [TraceRecord],
-    key: &'a str,
-) -> impl Iterator<Item = (Time, NodeId, u64)> + 'a {
-    trace.iter().filter_map(move |r| match &r.kind {
-        TraceKind::Note {
-            node,
-            key: k,
-            value,
-        } if *k == key => Some((r.time, *node, *value)),
-        _ => None,
-    })
+/// Heals everything and brings every node back: a majority is connected and up.
+pub fn calm(s: &mut dyn LabSession) {
+    s.act(Action::HealAll).unwrap();
+    for i in 0..s.n() {
+        s.act(Action::Restart { node: i }).unwrap();
+        s.act(Action::Resume { node: i }).unwrap();
+    }
+}
+
+/// Entries committed so far, from the Raft summary.
+pub fn committed(s: &dyn LabSession) -> u64 {
+    s.summary()["committed"].as_u64().unwrap_or(0)
+}
+
+/// Runs a Raft session through two rounds of 5 s of random faults (`spec`, `fault_seed`)
+/// followed by 2.5 s of calm. Returns the violations' invariants and whether each quiet
+/// window committed something.
+pub fn faults_then_quiet(
+    s: &mut dyn LabSession,
+    spec: FaultSpec,
+    fault_seed: u64,
+) -> (Vec<&'static str>, bool) {
+    const FAULTY: Time = 5_000 * MS;
+    const QUIET: Time = 2_500 * MS;
+    let mut driver = FaultDriver::new(spec, fault_seed);
+    let mut progress = true;
+    let mut t = 0;
+    for _ in 0..2 {
+        t += FAULTY;
+        driver.run(s, t);
+        calm(s);
+        let before = committed(s);
+        t += QUIET;
+        s.run_until(t);
+        progress &= committed(s) > before;
+    }
+    (
+        s.violations().iter().map(|v| v.invariant).collect(),
+        progress,
+    )
 }
