@@ -43,11 +43,12 @@ def main():
     args = ap.parse_args()
 
     dist = pathlib.Path(args.dist).resolve()
-    wasm = sorted(dist.glob("*.wasm"))
+    wasm = sorted(dist.glob("wasm/*/distlab_bg.wasm"))
     if not wasm:
-        sys.exit(f"measure_web: no .wasm in {dist}")
-    raw = wasm[0].read_bytes()
-    print(f"MEASURE wasm={wasm[0].name} raw_bytes={len(raw)} gzip9_bytes={len(gzip.compress(raw, 9))}")
+        sys.exit(f"measure_web: no wasm bundle in {dist}/wasm")
+    for w in wasm:  # one bundle per group of labs; a page loads one (scripts/bundles.sh)
+        raw = w.read_bytes()
+        print(f"MEASURE bundle={w.parent.name} raw_bytes={len(raw)} gzip9_bytes={len(gzip.compress(raw, 9))}")
 
     handler = functools.partial(SubPathHandler, directory=str(dist))
     with socketserver.TCPServer(("127.0.0.1", 0), handler) as httpd:

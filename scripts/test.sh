@@ -98,11 +98,10 @@ check_release() {
     echo "release: index.html has absolute asset URLs (see above); Trunk.toml needs public_url = \"./\"" >&2
     return 1
   fi
-  grep -qE "\./[^'\"]*\.wasm" "$out/index.html" \
-    || grep -qE "\./[^'\"]*\.js" "$out/index.html" \
-    || { echo "release: index.html does not reference the app with a ./ URL" >&2; return 1; }
+  grep -qE 'const map = /\*bundles\*/\{"default":"[a-z]+-[0-9a-f]+"' "$out/index.html" \
+    || { echo "release: index.html has no loader map naming a wasm bundle" >&2; return 1; }
   echo "release: index.html uses relative asset URLs; files:"
-  (cd "$out" && ls -l)
+  (cd "$out" && ls -l && ls -l wasm)
   load_from_subpath "$out"
 }
 
@@ -131,14 +130,38 @@ load_from_subpath() {
     cat "$LOGDIR/http.log" >&2
     return 1
   fi
-  local url="http://127.0.0.1:${port}/some/sub/distlab/"
+  # The default page, then one lab of every other bundle (its first in the loader map).
+  local queries=("")
+  mapfile -t -O 1 queries < <("$py" - "$out/index.html" <<'PY'
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+table = json.loads(re.search(r"/\*bundles\*/(.*?)/\*end\*/", html, re.S).group(1))
+first = {}
+for lab, bundle in table["labs"].items():
+    if bundle != table["default"]:
+        first.setdefault(bundle, lab)
+for lab in first.values():
+    print("?lab=" + lab)
+PY
+)
+  local q
+  for q in "${queries[@]}"; do
+    load_page "$out" "$py" "$port" "$q" || { kill "$srv" 2>/dev/null || true; return 1; }
+  done
+  kill "$srv" 2>/dev/null || true
+  wait "$srv" 2>/dev/null || true
+}
+
+# load_page OUT PY PORT QUERY: loads the page with QUERY in headless Chromium and checks that the
+# app rendered and that no asset failed.
+load_page() {
+  local out="$1" py="$2" port="$3" q="$4"
+  local url="http://127.0.0.1:${port}/some/sub/distlab/${q}"
   local rc=0
   timeout 90 /usr/bin/chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
     --disable-background-networking --disable-component-update --disable-sync --no-first-run \
     --user-data-dir="$LOGDIR/chrome-profile" --virtual-time-budget=10000 --dump-dom "$url" \
     >"$LOGDIR/dom.html" 2>"$LOGDIR/chrome.log" || rc=$?
-  kill "$srv" 2>/dev/null || true
-  wait "$srv" 2>/dev/null || true
   if [[ $rc -ne 0 ]]; then
     echo "release: headless Chromium failed (exit $rc) loading $url" >&2
     tail -n 20 "$LOGDIR/chrome.log" >&2
@@ -161,6 +184,17 @@ PY
     echo "release: the app did not render anything into <body> when served from $url" >&2
     echo "release: requests seen by the server:" >&2
     grep -E '"GET ' "$LOGDIR/http.log" >&2 || true
+    return 1
+  fi
+  if grep -q 'data-testid="load-error"' "$LOGDIR/dom.html"; then
+    echo "release: the page's loader could not load the wasm bundle for $url:" >&2
+    grep -o 'data-testid="load-error"[^<]*' "$LOGDIR/dom.html" >&2
+    return 1
+  fi
+  # The lab asked for is the one shown (the picker marks it current).
+  local lab="${q#?lab=}"
+  if [[ -n "$lab" ]] && ! grep -qE "class=\"ready current\"><a href=\"\?lab=${lab}[&\"]" "$LOGDIR/dom.html"; then
+    echo "release: $url did not open lab $lab" >&2
     return 1
   fi
   if grep -E '"GET /some/sub/distlab/[^"]*" (4|5)[0-9][0-9]' "$LOGDIR/http.log"; then

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use distlab_engine::input::{
     InputError, Lang, RunConfig, DEFAULT_SEED, DEFAULT_SPEED, SPEED_MAX, SPEED_MIN,
 };
-use distlab_engine::labs::{Group, Panel, LABS};
+use distlab_engine::labs::{Group, Panel, CATALOG};
 use distlab_engine::sim::{Action, TraceKind, TraceRecord, When};
 use distlab_engine::{Time, MS};
 use gloo::events::EventListener;
@@ -332,9 +332,9 @@ fn picker(current: &str, l: Lang, carry: &Carry) -> Html {
                 <div class="group">
                     <h4>{ tr(l, &format!("group.{}", g.id())) }</h4>
                     <ul>
-                    { for LABS.iter().filter(|x| x.group == *g).map(|x| {
+                    { for CATALOG.iter().filter(|x| x.group == *g).map(|x| {
                         let title = tr(l, &format!("lab.{}", x.id)).to_string();
-                        if x.implemented() {
+                        if x.implemented {
                             html! { <li class={classes!("ready", (x.id == current).then_some("current"))}>
                                 <a href={format!("?lab={}{lang_q}", x.id)}>{ title }</a></li> }
                         } else {

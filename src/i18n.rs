@@ -229,6 +229,7 @@ const TABLE: &[Text] = &[
     ("err.other_engine", "This link was made by DistLab engine version {0} (this is version {1}): the run may play out differently from when it was shared.", "此链接由 DistLab 引擎版本 {0} 生成（当前为版本 {1}）：运行过程可能与分享时不同。"),
     ("err.unknown_lab", "Unknown lab “{0}”; showing “{1}”.", "未知实验“{0}”；显示“{1}”。"),
     ("err.lab_not_ready", "Lab “{0}” is not available yet; showing “{1}”.", "实验“{0}”尚未提供；显示“{1}”。"),
+    ("err.lab_elsewhere", "Lab “{0}” is not in the part of DistLab this page loaded; showing “{1}”. Reload the page to open it.", "本页面加载的 DistLab 部分不包含实验“{0}”；显示“{1}”。请重新加载页面以打开它。"),
     ("err.not_a_number", "“{0}={1}” is not a number; using {2}.", "“{0}={1}”不是数字；使用 {2}。"),
     ("err.out_of_range", "“{0}={1}” is outside {2}–{3}; using {4}.", "“{0}={1}”超出范围 {2}–{3}；使用 {4}。"),
     ("err.unknown_param", "Unknown parameter “{0}” ignored.", "已忽略未知参数“{0}”。"),
@@ -517,7 +518,7 @@ const TABLE: &[Text] = &[
 /// The shell's table, then every lab's own strings (declared in its registry row).
 fn rows() -> impl Iterator<Item = &'static Text> {
     TABLE.iter().chain(
-        distlab_engine::labs::LABS
+        distlab_engine::labs::installed()
             .iter()
             .flat_map(|l| l.texts.iter()),
     )
@@ -569,6 +570,7 @@ pub fn input_error(lang: Lang, e: &InputError) -> String {
     match e {
         InputError::UnknownLab { value, used } => trf(lang, "err.unknown_lab", &[value, used]),
         InputError::LabNotReady { lab, used } => trf(lang, "err.lab_not_ready", &[lab, used]),
+        InputError::LabElsewhere { lab, used } => trf(lang, "err.lab_elsewhere", &[lab, used]),
         InputError::NotANumber { key, value, used } => {
             trf(lang, "err.not_a_number", &[key, value, used])
         }

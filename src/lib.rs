@@ -193,8 +193,12 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Mounts the app on the page's body, configured by the page's query string.
-pub fn start() {
+/// Mounts the app on the page's body, configured by the page's query string, running `labs`
+/// (a web bundle's, `distlab_engine::labs::bundle`) drawn with `views` (their model views,
+/// [`plots::views_for`]).
+pub fn start(labs: &'static [distlab_engine::labs::LabDef], views: &'static plots::Views) {
+    distlab_engine::labs::install(labs);
+    plots::install_views(views);
     install_panic_hook();
     let query = web_sys::window()
         .and_then(|w| w.location().search().ok())
@@ -223,6 +227,13 @@ pub mod testing {
     /// no network controller).
     pub(crate) fn register(c: Option<&Shared>) {
         LAST.with(|l| *l.borrow_mut() = c.cloned());
+    }
+
+    /// Every lab and every model view, for tests that mount the app without a bundle.
+    pub fn install_all() {
+        static ALL: crate::plots::Views = crate::plots::views_for(distlab_engine::labs::LABS);
+        distlab_engine::labs::install(distlab_engine::labs::LABS);
+        crate::plots::install_views(&ALL);
     }
 
     /// The network controller of the app mounted last (`None` if it shows a plotted lab).

@@ -77,23 +77,31 @@ impl RunConfig {
                 .map(|(_, v)| v.as_str())
         };
 
+        let used = labs::default_lab();
         let lab = match get("lab") {
-            None => DEFAULT_LAB,
-            Some(v) => match labs::find(v.trim()) {
-                Some(info) if info.implemented() => info.id,
-                Some(info) => {
-                    errors.push(InputError::LabNotReady {
-                        lab: info.id.to_string(),
-                        used: DEFAULT_LAB,
+            None => used,
+            Some(v) => match (labs::find(v.trim()), labs::catalog_entry(v.trim())) {
+                (Some(info), _) if info.implemented() => info.id,
+                (None, Some(entry)) if entry.implemented => {
+                    errors.push(InputError::LabElsewhere {
+                        lab: entry.id.to_string(),
+                        used,
                     });
-                    DEFAULT_LAB
+                    used
                 }
-                None => {
+                (_, Some(entry)) => {
+                    errors.push(InputError::LabNotReady {
+                        lab: entry.id.to_string(),
+                        used,
+                    });
+                    used
+                }
+                (_, None) => {
                     errors.push(InputError::UnknownLab {
                         value: short(v),
-                        used: DEFAULT_LAB,
+                        used,
                     });
-                    DEFAULT_LAB
+                    used
                 }
             },
         };

@@ -59,6 +59,12 @@ pub enum InputError {
         lab: String,
         used: &'static str,
     },
+    /// `?lab=` names a lab that runs, but in another web bundle than the one this page loaded
+    /// (the page's loader picks the bundle from `lab=`, so only a stale page sees this).
+    LabElsewhere {
+        lab: String,
+        used: &'static str,
+    },
     NotANumber {
         key: String,
         value: String,
@@ -126,6 +132,12 @@ impl fmt::Display for InputError {
             }
             InputError::LabNotReady { lab, used } => {
                 write!(f, "lab `{lab}` is not available yet; showing `{used}`")
+            }
+            InputError::LabElsewhere { lab, used } => {
+                write!(
+                    f,
+                    "lab `{lab}` is not in this page's bundle; showing `{used}`"
+                )
             }
             InputError::NotANumber { key, value, used } => {
                 write!(f, "`{key}={value}` is not a number; using {used}")

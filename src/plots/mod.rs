@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use distlab_engine::input::{Lang, RunConfig, SPEED_MAX};
-use distlab_engine::labs::{find, ModelView};
+use distlab_engine::labs::{find, LabDef, LabKind, ModelView};
 use web_sys::{HtmlInputElement, MouseEvent};
 use yew::prelude::*;
 
@@ -41,6 +41,62 @@ pub fn has_own_heading(lab: &str) -> bool {
     view_of(lab) == Some(ModelView::Placement)
 }
 
+/// Draws one model view's lab area.
+pub type ViewFn = fn(RunConfig, Lang) -> Html;
+
+/// The app's model views, indexed by [`ModelView`] (as `usize`): the ones a bundle's labs use
+/// are filled in ([`views_for`]), so a bundle without placement labs holds no placement code.
+pub type Views = [Option<ViewFn>; 4];
+
+fn placement_view(cfg: RunConfig, lang: Lang) -> Html {
+    html! { <placement::PlacementLab {cfg} {lang} /> }
+}
+
+fn mmf_view(cfg: RunConfig, lang: Lang) -> Html {
+    html! { <fair::MmfLab {cfg} {lang} /> }
+}
+
+fn drf_view(cfg: RunConfig, lang: Lang) -> Html {
+    html! { <fair::DrfLab {cfg} {lang} /> }
+}
+
+fn ratelimit_view(cfg: RunConfig, lang: Lang) -> Html {
+    html! { <ratelimit::RateLimitLab {cfg} {lang} /> }
+}
+
+const fn view_fn(view: ModelView) -> ViewFn {
+    match view {
+        ModelView::Placement => placement_view,
+        ModelView::MaxMin => mmf_view,
+        ModelView::DominantResource => drf_view,
+        ModelView::RateLimit => ratelimit_view,
+    }
+}
+
+/// The model views `labs` need, at compile time (see [`Views`]).
+pub const fn views_for(labs: &[LabDef]) -> Views {
+    let mut views: Views = [None; 4];
+    let mut i = 0;
+    while i < labs.len() {
+        if let LabKind::Model { view, .. } = labs[i].kind {
+            views[view as usize] = Some(view_fn(view));
+        }
+        i += 1;
+    }
+    views
+}
+
+thread_local! {
+    /// The views this program draws: none until [`install_views`] (the page's bundle, or
+    /// [`crate::testing::install_all`] in the tests) says which.
+    static VIEWS: std::cell::Cell<&'static Views> = const { std::cell::Cell::new(&[None; 4]) };
+}
+
+/// Sets the model views this program draws (a web bundle's own).
+pub fn install_views(views: &'static Views) {
+    VIEWS.with(|v| v.set(views));
+}
+
 #[derive(Properties, PartialEq)]
 pub struct PlotLabProps {
     pub cfg: RunConfig,
@@ -51,11 +107,9 @@ pub struct PlotLabProps {
 #[function_component(PlotLab)]
 pub fn plot_lab(props: &PlotLabProps) -> Html {
     let (cfg, lang) = (props.cfg.clone(), props.lang);
-    match view_of(props.cfg.lab) {
-        Some(ModelView::Placement) => html! { <placement::PlacementLab {cfg} {lang} /> },
-        Some(ModelView::MaxMin) => html! { <fair::MmfLab {cfg} {lang} /> },
-        Some(ModelView::DominantResource) => html! { <fair::DrfLab {cfg} {lang} /> },
-        Some(ModelView::RateLimit) => html! { <ratelimit::RateLimitLab {cfg} {lang} /> },
+    let draw = view_of(cfg.lab).and_then(|v| VIEWS.with(|views| views.get()[v as usize]));
+    match draw {
+        Some(draw) => draw(cfg, lang),
         None => html! { <div class="plot-lab" data-lab={props.cfg.lab}></div> },
     }
 }

@@ -169,6 +169,7 @@ pub async fn mount_framed(query: &str, w: u32, h: u32) -> Mounted {
 }
 
 async fn mount_at(root: Element, query: &str, frame: Option<Element>) -> Mounted {
+    distlab_app::testing::install_all();
     let handle = yew::Renderer::<App>::with_root_and_props(
         root.clone(),
         AppProps {

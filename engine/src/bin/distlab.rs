@@ -153,6 +153,8 @@ fn describe_lab(l: &LabDef) -> serde_json::Value {
     json!({
         "id": l.id,
         "group": l.group.id(),
+        "bundle": labs::catalog_entry(l.id).map(|e| e.bundle),
+        "default": l.id == labs::DEFAULT_LAB,
         "kind": kind,
         "ready": l.implemented(),
         "params": params,

@@ -15,7 +15,10 @@ pub use crate::params::ParamSpec;
 pub use netlab::{
     check_net_params, lab_def, net_config, new_session, NetLab, NetSession, NET_PARAMS,
 };
-pub use registry::{find, Group, LabDef, LabKind, ModelView, Text, TimedModel, DEFAULT_LAB, LABS};
+pub use registry::{
+    bundle, catalog_entry, default_lab, find, install, installed, Bundle, CatalogEntry, Group,
+    LabDef, LabKind, ModelView, Text, TimedModel, BUNDLES, CATALOG, DEFAULT_LAB, LABS,
+};
 pub use view::{
     Causality, EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView, Looks,
     MsgView, NodeView, Panel, PeerProgress, Stat, View, LOG_TAIL,
@@ -54,7 +57,7 @@ pub fn create(cfg: &RunConfig) -> (Box<dyn LabSession>, Option<InputError>) {
         });
         let err = InputError::LabNotReady {
             lab: cfg.lab.to_string(),
-            used: DEFAULT_LAB,
+            used: default_lab(),
         };
         return (s, Some(err));
     };

@@ -216,73 +216,276 @@ impl LabDef {
     }
 }
 
-/// Every lab, in catalog order.
-pub const LABS: &[LabDef] = &[
-    mutex_central::LAB,
-    mutex_ricart::LAB,
-    mutex_token_ring::LAB,
-    mutex_two_tier_ring::LAB,
-    bully::LAB,
-    zab::LAB,
-    raft::LAB,
-    LabDef::coming("paxos", Group::Coordination),
-    LabDef::coming("chain-pow", Group::Coordination),
-    LabDef::coming("chain-pos", Group::Coordination),
-    LabDef::coming("chain-dpos", Group::Coordination),
-    tx_2pc::LAB,
-    LabDef::coming("tx-3pc", Group::Coordination),
-    LabDef::coming("tx-local-message", Group::Coordination),
-    LabDef::coming("tx-tcc", Group::Coordination),
-    LabDef::coming("lock-db", Group::Coordination),
-    LabDef::coming("lock-redis", Group::Coordination),
-    LabDef::coming("lock-redlock", Group::Coordination),
-    LabDef::coming("lock-zk", Group::Coordination),
-    LabDef::coming("lease", Group::Coordination),
-    LabDef::coming("arch-central", Group::Scheduling),
-    LabDef::coming("arch-akka", Group::Scheduling),
-    LabDef::coming("redis-cluster", Group::Scheduling),
-    LabDef::coming("sched-borg", Group::Scheduling),
-    LabDef::coming("sched-mesos", Group::Scheduling),
-    fair::MMF_LAB,
-    fair::DRF_LAB,
-    LabDef::coming("sched-omega", Group::Scheduling),
-    LabDef::coming("compute-mapreduce", Group::Computing),
-    LabDef::coming("compute-stream", Group::Computing),
-    LabDef::coming("compute-actor", Group::Computing),
-    LabDef::coming("compute-pipeline", Group::Computing),
-    LabDef::coming("comm-rpc", Group::Communication),
-    LabDef::coming("comm-pubsub", Group::Communication),
-    LabDef::coming("comm-mq", Group::Communication),
-    LabDef::coming("discovery", Group::Communication),
-    LabDef::coming("cap", Group::Storage),
-    LabDef::coming("partition-quorum", Group::Storage),
-    placement::HASH_LAB,
-    placement::RING_LAB,
-    placement::BOUNDED_LAB,
-    placement::VNODES_LAB,
-    LabDef::coming("placement-range", Group::Storage),
-    LabDef::coming("repl-modes", Group::Storage),
-    LabDef::coming("repl-redis", Group::Storage),
-    LabDef::coming("cache-persistence", Group::Storage),
-    LabDef::coming("consistency-models", Group::Storage),
-    LabDef::coming("gossip", Group::Storage),
-    LabDef::coming("lb", Group::Availability),
-    ratelimit::LAB,
-    LabDef::coming("isolation", Group::Availability),
-    LabDef::coming("failure-detect", Group::Availability),
-    LabDef::coming("sessions", Group::Availability),
-    clocks::LAB,
-    LabDef::coming("idempotency", Group::Foundations),
-    LabDef::coming("isolation-levels", Group::Foundations),
-    LabDef::coming("joins", Group::Foundations),
-];
-
-/// Looks a lab up by id.
-pub fn find(id: &str) -> Option<&'static LabDef> {
-    LABS.iter().find(|l| l.id == id)
+/// Labs compiled into one web bundle: the app's release build makes one wasm file per bundle
+/// (`scripts/bundles.sh`), and the page loads only the bundle of the lab its URL asks for, so
+/// the download does not grow with the catalog. A bundle is a run of catalog rows (the catalog
+/// order is the bundles' rows in order); the labs still to come sit where they will be built.
+#[derive(Clone, Copy)]
+pub struct Bundle {
+    pub id: &'static str,
+    pub labs: &'static [LabDef],
 }
 
-/// The lab a page opens when none (or an unknown one) is asked for.
+/// Every lab, by bundle, in catalog order.
+pub const BUNDLES: &[Bundle] = &[
+    Bundle {
+        id: "mutex",
+        labs: &[
+            mutex_central::LAB,
+            mutex_ricart::LAB,
+            mutex_token_ring::LAB,
+            mutex_two_tier_ring::LAB,
+        ],
+    },
+    Bundle {
+        id: "consensus",
+        labs: &[
+            bully::LAB,
+            zab::LAB,
+            raft::LAB,
+            LabDef::coming("paxos", Group::Coordination),
+        ],
+    },
+    Bundle {
+        id: "chain",
+        labs: &[
+            LabDef::coming("chain-pow", Group::Coordination),
+            LabDef::coming("chain-pos", Group::Coordination),
+            LabDef::coming("chain-dpos", Group::Coordination),
+        ],
+    },
+    Bundle {
+        id: "tx",
+        labs: &[
+            tx_2pc::LAB,
+            LabDef::coming("tx-3pc", Group::Coordination),
+            LabDef::coming("tx-local-message", Group::Coordination),
+            LabDef::coming("tx-tcc", Group::Coordination),
+        ],
+    },
+    Bundle {
+        id: "locks",
+        labs: &[
+            LabDef::coming("lock-db", Group::Coordination),
+            LabDef::coming("lock-redis", Group::Coordination),
+            LabDef::coming("lock-redlock", Group::Coordination),
+            LabDef::coming("lock-zk", Group::Coordination),
+            LabDef::coming("lease", Group::Coordination),
+        ],
+    },
+    Bundle {
+        id: "scheduling",
+        labs: &[
+            LabDef::coming("arch-central", Group::Scheduling),
+            LabDef::coming("arch-akka", Group::Scheduling),
+            LabDef::coming("redis-cluster", Group::Scheduling),
+            LabDef::coming("sched-borg", Group::Scheduling),
+            LabDef::coming("sched-mesos", Group::Scheduling),
+            fair::MMF_LAB,
+            fair::DRF_LAB,
+            LabDef::coming("sched-omega", Group::Scheduling),
+        ],
+    },
+    Bundle {
+        id: "computing",
+        labs: &[
+            LabDef::coming("compute-mapreduce", Group::Computing),
+            LabDef::coming("compute-stream", Group::Computing),
+            LabDef::coming("compute-actor", Group::Computing),
+            LabDef::coming("compute-pipeline", Group::Computing),
+            LabDef::coming("comm-rpc", Group::Communication),
+            LabDef::coming("comm-pubsub", Group::Communication),
+            LabDef::coming("comm-mq", Group::Communication),
+            LabDef::coming("discovery", Group::Communication),
+        ],
+    },
+    Bundle {
+        id: "placement",
+        labs: &[
+            LabDef::coming("cap", Group::Storage),
+            LabDef::coming("partition-quorum", Group::Storage),
+            placement::HASH_LAB,
+            placement::RING_LAB,
+            placement::BOUNDED_LAB,
+            placement::VNODES_LAB,
+            LabDef::coming("placement-range", Group::Storage),
+        ],
+    },
+    Bundle {
+        id: "replication",
+        labs: &[
+            LabDef::coming("repl-modes", Group::Storage),
+            LabDef::coming("repl-redis", Group::Storage),
+            LabDef::coming("cache-persistence", Group::Storage),
+            LabDef::coming("consistency-models", Group::Storage),
+            LabDef::coming("gossip", Group::Storage),
+        ],
+    },
+    Bundle {
+        id: "availability",
+        labs: &[
+            LabDef::coming("lb", Group::Availability),
+            ratelimit::LAB,
+            LabDef::coming("isolation", Group::Availability),
+            LabDef::coming("failure-detect", Group::Availability),
+            LabDef::coming("sessions", Group::Availability),
+        ],
+    },
+    Bundle {
+        id: "foundations",
+        labs: &[
+            clocks::LAB,
+            LabDef::coming("idempotency", Group::Foundations),
+            LabDef::coming("isolation-levels", Group::Foundations),
+            LabDef::coming("joins", Group::Foundations),
+        ],
+    },
+];
+
+const fn count() -> usize {
+    let (mut n, mut b) = (0, 0);
+    while b < BUNDLES.len() {
+        n += BUNDLES[b].labs.len();
+        b += 1;
+    }
+    n
+}
+
+/// The number of labs in the catalog.
+pub const COUNT: usize = count();
+
+const fn flatten() -> [LabDef; COUNT] {
+    let mut all = [LabDef::coming("", Group::Coordination); COUNT];
+    let (mut n, mut b) = (0, 0);
+    while b < BUNDLES.len() {
+        let mut i = 0;
+        while i < BUNDLES[b].labs.len() {
+            all[n] = BUNDLES[b].labs[i];
+            n += 1;
+            i += 1;
+        }
+        b += 1;
+    }
+    all
+}
+
+const ALL: [LabDef; COUNT] = flatten();
+
+/// Every lab, in catalog order. Natively (the runner, the tests) every lab is installed; a web
+/// bundle installs its own labs only ([`install`]), and code that runs in the browser reaches
+/// labs through [`find`] and [`installed`], never through this list, so a bundle's wasm holds
+/// its own labs' code and no other.
+pub const LABS: &[LabDef] = &ALL;
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The labs of bundle `id`, at compile time (an unknown id does not compile).
+pub const fn bundle(id: &str) -> &'static [LabDef] {
+    let mut b = 0;
+    while b < BUNDLES.len() {
+        if same(BUNDLES[b].id, id) {
+            return BUNDLES[b].labs;
+        }
+        b += 1;
+    }
+    panic!("no such bundle (see registry::BUNDLES)")
+}
+
+/// What the app's picker knows of every lab of the catalog, installed here or not: no code,
+/// only where it is.
+#[derive(Clone, Copy, Debug)]
+pub struct CatalogEntry {
+    pub id: &'static str,
+    pub group: Group,
+    pub bundle: &'static str,
+    pub implemented: bool,
+}
+
+const fn catalog() -> [CatalogEntry; COUNT] {
+    let blank = CatalogEntry {
+        id: "",
+        group: Group::Coordination,
+        bundle: "",
+        implemented: false,
+    };
+    let mut all = [blank; COUNT];
+    let (mut n, mut b) = (0, 0);
+    while b < BUNDLES.len() {
+        let mut i = 0;
+        while i < BUNDLES[b].labs.len() {
+            let lab = &BUNDLES[b].labs[i];
+            all[n] = CatalogEntry {
+                id: lab.id,
+                group: lab.group,
+                bundle: BUNDLES[b].id,
+                implemented: !matches!(lab.kind, LabKind::Coming),
+            };
+            n += 1;
+            i += 1;
+        }
+        b += 1;
+    }
+    all
+}
+
+/// Every lab of the catalog, in order, as the picker lists it.
+pub const CATALOG: [CatalogEntry; COUNT] = catalog();
+
+/// The catalog's row for `id`, installed here or not.
+pub fn catalog_entry(id: &str) -> Option<&'static CatalogEntry> {
+    CATALOG.iter().find(|e| e.id == id)
+}
+
+static INSTALLED: std::sync::OnceLock<&'static [LabDef]> = std::sync::OnceLock::new();
+
+/// Sets the labs this program runs (a web bundle's own); the first call wins. Without it,
+/// every lab with the `all-labs` feature (the runner, the tests), none without.
+pub fn install(labs: &'static [LabDef]) {
+    let _ = INSTALLED.set(labs);
+}
+
+/// The labs this program runs.
+pub fn installed() -> &'static [LabDef] {
+    INSTALLED.get().copied().unwrap_or(UNINSTALLED)
+}
+
+#[cfg(feature = "all-labs")]
+const UNINSTALLED: &[LabDef] = LABS;
+#[cfg(not(feature = "all-labs"))]
+const UNINSTALLED: &[LabDef] = &[];
+
+/// Looks an installed lab up by id.
+pub fn find(id: &str) -> Option<&'static LabDef> {
+    installed().iter().find(|l| l.id == id)
+}
+
+/// The lab a page opens when none (or an unknown one) is asked for: Raft where it is
+/// installed, else this bundle's first lab that runs.
+pub fn default_lab() -> &'static str {
+    if find(DEFAULT_LAB).is_some() {
+        return DEFAULT_LAB;
+    }
+    let mut runs = installed().iter().filter(|l| l.implemented());
+    let first = runs.clone().next();
+    runs.find(|l| l.is_network())
+        .or(first)
+        .map_or(DEFAULT_LAB, |l| l.id)
+}
+
+/// The lab the site opens when none is asked for (see [`default_lab`]).
 pub const DEFAULT_LAB: &str = raft::LAB.id;
 
 #[cfg(test)]
