@@ -272,7 +272,7 @@ pub const LABS: &[LabDef] = &[
     LabDef::coming("failure-detect", Group::Availability),
     LabDef::coming("sessions", Group::Availability),
     clocks::LAB,
-    LabDef::coming("idempotency", Group::Foundations),
+    super::foundations::idempotency::LAB,
     LabDef::coming("isolation-levels", Group::Foundations),
     LabDef::coming("joins", Group::Foundations),
 ];
