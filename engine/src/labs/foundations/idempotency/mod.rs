@@ -42,7 +42,7 @@ mod server;
 mod texts;
 mod view;
 
-pub use client::{Client, Finished, Outcome, Outstanding, ReqState};
+pub use client::{Client, Finished, Outcome, Outstanding, ReqState, MAX_QUEUE};
 pub use monitor::Monitor;
 pub use msg::Msg;
 pub use server::{Entry, Server};

@@ -68,7 +68,10 @@ impl Message for Msg {
             } => vec![
                 ("request", format!("#{req}")),
                 ("balance", balance.to_string()),
-                ("replayed", if *replayed { "dedupe" } else { "-" }.to_string()),
+                (
+                    "replayed",
+                    if *replayed { "dedupe" } else { "-" }.to_string(),
+                ),
             ],
         }
     }

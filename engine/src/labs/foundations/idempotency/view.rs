@@ -24,7 +24,11 @@ fn ms(t: Time) -> f64 {
 }
 
 fn req_list(reqs: impl DoubleEndedIterator<Item = u64>) -> String {
-    let mut v: Vec<String> = reqs.rev().take(REQ_SHOWN + 1).map(|r| format!("#{r}")).collect();
+    let mut v: Vec<String> = reqs
+        .rev()
+        .take(REQ_SHOWN + 1)
+        .map(|r| format!("#{r}"))
+        .collect();
     if v.is_empty() {
         return "-".into();
     }
@@ -151,11 +155,7 @@ impl Idem {
             },
             Panel::Queue {
                 title: "idempotency.panel.queue",
-                items: c
-                    .queue
-                    .iter()
-                    .map(|(r, a)| format!("#{r} {a:+}"))
-                    .collect(),
+                items: c.queue.iter().map(|(r, a)| format!("#{r} {a:+}")).collect(),
             },
             Panel::Rows {
                 title: "idempotency.panel.finished",
@@ -234,8 +234,14 @@ impl NetLab for Idem {
             vec![
                 ("idempotency.balance", self.server.balance.to_string()),
                 ("idempotency.entries", self.server.table.len().to_string()),
-                ("idempotency.retention_ms", format!("{:.0}", ms(cfg.retention))),
-                ("idempotency.horizon_ms", format!("{:.0}", ms(cfg.horizon()))),
+                (
+                    "idempotency.retention_ms",
+                    format!("{:.0}", ms(cfg.retention)),
+                ),
+                (
+                    "idempotency.horizon_ms",
+                    format!("{:.0}", ms(cfg.horizon())),
+                ),
             ]
         } else {
             let c = &self.client;
@@ -294,11 +300,7 @@ impl NetLab for Idem {
         let cfg = sim.node(SERVER_NODE).config();
         let waiting = (1..sim.n())
             .map(|i| sim.node(i))
-            .find(|p| {
-                p.client
-                    .current
-                    .is_some_and(|o| o.state != ReqState::Sent)
-            });
+            .find(|p| p.client.current.is_some_and(|o| o.state != ReqState::Sent));
         if m.double_applied > 0 {
             Headline {
                 key: "idempotency.headline.double",
