@@ -71,6 +71,25 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         steps: &[(100, "y0-1"), (200, "k1-deposit:10"), (1_300, "g0-1")],
         duration_ms: 2_000,
     },
+    // No timeout, no retry, no lost message — but the network duplicates 30% of messages
+    // (at-least-once delivery): two clients deposit 4 times a second and without request ids
+    // every duplicated request is applied twice.
+    ScenarioInfo {
+        id: "idem-duplicates",
+        seed: 2,
+        params: &[
+            ("clients", 2.0),
+            ("rate", 4.0),
+            ("timeout", 300.0),
+            ("retries", 0.0),
+            ("ids", 0.0),
+            ("latency_min", 20.0),
+            ("latency_max", 60.0),
+            ("dup", 30.0),
+        ],
+        steps: &[],
+        duration_ms: 5_000,
+    },
     // The client crashes at 280 ms with its deposit applied and the reply in flight (it is
     // dropped at 300 ms). Restarted at 700 ms, within its horizon, it finds the request on
     // disk and retries it with the same key: a dedupe hit, answered with balance 10.

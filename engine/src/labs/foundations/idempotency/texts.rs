@@ -124,6 +124,12 @@ pub const TEXTS: &[Text] = &[
         "Request ids are on, but the dedupe table keeps an entry only 700 ms, less than the retry horizon: the last retry leaves up to 3 × (300 + 100) = 1,200 ms after the first attempt and arrives 50 ms later (1,250 ms; the headline warns). The entry of #1, stored at 250 ms, expires at 950 ms. The second attempt (650 ms) is still a dedupe hit; the third arrives at 1,050 ms, finds no entry, is taken for a new request and applied again (balance 20); the fourth is a hit on the new entry. A dedupe table only makes retries safe for as long as it remembers: keep entries longer than any retry can arrive, or make clients stop retrying sooner.",
         "请求 ID 已打开，但去重表只保留条目 700 毫秒，短于重试时限：最后一次重试最晚在第一次尝试后 3 × (300 + 100) = 1200 毫秒发出，再过 50 毫秒到达（1250 毫秒；标题栏会给出警告）。#1 的条目在 250 毫秒写入，950 毫秒过期。第二次尝试（650 毫秒）仍然命中去重表；第三次在 1050 毫秒到达，表中已没有条目，被当作新请求再执行一次（余额 20）；第四次命中新的条目。去重表只有在记得的时候才能让重试安全：条目的保留时间要长于任何重试可能到达的时间，或者让客户端更早停止重试。",
     ),
+    ("scenario.idem-duplicates", "The network delivers a request twice", "网络把一个请求送达两次"),
+    (
+        "scenario.idem-duplicates.about",
+        "No timeouts fire and no client retries (retries = 0), yet deposits are applied twice: the network itself duplicates 30% of the messages, as an at-least-once channel may. Two clients deposit about four times a second with request ids off; every duplicated request reaches the server twice and is applied twice (see double applications in the stats, and a request number appearing twice in the server's journal). A duplicated reply is harmless: the client ignores a reply it no longer waits for. Set ids=1 and play it again: the copies become dedupe hits. Idempotency is not only about retries — any path that can deliver a request more than once needs it.",
+        "没有超时，客户端也不重试（retries = 0），存款却被执行了两次：网络本身把 30% 的消息复制了一份，正如\"至少一次\"的通道可能做的那样。两个客户端在请求 ID 关闭的情况下每秒存款约四次；每个被复制的请求都到达服务器两次，也被执行两次（见统计中的重复执行次数，以及服务器执行记录中出现两次的请求号）。被复制的回复没有危害：客户端会忽略它已不再等待的回复。设置 ids=1 再播放一次：这些副本都变成了去重命中。幂等性不只关乎重试——任何可能把一个请求送达多次的路径都需要它。",
+    ),
     ("scenario.idem-client-restart", "Client crash: the key survives on disk", "客户端宕机：请求键保存在磁盘上"),
     (
         "scenario.idem-client-restart.about",
