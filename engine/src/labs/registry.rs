@@ -335,7 +335,7 @@ pub const BUNDLES: &[Bundle] = &[
         id: "foundations",
         labs: &[
             clocks::LAB,
-            LabDef::coming("idempotency", Group::Foundations),
+            super::foundations::idempotency::LAB,
             LabDef::coming("isolation-levels", Group::Foundations),
             LabDef::coming("joins", Group::Foundations),
         ],
