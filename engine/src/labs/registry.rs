@@ -232,7 +232,7 @@ pub const LABS: &[LabDef] = &[
     tx_2pc::LAB,
     LabDef::coming("tx-3pc", Group::Coordination),
     LabDef::coming("tx-local-message", Group::Coordination),
-    LabDef::coming("tx-tcc", Group::Coordination),
+    super::coordination::tx_tcc::LAB,
     LabDef::coming("lock-db", Group::Coordination),
     LabDef::coming("lock-redis", Group::Coordination),
     LabDef::coming("lock-redlock", Group::Coordination),
