@@ -57,9 +57,10 @@ impl Message for Msg {
                 h.u64(*tx);
                 h.u64(u64::from(*confirmed));
             }
-            Msg::TryOk { tx } | Msg::TryFail { tx } | Msg::ConfirmOk { tx } | Msg::CancelOk { tx } => {
-                h.u64(*tx)
-            }
+            Msg::TryOk { tx }
+            | Msg::TryFail { tx }
+            | Msg::ConfirmOk { tx }
+            | Msg::CancelOk { tx } => h.u64(*tx),
         }
     }
 
@@ -76,7 +77,10 @@ impl Message for Msg {
                     if *confirmed { "confirm" } else { "cancel" }.to_string(),
                 ),
             ],
-            Msg::TryOk { tx } | Msg::TryFail { tx } | Msg::ConfirmOk { tx } | Msg::CancelOk { tx } => {
+            Msg::TryOk { tx }
+            | Msg::TryFail { tx }
+            | Msg::ConfirmOk { tx }
+            | Msg::CancelOk { tx } => {
                 vec![("tx", format!("T{tx}"))]
             }
         }

@@ -97,11 +97,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         id: "tcc-suspension",
         seed: 1,
         params: calm![("guard", 2.0)],
-        steps: &[
-            (50, "s1-3-1000000"),
-            (100, "k0-tcc_buy:2"),
-            (200, "s1-3-0"),
-        ],
+        steps: &[(50, "s1-3-1000000"), (100, "k0-tcc_buy:2"), (200, "s1-3-0")],
         duration_ms: 2_000,
     },
     // The same when the empty rollback is answered but not recorded: the late Try reserves.
@@ -109,11 +105,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         id: "tcc-suspension-unguarded",
         seed: 1,
         params: calm![("guard", 1.0)],
-        steps: &[
-            (50, "s1-3-1000000"),
-            (100, "k0-tcc_buy:2"),
-            (200, "s1-3-0"),
-        ],
+        steps: &[(50, "s1-3-1000000"), (100, "k0-tcc_buy:2"), (200, "s1-3-0")],
         duration_ms: 2_000,
     },
 ];

@@ -184,7 +184,10 @@ impl NetLab for TxTcc {
                     Panel::Rows {
                         title: "tx-tcc.panel.txs",
                         rows: vec![
-                            ("tx-tcc.st.trying", tx_list(&self.co_txs(|d, _| d.is_none()))),
+                            (
+                                "tx-tcc.st.trying",
+                                tx_list(&self.co_txs(|d, _| d.is_none())),
+                            ),
                             (
                                 "tx-tcc.st.confirming",
                                 tx_list(&self.co_txs(|d, e| d == Some(true) && !e)),
@@ -296,10 +299,7 @@ impl NetLab for TxTcc {
 
     fn headline(sim: &Sim<Self>) -> Headline {
         let m = sim.monitor();
-        let damaged = SERVICES
-            .iter()
-            .filter(|&&i| sim.node(i).damaged())
-            .count();
+        let damaged = SERVICES.iter().filter(|&&i| sim.node(i).damaged()).count();
         let co = sim.node(COORDINATOR_NODE);
         let hanging = hanging(sim);
         if damaged > 0 {
