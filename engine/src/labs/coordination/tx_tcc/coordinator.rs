@@ -51,11 +51,9 @@ impl TxTcc {
                     }
                 }
             }
-            Msg::TryFail { tx } => {
-                if self.txs.get(&tx).is_some_and(|t| t.decision.is_none()) {
-                    ctx.note("tx-tcc.try_failed", tx);
-                    self.decide(tx, false, ctx);
-                }
+            Msg::TryFail { tx } if self.txs.get(&tx).is_some_and(|t| t.decision.is_none()) => {
+                ctx.note("tx-tcc.try_failed", tx);
+                self.decide(tx, false, ctx);
             }
             Msg::ConfirmOk { tx } | Msg::CancelOk { tx } => {
                 let confirm = matches!(msg, Msg::ConfirmOk { .. });

@@ -1,8 +1,8 @@
 //! TCC's checker and counters.
 //!
-//! - `tx-tcc.conservation` (always): at every service, after every event it handles, available
-//!   + frozen + spent equals its starting total, frozen equals what its branch table says is
-//!   reserved (tried branches) and spent what it says was confirmed, so money and stock are
+//! - `tx-tcc.conservation` (always): at every service, after every event it handles, the sum
+//!   of available, frozen and spent equals its starting total, frozen equals what its branch
+//!   table says is reserved (tried branches) and spent what it says was confirmed, so money and stock are
 //!   neither created nor lost and the books match the confirmed transactions. A repeated
 //!   Confirm or Cancel applied twice, or a Cancel releasing what no Try reserved, breaks it.
 //!   Each new discrepancy is reported once.
