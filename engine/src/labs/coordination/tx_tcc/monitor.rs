@@ -209,19 +209,32 @@ impl Monitor {
         }
         *slot = Some(delta);
         self.violations += 1;
-        vec![(
-            "tx-tcc.conservation",
-            format!(
-                "{}: available {} + frozen {} + spent {} = {} (started with {}); its branch table holds {} reserved and {} confirmed",
-                name(node),
+        let mut broken = Vec::with_capacity(3);
+        if delta[0] != 0 {
+            broken.push(format!(
+                "available {} + frozen {} + spent {} = {}, but it started with {}",
                 b.available,
                 b.frozen,
                 b.spent,
                 b.available + b.frozen + b.spent,
-                p.initial(),
-                p.tried_sum,
-                p.confirmed_sum
-            ),
+                p.initial()
+            ));
+        }
+        if delta[1] != 0 {
+            broken.push(format!(
+                "{} frozen, but its tried branches hold {}",
+                b.frozen, p.tried_sum
+            ));
+        }
+        if delta[2] != 0 {
+            broken.push(format!(
+                "{} spent, but its confirmed branches took {}",
+                b.spent, p.confirmed_sum
+            ));
+        }
+        vec![(
+            "tx-tcc.conservation",
+            format!("{}: {}", name(node), broken.join("; ")),
         )]
     }
 
