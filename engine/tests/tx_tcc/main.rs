@@ -16,7 +16,7 @@ use common::{calm, config, fault_rates, fault_seed, run_json, sends_of as sends,
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::tx_tcc::{self, BState, Config, Rec, TxTcc};
-use distlab_engine::labs::{self, LabSession, NetSession};
+use distlab_engine::labs::{self, LabSession, NetSession, Panel};
 use distlab_engine::sim::{notes, Action};
 use distlab_engine::{NodeId, Time, MS};
 
@@ -101,6 +101,20 @@ fn one_purchase_step_by_step() {
         assert_eq!(state(&s, id, 1), Some(BState::Tried));
     }
     assert_eq!(recs(node(&s, COORD)), vec![(1, Rec::Begin { qty: 2 })]);
+    // The inventory's inspector: its books and its branch table.
+    let view = s.view();
+    let panels = &view.nodes[INVENTORY].panels;
+    assert!(panels.contains(&Panel::Rows {
+        title: "tx-tcc.panel.books",
+        rows: vec![
+            ("tx-tcc.available", "98".into()),
+            ("tx-tcc.frozen", "2".into()),
+            ("tx-tcc.spent", "0".into()),
+            ("tx-tcc.initial", "100".into()),
+        ],
+    }));
+    assert!(panels.iter().any(|p| matches!(p, Panel::Table { rows, .. }
+        if rows == &vec![vec!["T1".to_string(), "TRIED".into(), "2".into()]])));
     assert_eq!(s.view().nodes[ACCOUNT].role, "tx-tcc.frozen");
     s.run_until(1_000 * MS);
     let t = s.trace();
