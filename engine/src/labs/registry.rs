@@ -260,7 +260,7 @@ pub const BUNDLES: &[Bundle] = &[
             tx_2pc::LAB,
             LabDef::coming("tx-3pc", Group::Coordination),
             LabDef::coming("tx-local-message", Group::Coordination),
-            LabDef::coming("tx-tcc", Group::Coordination),
+            super::coordination::tx_tcc::LAB,
         ],
     },
     Bundle {
