@@ -230,7 +230,7 @@ pub const LABS: &[LabDef] = &[
     LabDef::coming("chain-pos", Group::Coordination),
     LabDef::coming("chain-dpos", Group::Coordination),
     tx_2pc::LAB,
-    LabDef::coming("tx-3pc", Group::Coordination),
+    super::coordination::tx_3pc::LAB,
     LabDef::coming("tx-local-message", Group::Coordination),
     LabDef::coming("tx-tcc", Group::Coordination),
     LabDef::coming("lock-db", Group::Coordination),
