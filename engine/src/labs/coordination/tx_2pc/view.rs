@@ -13,7 +13,7 @@ use super::{
 };
 use crate::input::Params;
 use crate::labs::coordination::tx_common::{
-    ms, rows_differ as shared_rows_differ, rows_panel, tx_list, wal_panel,
+    ms, rows_differ as shared_rows_differ, tx_list, wal_panel,
 };
 use crate::labs::{net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Stat, Text};
 use crate::sim::{NetConfig, Protocol, Sim};
@@ -54,7 +54,7 @@ impl Tx2pc {
     }
 
     fn locks_held(&self) -> usize {
-        self.locks.iter().filter(|l| l.is_some()).count()
+        self.data.locks_held()
     }
 }
 
@@ -104,7 +104,7 @@ impl NetLab for Tx2pc {
                     "tx-2pc.blocked"
                 } else if !self.doubt.is_empty() {
                     "tx-2pc.in_doubt"
-                } else if self.locks_held() > 0 || self.waiters.iter().any(|w| !w.is_empty()) {
+                } else if self.locks_held() > 0 || self.data.anyone_waiting() {
                     "tx-2pc.working"
                 } else {
                     "tx-2pc.rm_idle"
@@ -224,7 +224,7 @@ impl NetLab for Tx2pc {
                 wal_panel("tx-2pc.panel.wal", &self.wal),
             ],
             _ => vec![
-                rows_panel(
+                self.data.panel(
                     "tx-2pc.panel.rows",
                     vec![
                         "tx-2pc.col.row",
@@ -232,9 +232,6 @@ impl NetLab for Tx2pc {
                         "tx-2pc.col.lock",
                         "tx-2pc.col.waiting",
                     ],
-                    &self.rows,
-                    &self.locks,
-                    &self.waiters,
                 ),
                 Panel::Rows {
                     title: "tx-2pc.panel.txs",
@@ -288,7 +285,7 @@ impl NetLab for Tx2pc {
             .map(|p| {
                 json!({
                     "node": format!("R{}", p.id + 1),
-                    "rows": p.rows,
+                    "rows": p.data.values,
                     "in_doubt": p.doubt.keys().collect::<Vec<_>>(),
                     "blocked": p.blocked,
                     "doubt_ms": ms(p.doubt_time(sim.now())),
@@ -368,6 +365,6 @@ pub fn rows_differ(sim: &Sim<Tx2pc>) -> usize {
         (0..sim.n())
             .map(|i| sim.node(i))
             .filter(|p| p.is_cohort())
-            .map(|p| p.rows.as_slice()),
+            .map(|p| p.data.values.as_slice()),
     )
 }
