@@ -34,6 +34,9 @@
 //!
 //! Properties (in `monitor.rs`): `atomicity` (always: no node commits a transaction that
 //! another aborts) and `every-transaction-ends` (eventually, in runs without faults).
+//!
+//! The rows with their locks, the log record, the atomicity checker, the message count and the
+//! view helpers are shared with three-phase commit (`tx-3pc`) in `super::tx_common`.
 
 mod cohort;
 mod coordinator;
