@@ -67,7 +67,7 @@ fn one_transaction_step_by_step() {
     s.run_until(45 * MS);
     for c in 2..5 {
         let p = node(&s, c);
-        assert_eq!(p.locks, vec![None, Some(1), None, None], "R{}", c + 1);
+        assert_eq!(p.data.locks, vec![None, Some(1), None, None], "R{}", c + 1);
         assert_eq!(p.doubt.keys().copied().collect::<Vec<_>>(), vec![1]);
         assert_eq!(recs(p), vec![(1, Rec::Prepared { row: 1 })]);
     }
@@ -102,8 +102,8 @@ fn one_transaction_step_by_step() {
             recs(p),
             vec![(1, Rec::Prepared { row: 1 }), (1, Rec::Commit)]
         );
-        assert_eq!(p.rows, vec![0, 1, 0, 0]);
-        assert!(p.locks.iter().all(Option::is_none) && p.doubt.is_empty());
+        assert_eq!(p.data.values, vec![0, 1, 0, 0]);
+        assert!(p.data.locks.iter().all(Option::is_none) && p.doubt.is_empty());
     }
     // In doubt from the vote (40 ms) to DoCommit (65, 70, 75 ms).
     assert_eq!(stat(&s, "tx-2pc.doubt.R3"), 25.0);
@@ -130,8 +130,8 @@ fn one_no_vote_aborts_everywhere() {
     for c in 2..6 {
         let p = node(&s, c);
         assert_eq!(p.wal.last().map(|w| w.rec), Some(Rec::Abort), "R{}", c + 1);
-        assert!(p.rows.iter().all(|&v| v == 0));
-        assert!(p.locks.iter().all(Option::is_none));
+        assert!(p.data.values.iter().all(|&v| v == 0));
+        assert!(p.data.locks.iter().all(Option::is_none));
     }
     assert_eq!(node(&s, 0).ledger[&1].outcome, Some(false));
     // The command is used up: the next transaction commits.
@@ -195,8 +195,8 @@ fn preset_coordinator_crash_blocks_the_cohorts_until_it_returns() {
     for c in 2..5 {
         let p = node(&s, c);
         assert!(p.blocked, "R{} blocked", c + 1);
-        assert_eq!(p.locks[0], Some(1), "R{} still holds r1", c + 1);
-        assert_eq!(p.rows[0], 0);
+        assert_eq!(p.data.locks[0], Some(1), "R{} still holds r1", c + 1);
+        assert_eq!(p.data.values[0], 0);
     }
     assert_eq!(stat(&s, "tx-2pc.blocked"), 3.0);
     // Each cohort asked at 720 ms and every 500 ms since: all lost on the dead coordinator.
@@ -209,8 +209,8 @@ fn preset_coordinator_crash_blocks_the_cohorts_until_it_returns() {
     assert_eq!(notes(s.trace(), "tx-2pc.redo_decision").count(), 1);
     for c in 2..5 {
         let p = node(&s, c);
-        assert_eq!(p.rows[0], 1, "R{} committed T1", c + 1);
-        assert!(!p.blocked && p.doubt.is_empty() && p.locks[0].is_none());
+        assert_eq!(p.data.values[0], 1, "R{} committed T1", c + 1);
+        assert!(!p.blocked && p.doubt.is_empty() && p.data.locks[0].is_none());
         // In doubt from 220 ms until DoCommit arrives at 3,150 and 3,250 ms (R3, R4); R5 asks
         // again at 3,220 ms and has the answer at 3,320 ms, before its turn in the resending.
         let d = stat(&s, &format!("tx-2pc.doubt.R{}", c + 1));
@@ -231,9 +231,19 @@ fn preset_partial_commit_leaves_the_data_different_until_recovery() {
     for c in 2..12 {
         let p = node(&s, c);
         if c < 7 {
-            assert_eq!((p.rows[0], p.locks[0]), (1, None), "R{} committed", c + 1);
+            assert_eq!(
+                (p.data.values[0], p.data.locks[0]),
+                (1, None),
+                "R{} committed",
+                c + 1
+            );
         } else {
-            assert_eq!((p.rows[0], p.locks[0]), (0, Some(1)), "R{} waits", c + 1);
+            assert_eq!(
+                (p.data.values[0], p.data.locks[0]),
+                (0, Some(1)),
+                "R{} waits",
+                c + 1
+            );
             assert!(p.blocked);
         }
     }
@@ -247,7 +257,7 @@ fn preset_partial_commit_leaves_the_data_different_until_recovery() {
         "no cohort aborted: atomicity holds"
     );
     s.run_until(4_000 * MS);
-    assert!((2..12).all(|c| node(&s, c).rows[0] == 1));
+    assert!((2..12).all(|c| node(&s, c).data.values[0] == 1));
     assert_eq!(stat(&s, "tx-2pc.rows_differ"), 0.0);
     assert_eq!(stat(&s, "tx-2pc.in_doubt"), 0.0);
     assert!(s.violations().is_empty());
@@ -267,10 +277,14 @@ fn preset_informed_crash_the_others_cannot_learn_the_outcome_from_each_other() {
         vec![(1, 2)],
         "only R3 was told"
     );
-    assert_eq!(node(&s, 2).rows[0], 1, "R3 committed before crashing");
+    assert_eq!(
+        node(&s, 2).data.values[0],
+        1,
+        "R3 committed before crashing"
+    );
     for c in [3, 4] {
         let p = node(&s, c);
-        assert!(p.blocked && p.locks[0] == Some(1) && p.rows[0] == 0);
+        assert!(p.blocked && p.data.locks[0] == Some(1) && p.data.values[0] == 0);
         // It asked the coordinator, R3 and its other peer each round.
         let asked: Vec<NodeId> = sends(s.trace(), "Query")
             .filter(|m| m.1 == c)
@@ -287,7 +301,7 @@ fn preset_informed_crash_the_others_cannot_learn_the_outcome_from_each_other() {
     );
     s.run_until(5_000 * MS);
     for c in [3, 4] {
-        assert_eq!(node(&s, c).rows[0], 1, "R{} learns from R3", c + 1);
+        assert_eq!(node(&s, c).data.values[0], 1, "R{} learns from R3", c + 1);
         assert!(!node(&s, c).blocked);
     }
     assert!(sends(s.trace(), "DoCommit").any(|m| m.1 == 2 && m.0 >= 4_000 * MS));

@@ -258,7 +258,7 @@ pub const BUNDLES: &[Bundle] = &[
         id: "tx",
         labs: &[
             tx_2pc::LAB,
-            LabDef::coming("tx-3pc", Group::Coordination),
+            super::coordination::tx_3pc::LAB,
             LabDef::coming("tx-local-message", Group::Coordination),
             super::coordination::tx_tcc::LAB,
         ],

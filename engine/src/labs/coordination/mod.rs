@@ -7,5 +7,7 @@ pub mod mutex_token_ring;
 pub mod mutex_two_tier_ring;
 pub mod raft;
 pub mod tx_2pc;
+pub mod tx_3pc;
+pub mod tx_common;
 pub mod tx_tcc;
 pub mod zab;

@@ -39,7 +39,7 @@ impl Tx2pc {
             ctx.send(COORDINATOR_NODE, Msg::No { tx });
             return;
         }
-        if self.locks[row].is_none() {
+        if self.data.lock_or_queue(row, tx) {
             self.start_exec(tx, row, ctx);
         } else {
             self.txs.insert(
@@ -49,13 +49,12 @@ impl Tx2pc {
                     since: ctx.now,
                 },
             );
-            self.waiters[row].push_back(tx);
             ctx.note("tx-2pc.lock_wait", tx);
         }
     }
 
+    /// `tx` holds `row`'s lock: execute its write.
     fn start_exec(&mut self, tx: u64, row: usize, ctx: &mut Ctx<Self>) {
-        self.locks[row] = Some(tx);
         self.txs.insert(tx, CState::Executing { row });
         ctx.note("tx-2pc.lock", tx);
         ctx.set_timer(Timer::Exec(tx), self.cfg.exec);
@@ -81,7 +80,7 @@ impl Tx2pc {
             Some(CState::Executing { row } | CState::Prepared { row }) => Some(*row),
             Some(CState::Waiting { row, .. }) => {
                 let row = *row;
-                self.waiters[row].retain(|&w| w != tx);
+                self.data.leave_queue(row, tx);
                 None
             }
             _ => None,
@@ -106,13 +105,15 @@ impl Tx2pc {
 
     /// Releases a row's lock and hands it to the first transaction waiting for it.
     fn unlock(&mut self, row: usize, ctx: &mut Ctx<Self>) {
-        self.locks[row] = None;
-        while let Some(next) = self.waiters[row].pop_front() {
+        let txs = &self.txs;
+        let next = self
+            .data
+            .unlock(row, |t| matches!(txs.get(&t), Some(CState::Waiting { .. })));
+        if let Some(next) = next {
             if let Some(&CState::Waiting { since, .. }) = self.txs.get(&next) {
                 self.lock_wait_total += ctx.now.saturating_sub(since);
-                self.start_exec(next, row, ctx);
-                return;
             }
+            self.start_exec(next, row, ctx);
         }
     }
 
@@ -122,7 +123,9 @@ impl Tx2pc {
             (Some(CState::Prepared { row }), true) => {
                 self.log(tx, Rec::Commit, ctx);
                 self.txs.insert(tx, CState::Committed);
-                self.rows[row] = tx;
+                if let Some(v) = self.data.values.get_mut(row) {
+                    *v = tx;
+                }
                 self.end_doubt(tx, ctx);
                 ctx.note("tx-2pc.commit", tx);
                 self.unlock(row, ctx);
@@ -176,7 +179,9 @@ impl Tx2pc {
                 if let Some(&CState::Prepared { row }) = self.txs.get(&tx) {
                     self.log(tx, Rec::Commit, ctx);
                     self.txs.insert(tx, CState::Committed);
-                    self.rows[row] = tx;
+                    if let Some(v) = self.data.values.get_mut(row) {
+                        *v = tx;
+                    }
                     self.end_doubt(tx, ctx);
                     ctx.note("tx-2pc.commit", tx);
                     self.unlock(row, ctx);
@@ -220,9 +225,7 @@ impl Tx2pc {
         let in_doubt: Vec<u64> = self.doubt.keys().copied().collect();
         for &tx in &in_doubt {
             if let Some(&CState::Prepared { row }) = self.txs.get(&tx) {
-                if let Some(l) = self.locks.get_mut(row) {
-                    *l = Some(tx);
-                }
+                self.data.relock(row, tx);
             }
             ctx.note("tx-2pc.recover_doubt", tx);
             self.query(tx, ctx);

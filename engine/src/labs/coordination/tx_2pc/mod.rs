@@ -34,6 +34,9 @@
 //!
 //! Properties (in `monitor.rs`): `atomicity` (always: no node commits a transaction that
 //! another aborts) and `every-transaction-ends` (eventually, in runs without faults).
+//!
+//! The rows with their locks, the log record, the atomicity checker, the message count and the
+//! view helpers are shared with three-phase commit (`tx-3pc`) in `super::tx_common`.
 
 mod cohort;
 mod coordinator;
@@ -46,7 +49,9 @@ mod view;
 pub use monitor::Monitor;
 pub use msg::{Msg, Rec, Wal};
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
+
+use super::tx_common::Rows;
 
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec};
@@ -224,12 +229,10 @@ pub struct Tx2pc {
     /// Persistent: the write-ahead log (coordinator and cohorts).
     pub wal: Vec<Wal>,
     // ---- cohort ----
-    /// Persistent: the committed data, per row the transaction that last wrote it (0: none).
-    pub rows: Vec<u64>,
-    /// Per row, the transaction holding its lock (volatile; re-taken from the log on restart).
-    pub locks: Vec<Option<u64>>,
-    /// Per row, transactions waiting for its lock, front first (volatile).
-    pub waiters: Vec<VecDeque<u64>>,
+    /// The rows (shared with `tx-3pc`): per row the committed value (the transaction that last
+    /// wrote it, 0: none; on disk), the transaction holding its lock and those queued for it
+    /// (in memory; locks re-taken from the log on restart).
+    pub data: Rows,
     /// Transactions this cohort has seen (volatile; rebuilt from the log on restart).
     pub txs: BTreeMap<u64, CState>,
     /// Persistent (an index over the log): in-doubt transactions and when they were prepared.
@@ -395,9 +398,7 @@ impl Protocol for Tx2pc {
             cfg: cfg.clone(),
             boots: 0,
             wal: Vec::new(),
-            rows: vec![0; rows],
-            locks: vec![None; rows],
-            waiters: vec![VecDeque::new(); rows],
+            data: Rows::new(rows),
             txs: BTreeMap::new(),
             doubt: BTreeMap::new(),
             blocked: false,
@@ -480,12 +481,7 @@ impl Protocol for Tx2pc {
         // The log, the committed rows, the client's ledger and the counters are on disk; the
         // lock table, the wait queues, the transactions in progress and the coordinator's
         // outgoing messages are in memory and lost.
-        for l in &mut self.locks {
-            *l = None;
-        }
-        for w in &mut self.waiters {
-            w.clear();
-        }
+        self.data.crash();
         self.txs.clear();
         self.co.clear();
         self.outbox.clear();

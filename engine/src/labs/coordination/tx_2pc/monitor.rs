@@ -2,8 +2,9 @@
 //!
 //! - `atomicity` (always): no transaction is committed by one node and aborted by another.
 //!   Read from the trace: a cohort's `commit` / `abort` notes (it applied the outcome, or voted
-//!   No) and the coordinator's decisions; reported once per transaction, naming a node on each
-//!   side.
+//!   No) and the coordinator's decisions, fed to the checker shared with `tx-3pc`
+//!   ([`crate::labs::coordination::tx_common::Atomicity`]), which reports it once per
+//!   transaction, naming a node on each side.
 //! - `every-transaction-ends` (eventually): in a run without faults, no transaction is older
 //!   than the fault-free bound ([`super::Config::patience`]) and still waiting at the client
 //!   or in doubt at a cohort. Faults (crashes, pauses, cuts, partitions, lost or duplicated
@@ -12,16 +13,9 @@
 //!   lesson.
 
 use super::{Tx2pc, COORDINATOR_NODE};
+use crate::labs::coordination::tx_common::{Atomicity, Traffic};
 use crate::sim::{Found, NodeStatus, Observed, TraceKind};
-use crate::{NodeId, Time};
-
-/// What the nodes did with one transaction.
-#[derive(Clone, Copy, Debug, Default)]
-struct Seen {
-    committed_by: Option<NodeId>,
-    aborted_by: Option<NodeId>,
-    reported: bool,
-}
+use crate::Time;
 
 /// The history the checks and the stats need.
 #[derive(Clone, Debug, Default)]
@@ -37,13 +31,11 @@ pub struct Monitor {
     pub duplicates: u64,
     /// Atomicity violations found.
     pub violations: u64,
-    /// Per transaction (indexed by its number).
-    seen: Vec<Seen>,
+    /// Messages sent and transactions begun.
+    pub traffic: Traffic,
+    /// The atomicity checker shared with `tx-3pc`.
+    atomicity: Atomicity,
 }
-
-/// Transactions beyond this number are not tracked (a client issues one at a time by hand or
-/// at most 50 a second).
-const MAX_TX: u64 = 1 << 22;
 
 impl Monitor {
     pub(super) fn observe(&mut self, seen: &Observed<Tx2pc>, found: &mut Found) {
@@ -64,51 +56,23 @@ impl Monitor {
                         self.lock_waits += 1;
                         return;
                     }
+                    "tx-2pc.begin" => {
+                        self.traffic.begun += 1;
+                        return;
+                    }
                     _ => return,
                 };
-                self.outcome(*value, *node, commit, found);
+                self.atomicity
+                    .outcome(*value, *node, commit, COORDINATOR_NODE, found);
+                self.violations = self.atomicity.violations;
             }
+            TraceKind::Send { .. } => self.traffic.sent += 1,
             TraceKind::Duplicate { .. } => {
                 self.faults = true;
                 self.duplicates += 1;
             }
             k if k.is_fault() => self.faults = true,
             _ => {}
-        }
-    }
-
-    fn outcome(&mut self, tx: u64, node: NodeId, commit: bool, found: &mut Found) {
-        if tx >= MAX_TX {
-            return;
-        }
-        let i = tx as usize;
-        if self.seen.len() <= i {
-            self.seen.resize(i + 1, Seen::default());
-        }
-        let s = &mut self.seen[i];
-        if commit {
-            s.committed_by.get_or_insert(node);
-        } else {
-            s.aborted_by.get_or_insert(node);
-        }
-        if let (Some(c), Some(a), false) = (s.committed_by, s.aborted_by, s.reported) {
-            s.reported = true;
-            self.violations += 1;
-            let name = |n: NodeId| {
-                if n == COORDINATOR_NODE {
-                    format!("the coordinator C{}", n + 1)
-                } else {
-                    format!("R{}", n + 1)
-                }
-            };
-            found.push((
-                "atomicity",
-                format!(
-                    "T{tx} is committed by {} but aborted by {}",
-                    name(c),
-                    name(a)
-                ),
-            ));
         }
     }
 

@@ -1,7 +1,7 @@
 //! Two-phase commit's messages and the write-ahead log records every node keeps.
 
+use crate::labs::coordination::tx_common::LogRecord;
 use crate::sim::{Message, TraceHasher};
-use crate::Time;
 
 /// Messages. `tx` numbers a transaction (1, 2, … as the client issues them); `row` is the row
 /// the transaction writes on every cohort (0-based).
@@ -104,19 +104,10 @@ pub enum Rec {
     End,
 }
 
-/// One WAL record: transaction, what it says, and when it was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Wal {
-    pub tx: u64,
-    pub rec: Rec,
-    pub at: Time,
-}
-
-impl Wal {
-    /// How the inspector shows the record (`T3 PREPARED r2`: record names as in a log).
-    pub fn text(&self) -> String {
-        let tx = self.tx;
-        match self.rec {
+impl LogRecord for Rec {
+    /// Record names as in a log (`T3 PREPARED r2`).
+    fn text(&self, tx: u64) -> String {
+        match self {
             Rec::Begin { row } => format!("T{tx} BEGIN r{}", row + 1),
             Rec::Prepared { row } => format!("T{tx} PREPARED r{}", row + 1),
             Rec::Commit => format!("T{tx} COMMIT"),
@@ -125,3 +116,6 @@ impl Wal {
         }
     }
 }
+
+/// One WAL record of this lab: transaction, what it says, and when it was written.
+pub type Wal = crate::labs::coordination::tx_common::Wal<Rec>;

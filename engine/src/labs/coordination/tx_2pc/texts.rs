@@ -97,6 +97,7 @@ pub const TEXTS: &[Text] = &[
     ("stat.tx-2pc.rows_differ", "Rows that differ between cohorts", "各参与者间不一致的行"),
     ("stat.tx-2pc.lock_waits", "Lock waits", "等待锁的次数"),
     ("stat.tx-2pc.lock_wait_ms", "Time spent waiting for locks (ms)", "等待锁的总时长（毫秒）"),
+    ("stat.tx-2pc.msgs_per_tx", "Messages per transaction (without faults: 4 per cohort + 2; tx-3pc: 6 per cohort + 2)", "每个事务的消息数（无故障时：每个参与者 4 条 + 2；tx-3pc：每个参与者 6 条 + 2）"),
     ("stat.tx-2pc.doubt.R3", "Time in doubt, R3 (ms)", "R3 不确定时长（毫秒）"),
     ("stat.tx-2pc.doubt.R4", "Time in doubt, R4 (ms)", "R4 不确定时长（毫秒）"),
     ("stat.tx-2pc.doubt.R5", "Time in doubt, R5 (ms)", "R5 不确定时长（毫秒）"),

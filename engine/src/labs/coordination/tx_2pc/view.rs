@@ -2,7 +2,8 @@
 //! asked in vain), badges, details, the panels (each node's write-ahead log, a cohort's rows
 //! with their locks and waiters, every node's transactions by outcome), the tiered layout
 //! (client | coordinator | cohorts), the headline, the stats (with each cohort's time in
-//! doubt) and the run summary.
+//! doubt, messages per transaction) and the run summary. The list, log and rows helpers are
+//! shared with `tx-3pc` (`tx_common`).
 
 use serde_json::json;
 
@@ -11,9 +12,12 @@ use super::{
     MAX_COHORTS, PARAMS,
 };
 use crate::input::Params;
+use crate::labs::coordination::tx_common::{
+    ms, rows_differ as shared_rows_differ, tx_list, wal_panel,
+};
 use crate::labs::{net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Stat, Text};
 use crate::sim::{NetConfig, Protocol, Sim};
-use crate::{Time, MS};
+use crate::Time;
 
 /// Stat keys of the cohorts' time in doubt, by cohort index (R3 is the first cohort).
 pub const DOUBT_KEYS: [&str; MAX_COHORTS] = [
@@ -30,35 +34,6 @@ pub const DOUBT_KEYS: [&str; MAX_COHORTS] = [
     "tx-2pc.doubt.R13",
     "tx-2pc.doubt.R14",
 ];
-
-/// WAL records the inspector shows (the newest).
-const WAL_SHOWN: usize = 12;
-/// Transactions listed per outcome row (the newest).
-const TX_SHOWN: usize = 8;
-
-fn tx_list(txs: &[u64]) -> String {
-    if txs.is_empty() {
-        return "-".into();
-    }
-    let skip = txs.len().saturating_sub(TX_SHOWN);
-    let mut s = if skip > 0 {
-        "… ".to_string()
-    } else {
-        String::new()
-    };
-    s.push_str(
-        &txs[skip..]
-            .iter()
-            .map(|t| format!("T{t}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
-    s
-}
-
-fn ms(t: Time) -> f64 {
-    t as f64 / MS as f64
-}
 
 impl Tx2pc {
     /// Transactions of a cohort in one state.
@@ -79,19 +54,7 @@ impl Tx2pc {
     }
 
     fn locks_held(&self) -> usize {
-        self.locks.iter().filter(|l| l.is_some()).count()
-    }
-
-    fn wal_panel(&self) -> Panel {
-        let skip = self.wal.len().saturating_sub(WAL_SHOWN);
-        let mut items: Vec<String> = self.wal[skip..].iter().map(|w| w.text()).collect();
-        if skip > 0 {
-            items.insert(0, format!("… ({skip})"));
-        }
-        Panel::List {
-            title: "tx-2pc.panel.wal",
-            items,
-        }
+        self.data.locks_held()
     }
 }
 
@@ -141,7 +104,7 @@ impl NetLab for Tx2pc {
                     "tx-2pc.blocked"
                 } else if !self.doubt.is_empty() {
                     "tx-2pc.in_doubt"
-                } else if self.locks_held() > 0 || self.waiters.iter().any(|w| !w.is_empty()) {
+                } else if self.locks_held() > 0 || self.data.anyone_waiting() {
                     "tx-2pc.working"
                 } else {
                     "tx-2pc.rm_idle"
@@ -258,40 +221,18 @@ impl NetLab for Tx2pc {
                         ),
                     ],
                 },
-                self.wal_panel(),
+                wal_panel("tx-2pc.panel.wal", &self.wal),
             ],
             _ => vec![
-                Panel::Table {
-                    title: "tx-2pc.panel.rows",
-                    columns: vec![
+                self.data.panel(
+                    "tx-2pc.panel.rows",
+                    vec![
                         "tx-2pc.col.row",
                         "tx-2pc.col.value",
                         "tx-2pc.col.lock",
                         "tx-2pc.col.waiting",
                     ],
-                    rows: (0..self.rows.len())
-                        .map(|r| {
-                            let waiting: Vec<u64> = self
-                                .waiters
-                                .get(r)
-                                .map(|w| w.iter().copied().collect())
-                                .unwrap_or_default();
-                            vec![
-                                format!("r{}", r + 1),
-                                match self.rows[r] {
-                                    0 => "-".to_string(),
-                                    t => format!("T{t}"),
-                                },
-                                self.locks
-                                    .get(r)
-                                    .copied()
-                                    .flatten()
-                                    .map_or("-".into(), |t| format!("T{t}")),
-                                tx_list(&waiting),
-                            ]
-                        })
-                        .collect(),
-                },
+                ),
                 Panel::Rows {
                     title: "tx-2pc.panel.txs",
                     rows: vec![
@@ -317,7 +258,7 @@ impl NetLab for Tx2pc {
                         ),
                     ],
                 },
-                self.wal_panel(),
+                wal_panel("tx-2pc.panel.wal", &self.wal),
             ],
         }
     }
@@ -344,7 +285,7 @@ impl NetLab for Tx2pc {
             .map(|p| {
                 json!({
                     "node": format!("R{}", p.id + 1),
-                    "rows": p.rows,
+                    "rows": p.data.values,
                     "in_doubt": p.doubt.keys().collect::<Vec<_>>(),
                     "blocked": p.blocked,
                     "doubt_ms": ms(p.doubt_time(sim.now())),
@@ -356,6 +297,7 @@ impl NetLab for Tx2pc {
             "committed": m.committed,
             "aborted": m.aborted,
             "faults": m.faults,
+            "messages_per_tx": m.traffic.per_tx(),
             "atomicity_violations": m.violations,
             "cohorts": cohorts,
         })
@@ -399,6 +341,7 @@ impl NetLab for Tx2pc {
             Stat::new("tx-2pc.rows_differ", rows_differ(sim) as f64),
             Stat::new("tx-2pc.lock_waits", m.lock_waits as f64),
             Stat::new("tx-2pc.lock_wait_ms", ms(lock_wait)),
+            Stat::new("tx-2pc.msgs_per_tx", m.traffic.per_tx()),
         ];
         for i in (0..sim.n()).filter(|&i| sim.node(i).is_cohort()) {
             if let Some(key) = DOUBT_KEYS.get(i - super::FIRST_COHORT) {
@@ -418,14 +361,10 @@ fn cohorts_where(sim: &Sim<Tx2pc>, pick: impl Fn(&Tx2pc) -> bool) -> usize {
 
 /// Rows whose committed value is not the same on every cohort.
 pub fn rows_differ(sim: &Sim<Tx2pc>) -> usize {
-    let cohorts: Vec<&Tx2pc> = (0..sim.n())
-        .map(|i| sim.node(i))
-        .filter(|p| p.is_cohort())
-        .collect();
-    let Some(first) = cohorts.first() else {
-        return 0;
-    };
-    (0..first.rows.len())
-        .filter(|&r| cohorts.iter().any(|p| p.rows.get(r) != first.rows.get(r)))
-        .count()
+    shared_rows_differ(
+        (0..sim.n())
+            .map(|i| sim.node(i))
+            .filter(|p| p.is_cohort())
+            .map(|p| p.data.values.as_slice()),
+    )
 }
