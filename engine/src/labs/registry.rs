@@ -225,7 +225,7 @@ pub const LABS: &[LabDef] = &[
     bully::LAB,
     zab::LAB,
     raft::LAB,
-    LabDef::coming("paxos", Group::Coordination),
+    super::coordination::paxos::LAB,
     LabDef::coming("chain-pow", Group::Coordination),
     LabDef::coming("chain-pos", Group::Coordination),
     LabDef::coming("chain-dpos", Group::Coordination),
