@@ -126,10 +126,8 @@ impl Paxos {
                     }
                 }
             }
-            Msg::Chosen { slot, value } => {
-                if !self.log.contains_key(&slot) {
-                    self.learn(slot, value, ctx);
-                }
+            Msg::Chosen { slot, value } if !self.log.contains_key(&slot) => {
+                self.learn(slot, value, ctx);
             }
             _ => {}
         }
