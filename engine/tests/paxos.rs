@@ -104,8 +104,9 @@ fn the_notes_walk_through_in_paxos_made_simple_chooses_5() {
         .expect("B's Accept");
     let (_, fields) = s.message(id).expect("message");
     assert!(fields.contains(&("v", "5".to_string())), "{fields:?}");
-    // 5 is chosen when the third acceptor accepts [4, 5] at 260 ms.
+    // B's Accept [4, 5] reaches every acceptor at 260 ms: accepted, 5 is chosen.
     for acc in [x, y, z] {
+        assert_eq!(noted(&s, "paxos.accept", acc, 0)[0], 260 * MS);
         let v = node(&s, acc).accepted[&0];
         assert_eq!(v.value, 5);
         assert!(v.ballot >= Ballot::new(4, b));
@@ -530,4 +531,24 @@ fn the_runner_runs_it() {
             .unwrap_or(0.0)
             >= 40.0
     );
+}
+
+/// With acceptors that discard refused requests silently, as the notes' acceptors do (no
+/// Nack), A only finds out by its timeout (1 s) and climbs one round at a time; 5 stays chosen.
+#[test]
+fn without_nacks_a_proposer_finds_out_by_timeout() {
+    let mut s = preset_with("paxos-notes", |c| c.nack = false);
+    s.run_until(5_000 * MS);
+    assert_eq!(sends(s.trace(), "Nack").count(), 0);
+    assert_eq!(chosen(&s, 0), Some(5));
+    let timeouts: Vec<Time> = notes(s.trace(), "paxos.timeout")
+        .filter(|n| n.1 == 0)
+        .map(|n| n.0)
+        .collect();
+    assert!(
+        timeouts.first().is_some_and(|&t| t >= 1_100 * MS),
+        "{timeouts:?}"
+    );
+    assert_eq!(node(&s, 0).log.get(&0), Some(&5), "A ends up proposing 5");
+    assert!(s.violations().is_empty());
 }
