@@ -243,7 +243,7 @@ pub const BUNDLES: &[Bundle] = &[
             bully::LAB,
             zab::LAB,
             raft::LAB,
-            LabDef::coming("paxos", Group::Coordination),
+            super::coordination::paxos::LAB,
         ],
     },
     Bundle {

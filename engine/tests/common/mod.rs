@@ -220,3 +220,4 @@ pub fn faults_then_quiet(
         progress,
     )
 }
+pub mod paxos;

@@ -5,6 +5,7 @@ pub mod mutex_central;
 pub mod mutex_ricart;
 pub mod mutex_token_ring;
 pub mod mutex_two_tier_ring;
+pub mod paxos;
 pub mod raft;
 pub mod tx_2pc;
 pub mod tx_3pc;
