@@ -588,13 +588,14 @@ fn invariants_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
     let c = ctl.borrow();
     let violations = c.session.violations().to_vec();
     let properties = c.session.properties();
+    let lessons: Vec<bool> = properties.iter().map(|p| c.session.is_lesson(p)).collect();
     let stats = c.session.stats();
     drop(c);
     html! {
         <section class="panel" data-testid="invariants">
             <h3>{ tr(l, "panel.invariants") }</h3>
             <ul class="invariants">
-            { for properties.iter().map(|p| {
+            { for properties.iter().zip(lessons).map(|(p, lesson)| {
                 let inv = p.id;
                 let first = violations.iter().find(|v| v.invariant == inv).cloned();
                 // An eventually-property is checked when the run ends or goes quiet; a lesson
@@ -605,7 +606,7 @@ fn invariants_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                         if !when.is_empty() { <span class="small">{ format!(" ({when})") }</span> }</li> },
                     Some(v) => {
                         let jump = on(ctl, on_change, move |c| c.seek(v.time));
-                        let (class, verdict) = if p.lesson { ("lesson", "panel.broken_as_taught") } else { ("bad", "panel.violated") };
+                        let (class, verdict) = if lesson { ("lesson", "panel.broken_as_taught") } else { ("bad", "panel.violated") };
                         html!{ <li class={class} onclick={jump}>{ "✘ " }{ tr(l, &format!("inv.{inv}")) }{ " — " }{ tr(l, verdict) }
                             <div class="small">{ format!("#{} @ {}: {}", v.record, fmt_ms(v.time), v.text) }</div></li> }
                     }

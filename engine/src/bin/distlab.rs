@@ -329,7 +329,7 @@ fn run(args: &[String]) -> ExitCode {
     let lessons: Vec<&str> = session
         .properties()
         .iter()
-        .filter(|p| p.lesson)
+        .filter(|p| session.is_lesson(p))
         .map(|p| p.id)
         .collect();
     if session

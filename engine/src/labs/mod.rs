@@ -113,6 +113,11 @@ pub trait LabSession {
     fn message(&self, id: u64) -> Option<(&'static str, Vec<(&'static str, String)>)>;
     fn violations(&self) -> &[Violation];
     fn properties(&self) -> &'static [Property];
+    /// Whether a violation of `property` is what this run is built to show (a lesson), not a
+    /// bug: marked so for the lab ([`Property::lesson`]) or for this configuration.
+    fn is_lesson(&self, property: &Property) -> bool {
+        property.lesson
+    }
     fn kinds(&self) -> &'static [NodeKind];
     /// A node's kind.
     fn node_kind(&self, node: NodeId) -> &'static NodeKind;

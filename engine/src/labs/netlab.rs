@@ -79,6 +79,13 @@ pub trait NetLab: Protocol {
     /// Cross-parameter checks beyond the network's.
     fn check_params(_p: &mut Params, _errors: &mut Vec<InputError>) {}
     /// The protocol's configuration, the network's and the node count, from parameters.
+    /// The properties this configuration is built to break, beyond those always marked
+    /// [`Property::lesson`]: a toggle that turns a safeguard off (idempotency's `ids=0`) makes
+    /// the violation the lesson; with the safeguard on, the same violation is a bug.
+    fn lessons(_cfg: &Self::Config) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     fn build(p: &Params) -> (Self::Config, NetConfig, usize);
 
     /// Role key of a node (`"follower"`); crashed nodes are drawn grey whatever it says.
@@ -139,9 +146,7 @@ fn check_net_lab<P: NetLab>(p: &mut Params, errors: &mut Vec<InputError>) {
 /// A new session of a networked lab.
 pub fn new_session<P: NetLab>(p: &Params, seed: u64) -> NetSession<P> {
     let (cfg, net, n) = P::build(p);
-    NetSession {
-        session: Session::new(Sim::new(n.max(1), &cfg, net, seed), P::CHECKPOINT_EVERY),
-    }
+    NetSession::new(n.max(1), &cfg, net, seed)
 }
 
 fn create_boxed<P: NetLab>(p: &Params, seed: u64) -> Box<dyn LabSession> {
@@ -172,6 +177,19 @@ pub const fn lab_def<P: NetLab>() -> LabDef {
 /// A networked lab's session.
 pub struct NetSession<P: NetLab> {
     pub session: Session<P>,
+    /// Properties this configuration is expected to break ([`NetLab::lessons`]).
+    lessons: Vec<&'static str>,
+}
+
+impl<P: NetLab> NetSession<P> {
+    /// A session of `n` nodes built from `cfg` (the labs' `session_with`, which the tests use
+    /// for their broken variants, and [`new_session`]).
+    pub fn new(n: usize, cfg: &P::Config, net: NetConfig, seed: u64) -> Self {
+        NetSession {
+            session: Session::new(Sim::new(n, cfg, net, seed), P::CHECKPOINT_EVERY),
+            lessons: P::lessons(cfg),
+        }
+    }
 }
 
 fn status_key(s: NodeStatus) -> &'static str {
@@ -311,6 +329,10 @@ impl<P: NetLab> LabSession for NetSession<P> {
 
     fn properties(&self) -> &'static [Property] {
         P::PROPERTIES
+    }
+
+    fn is_lesson(&self, property: &Property) -> bool {
+        property.lesson || self.lessons.contains(&property.id)
     }
 
     fn kinds(&self) -> &'static [NodeKind] {

@@ -159,3 +159,24 @@ fn one_purchase_step_by_step() {
     assert_eq!(s.check_eventually(), 0);
     assert!(s.violations().is_empty(), "{:?}", s.violations());
 }
+
+/// A violation is the lesson only where a safeguard is off (the kit's per-configuration
+/// lessons, `NetLab::lessons`): with both on, the app shows it as a bug and the runner fails.
+#[test]
+fn a_violation_is_a_lesson_only_where_a_safeguard_is_off() {
+    let lessons = |q: &str| -> Vec<&'static str> {
+        let s = session(&format!("lab=tx-tcc&{q}"));
+        s.properties()
+            .iter()
+            .filter(|p| s.is_lesson(p))
+            .map(|p| p.id)
+            .collect()
+    };
+    assert!(lessons("").is_empty());
+    assert_eq!(lessons("idempotent=0"), ["tx-tcc.conservation"]);
+    assert_eq!(lessons("guard=1"), ["tx-tcc.nothing-left-frozen"]);
+    assert_eq!(
+        lessons("guard=0"),
+        ["tx-tcc.conservation", "tx-tcc.nothing-left-frozen"]
+    );
+}

@@ -44,8 +44,8 @@ use crate::labs::{
 };
 use crate::params::InputError;
 use crate::sim::{
-    CommandSpec, Ctx, Message, NetConfig, NodeKind, NodeStatus, Property, Protocol, Session, Shape,
-    Sim, TraceHasher,
+    CommandSpec, Ctx, Message, NetConfig, NodeKind, NodeStatus, Property, Protocol, Shape, Sim,
+    TraceHasher,
 };
 use crate::{NodeId, Time, MS};
 
@@ -109,12 +109,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Bully> {
 /// the network still come from `p`.
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Bully> {
     let n = p.get_u64("nodes").max(1) as usize;
-    NetSession {
-        session: Session::new(
-            Sim::new(n, cfg, net_config(p), seed),
-            Bully::CHECKPOINT_EVERY,
-        ),
-    }
+    NetSession::new(n, cfg, net_config(p), seed)
 }
 
 /// The lab's row in the registry.

@@ -40,8 +40,8 @@ pub use monitor::Monitor;
 pub use msg::{Msg, Table};
 
 use crate::input::Params;
-use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Session, Shape, Sim};
+use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
+use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Parameters: the network's plus clients, request rate, critical-section time and standby.
@@ -109,12 +109,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<MutexCentral> {
 /// A new session with an explicit configuration (the tests' broken variants).
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<MutexCentral> {
     let n = cfg.coordinators + cfg.clients;
-    NetSession {
-        session: Session::new(
-            Sim::new(n, cfg, net_config(p), seed),
-            MutexCentral::CHECKPOINT_EVERY,
-        ),
-    }
+    NetSession::new(n, cfg, net_config(p), seed)
 }
 
 /// The lab's registry row.

@@ -488,10 +488,5 @@ impl Protocol for Ricart {
 /// process count and the network still come from `p`.
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> crate::labs::NetSession<Ricart> {
     let (_, net, n) = <Ricart as crate::labs::NetLab>::build(p);
-    crate::labs::NetSession {
-        session: crate::sim::Session::new(
-            crate::sim::Sim::new(n, cfg, net, seed),
-            <Ricart as crate::labs::NetLab>::CHECKPOINT_EVERY,
-        ),
-    }
+    crate::labs::NetSession::new(n, cfg, net, seed)
 }

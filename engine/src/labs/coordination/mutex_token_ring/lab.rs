@@ -28,12 +28,7 @@ pub const LAB: LabDef = lab_def::<RingNode>();
 /// A session from parameters with an explicit configuration (tests set broken variants).
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> crate::labs::NetSession<RingNode> {
     let (_, net, n) = RingNode::build(p);
-    crate::labs::NetSession {
-        session: crate::sim::Session::new(
-            Sim::new(n.max(1), cfg, net, seed),
-            RingNode::CHECKPOINT_EVERY,
-        ),
-    }
+    crate::labs::NetSession::new(n.max(1), cfg, net, seed)
 }
 
 const TEXTS: &[Text] = &[

@@ -8,7 +8,7 @@ use crate::labs::netlab::{lab_def, net_config, NetLab};
 use crate::labs::registry::{Group, LabDef, Text};
 use crate::labs::{Headline, Layout, Looks, NetSession, Panel, Stat};
 use crate::params::{ParamSpec, Params};
-use crate::sim::{Message, NetConfig, NodeStatus, Session, Sim};
+use crate::sim::{Message, NetConfig, NodeStatus, Sim};
 use crate::{NodeId, MS};
 
 /// Parameters: LANs, processes per LAN (the coordinator included), load (requests per
@@ -40,9 +40,7 @@ pub fn config(p: &Params) -> Config {
 /// variant); the network still comes from `p`.
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Node> {
     let (_, net, _) = Node::build(p);
-    NetSession {
-        session: Session::new(Sim::new(cfg.n(), cfg, net, seed), Node::CHECKPOINT_EVERY),
-    }
+    NetSession::new(cfg.n(), cfg, net, seed)
 }
 
 const TEXTS: &[Text] = &[

@@ -46,8 +46,8 @@ pub use msg::{value_text, Ballot, Msg, Vote, NOOP};
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::input::Params;
-use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Session, Shape, Sim};
+use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
+use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Largest counts of each kind (node sets are bit masks).
@@ -175,12 +175,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Paxos> {
 
 /// A new session with an explicit configuration (the tests' broken variants).
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Paxos> {
-    NetSession {
-        session: Session::new(
-            Sim::new(cfg.nodes(), cfg, net_config(p), seed),
-            Paxos::CHECKPOINT_EVERY,
-        ),
-    }
+    NetSession::new(cfg.nodes(), cfg, net_config(p), seed)
 }
 
 /// The lab's registry row.

@@ -91,8 +91,8 @@ pub use monitor::Monitor;
 pub use msg::{Entry, Msg};
 
 use crate::input::Params;
-use crate::labs::{lab_def, net_config, LabDef, Looks, NetLab, NetSession, ParamSpec, Text};
-use crate::sim::{NetConfig, Session, Sim};
+use crate::labs::{lab_def, net_config, LabDef, Looks, NetSession, ParamSpec, Text};
+use crate::sim::NetConfig;
 use crate::{NodeId, Time, MS};
 
 /// Raft's parameters: the network's plus timeouts (milliseconds), the client write rate,
@@ -199,9 +199,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Raft> {
 /// the node count and the network still come from `p`.
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Raft> {
     let (cfg, net, n) = build_with(p, cfg);
-    NetSession {
-        session: Session::new(Sim::new(n, &cfg, net, seed), Raft::CHECKPOINT_EVERY),
-    }
+    NetSession::new(n, &cfg, net, seed)
 }
 
 /// The configuration, network and node count of a parameter set, from a base configuration.

@@ -55,8 +55,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::tx_common::Rows;
 use crate::input::Params;
-use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Session, Shape, Sim};
+use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
+use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Most cohorts (the per-cohort counters in the stats panel are declared for this many).
@@ -151,12 +151,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Tx3pc> {
 
 /// A new session with an explicit configuration (the tests' broken variants).
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Tx3pc> {
-    NetSession {
-        session: Session::new(
-            Sim::new(FIRST_COHORT + cfg.cohorts, cfg, net_config(p), seed),
-            Tx3pc::CHECKPOINT_EVERY,
-        ),
-    }
+    NetSession::new(FIRST_COHORT + cfg.cohorts, cfg, net_config(p), seed)
 }
 
 /// The lab's registry row.

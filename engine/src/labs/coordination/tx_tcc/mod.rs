@@ -52,8 +52,8 @@ pub use msg::{Msg, Rec, Wal};
 use std::collections::BTreeMap;
 
 use crate::input::Params;
-use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Session, Shape, Sim};
+use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
+use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Parameters: the lab's, then the network's.
@@ -153,12 +153,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<TxTcc> {
 
 /// A new session with an explicit configuration (the tests' broken variant).
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<TxTcc> {
-    NetSession {
-        session: Session::new(
-            Sim::new(NODES, cfg, net_config(p), seed),
-            TxTcc::CHECKPOINT_EVERY,
-        ),
-    }
+    NetSession::new(NODES, cfg, net_config(p), seed)
 }
 
 /// The lab's registry row.
@@ -293,9 +288,9 @@ impl Protocol for TxTcc {
     type Monitor = Monitor;
 
     const PROPERTIES: &'static [Property] = &[
-        Property::always("tx-tcc.conservation").lesson(),
+        Property::always("tx-tcc.conservation"),
         Property::always("tx-tcc.all-or-nothing"),
-        Property::eventually("tx-tcc.nothing-left-frozen").lesson(),
+        Property::eventually("tx-tcc.nothing-left-frozen"),
     ];
     const KINDS: &'static [NodeKind] = &[
         NodeKind::new(

@@ -101,6 +101,20 @@ impl NetLab for TxTcc {
         (Config::from_params(p), net_config(p), NODES)
     }
 
+    /// With a safeguard off, the damage it prevents is the lesson: a Confirm applied twice or
+    /// a Cancel of nothing breaks conservation; an unrecorded empty rollback lets a late Try
+    /// freeze for good. With both on, either violation would be a bug.
+    fn lessons(cfg: &Config) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if !cfg.idempotent || cfg.guard == 0 {
+            out.push("tx-tcc.conservation");
+        }
+        if cfg.guard < 2 {
+            out.push("tx-tcc.nothing-left-frozen");
+        }
+        out
+    }
+
     fn role(&self) -> &'static str {
         match self.kind() {
             CLIENT if self.pending() > 0 => "tx-tcc.client_waiting",

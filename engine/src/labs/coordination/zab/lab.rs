@@ -6,7 +6,7 @@ use super::{scenarios, texts, Config, State, Timer, Zab, OBSERVER, SERVER};
 use crate::labs::registry::{Group, LabDef, Text};
 use crate::labs::{lab_def, net_config, Headline, Layout, Looks, NetLab, NetSession, Stat};
 use crate::params::{InputError, ParamSpec, Params, TextSpec};
-use crate::sim::{NetConfig, NodeStatus, Protocol, Session, Sim};
+use crate::sim::{NetConfig, NodeStatus, Protocol, Sim};
 use crate::{NodeId, MS};
 
 /// Most voting servers.
@@ -97,9 +97,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Zab> {
 /// comes from `p`.
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Zab> {
     let (cfg, net, n) = build_with(p, cfg);
-    NetSession {
-        session: Session::new(Sim::new(n, &cfg, net, seed), Zab::CHECKPOINT_EVERY),
-    }
+    NetSession::new(n, &cfg, net, seed)
 }
 
 const LOOKS: Looks = Looks {

@@ -40,8 +40,8 @@ use crate::labs::{
     NetSession, Panel, ParamSpec, Stat,
 };
 use crate::sim::{
-    CommandSpec, Ctx, Found, Message, NetConfig, NodeKind, Observed, Property, Protocol, Session,
-    Shape, Sim, TraceHasher,
+    CommandSpec, Ctx, Found, Message, NetConfig, NodeKind, Observed, Property, Protocol, Shape,
+    Sim, TraceHasher,
 };
 use crate::{NodeId, Time, MS};
 
@@ -340,12 +340,7 @@ pub const LAB: LabDef = lab_def::<Clocks>();
 /// process count and the network still come from `p`.
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Clocks> {
     let n = p.get_u64("nodes").max(1) as usize;
-    NetSession {
-        session: Session::new(
-            Sim::new(n, cfg, net_config(p), seed),
-            Clocks::CHECKPOINT_EVERY,
-        ),
-    }
+    NetSession::new(n, cfg, net_config(p), seed)
 }
 
 const LOOKS: Looks = Looks {

@@ -48,8 +48,8 @@ pub use msg::Msg;
 pub use server::{Entry, Server};
 
 use crate::input::Params;
-use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Session, Shape, Sim};
+use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
+use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Most clients (the bench runs a lab at 51 "nodes": clamped to this).
@@ -141,12 +141,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<Idem> {
 
 /// A new session with an explicit configuration (the tests' broken variants).
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<Idem> {
-    NetSession {
-        session: Session::new(
-            Sim::new(1 + cfg.clients, cfg, net_config(p), seed),
-            Idem::CHECKPOINT_EVERY,
-        ),
-    }
+    NetSession::new(1 + cfg.clients, cfg, net_config(p), seed)
 }
 
 /// The lab's registry row.
