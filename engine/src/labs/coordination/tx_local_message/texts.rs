@@ -34,7 +34,7 @@ pub const TEXTS: &[Text] = &[
     ("note.tx-local-message.bad_qty", "an order takes 1 to 9 units", "每个订单 1 到 9 件"),
     ("note.tx-local-message.begin", "order #{0}: begins the local transaction", "订单 #{0}：开始本地事务"),
     ("note.tx-local-message.publish_first", "publishes #{0} before committing it (naive)", "提交前就发送 #{0}（朴素做法）"),
-    ("note.tx-local-message.commit", "commits order #{0} (with the outbox: its message row too) and publishes it", "提交订单 #{0}（使用本地消息表时连同消息行）并发送"),
+    ("note.tx-local-message.commit", "commits order #{0} (with the outbox, its message row in the same transaction)", "提交订单 #{0}（使用本地消息表时，消息行在同一事务中写入）"),
     ("note.tx-local-message.republish", "#{0} not acknowledged by the broker: publishes it again", "#{0} 未获消息队列确认：重新发送"),
     ("note.tx-local-message.marked_sent", "the broker has #{0}: marks the outbox row sent", "消息队列已收到 #{0}：将消息行标为已发送"),
     ("note.tx-local-message.enqueue", "appends #{0} to the queue and delivers it", "把 #{0} 追加到队列并投递"),
