@@ -81,7 +81,7 @@ impl Monitor {
         self.orders.get(order as usize).map_or(0, |t| t.applies)
     }
 
-    /// Orders applied at the inventory that are not committed.
+    /// Orders the inventory has applied at least once.
     pub fn applied_orders(&self) -> impl Iterator<Item = u64> + '_ {
         self.orders
             .iter()
