@@ -259,7 +259,7 @@ pub const BUNDLES: &[Bundle] = &[
         labs: &[
             tx_2pc::LAB,
             super::coordination::tx_3pc::LAB,
-            LabDef::coming("tx-local-message", Group::Coordination),
+            super::coordination::tx_local_message::LAB,
             super::coordination::tx_tcc::LAB,
         ],
     },

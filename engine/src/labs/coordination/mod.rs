@@ -10,5 +10,6 @@ pub mod raft;
 pub mod tx_2pc;
 pub mod tx_3pc;
 pub mod tx_common;
+pub mod tx_local_message;
 pub mod tx_tcc;
 pub mod zab;
