@@ -50,8 +50,8 @@ pub use msg::Msg;
 use std::collections::BTreeMap;
 
 use crate::input::Params;
-use crate::labs::{lab_def, net_config, LabDef, NetLab, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Session, Shape, Sim};
+use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
+use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Parameters: the lab's, then the network's.
@@ -145,12 +145,7 @@ pub fn session(p: &Params, seed: u64) -> NetSession<TxLocalMessage> {
 
 /// A new session with an explicit configuration (the tests' broken variant).
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<TxLocalMessage> {
-    NetSession {
-        session: Session::new(
-            Sim::new(NODES, cfg, net_config(p), seed),
-            TxLocalMessage::CHECKPOINT_EVERY,
-        ),
-    }
+    NetSession::new(NODES, cfg, net_config(p), seed)
 }
 
 /// The lab's registry row.
@@ -260,8 +255,8 @@ impl Protocol for TxLocalMessage {
     type Monitor = Monitor;
 
     const PROPERTIES: &'static [Property] = &[
-        Property::always("tx-local-message.at-most-once").lesson(),
-        Property::eventually("tx-local-message.exactly-once").lesson(),
+        Property::always("tx-local-message.at-most-once"),
+        Property::eventually("tx-local-message.exactly-once"),
     ];
     const KINDS: &'static [NodeKind] = &[
         NodeKind::new(

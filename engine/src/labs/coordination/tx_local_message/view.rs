@@ -73,6 +73,20 @@ impl NetLab for TxLocalMessage {
         (Config::from_params(p), net_config(p), NODES)
     }
 
+    /// The outbox with an idempotent consumer is safe under every fault the lab has; each
+    /// toggle away from it is built to break a property: a consumer that is not idempotent
+    /// applies twice, and the naive modes lose or invent orders.
+    fn lessons(cfg: &Config) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if !cfg.idempotent {
+            out.push("tx-local-message.at-most-once");
+        }
+        if !cfg.idempotent || cfg.mode != Mode::Outbox {
+            out.push("tx-local-message.exactly-once");
+        }
+        out
+    }
+
     fn role(&self) -> &'static str {
         match self.kind() {
             CLIENT => "tx-local-message.client",
