@@ -295,3 +295,40 @@ pub fn wal_panel<R: LogRecord>(title: &'static str, wal: &[Wal<R>]) -> Panel {
     }
     Panel::List { title, items }
 }
+
+/// *Every transaction ends* on one node of a fault-free run (tx-2pc and tx-3pc): the client
+/// waits for no outcome (`pending`: its transactions without one, with when it began them),
+/// and no cohort stays in doubt (`doubt`), longer than a fault-free transaction takes
+/// (`patience`).
+pub fn every_transaction_ends(
+    now: Time,
+    patience: Time,
+    node: NodeId,
+    mut pending: impl Iterator<Item = (u64, Time)>,
+    doubt: &std::collections::BTreeMap<u64, Time>,
+    found: &mut Found,
+) {
+    if let Some((tx, since)) = pending.find(|&(_, since)| now.saturating_sub(since) > patience) {
+        found.push((
+            "every-transaction-ends",
+            format!(
+                "the client has waited {} ms for the outcome of T{tx} (a fault-free transaction takes at most {} ms)",
+                now.saturating_sub(since) / MS,
+                patience / MS
+            ),
+        ));
+    }
+    if let Some((tx, since)) = doubt
+        .iter()
+        .find(|(_, &since)| now.saturating_sub(since) > patience)
+    {
+        found.push((
+            "every-transaction-ends",
+            format!(
+                "R{} has been in doubt about T{tx} for {} ms",
+                node + 1,
+                now.saturating_sub(*since) / MS
+            ),
+        ));
+    }
+}

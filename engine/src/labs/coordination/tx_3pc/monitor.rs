@@ -98,35 +98,17 @@ impl Monitor {
             if status.get(p.id) != Some(&NodeStatus::Up) {
                 continue;
             }
-            let patience = p.config().patience;
-            if let Some((tx, t)) = p
-                .ledger
-                .iter()
-                .find(|(_, t)| t.outcome.is_none() && now.saturating_sub(t.since) > patience)
-            {
-                found.push((
-                    "every-transaction-ends",
-                    format!(
-                        "the client has waited {} ms for the outcome of T{tx} (a fault-free transaction takes at most {} ms)",
-                        now.saturating_sub(t.since) / 1_000,
-                        patience / 1_000
-                    ),
-                ));
-            }
-            if let Some((tx, since)) = p
-                .doubt
-                .iter()
-                .find(|(_, &since)| now.saturating_sub(since) > patience)
-            {
-                found.push((
-                    "every-transaction-ends",
-                    format!(
-                        "R{} has been in doubt about T{tx} for {} ms",
-                        p.id + 1,
-                        now.saturating_sub(*since) / 1_000
-                    ),
-                ));
-            }
+            super::super::tx_common::every_transaction_ends(
+                now,
+                p.config().patience,
+                p.id,
+                p.ledger
+                    .iter()
+                    .filter(|(_, t)| t.outcome.is_none())
+                    .map(|(tx, t)| (*tx, t.since)),
+                &p.doubt,
+                found,
+            );
         }
     }
 }
