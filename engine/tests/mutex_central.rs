@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{config, fault_rates, fault_seed, run_json, sends_of as sends, stat};
+use common::{config, fault_rates, fault_seed, faulted_hash, run_json, sends_of as sends, stat};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::mutex_central::{self, Config, MutexCentral};
@@ -237,11 +237,7 @@ fn the_checker_catches_a_coordinator_that_forgets_queued_requests() {
 
 #[test]
 fn same_seed_same_trace_another_seed_another() {
-    let hash = |q: &str| {
-        let mut s = session(q);
-        FaultDriver::new(fault_rates(1.0, 0.3, 0.3, 0.2), 5).run(&mut s, 3_000 * MS);
-        s.trace_hash()
-    };
+    let hash = |q: &str| faulted_hash(session(q));
     let a = hash("lab=mutex-central&seed=4&standby=1");
     assert_eq!(a, hash("lab=mutex-central&seed=4&standby=1"));
     assert_ne!(a, hash("lab=mutex-central&seed=5&standby=1"));

@@ -6,9 +6,8 @@
 mod common;
 
 use common::paxos::{chosen, cmd, faulty_run, session, session_with, SCHEDULE_TIME};
-use common::{fault_rates, stat};
+use common::{faulted_hash, stat};
 
-use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::LabSession;
 use distlab_engine::sim::Action;
 use distlab_engine::MS;
@@ -188,11 +187,7 @@ fn the_checker_catches_an_acceptor_that_does_not_persist_its_promise() {
 
 #[test]
 fn same_seed_same_trace_another_seed_another() {
-    let hash = |q: &str| {
-        let mut s = session(q);
-        FaultDriver::new(fault_rates(1.0, 0.3, 0.3, 0.2), 5).run(&mut s, 3_000 * MS);
-        s.trace_hash()
-    };
+    let hash = |q: &str| faulted_hash(session(q));
     let a = hash("lab=paxos&seed=4&multi=1&dup=10");
     assert_eq!(a, hash("lab=paxos&seed=4&multi=1&dup=10"));
     assert_ne!(a, hash("lab=paxos&seed=5&multi=1&dup=10"));

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{config, fault_rates, fault_seed, run_json, sends_of as sends, stat};
+use common::{config, fault_rates, fault_seed, faulted_hash, run_json, sends_of as sends, stat};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::tx_2pc::{self, Config, Rec, Tx2pc};
@@ -444,11 +444,7 @@ fn the_checker_catches_a_coordinator_that_does_not_log_its_decision() {
 
 #[test]
 fn same_seed_same_trace_another_seed_another() {
-    let hash = |q: &str| {
-        let mut s = session(q);
-        FaultDriver::new(fault_rates(1.0, 0.3, 0.3, 0.2), 5).run(&mut s, 3_000 * MS);
-        s.trace_hash()
-    };
+    let hash = |q: &str| faulted_hash(session(q));
     let a = hash("lab=tx-2pc&seed=4&rate=5&dup=10");
     assert_eq!(a, hash("lab=tx-2pc&seed=4&rate=5&dup=10"));
     assert_ne!(a, hash("lab=tx-2pc&seed=5&rate=5&dup=10"));

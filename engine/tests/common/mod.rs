@@ -221,3 +221,10 @@ pub fn faults_then_quiet(
     )
 }
 pub mod paxos;
+
+/// The trace hash of `s` run for 3 s under the fixed fault mix the labs' determinism tests use.
+#[allow(dead_code)]
+pub fn faulted_hash(mut s: impl LabSession) -> String {
+    FaultDriver::new(fault_rates(1.0, 0.3, 0.3, 0.2), 5).run(&mut s, 3_000 * MS);
+    s.trace_hash()
+}

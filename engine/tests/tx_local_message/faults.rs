@@ -220,11 +220,7 @@ fn a_bad_quantity_is_refused() {
 
 #[test]
 fn same_seed_same_trace_another_seed_another() {
-    let hash = |q: &str| {
-        let mut s = session(q);
-        FaultDriver::new(fault_rates(1.0, 0.3, 0.3, 0.2), 5).run(&mut s, 3_000 * MS);
-        s.trace_hash()
-    };
+    let hash = |q: &str| faulted_hash(session(q));
     let a = hash("lab=tx-local-message&seed=4&rate=5&dup=10");
     assert_eq!(a, hash("lab=tx-local-message&seed=4&rate=5&dup=10"));
     assert_ne!(a, hash("lab=tx-local-message&seed=5&rate=5&dup=10"));

@@ -13,7 +13,9 @@ mod common;
 mod faults;
 mod presets;
 
-use common::{calm, config, fault_rates, fault_seed, run_json, sends_of as sends, stat};
+use common::{
+    calm, config, fault_rates, fault_seed, faulted_hash, run_json, sends_of as sends, stat,
+};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::tx_local_message::{self, Config, TxLocalMessage};
