@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/tools.sh
 
 echo "== native engine (cargo build --profile bench-native; distlab bench --seconds 60)"
-cargo build -q --profile bench-native -p distlab-engine
+cargo build -q --profile bench-native -p distlab-runner
 ./target/bench-native/distlab bench --seconds 60
 
 echo "== wasm engine and frame cost (wasm-pack test --release -- --test bench_web)"

@@ -55,7 +55,7 @@ emit() {
 if [[ "$profile" == release ]]; then
   # The bundles and their labs, from the registry (`distlab labs`): one wasm per bundle that
   # has a lab that runs.
-  cargo build --quiet "${locked[@]}" -p distlab-engine --bin distlab
+  cargo build --quiet "${locked[@]}" -p distlab-runner --bin distlab
   "$target_dir/debug/distlab" labs >"$work/labs.json"
   mapfile -t names < <(python3 -c '
 import json, sys

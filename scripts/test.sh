@@ -74,7 +74,7 @@ run_step clippy-wasm cargo clippy "${locked[@]}" -p distlab-app --target wasm32-
 # [profile.dev.package.distlab-engine] (and its hot dependencies) give opt-level 2-3 in dev/test
 # builds, measured raft tests 3s instead of 125s unoptimised. --no-fail-fast reports every failing
 # test binary, not just the first.
-run_step engine cargo test "${locked[@]}" -p distlab-engine --no-fail-fast
+run_step engine cargo test "${locked[@]}" -p distlab-engine -p distlab-runner --no-fail-fast
 
 # The app's own unit tests (translation table, space-time index, chart layout) run natively.
 run_step app-unit cargo test "${locked[@]}" -p distlab-app --lib

@@ -146,3 +146,13 @@ impl FaultDriver {
         self.inflight = inflight;
     }
 }
+
+/// Heals everything and brings every node back (restart the crashed, resume the paused): the
+/// calm after a faulty period, before the *eventually* properties are checked.
+pub fn calm(s: &mut dyn LabSession) {
+    let _ = s.act(Action::HealAll);
+    for node in 0..s.n() {
+        let _ = s.act(Action::Restart { node });
+        let _ = s.act(Action::Resume { node });
+    }
+}

@@ -9,6 +9,7 @@ pub mod batch;
 #[cfg(feature = "summaries")]
 pub mod bench;
 pub mod calc;
+pub mod check;
 pub mod export;
 pub mod faults;
 pub mod input;

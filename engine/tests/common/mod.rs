@@ -1,10 +1,8 @@
-//! Helpers shared by the engine's integration tests: running the `distlab` binary and checking
+//! Helpers shared by the engine's integration tests: running the `distlab` command line and checking
 //! its exit codes and messages, and building and inspecting Raft sessions.
 //!
 //! Each test file uses only some of these, so unused ones are not warned about.
 #![allow(dead_code)]
-
-use std::process::Command;
 
 use distlab_engine::faults::{FaultDriver, FaultSpec};
 use distlab_engine::input::{split_query, RunConfig};
@@ -21,16 +19,22 @@ pub struct Run {
     pub err: String,
 }
 
-/// Runs `distlab` with `args`.
+/// Runs the `distlab` command line with `args`, in-process (the runner crate's `main_with`).
 pub fn distlab(args: &[&str]) -> Run {
-    let o = Command::new(env!("CARGO_BIN_EXE_distlab"))
-        .args(args)
-        .output()
-        .expect("distlab runs");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut io = distlab_runner::Io {
+        out: &mut out,
+        err: &mut err,
+        progress: false,
+    };
+    let code = distlab_runner::main_with(
+        std::iter::once("distlab").chain(args.iter().copied()),
+        &mut io,
+    );
     Run {
-        code: o.status.code(),
-        out: String::from_utf8(o.stdout).expect("utf-8 output"),
-        err: String::from_utf8(o.stderr).expect("utf-8 errors"),
+        code: Some(i32::from(code)),
+        out: String::from_utf8(out).expect("utf-8 output"),
+        err: String::from_utf8(err).expect("utf-8 errors"),
     }
 }
 
@@ -181,11 +185,7 @@ pub fn sends_of<'a>(
 
 /// Heals everything and brings every node back: a majority is connected and up.
 pub fn calm(s: &mut dyn LabSession) {
-    s.act(Action::HealAll).unwrap();
-    for i in 0..s.n() {
-        s.act(Action::Restart { node: i }).unwrap();
-        s.act(Action::Resume { node: i }).unwrap();
-    }
+    distlab_engine::faults::calm(s);
 }
 
 /// Entries committed so far, from the Raft summary.
