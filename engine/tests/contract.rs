@@ -191,9 +191,46 @@ fn the_runner_prints_json_and_refuses_bad_arguments() {
         ] {
             let r = common::distlab(&bad);
             assert_eq!(r.code, Some(2), "{bad:?}: {}", r.err);
-            assert!(r.err.starts_with("distlab: "), "{bad:?}: {}", r.err);
+            assert!(r.err.starts_with("error: "), "{bad:?}: {}", r.err);
         }
     }
+    let labs_json: serde_json::Value =
+        serde_json::from_str(&common::distlab(&["labs"]).out).expect("labs is JSON");
+    assert_eq!(labs_json.as_array().map(Vec::len), Some(LABS.len()));
+}
+
+/// Every networked lab batches: its stats as distributions over the seeds, the same output
+/// twice.
+#[test]
+fn every_lab_batches_its_stats() {
+    for lab in network_labs() {
+        let args = [
+            "batch",
+            lab.id,
+            "--seeds",
+            "1..3",
+            "--until",
+            "2s",
+            "--measure",
+            "stats",
+        ];
+        let out = common::run_json(&args);
+        assert_eq!(out["runs"], 3, "{}", lab.id);
+        let measures = out["measures"].as_object().expect("measures");
+        for (k, d) in measures {
+            assert_eq!(
+                d["count"].as_u64().unwrap_or(0) + d["missing"].as_u64().unwrap_or(0),
+                3,
+                "{}: {k}",
+                lab.id
+            );
+        }
+        assert_eq!(common::run_json(&args), out, "{}", lab.id);
+    }
+}
+
+#[test]
+fn the_labs_list_has_every_lab() {
     let labs_json: serde_json::Value =
         serde_json::from_str(&common::distlab(&["labs"]).out).expect("labs is JSON");
     assert_eq!(labs_json.as_array().map(Vec::len), Some(LABS.len()));

@@ -77,7 +77,7 @@ pub fn assert_refused(r: &Run, args: &[&str], prefix: &str, expect: &str) {
 /// Expects `distlab calc` to refuse `args` with exit 2 and a one-line message containing `msg`.
 pub fn assert_calc_refuses(args: &[&str], msg: &str) {
     let r = calc(args);
-    assert_refused(&r, args, "distlab calc: ", msg);
+    assert_refused(&r, args, "error: ", msg);
     assert_eq!(r.err.lines().count(), 1, "{}", r.err);
 }
 
