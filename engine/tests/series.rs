@@ -2,7 +2,6 @@
 //! run's state, so seeking back and forward gives the curves of a straight run; every
 //! declared chart is translated; the bounded record and the downsampling keep memory small.
 
-
 use distlab_engine::faults::{FaultDriver, FaultSpec};
 use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs::{self, downsample, LabSession, Series, SeriesBuf, LABS, SERIES_POINTS};
@@ -17,7 +16,8 @@ fn session(q: &str) -> Box<dyn LabSession> {
 }
 
 fn plotted_labs() -> impl Iterator<Item = &'static labs::LabDef> {
-    LABS.iter().filter(|l| l.is_network() && !l.series.is_empty())
+    LABS.iter()
+        .filter(|l| l.is_network() && !l.series.is_empty())
 }
 
 /// A run of `lab` with random faults to `until`, its action log kept for replays.
@@ -43,7 +43,12 @@ fn series_after_a_seek_are_those_of_a_straight_run() {
         let end = 8_000 * MS;
         let mut s = faulty_run(&q, 11, end);
         let at_end = s.series();
-        assert_eq!(at_end.len(), lab.series.len().max(at_end.len()), "{}", lab.id);
+        assert_eq!(
+            at_end.len(),
+            lab.series.len().max(at_end.len()),
+            "{}",
+            lab.id
+        );
         assert!(
             at_end.iter().any(|c| !c.points.is_empty()),
             "{}: a faulted run of 8 s draws something",
@@ -56,7 +61,12 @@ fn series_after_a_seek_are_those_of_a_straight_run() {
             let here = s.series();
             assert_eq!(here, straight(&q, 11, &log, t), "{} at {t}", lab.id);
             for c in &here {
-                assert!(c.points.iter().all(|p| p.0 <= t), "{} at {t}: {}", lab.id, c.key);
+                assert!(
+                    c.points.iter().all(|p| p.0 <= t),
+                    "{} at {t}: {}",
+                    lab.id,
+                    c.key
+                );
                 assert!(c.points.len() <= SERIES_POINTS);
             }
         }

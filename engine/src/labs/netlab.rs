@@ -217,7 +217,11 @@ fn series_summary(all: &[Series]) -> serde_json::Value {
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
                     (a.min(v), b.max(v))
                 });
-            let mean = if n > 0 { values.sum::<f64>() / n as f64 } else { 0.0 };
+            let mean = if n > 0 {
+                values.sum::<f64>() / n as f64
+            } else {
+                0.0
+            };
             let last = s.points.last().map(|p| p.1);
             serde_json::json!({
                 "key": s.key, "name": s.name, "unit": s.unit, "points": n,

@@ -354,17 +354,18 @@ pub fn downsample(points: &mut Vec<(Time, f64)>, cap: usize) {
 
 /// A bounded record of one series, for a lab to keep in its monitor when the points are not
 /// otherwise in its state (a φ value sampled on every heartbeat, a Gini coefficient after
-/// every move). It lives in the simulation's state, so a checkpoint copies it and seeking
-/// restores it with the rest: the curve after a seek is the curve of a straight run. At most
-/// `cap` points are kept: when full, every pair of neighbours is merged into the one further
-/// from zero (the peaks stay), and from then on points come half as often (`every` doubles)
-/// (or as often as the merged points, if that is rarer), so the record spans the whole run at
-/// a coarser grain; all of it deterministic.
+/// every move, a cohort's time in doubt). It lives in the simulation's state, so a checkpoint
+/// copies it and seeking restores it with the rest: the curve after a seek is the curve of a
+/// straight run. It keeps one point per slot of `every` µs, the slot's peak (the value
+/// furthest from zero, at its own time), and at most `cap` points: when full, neighbours are
+/// merged in pairs (the peak of each pair stays) and the slots double (or grow to the merged
+/// points' grain, if coarser), so the record spans the whole run at a coarser grain. All of
+/// it deterministic, and without allocating once the record is full.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesBuf {
     points: Vec<(Time, f64)>,
     cap: usize,
-    /// The smallest gap between two kept points (0: keep all until full).
+    /// The slot width (0: a point per push until full).
     every: Time,
 }
 
@@ -375,7 +376,7 @@ impl Default for SeriesBuf {
 }
 
 impl SeriesBuf {
-    /// A record of at most `cap` points (at least 4), one per `every` µs at most.
+    /// A record of at most `cap` points (at least 4), one per slot of `every` µs.
     pub fn new(cap: usize, every: Time) -> SeriesBuf {
         SeriesBuf {
             points: Vec::new(),
@@ -384,37 +385,43 @@ impl SeriesBuf {
         }
     }
 
-    /// Records `value` at `t` (times never go back). A point closer than `every` to the last
-    /// one replaces it if it is further from zero (so a peak is never lost), else is dropped.
+    fn slot(&self, t: Time) -> Time {
+        t.checked_div(self.every).unwrap_or(t)
+    }
+
+    /// Records `value` at `t` (times never go back). In the last point's slot it replaces
+    /// that point if it is further from zero (a peak is never lost), else it is dropped.
     pub fn push(&mut self, t: Time, value: f64) {
-        if let Some(last) = self.points.last_mut() {
-            if t < last.0.saturating_add(self.every) {
-                if value.abs() > last.1.abs() {
-                    *last = (last.0, value);
+        if let Some(&(lt, lv)) = self.points.last() {
+            if self.every > 0 && self.slot(t) == self.slot(lt) {
+                if value.abs() > lv.abs() {
+                    let n = self.points.len();
+                    self.points[n - 1] = (t, value);
                 }
                 return;
             }
         }
         if self.points.len() >= self.cap {
-            let span = self.points[self.points.len() - 1].0 - self.points[0].0;
-            let merged: Vec<(Time, f64)> = self
-                .points
-                .chunks(2)
-                .map(|c| {
-                    c.iter()
-                        .copied()
-                        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-                        .unwrap_or(c[0])
-                })
-                .collect();
-            self.points = merged;
-            // New points come at the grain of the merged old ones.
-            self.every = self
-                .every
-                .saturating_mul(2)
-                .max(span / (self.cap as Time / 2));
+            self.merge();
         }
         self.points.push((t, value));
+    }
+
+    /// Halves the record in place: each pair of neighbours becomes its peak.
+    fn merge(&mut self) {
+        let n = self.points.len();
+        let span = self.points[n - 1].0 - self.points[0].0;
+        for i in 0..n.div_ceil(2) {
+            let a = self.points[2 * i];
+            let b = self.points.get(2 * i + 1).copied().unwrap_or(a);
+            self.points[i] = if b.1.abs() > a.1.abs() { b } else { a };
+        }
+        self.points.truncate(n.div_ceil(2));
+        // New points come at the grain of the merged old ones.
+        self.every = self
+            .every
+            .saturating_mul(2)
+            .max(span / (self.cap as Time / 2));
     }
 
     pub fn points(&self) -> &[(Time, f64)] {
