@@ -38,7 +38,7 @@ async fn a_preset_of_the_local_message_lab_charts_its_window_and_follows_the_sli
         );
         assert!(
             m.wait_for(8_000, |m| m.ctl.borrow().session.now() > 1_000 * MS
-                && points(&m) >= 2)
+                && points(m) >= 2)
                 .await,
             "{lang}: the window and the backlog are drawn ({} points)",
             points(&m)
