@@ -37,7 +37,8 @@ pub struct Monitor {
     /// The atomicity checker shared with `tx-3pc`.
     atomicity: Atomicity,
     /// Per cohort, how long its oldest in-doubt transaction has been in doubt (ms), sampled
-    /// on the trace's records (the chart panel's curves).
+    /// on the trace's records (the chart panel's curves): 128 points each at most, so with 12
+    /// cohorts a checkpoint's copy of them stays under 25 KB.
     pub doubt_curves: Vec<SeriesBuf>,
 }
 
@@ -47,7 +48,7 @@ impl Monitor {
         let now = seen.record.time;
         let cohorts = seen.nodes.get(FIRST_COHORT..).unwrap_or(&[]);
         if self.doubt_curves.len() != cohorts.len() {
-            self.doubt_curves = vec![SeriesBuf::new(256, 20 * MS); cohorts.len()];
+            self.doubt_curves = vec![SeriesBuf::new(128, 20 * MS); cohorts.len()];
         }
         for (curve, c) in self.doubt_curves.iter_mut().zip(cohorts) {
             let age = c

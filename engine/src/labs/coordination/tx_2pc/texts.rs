@@ -92,8 +92,8 @@ pub const TEXTS: &[Text] = &[
     ("tx-2pc.st.in_doubt", "In doubt (voted Yes)", "不确定（已投 Yes）"),
     (
         "series.tx-2pc.doubt",
-        "Time in doubt per cohort (its oldest undecided transaction)",
-        "每个参与者的不确定时长（其最早未决的事务）",
+        "Time in doubt, per cohort",
+        "每个参与者的不确定时长",
     ),
     ("stat.tx-2pc.committed", "Transactions committed", "已提交的事务"),
     ("stat.tx-2pc.aborted", "Transactions aborted", "已回滚的事务"),

@@ -82,13 +82,13 @@ pub const TEXTS: &[Text] = &[
     ("tx-local-message.col.deliveries", "Deliveries", "投递次数"),
     (
         "series.tx-local-message.window",
-        "Inconsistency window per order: commit → stock taken",
-        "每个订单的不一致窗口：提交 → 扣减库存",
+        "Inconsistency window, commit → stock taken",
+        "不一致窗口：提交 → 扣减库存",
     ),
     (
         "series.tx-local-message.backlog",
-        "Committed orders not yet applied to the inventory",
-        "已提交但尚未作用到库存的订单",
+        "Orders committed, not yet applied",
+        "已提交、尚未作用到库存的订单",
     ),
     ("stat.tx-local-message.orders", "Orders committed", "已提交的订单"),
     ("stat.tx-local-message.applied", "Orders applied to the inventory", "已作用到库存的订单"),
