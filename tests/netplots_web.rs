@@ -62,25 +62,56 @@ async fn a_preset_of_the_local_message_lab_charts_its_window_and_follows_the_sli
     }
 }
 
+/// `inner` lies inside `outer` (with half a pixel of rounding).
+fn inside(inner: &web_sys::DomRect, outer: &web_sys::DomRect) -> bool {
+    inner.left() >= outer.left() - 0.5
+        && inner.top() >= outer.top() - 0.5
+        && inner.right() <= outer.right() + 0.5
+        && inner.bottom() <= outer.bottom() + 0.5
+}
+
 #[wasm_bindgen_test]
 async fn embedded_the_charts_fold_into_the_bar_and_open_on_demand() {
-    let f = mount_framed(
-        "?lab=tx-local-message&scenario=lm-broker-down&lang=en&embed=1&speed=10",
-        640,
-        400,
-    )
-    .await;
-    let panel = f
-        .find("series")
-        .expect("the embedded bar offers the charts");
-    assert!(!panel.has_attribute("open"), "folded by default");
-    panel.set_attribute("open", "").expect("open");
-    assert!(
-        f.wait_for(8_000, |m| points(m) >= 2 && m.drawn("series-canvas"))
-            .await,
-        "opened, the charts are drawn ({} points)",
-        points(&f)
-    );
+    for (lab, preset) in [
+        ("tx-local-message", "lm-broker-down"),
+        ("tx-2pc", "2pc-coordinator-crash"),
+    ] {
+        for lang in ["en", "zh"] {
+            let f = mount_framed(
+                &format!("?lab={lab}&scenario={preset}&lang={lang}&embed=1&speed=10"),
+                640,
+                400,
+            )
+            .await;
+            let panel = f
+                .find("series")
+                .expect("the embedded bar offers the charts");
+            assert!(
+                !panel.has_attribute("open"),
+                "{lab} {lang}: folded by default"
+            );
+            let frame = f
+                .root
+                .owner_document()
+                .and_then(|d| d.document_element())
+                .expect("frame")
+                .get_bounding_client_rect();
+            let summary = panel.get_bounding_client_rect();
+            assert!(inside(&summary, &frame), "{lab} {lang}: fits the bar");
+            panel.set_attribute("open", "").expect("open");
+            assert!(
+                f.wait_for(8_000, |m| points(m) >= 2 && m.drawn("series-canvas"))
+                    .await,
+                "{lab} {lang}: opened, the charts are drawn ({} points)",
+                points(&f)
+            );
+            let canvas = f.find("series-canvas").expect("canvas");
+            assert!(
+                inside(&canvas.get_bounding_client_rect(), &frame),
+                "{lab} {lang}: the opened charts lie inside the frame"
+            );
+        }
+    }
 }
 
 #[wasm_bindgen_test]
