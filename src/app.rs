@@ -205,6 +205,7 @@ pub fn app(props: &AppProps) -> Html {
 
     let timeline_ref = use_node_ref();
     let logs_ref = use_node_ref();
+    let series_ref = use_node_ref();
     let Some(ctl) = net else {
         let plot = html! { <crate::plots::PlotLab cfg={cfg.clone()} lang={l} /> };
         if embed {
@@ -228,7 +229,7 @@ pub fn app(props: &AppProps) -> Html {
             </div>
         };
     };
-    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} logs={logs_ref.clone()}
+    let canvas = html! { <NetCanvas ctl={ctl.clone()} on_change={on_change.clone()} timeline={timeline_ref.clone()} logs={logs_ref.clone()} series={series_ref.clone()}
     label={AttrValue::from(canvas_label(ctl, l))} describedby="net-summary" /> };
     let stage = html! {
         <div class="stage">
@@ -255,6 +256,8 @@ pub fn app(props: &AppProps) -> Html {
                 }
                 <div class="embed-bar">
                     { play_step(ctl, l, &on_change) }
+                    // The lab's charts, folded away until asked for (it opens above the bar).
+                    { series_panel(ctl, l, &series_ref, true) }
                     // Every canvas action from the keyboard, folded away until asked for.
                     <details class="embed-kbd" data-testid="embed-kbd">
                         <summary>{ tr(l, "kbd.title") }</summary>
@@ -290,6 +293,7 @@ pub fn app(props: &AppProps) -> Html {
                     { status_panel(ctl, l) }
                     { keyboard_panel(ctl, l, &on_change) }
                     { invariants_panel(ctl, l, &on_change) }
+                    { series_panel(ctl, l, &series_ref, false) }
                     { inspector(ctl, l) }
                     { event_log(ctl, l, &on_change) }
                 </aside>
@@ -621,6 +625,31 @@ fn invariants_panel(ctl: &Shared, l: Lang, on_change: &Callback<()>) -> Html {
                 </table>
             }
         </section>
+    }
+}
+
+/// The lab's charts (`NetLab::SERIES`), drawn by the canvas loop on `canvas`: a panel that
+/// folds away, under the counters; in embed mode a folded box in the bar that opens above it.
+/// Nothing for a lab without series.
+fn series_panel(ctl: &Shared, l: Lang, canvas: &NodeRef, embed: bool) -> Html {
+    let charts = ctl.borrow().session.series_specs().len();
+    if charts == 0 {
+        return html! {};
+    }
+    let h = crate::plots::series::height(charts);
+    let class = if embed {
+        "embed-charts"
+    } else {
+        "panel series-panel"
+    };
+    html! {
+        <details class={class} open={!embed} data-testid="series">
+            <summary>{ tr(l, "panel.series") }</summary>
+            <canvas ref={canvas.clone()} class="series-canvas" data-testid="series-canvas"
+                role="img" aria-label={tr(l, "panel.series").to_string()}
+                style={format!("height:{h:.0}px")} />
+            if !embed { <p class="hint small">{ tr(l, "panel.series_help") }</p> }
+        </details>
     }
 }
 

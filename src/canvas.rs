@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use distlab_engine::labs::EventRef;
+use distlab_engine::labs::{EventRef, Series};
 use distlab_engine::sim::Action;
 use distlab_engine::{Time, MS};
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -175,12 +175,44 @@ pub fn draw_logs(ctl: &Shared, canvas: &HtmlCanvasElement) {
     crate::logs::draw(&ctx, w, h, &view);
 }
 
+/// The lab's curves as last computed, and the state they are of (present time, events,
+/// actions): recomputed only when that changes.
+#[derive(Default)]
+pub struct SeriesCache {
+    of: Option<(Time, u64, usize)>,
+    curves: Vec<Series>,
+}
+
+/// Draws the lab's charts on `canvas` (nothing for a lab without series, or while the panel
+/// is folded away), and notes on it how many points it drew (`data-points`, for the tests).
+pub fn draw_series(ctl: &Shared, canvas: &HtmlCanvasElement, cache: &mut SeriesCache) {
+    let Some((ctx, w, h)) = prepare(canvas) else {
+        return;
+    };
+    let c = ctl.borrow();
+    let s = c.session.as_ref();
+    let specs = s.series_specs();
+    if specs.is_empty() {
+        return;
+    }
+    let of = (s.now(), s.events(), s.actions().len());
+    if cache.of != Some(of) {
+        cache.curves = s.series();
+        cache.of = Some(of);
+    }
+    let span = (s.window_start(), s.now());
+    let drawn = crate::plots::series::draw(&ctx, w, h, specs, &cache.curves, span, crate::lang());
+    let _ = canvas.set_attribute("data-points", &drawn.to_string());
+}
+
 /// Per-frame work of the network canvas: advance the run, draw, tell the panels.
 struct NetLoop {
     ctl: Shared,
     canvas: NodeRef,
     timeline: NodeRef,
     logs: NodeRef,
+    series: NodeRef,
+    series_cache: RefCell<SeriesCache>,
     on_change: Callback<()>,
     last_ts: Cell<Option<f64>>,
     last_version: Cell<u64>,
@@ -200,6 +232,9 @@ impl NetLoop {
         }
         if let Some(canvas) = self.logs.cast::<HtmlCanvasElement>() {
             draw_logs(&self.ctl, &canvas);
+        }
+        if let Some(canvas) = self.series.cast::<HtmlCanvasElement>() {
+            draw_series(&self.ctl, &canvas, &mut self.series_cache.borrow_mut());
         }
         let mut c = self.ctl.borrow_mut();
         if c.stats.frames == 0 {
@@ -289,6 +324,9 @@ pub struct CanvasProps {
     /// The replicated-log canvas, drawn in the same loop (labs with logs only).
     #[prop_or_default]
     pub logs: NodeRef,
+    /// The chart panel's canvas, drawn in the same loop (labs that declare series only).
+    #[prop_or_default]
+    pub series: NodeRef,
     /// The canvas's accessible name (it is an image; its text alternative is the element
     /// with id `describedby`).
     #[prop_or_default]
@@ -302,6 +340,7 @@ impl PartialEq for CanvasProps {
         Rc::ptr_eq(&self.ctl, &other.ctl)
             && self.timeline == other.timeline
             && self.logs == other.logs
+            && self.series == other.series
             && self.label == other.label
             && self.describedby == other.describedby
     }
@@ -317,6 +356,8 @@ pub fn net_canvas(props: &CanvasProps) -> Html {
             canvas: canvas.clone(),
             timeline: props.timeline.clone(),
             logs: props.logs.clone(),
+            series: props.series.clone(),
+            series_cache: RefCell::new(SeriesCache::default()),
             on_change: props.on_change.clone(),
             last_ts: Cell::new(None),
             last_version: Cell::new(u64::MAX),

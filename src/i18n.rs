@@ -189,7 +189,8 @@ const TABLE: &[Text] = &[
     ("panel.eventually", "checked when the run ends or goes quiet", "在运行结束或静止时检查"),
     ("panel.broken_as_taught", "broken, as this lab shows", "被打破，正是本实验要展示的"),
     ("panel.stats", "Counters", "计数"),
-    ("panel.empty", "(empty)", "（空）"),
+    ("panel.series", "Charts", "图表"),
+    ("panel.series_help", "Each chart as of the time on the slider: drag it back and the curves are those of that moment.", "每张图表都对应时间滑块所在的时刻：把滑块往回拖，曲线就回到那一刻的样子。"),    ("panel.empty", "(empty)", "（空）"),
     ("menu.clock", "Set clock drift", "设置时钟漂移"),
     ("menu.clock_ppm", "Clock drift in parts per million (negative runs slow)", "时钟漂移（百万分之一，负数表示变慢）"),
     ("kbd.cut_one_way", "Cut {0} → {1} only", "只切断 {0} → {1}"),
@@ -329,7 +330,7 @@ const TABLE: &[Text] = &[
     ("pl.did.remove", "{0} removed", "移除 {0}"),
     ("pl.did.fail", "{0} failed", "{0} 故障"),
     ("pl.fail_note", "{0} is down but still a member: only its keys fall back to the next live node (under hash mod N too, since N is unchanged), and Recover gives every one of them back. Nothing was handed over, so their data must come from replicas. A removal instead takes the node out of the ring for good.", "{0} 已宕机但仍是成员：只有它的键临时转到下一个存活节点（取模哈希也是如此，因为 N 不变），“恢复”会把这些键全部归还。由于没有事先移交，这些数据必须从副本恢复。而移除则是让节点永久离开环。"),
-    ("rl.unit_s", "s", "秒"),
+    ("chart.unit_s", "s", "秒"),
     ("drf.weight_hint", "append *w for a weight, e.g. 1,4*2", "加 *w 表示权重，如 1,4*2"),
     ("pl.keys", "keys", "键"),
     ("pl.mean", "mean", "平均"),
@@ -738,6 +739,13 @@ mod tests {
                         }
                     }
                 }
+            }
+            // A lab's charts: every declared series and every curve it draws has a title.
+            for spec in s.series_specs() {
+                need(&format!("series.{}", spec.key), format!("{what}: series"));
+            }
+            for c in s.series() {
+                need(&format!("series.{}", c.key), format!("{what}: curve"));
             }
             // A lab that labels lane events explains its verdict on any two of them.
             let events: Vec<_> = s.view().events.iter().map(|e| e.at).collect();

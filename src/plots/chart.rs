@@ -224,6 +224,45 @@ impl Plot {
         ctx.stroke();
     }
 
+    /// A step line through `pts`: each value holds until the next point, the last until
+    /// `until` (data x; the present of a live curve).
+    pub fn steps(
+        &self,
+        ctx: &Ctx,
+        pts: impl IntoIterator<Item = (f64, f64)>,
+        until: f64,
+        color: &str,
+    ) {
+        ctx.set_stroke_style_str(color);
+        ctx.set_line_width(1.5);
+        ctx.begin_path();
+        let mut last: Option<f64> = None;
+        for (x, y) in pts {
+            let (px, py) = (self.px(x), self.py(y.clamp(self.y.0, self.y.1)));
+            match last {
+                None => ctx.move_to(px, py),
+                Some(prev) => {
+                    ctx.line_to(px, prev);
+                    ctx.line_to(px, py);
+                }
+            }
+            last = Some(py);
+        }
+        if let Some(prev) = last {
+            ctx.line_to(self.px(until.min(self.x.1)), prev);
+        }
+        ctx.stroke();
+    }
+
+    /// A dot per point (one measurement per event).
+    pub fn dots(&self, ctx: &Ctx, pts: impl IntoIterator<Item = (f64, f64)>, color: &str) {
+        ctx.set_fill_style_str(color);
+        for (x, y) in pts {
+            let (px, py) = (self.px(x), self.py(y.clamp(self.y.0, self.y.1)));
+            ctx.fill_rect(px - 2.0, py - 2.0, 4.0, 4.0);
+        }
+    }
+
     /// A horizontal line at `y`, dashed if asked.
     pub fn hline(&self, ctx: &Ctx, y: f64, color: &str, dashed: bool) {
         let py = self.py(y).round() + 0.5;

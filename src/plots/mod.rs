@@ -14,6 +14,7 @@ pub mod placement;
 pub mod ratelimit;
 mod ratelimit_chart;
 mod ratelimit_edit;
+pub mod series;
 
 use std::cell::RefCell;
 use std::rc::Rc;

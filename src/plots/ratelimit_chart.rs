@@ -117,7 +117,7 @@ pub fn draw(ctx: &Ctx, w: f64, h: f64, s: &RateLab, l: Lang) {
         p3.axes_with_unit(
             ctx,
             &format!("{letter} · {}", tr(l, "rl.delay")),
-            tr(l, "rl.unit_s"),
+            tr(l, "chart.unit_s"),
         );
         p3.line(
             ctx,

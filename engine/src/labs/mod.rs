@@ -20,8 +20,9 @@ pub use registry::{
     LabDef, LabKind, ModelView, Text, TimedModel, BUNDLES, CATALOG, DEFAULT_LAB, LABS,
 };
 pub use view::{
-    Causality, EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView, Looks,
-    MsgView, NodeView, Panel, PeerProgress, Stat, View, LOG_TAIL,
+    downsample, Causality, EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView,
+    Looks, MsgView, NodeView, Panel, PeerProgress, Series, SeriesBuf, SeriesKind, SeriesSpec, Stat,
+    View, LOG_TAIL, SERIES_POINTS,
 };
 
 use crate::input::{InputError, Params, RunConfig};
@@ -170,6 +171,15 @@ pub trait LabSession {
     }
     /// The kept lane events that happened before `e` (its causal past), oldest first.
     fn causal_past(&self, _e: EventRef) -> Vec<EventRef> {
+        Vec::new()
+    }
+    /// The time series the lab plots ([`crate::labs::NetLab::SERIES`]); empty for most labs.
+    fn series_specs(&self) -> &'static [SeriesSpec] {
+        &[]
+    }
+    /// The lab's curves as of now, each at most [`SERIES_POINTS`] points. A pure function of
+    /// the run's state, so after any seek they are those of a straight run to the same time.
+    fn series(&self) -> Vec<Series> {
         Vec::new()
     }
     /// Replaces `out` with the ids of the messages in flight, in no particular order (but the

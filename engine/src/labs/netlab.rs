@@ -4,8 +4,8 @@
 
 use super::registry::{Group, LabDef, LabKind, Text};
 use super::view::{
-    EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView, Looks, MsgView, NodeView,
-    Panel, PeerProgress, Stat, View,
+    downsample, EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView, Looks,
+    MsgView, NodeView, Panel, PeerProgress, Series, SeriesSpec, Stat, View, SERIES_POINTS,
 };
 use super::LabSession;
 use crate::params::{InputError, ParamSpec, Params, TextSpec};
@@ -117,6 +117,16 @@ pub trait NetLab: Protocol {
     fn stats(_sim: &Sim<Self>) -> Vec<Stat> {
         Vec::new()
     }
+    /// The time series the lab plots, one chart each (see [`SeriesSpec`]); the app shows a
+    /// chart panel only for a lab that declares some.
+    const SERIES: &'static [SeriesSpec] = &[];
+    /// The curves of [`NetLab::SERIES`] as of now, computed from the simulation's state (the
+    /// monitor's records, or a [`super::SeriesBuf`] kept there): never from anything outside
+    /// it, so a seek back or forward gives the curve of a straight run. The session keeps each
+    /// to [`SERIES_POINTS`] points ([`downsample`]).
+    fn series(_sim: &Sim<Self>) -> Vec<Series> {
+        Vec::new()
+    }
     /// The node the lab considers in charge, if that means anything for it.
     fn leader(_sim: &Sim<Self>) -> Option<NodeId> {
         None
@@ -171,6 +181,7 @@ pub const fn lab_def<P: NetLab>() -> LabDef {
         demo: P::DEMO,
         size: P::SIZE,
         timed: None,
+        series: P::SERIES,
     }
 }
 
@@ -190,6 +201,36 @@ impl<P: NetLab> NetSession<P> {
             lessons: P::lessons(cfg),
         }
     }
+}
+
+/// The runner's digest of the lab's curves: per curve its points and their last, lowest,
+/// highest and mean value (the points themselves stay in the app).
+#[cfg(feature = "summaries")]
+fn series_summary(all: &[Series]) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = all
+        .iter()
+        .map(|s| {
+            let values = s.points.iter().map(|p| p.1);
+            let n = s.points.len();
+            let (lo, hi) = values
+                .clone()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(v), b.max(v))
+                });
+            let mean = if n > 0 {
+                values.sum::<f64>() / n as f64
+            } else {
+                0.0
+            };
+            let last = s.points.last().map(|p| p.1);
+            serde_json::json!({
+                "key": s.key, "name": s.name, "unit": s.unit, "points": n,
+                "last": last, "min": if n > 0 { Some(lo) } else { None },
+                "max": if n > 0 { Some(hi) } else { None }, "mean": mean,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows)
 }
 
 fn status_key(s: NodeStatus) -> &'static str {
@@ -394,6 +435,9 @@ impl<P: NetLab> LabSession for NetSession<P> {
                 .collect();
             obj.insert("stats".into(), serde_json::Value::Object(map));
         }
+        if let (Some(obj), false) = (summary.as_object_mut(), P::SERIES.is_empty()) {
+            obj.insert("series".into(), series_summary(&self.series()));
+        }
         summary
     }
 
@@ -435,6 +479,18 @@ impl<P: NetLab> LabSession for NetSession<P> {
 
     fn causal_past(&self, e: EventRef) -> Vec<EventRef> {
         P::causal_past(&self.session.sim, e)
+    }
+
+    fn series_specs(&self) -> &'static [SeriesSpec] {
+        P::SERIES
+    }
+
+    fn series(&self) -> Vec<Series> {
+        let mut all = P::series(&self.session.sim);
+        for s in &mut all {
+            downsample(&mut s.points, SERIES_POINTS);
+        }
+        all
     }
 
     fn inflight_ids(&self, out: &mut Vec<u64>) {

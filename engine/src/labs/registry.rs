@@ -11,7 +11,7 @@ use super::coordination::{
 use super::foundations::clocks;
 use super::scheduling::fair;
 use super::storage::placement;
-use super::LabSession;
+use super::{LabSession, SeriesSpec};
 use crate::params::{InputError, ParamSpec, Params, TextSpec};
 use crate::scenario::ScenarioInfo;
 use crate::sim::model::LogPrefix;
@@ -125,6 +125,8 @@ pub struct LabDef {
     pub size: &'static str,
     /// For a model lab on the time-only model session: how to build and replay it.
     pub timed: Option<TimedModel>,
+    /// The time series a networked lab plots ([`super::NetLab::SERIES`]); empty: no charts.
+    pub series: &'static [SeriesSpec],
 }
 
 fn no_check(_: &mut Params, _: &mut Vec<InputError>) {}
@@ -146,6 +148,7 @@ impl LabDef {
             demo: &[],
             size: "",
             timed: None,
+            series: &[],
         }
     }
 
@@ -173,6 +176,7 @@ impl LabDef {
             demo: &[],
             size: "",
             timed: None,
+            series: &[],
         }
     }
 

@@ -232,3 +232,207 @@ impl Looks {
             .map(|(_, c)| *c)
     }
 }
+
+/// How a time series is drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeriesKind {
+    /// Points joined by straight lines (a sampled gauge: φ, a Gini coefficient).
+    #[default]
+    Line,
+    /// A value that holds until the next point (a count, a state).
+    Step,
+    /// Unjoined dots: one measurement per event (each order's inconsistency window).
+    Scatter,
+}
+
+/// A time series a networked lab declares ([`crate::labs::NetLab::SERIES`]): one chart of
+/// the lab's chart panel. `key` is a translation key of the lab's `TEXTS` (`series.<key>` is
+/// the chart's title, checked by the contract tests), `unit` the values' unit as a symbol
+/// drawn on the y axis as is (`ms`, `%`, or empty).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SeriesSpec {
+    pub key: &'static str,
+    pub unit: &'static str,
+    pub kind: SeriesKind,
+    /// A horizontal threshold line (φ's suspicion threshold), in the values' unit.
+    pub threshold: Option<f64>,
+}
+
+impl SeriesSpec {
+    pub const fn new(key: &'static str, unit: &'static str, kind: SeriesKind) -> SeriesSpec {
+        SeriesSpec {
+            key,
+            unit,
+            kind,
+            threshold: None,
+        }
+    }
+
+    pub const fn line(key: &'static str, unit: &'static str) -> SeriesSpec {
+        SeriesSpec::new(key, unit, SeriesKind::Line)
+    }
+
+    pub const fn step(key: &'static str, unit: &'static str) -> SeriesSpec {
+        SeriesSpec::new(key, unit, SeriesKind::Step)
+    }
+
+    pub const fn scatter(key: &'static str, unit: &'static str) -> SeriesSpec {
+        SeriesSpec::new(key, unit, SeriesKind::Scatter)
+    }
+
+    /// The same with a threshold line at `v` (a configuration-dependent threshold is given
+    /// per run in [`Series::threshold`] instead).
+    pub const fn threshold(self, v: f64) -> SeriesSpec {
+        SeriesSpec {
+            threshold: Some(v),
+            ..self
+        }
+    }
+}
+
+/// At most this many points of one series reach the app and the runner (see
+/// [`downsample`]); a chart a few hundred pixels wide shows no more.
+pub const SERIES_POINTS: usize = 400;
+
+/// One curve of a chart, as of now: the points of [`SeriesSpec`] `key` (time in µs, value in
+/// the spec's unit), oldest first. Several curves with the same key share one chart, told
+/// apart by `name` (a node's label, `c2`, drawn as is; empty for a chart's only curve).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    pub key: &'static str,
+    pub name: String,
+    pub unit: &'static str,
+    pub kind: SeriesKind,
+    pub threshold: Option<f64>,
+    pub points: Vec<(Time, f64)>,
+}
+
+impl Series {
+    /// A curve of `spec` with its points (downsampled by the session, see [`downsample`]).
+    pub fn of(spec: &SeriesSpec, name: impl Into<String>, points: Vec<(Time, f64)>) -> Series {
+        Series {
+            key: spec.key,
+            name: name.into(),
+            unit: spec.unit,
+            kind: spec.kind,
+            threshold: spec.threshold,
+            points,
+        }
+    }
+}
+
+/// Keeps at most `cap` of `points` (oldest first), deterministically: the points are cut
+/// into `cap` runs of consecutive points and each run keeps its first and its most extreme
+/// point (the one furthest from the run's first), so spikes (a window of several seconds,
+/// φ crossing its threshold) survive. The first and the last point are always kept. Below
+/// `cap` points nothing changes.
+pub fn downsample(points: &mut Vec<(Time, f64)>, cap: usize) {
+    let n = points.len();
+    if n <= cap || cap < 4 {
+        return;
+    }
+    let runs = cap / 2;
+    let last = points[n - 1];
+    let mut out = Vec::with_capacity(cap);
+    for r in 0..runs {
+        let (a, b) = (r * (n - 1) / runs, (r + 1) * (n - 1) / runs);
+        let run = &points[a..b.max(a + 1)];
+        let first = run[0];
+        out.push(first);
+        let far = run
+            .iter()
+            .skip(1)
+            .max_by(|x, y| (x.1 - first.1).abs().total_cmp(&(y.1 - first.1).abs()));
+        if let Some(&p) = far {
+            out.push(p);
+        }
+    }
+    out.push(last);
+    *points = out;
+}
+
+/// A bounded record of one series, for a lab to keep in its monitor when the points are not
+/// otherwise in its state (a φ value sampled on every heartbeat, a Gini coefficient after
+/// every move, a cohort's time in doubt). It lives in the simulation's state, so a checkpoint
+/// copies it and seeking restores it with the rest: the curve after a seek is the curve of a
+/// straight run. It keeps one point per slot of `every` µs, the slot's peak (the value
+/// furthest from zero, at its own time), and at most `cap` points: when full, neighbours are
+/// merged in pairs (the peak of each pair stays) and the slots double (or grow to the merged
+/// points' grain, if coarser), so the record spans the whole run at a coarser grain. All of
+/// it deterministic, and without allocating once the record is full.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesBuf {
+    points: Vec<(Time, f64)>,
+    cap: usize,
+    /// The slot width (0: a point per push until full).
+    every: Time,
+}
+
+impl Default for SeriesBuf {
+    fn default() -> Self {
+        SeriesBuf::new(256, 0)
+    }
+}
+
+impl SeriesBuf {
+    /// A record of at most `cap` points (at least 4), one per slot of `every` µs.
+    pub fn new(cap: usize, every: Time) -> SeriesBuf {
+        SeriesBuf {
+            points: Vec::new(),
+            cap: cap.max(4),
+            every,
+        }
+    }
+
+    fn slot(&self, t: Time) -> Time {
+        t.checked_div(self.every).unwrap_or(t)
+    }
+
+    /// Records `value` at `t` (times never go back). In the last point's slot it replaces
+    /// that point if it is further from zero (a peak is never lost), else it is dropped.
+    pub fn push(&mut self, t: Time, value: f64) {
+        if let Some(&(lt, lv)) = self.points.last() {
+            if self.every > 0 && self.slot(t) == self.slot(lt) {
+                if value.abs() > lv.abs() {
+                    let n = self.points.len();
+                    self.points[n - 1] = (t, value);
+                }
+                return;
+            }
+        }
+        if self.points.len() >= self.cap {
+            self.merge();
+        }
+        self.points.push((t, value));
+    }
+
+    /// Halves the record in place: each pair of neighbours becomes its peak.
+    fn merge(&mut self) {
+        let n = self.points.len();
+        let span = self.points[n - 1].0 - self.points[0].0;
+        for i in 0..n.div_ceil(2) {
+            let a = self.points[2 * i];
+            let b = self.points.get(2 * i + 1).copied().unwrap_or(a);
+            self.points[i] = if b.1.abs() > a.1.abs() { b } else { a };
+        }
+        self.points.truncate(n.div_ceil(2));
+        // New points come at the grain of the merged old ones.
+        self.every = self
+            .every
+            .saturating_mul(2)
+            .max(span / (self.cap as Time / 2));
+    }
+
+    pub fn points(&self) -> &[(Time, f64)] {
+        &self.points
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}

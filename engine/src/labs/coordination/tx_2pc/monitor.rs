@@ -12,10 +12,11 @@
 //!   checked: a crashed coordinator blocks its cohorts for as long as it is down, which is the
 //!   lesson.
 
-use super::{Tx2pc, COORDINATOR_NODE};
+use super::{Tx2pc, COORDINATOR_NODE, FIRST_COHORT};
 use crate::labs::coordination::tx_common::{Atomicity, Traffic};
+use crate::labs::SeriesBuf;
 use crate::sim::{Found, NodeStatus, Observed, TraceKind};
-use crate::Time;
+use crate::{Time, MS};
 
 /// The history the checks and the stats need.
 #[derive(Clone, Debug, Default)]
@@ -35,10 +36,32 @@ pub struct Monitor {
     pub traffic: Traffic,
     /// The atomicity checker shared with `tx-3pc`.
     atomicity: Atomicity,
+    /// Per cohort, how long its oldest in-doubt transaction has been in doubt (ms), sampled
+    /// on the trace's records (the chart panel's curves): 128 points each at most, so with 12
+    /// cohorts a checkpoint's copy of them stays under 25 KB.
+    pub doubt_curves: Vec<SeriesBuf>,
 }
 
 impl Monitor {
+    /// Samples each cohort's time in doubt at a record.
+    fn sample_doubt(&mut self, seen: &Observed<Tx2pc>) {
+        let now = seen.record.time;
+        let cohorts = seen.nodes.get(FIRST_COHORT..).unwrap_or(&[]);
+        if self.doubt_curves.len() != cohorts.len() {
+            self.doubt_curves = vec![SeriesBuf::new(128, 20 * MS); cohorts.len()];
+        }
+        for (curve, c) in self.doubt_curves.iter_mut().zip(cohorts) {
+            let age = c
+                .doubt
+                .values()
+                .min()
+                .map_or(0, |&since| now.saturating_sub(since));
+            curve.push(now, age as f64 / MS as f64);
+        }
+    }
+
     pub(super) fn observe(&mut self, seen: &Observed<Tx2pc>, found: &mut Found) {
+        self.sample_doubt(seen);
         match &seen.record.kind {
             TraceKind::Note { key, node, value } => {
                 let commit = match *key {

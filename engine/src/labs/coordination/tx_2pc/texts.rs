@@ -90,6 +90,11 @@ pub const TEXTS: &[Text] = &[
     ("tx-2pc.st.waiting", "Waiting for a lock", "等待锁"),
     ("tx-2pc.st.executing", "Executing (locked, not voted)", "执行中（已加锁，未投票）"),
     ("tx-2pc.st.in_doubt", "In doubt (voted Yes)", "不确定（已投 Yes）"),
+    (
+        "series.tx-2pc.doubt",
+        "Time in doubt, per cohort",
+        "每个参与者的不确定时长",
+    ),
     ("stat.tx-2pc.committed", "Transactions committed", "已提交的事务"),
     ("stat.tx-2pc.aborted", "Transactions aborted", "已回滚的事务"),
     ("stat.tx-2pc.in_doubt", "Cohorts in doubt now", "当前不确定的参与者"),

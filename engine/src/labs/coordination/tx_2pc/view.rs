@@ -15,7 +15,9 @@ use crate::input::Params;
 use crate::labs::coordination::tx_common::{
     ms, rows_differ as shared_rows_differ, tx_list, wal_panel,
 };
-use crate::labs::{net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Stat, Text};
+use crate::labs::{
+    net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Series, SeriesSpec, Stat, Text,
+};
 use crate::sim::{NetConfig, Protocol, Sim};
 use crate::Time;
 
@@ -58,6 +60,10 @@ impl Tx2pc {
     }
 }
 
+/// The chart: each cohort's time in doubt (how long its oldest undecided transaction has
+/// waited since it voted Yes), one curve per cohort.
+const SERIES: &[SeriesSpec] = &[SeriesSpec::line("tx-2pc.doubt", "ms")];
+
 impl NetLab for Tx2pc {
     const ID: &'static str = "tx-2pc";
     const GROUP: Group = Group::Coordination;
@@ -66,6 +72,7 @@ impl NetLab for Tx2pc {
     const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
     const TEXTS: &'static [Text] = texts::TEXTS;
     const LOOKS: crate::labs::Looks = texts::LOOKS;
+    const SERIES: &'static [SeriesSpec] = SERIES;
 
     fn build(p: &Params) -> (Config, NetConfig, usize) {
         let cfg = Config::from_params(p);
@@ -324,6 +331,19 @@ impl NetLab for Tx2pc {
                 args: vec![m.committed.to_string(), m.aborted.to_string()],
             }
         }
+    }
+
+    fn series(sim: &Sim<Self>) -> Vec<Series> {
+        sim.monitor()
+            .doubt_curves
+            .iter()
+            .enumerate()
+            .map(|(i, curve)| {
+                let id = super::FIRST_COHORT + i;
+                let name = format!("{}{}", sim.node_kind(id).prefix, id + 1);
+                Series::of(&SERIES[0], name, curve.points().to_vec())
+            })
+            .collect()
     }
 
     fn stats(sim: &Sim<Self>) -> Vec<Stat> {

@@ -15,8 +15,9 @@
 //! commit to its application at the inventory) feed the stats panel and the runner's summary.
 
 use super::{TxLocalMessage, BROKER, INVENTORY, NODES, ORDER};
+use crate::labs::SeriesBuf;
 use crate::sim::{Found, NodeStatus, Observed, TraceKind};
-use crate::Time;
+use crate::{Time, MS};
 
 /// What happened to one order.
 #[derive(Clone, Copy, Debug, Default)]
@@ -27,7 +28,7 @@ struct Track {
 }
 
 /// The history the checks and the stats need.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Monitor {
     /// Some fault was injected.
     pub faults: bool,
@@ -54,11 +55,41 @@ pub struct Monitor {
     pub window_max: Time,
     /// Violations of the always property found.
     pub violations: u64,
+    /// Committed orders not yet applied, and its curve (the chart panel's backlog).
+    pub backlog: i64,
+    pub backlog_curve: SeriesBuf,
     orders: Vec<Track>,
     /// Network faults in force: one-way cuts, slowed links, partition groups.
     cut: [bool; NODES * NODES],
     slow: [bool; NODES * NODES],
     groups: [u32; NODES],
+}
+
+impl Default for Monitor {
+    fn default() -> Self {
+        Monitor {
+            faults: false,
+            last_fault: 0,
+            committed: 0,
+            applied: 0,
+            published: 0,
+            relay_retries: 0,
+            redeliveries: 0,
+            suppressed: 0,
+            double_applied: 0,
+            duplicates: 0,
+            windows: 0,
+            window_sum: 0,
+            window_max: 0,
+            violations: 0,
+            backlog: 0,
+            backlog_curve: SeriesBuf::new(256, 10 * MS),
+            orders: Vec::new(),
+            cut: [false; NODES * NODES],
+            slow: [false; NODES * NODES],
+            groups: [0; NODES],
+        }
+    }
 }
 
 /// Orders beyond this number are not tracked.
@@ -88,6 +119,27 @@ impl Monitor {
             .enumerate()
             .filter(|(_, t)| t.applies > 0)
             .map(|(i, _)| i as u64)
+    }
+
+    /// Each order's inconsistency window: (when the inventory applied it, how long after its
+    /// commit), in order of application; an order applied before it was committed (published
+    /// first) counts 0 at its commit.
+    pub fn windows(&self) -> Vec<(Time, Time)> {
+        let mut out: Vec<(Time, Time)> = self
+            .orders
+            .iter()
+            .filter_map(|t| match (t.committed, t.applied) {
+                (Some(c), Some(a)) => Some((a.max(c), a.saturating_sub(c))),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn set_backlog(&mut self, now: Time, delta: i64) {
+        self.backlog += delta;
+        self.backlog_curve.push(now, self.backlog as f64);
     }
 
     /// The mean inconsistency window, µs (0 before any).
@@ -149,6 +201,8 @@ impl Monitor {
                     if t.applied.is_some() {
                         // Applied before it was committed (published first): no window.
                         self.window(0);
+                    } else {
+                        self.set_backlog(now, 1);
                     }
                 }
             }
@@ -167,6 +221,7 @@ impl Monitor {
                     self.applied += 1;
                     if let Some(c) = committed {
                         self.window(now.saturating_sub(c));
+                        self.set_backlog(now, -1);
                     }
                 } else {
                     self.double_applied += 1;

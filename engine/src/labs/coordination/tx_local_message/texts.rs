@@ -80,6 +80,16 @@ pub const TEXTS: &[Text] = &[
     ("tx-local-message.col.attempts", "Publishes", "发送次数"),
     ("tx-local-message.col.tag", "Tag", "标签"),
     ("tx-local-message.col.deliveries", "Deliveries", "投递次数"),
+    (
+        "series.tx-local-message.window",
+        "Inconsistency window, commit → stock taken",
+        "不一致窗口：提交 → 扣减库存",
+    ),
+    (
+        "series.tx-local-message.backlog",
+        "Orders committed, not yet applied",
+        "已提交、尚未作用到库存的订单",
+    ),
     ("stat.tx-local-message.orders", "Orders committed", "已提交的订单"),
     ("stat.tx-local-message.applied", "Orders applied to the inventory", "已作用到库存的订单"),
     ("stat.tx-local-message.unapplied", "Committed, not yet applied", "已提交但尚未执行"),

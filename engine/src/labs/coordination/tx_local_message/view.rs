@@ -8,7 +8,9 @@ use super::{
     scenarios, texts, Config, Mode, TxLocalMessage, BROKER, CLIENT, INVENTORY, NODES, ORDER, PARAMS,
 };
 use crate::input::Params;
-use crate::labs::{net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Stat, Text};
+use crate::labs::{
+    net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Series, SeriesSpec, Stat, Text,
+};
 use crate::sim::{NetConfig, Protocol, Sim};
 use crate::{Time, MS};
 
@@ -32,6 +34,13 @@ fn list(ids: impl Iterator<Item = u64>) -> String {
         shown
     }
 }
+
+/// The lab's charts: each order's inconsistency window (commit → stock taken) when the
+/// inventory applied it, and the committed orders not yet applied over time.
+const SERIES: &[SeriesSpec] = &[
+    SeriesSpec::scatter("tx-local-message.window", "ms"),
+    SeriesSpec::step("tx-local-message.backlog", ""),
+];
 
 fn mode_key(m: Mode) -> &'static str {
     match m {
@@ -68,6 +77,7 @@ impl NetLab for TxLocalMessage {
     const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
     const TEXTS: &'static [Text] = texts::TEXTS;
     const LOOKS: crate::labs::Looks = texts::LOOKS;
+    const SERIES: &'static [SeriesSpec] = SERIES;
 
     fn build(p: &Params) -> (Config, NetConfig, usize) {
         (Config::from_params(p), net_config(p), NODES)
@@ -316,6 +326,19 @@ impl NetLab for TxLocalMessage {
             "faults": m.faults,
             "violations": m.violations,
         })
+    }
+
+    fn series(sim: &Sim<Self>) -> Vec<Series> {
+        let m = sim.monitor();
+        let windows = m
+            .windows()
+            .into_iter()
+            .map(|(t, w)| (t, w as f64 / MS as f64))
+            .collect();
+        vec![
+            Series::of(&SERIES[0], "", windows),
+            Series::of(&SERIES[1], "", m.backlog_curve.points().to_vec()),
+        ]
     }
 
     fn headline(sim: &Sim<Self>) -> Headline {
