@@ -113,7 +113,10 @@ impl Lease {
             return;
         }
         self.cache.reads += 1;
-        if !self.cfg.version_mode && it.leased {
+        // The lease flag drops when the lease timer fires; the clock is read too, as a timer
+        // that fell due while the cache was paused fires only after it resumes.
+        let valid = it.leased && (self.cfg.broken_no_expiry || ctx.local_now() < it.lease_until);
+        if !self.cfg.version_mode && valid {
             self.cache.local += 1;
             ctx.note("lease.read_local", pack_read(key, it.version, ctx.now));
             return;
@@ -267,7 +270,10 @@ impl Lease {
             self.cfg.cache_lease()
         };
         let it = &mut self.cache.items[key];
-        if it.bound == Some(req) && current {
+        // The lease clock still runs: its timer has not fired, and (should the timer be due
+        // but not yet handled, after a pause) the clock says so too.
+        let running = it.bound == Some(req) && now < it.fetch_sent.saturating_add(cache_lease);
+        if running && current {
             it.leased = true;
             it.lease_until = it.fetch_sent.saturating_add(cache_lease);
             ctx.note("lease.granted", (it.lease_until.saturating_sub(now)) / MS);
