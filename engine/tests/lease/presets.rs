@@ -147,3 +147,32 @@ fn presets_in_the_runner() {
         assert_eq!(j["summary"]["stale_reads"].as_u64(), Some(stale), "{id}");
     }
 }
+
+/// The server crashes holding leases: its lease table is lost, so after the restart it installs
+/// no write for one lease length (the grace period). c2's lease (granted at 110 ms) is still
+/// honoured: the write made at 400 ms, right after the restart, waits until 1,300 ms (restart
+/// at 300 ms + 1,000 ms), not merely until 1,110 ms, since the server no longer knows when the
+/// leases it gave end. c2's copy meanwhile stays valid, and no read is stale.
+#[test]
+fn server_restart_waits_out_a_lease() {
+    let mut s = session("lab=lease&scenario=lease-read-write");
+    for (t, a) in [
+        (100, cmd(C2, "read", "x")),
+        (200, Action::Crash { node: SERVER }),
+        (300, Action::Restart { node: SERVER }),
+        (400, cmd(SERVER, "set", "x,5")),
+        (900, cmd(C2, "read", "x")),
+        (1_200, cmd(C3, "read", "x")),
+    ] {
+        s.run_until(t * MS);
+        s.act(a).unwrap();
+    }
+    s.run_until(2_000 * MS);
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+    assert_eq!(noted(&s, "lease.grace", SERVER), vec![300]);
+    assert_eq!(noted(&s, "lease.install", SERVER), vec![1_300]);
+    assert_eq!(noted(&s, "lease.read_local", C2), vec![900]);
+    // c3's fetch at 1,200 ms is held while the write waits, then answered with the new data.
+    assert_eq!(sends(&s, "Data").last(), Some(&(1_300, SERVER, C3)));
+    assert_eq!(sim(&s).node(C3).cache.items[0].value, 5);
+}
