@@ -135,6 +135,7 @@ fn the_broken_caches_are_caught() {
         random_run(&mut s, i, 0.0);
         no_expiry += usize::from(invariants(&s).contains(&"no-stale-read"));
     }
+    println!("broken caches caught: no margin {no_margin} of 200, no expiry {no_expiry} of 200");
     assert!(no_margin >= 10, "no margin: {no_margin} of 200 runs caught");
     assert!(no_expiry >= 40, "no expiry: {no_expiry} of 200 runs caught");
 }
@@ -154,6 +155,7 @@ fn the_sequencer_off_is_caught() {
         );
         caught += usize::from(inv.contains(&"no-old-holder-write"));
     }
+    println!("sequencer off: {caught} of 100 runs installed an old holder's write");
     assert!(caught >= 30, "{caught} of 100");
 }
 
