@@ -274,7 +274,7 @@ pub const BUNDLES: &[Bundle] = &[
             LabDef::coming("lock-redis", Group::Coordination),
             LabDef::coming("lock-redlock", Group::Coordination),
             LabDef::coming("lock-zk", Group::Coordination),
-            LabDef::coming("lease", Group::Coordination),
+            super::coordination::lease::LAB,
         ],
     },
     Bundle {
