@@ -222,6 +222,8 @@ pub enum Timer {
     Mine,
     /// The client's next random payment.
     Pay,
+    /// Ask again for a missing parent.
+    Sync,
 }
 
 /// One node: a miner or the client.
@@ -251,6 +253,8 @@ pub struct Pow {
     /// Volatile: the block being mined.
     pub template: Option<Template>,
     carry: f64,
+    /// Volatile: a `Sync` timer is pending.
+    sync_armed: bool,
     /// Volatile: a double-spend attack under way.
     pub attack: Option<Attack>,
 }
@@ -331,6 +335,7 @@ impl Protocol for Pow {
             mempool: BTreeMap::new(),
             template: None,
             carry: 0.0,
+            sync_armed: false,
             attack: None,
         }
     }
@@ -372,6 +377,7 @@ impl Protocol for Pow {
                 self.pay(amount, ctx);
                 self.schedule_payment(ctx);
             }
+            Timer::Sync => self.sync(ctx),
         }
     }
 
@@ -392,6 +398,7 @@ impl Protocol for Pow {
         self.mempool.clear();
         self.template = None;
         self.carry = 0.0;
+        self.sync_armed = false;
         self.attack = None;
     }
 
@@ -399,6 +406,7 @@ impl Protocol for Pow {
         match timer {
             Timer::Mine => "pow.mine",
             Timer::Pay => "pow.pay",
+            Timer::Sync => "pow.sync",
         }
     }
 

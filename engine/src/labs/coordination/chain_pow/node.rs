@@ -9,10 +9,12 @@ use super::chain::{hash_u64, meets, Block, BlockRef, Hash, Tx};
 use super::msg::Msg;
 use super::Pow;
 use crate::sim::Ctx;
-use crate::NodeId;
+use crate::{NodeId, Time, MS};
 
 /// Blocks whose parent is unknown kept at most (the oldest goes first).
 pub const POOL_MAX: usize = 64;
+/// How often a node with blocks waiting for their parent asks again.
+pub const SYNC_EVERY: Time = 250 * MS;
 /// Payments a node keeps watching (the newest).
 pub const PAYMENTS_MAX: usize = 64;
 
@@ -89,7 +91,28 @@ impl Pow {
             }
             self.pool.push(b);
             ctx.send(from, Msg::GetBlock(missing));
+            if !self.sync_armed {
+                self.sync_armed = true;
+                ctx.set_timer(super::Timer::Sync, SYNC_EVERY);
+            }
         }
+    }
+
+    /// While blocks wait for a parent, ask a random node for the earliest missing one (a
+    /// request or its answer may have been lost, or the sender gone).
+    pub(super) fn sync(&mut self, ctx: &mut Ctx<Self>) {
+        self.sync_armed = false;
+        let Some(top) = self.pool.iter().max_by_key(|b| b.index) else {
+            return;
+        };
+        let missing = self.missing_root(&top.prev);
+        let mut to = ctx.random_index(ctx.n.saturating_sub(1));
+        if to >= self.id {
+            to += 1;
+        }
+        ctx.send(to, Msg::GetBlock(missing));
+        self.sync_armed = true;
+        ctx.set_timer(super::Timer::Sync, SYNC_EVERY);
     }
 
     /// The earliest unknown ancestor of `hash`, following blocks already in the pool.
@@ -228,6 +251,15 @@ impl Pow {
             }
             if payee && matches!(state, PayState::Confirmed { .. }) && !p.was_confirmed {
                 ctx.note("pow.confirmed", p.tx.id);
+            }
+            // A payment that fell off the chain is broadcast again by its payer (miners that
+            // never heard of it, across a healed partition, can then include it).
+            let left = matches!(
+                p.state,
+                PayState::InBlock { .. } | PayState::Confirmed { .. }
+            ) && matches!(state, PayState::Pending | PayState::Reversed);
+            if left && p.tx.payer == self.id {
+                ctx.broadcast(Msg::Tx(p.tx));
             }
             let pay = &mut self.payments[i];
             pay.was_confirmed |= matches!(state, PayState::Confirmed { .. });

@@ -49,6 +49,7 @@ pub const TEXTS: &[Text] = &[
     ("note.pow.bad_amount", "refuses: the amount must be 1 to 1000", "拒绝：金额必须在 1 到 1000 之间"),
     ("timer.pow.mine", "next batch of hashes", "下一批哈希计算"),
     ("timer.pow.pay", "next payment", "下一笔付款"),
+    ("timer.pow.sync", "ask again for a missing block", "再次请求缺失的区块"),
     ("detail.pow.height", "Height", "高度"),
     ("detail.pow.tip", "Tip (hash)", "链头（哈希）"),
     ("detail.pow.reorgs", "Reorganizations", "链重组次数"),
