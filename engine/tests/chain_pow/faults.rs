@@ -6,7 +6,9 @@ use std::time::Instant;
 use super::common::{calm, fault_rates, fault_seed};
 use super::{invariants, node, preset_with, session_with};
 use distlab_engine::faults::FaultDriver;
-use distlab_engine::labs::coordination::chain_pow::{meets, Block, Config};
+use distlab_engine::labs::coordination::chain_pow::{
+    hash_with_nonce, header_state, meets, Block, Config,
+};
 use distlab_engine::labs::LabSession;
 use distlab_engine::sim::Action;
 use distlab_engine::{Time, MS};
@@ -180,5 +182,21 @@ fn native_hash_rate() {
         "raw: {n} header hashes in {secs:.3} s: {:.0} hashes/s ({zeros} with a zero first byte)",
         n as f64 / secs
     );
-    assert!(zeros > 0 && hashes > 0);
+    // The miners' inner loop: the header's other fields absorbed once, one nonce per try.
+    let state = header_state(1, &b.hash, 0, 0, &[]);
+    let start = Instant::now();
+    let n = 2_000_000u64;
+    let mut found = 0;
+    for nonce in 0..n {
+        if meets(&hash_with_nonce(&state, nonce), 3) {
+            found += 1;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "mining loop: {n} tries in {secs:.3} s: {:.0} hashes/s ({found} hashes with 3 leading zero digits, expected {:.0})",
+        n as f64 / secs,
+        n as f64 / 4096.0
+    );
+    assert!(zeros > 0 && hashes > 0 && found > 0);
 }
