@@ -10,6 +10,7 @@
 use serde_json::{json, Value};
 
 use crate::labs::availability::ratelimit::{self, LimiterSpec, RateSim, TrafficSpec, SECOND};
+use crate::labs::coordination::chain_pow;
 use crate::labs::scheduling::fair;
 use crate::labs::storage::placement::{self, Change, HashFn, Placement, PlacementConfig, Strategy};
 use crate::MS;
@@ -52,6 +53,11 @@ USAGE:
                 uniform:interval=100ms,wait=600ms (or uniform:rate=10,wait=600ms)
       traffic:  steady:rate=20  bursts:base=5,size=30,every=2s  ramp:from=0,to=50[,over=10s]
                 onoff:rate=40,on=1s,off=2s  jitter:rate=20 (seeded)
+  distlab calc pow [--q 0.1,0.3] [--z 10] [--risk 0.001]
+      proof of work: the chance that an attacker with share q of the hash power ever
+      overtakes a payment z blocks deep (Nakamoto's whitepaper, section 11), for z = 0..Z,
+      and the least depth that brings it below the risk (null when q >= 0.5: no depth is
+      safe). Defaults: q = 0.1,0.15,...,0.45, Z = 10, risk 0.001.
 
 EXIT STATUS: 0 ok, 2 bad arguments.
 ";
@@ -63,14 +69,15 @@ pub type Timer<'a> = dyn FnMut(&mut dyn FnMut()) -> f64 + 'a;
 pub fn run(args: &[String], timer: &mut Timer) -> Result<Value, String> {
     let (sub, rest) = args
         .split_first()
-        .ok_or("`calc` needs placement, mmf, drf or ratelimit")?;
+        .ok_or("`calc` needs placement, mmf, drf, ratelimit or pow")?;
     match sub.as_str() {
         "placement" => placement_cmd(rest, timer),
         "mmf" => mmf_cmd(rest),
         "drf" => drf_cmd(rest),
         "ratelimit" => ratelimit_cmd(rest),
+        "pow" => pow_cmd(rest),
         other => Err(format!(
-            "unknown calc command `{other}` (use placement, mmf, drf or ratelimit)"
+            "unknown calc command `{other}` (use placement, mmf, drf, ratelimit or pow)"
         )),
     }
 }
@@ -377,4 +384,35 @@ fn ratelimit_cmd(args: &[String]) -> Result<Value, String> {
         out["outcomes"] = json!(sim.outcomes());
     }
     Ok(out)
+}
+
+/// `calc pow`: Nakamoto's attacker success probability by depth, and the safe depth.
+fn pow_cmd(args: &[String]) -> Result<Value, String> {
+    let o = Opts::parse(args, &["q", "z", "risk"], &[])?;
+    let qs = match o.get("q") {
+        None => (2..=9).map(|i| i as f64 * 0.05).collect(),
+        Some(v) => numbers("q", v)?,
+    };
+    if let Some(q) = qs.iter().find(|q| !(0.0..=1.0).contains(*q)) {
+        return Err(format!("`--q`: {q} is not a share from 0 to 1"));
+    }
+    let max_z = o.whole("z", 10, 0, 1_000)?;
+    let risk = match o.get("risk") {
+        None => 0.001,
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(r) if r > 0.0 && r < 1.0 => r,
+            _ => return Err(format!("`--risk {v}` is not a probability between 0 and 1")),
+        },
+    };
+    let rows: Vec<Value> = qs
+        .iter()
+        .map(|&q| {
+            json!({
+                "q": q,
+                "success": (0..=max_z).map(|z| chain_pow::attacker_success(q, z)).collect::<Vec<_>>(),
+                "safe_depth": chain_pow::safe_depth(q, risk, 10_000),
+            })
+        })
+        .collect();
+    Ok(json!({ "risk": risk, "z_max": max_z, "attackers": rows }))
 }

@@ -13,7 +13,7 @@ fn bad_arguments_exit_2_with_a_message() {
         (&["run"], "required arguments were not provided"),
         (&["run", "--seed", "1"], "<LAB>"),
         (&["run", "nope"], "unknown lab"),
-        (&["run", "chain-pow"], "not available yet"),
+        (&["run", "compute-actor"], "not available yet"),
         (&["run", "raft", "--seed"], "a value is required"),
         (&["run", "raft", "--seed", "-3"], "not a whole number"),
         (&["run", "raft", "--seed", "abc"], "not a whole number"),

@@ -253,7 +253,7 @@ pub const BUNDLES: &[Bundle] = &[
     Bundle {
         id: "chain",
         labs: &[
-            LabDef::coming("chain-pow", Group::Coordination),
+            super::coordination::chain_pow::LAB,
             LabDef::coming("chain-pos", Group::Coordination),
             LabDef::coming("chain-dpos", Group::Coordination),
         ],
