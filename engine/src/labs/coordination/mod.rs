@@ -1,6 +1,8 @@
 //! Section 1 of the catalog: coordination and synchronization.
 
 pub mod bully;
+pub mod lock_redis;
+pub mod lock_storage;
 pub mod mutex_central;
 pub mod mutex_ricart;
 pub mod mutex_token_ring;
