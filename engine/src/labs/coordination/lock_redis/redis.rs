@@ -5,7 +5,12 @@
 use super::{Entry, LockRedis, Msg, Timer};
 use crate::labs::coordination::lock_storage::section_client;
 use crate::sim::Ctx;
-use crate::NodeId;
+use crate::{NodeId, Time, MS};
+
+/// The active expiry's granularity: a key is deleted at most this late by the timer (Redis's
+/// own active expiry runs ten times a second; any access deletes a due key at once). It also
+/// keeps a fast clock from re-arming the timer for less than the clock's rounding.
+const TICK: Time = MS;
 
 impl LockRedis {
     /// After a (re)start: the persisted key's expiry is armed again.
@@ -17,7 +22,7 @@ impl LockRedis {
         if let Some(e) = self.key {
             ctx.set_timer(
                 Timer::Expire,
-                e.expire_at.saturating_sub(ctx.local_now()).max(1),
+                e.expire_at.saturating_sub(ctx.local_now()).max(TICK),
             );
         }
     }
@@ -39,7 +44,7 @@ impl LockRedis {
             // The key was renewed since the timer was set.
             ctx.set_timer(
                 Timer::Expire,
-                e.expire_at.saturating_sub(ctx.local_now()).max(1),
+                e.expire_at.saturating_sub(ctx.local_now()).max(TICK),
             );
         }
     }
