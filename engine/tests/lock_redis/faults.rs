@@ -36,7 +36,7 @@ fn random_faults(s: &mut NetSession<LockRedis>, i: u64) {
     let k = 0.5 + (i % 4) as f64 * 0.5;
     let mut driver = FaultDriver::new(fault_rates(k, 0.4, 0.3, 0.5), fault_seed(i));
     driver.run(s, FAULTY / 2);
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         s.act(Action::Clock {
             node: REDIS,
             drift_ppm: [0, 200_000, -100_000][(i / 3 % 3) as usize],

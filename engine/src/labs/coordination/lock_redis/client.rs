@@ -86,13 +86,11 @@ impl LockRedis {
                     self.send_set_timer_only(ctx);
                 }
             }
-            Msg::Renewed { owner, ok } if owner == self.owner() && self.holding() => {
-                if !ok {
-                    // The key is gone or someone else's: the watchdog stops. The section goes
-                    // on — the client has no way to stop work already under way.
-                    ctx.cancel_timer(Timer::Renew);
-                    ctx.note("lock-redis.watchdog_lost", 0);
-                }
+            // The key is gone or someone else's: the watchdog stops. The section goes on —
+            // the client has no way to stop work already under way.
+            Msg::Renewed { owner, ok: false } if owner == self.owner() && self.holding() => {
+                ctx.cancel_timer(Timer::Renew);
+                ctx.note("lock-redis.watchdog_lost", 0);
             }
             Msg::Store(StoreMsg::WriteOk { section, step }) if section == self.owner() => {
                 if let Phase::Holding { step: s, .. } = self.phase {
