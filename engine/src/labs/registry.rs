@@ -271,7 +271,7 @@ pub const BUNDLES: &[Bundle] = &[
         id: "locks",
         labs: &[
             LabDef::coming("lock-db", Group::Coordination),
-            LabDef::coming("lock-redis", Group::Coordination),
+            super::coordination::lock_redis::LAB,
             LabDef::coming("lock-redlock", Group::Coordination),
             LabDef::coming("lock-zk", Group::Coordination),
             super::coordination::lease::LAB,

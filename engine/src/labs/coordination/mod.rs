@@ -3,6 +3,8 @@
 pub mod bully;
 pub mod chain_pow;
 pub mod lease;
+pub mod lock_redis;
+pub mod lock_storage;
 pub mod mutex_central;
 pub mod mutex_ricart;
 pub mod mutex_token_ring;
