@@ -270,7 +270,7 @@ pub const BUNDLES: &[Bundle] = &[
     Bundle {
         id: "locks",
         labs: &[
-            LabDef::coming("lock-db", Group::Coordination),
+            super::coordination::lock_db::LAB,
             super::coordination::lock_redis::LAB,
             LabDef::coming("lock-redlock", Group::Coordination),
             LabDef::coming("lock-zk", Group::Coordination),

@@ -3,6 +3,7 @@
 pub mod bully;
 pub mod chain_pow;
 pub mod lease;
+pub mod lock_db;
 pub mod lock_redis;
 pub mod lock_storage;
 pub mod mutex_central;
