@@ -254,7 +254,7 @@ pub const BUNDLES: &[Bundle] = &[
         id: "chain",
         labs: &[
             super::coordination::chain_pow::LAB,
-            LabDef::coming("chain-pos", Group::Coordination),
+            super::coordination::chain_pos::LAB,
             LabDef::coming("chain-dpos", Group::Coordination),
         ],
     },
