@@ -12,7 +12,8 @@
 //!   heartbeat (or the monitor's last restart or resume): the fixed timeout k·T, and for φ the
 //!   window's mean plus the pause plus y·max(σ, min_std) with y = threshold·ln 10 / 1.5976,
 //!   past which the logistic φ exceeds any threshold — computed here from the window's
-//!   intervals, not with the detector's code; plus two ticks, and 10% for slow clocks.
+//!   intervals, not with the detector's code; plus two ticks, and 10% for slow clocks. Not
+//!   checked once the monitor's clock was changed (a clock set back makes any timeout late).
 //! - Detection time: from the crash to the detector's first suspicion (0 if it already
 //!   suspected); false suspicions per hour of the monitored node's up time.
 
@@ -49,6 +50,8 @@ pub struct Monitor {
     pub last_heartbeat: Time,
     pub monitor_ref: Time,
     pending_clear: bool,
+    /// The monitor's clock was set or made to drift (completeness is then not checked).
+    pub monitor_clock_changed: bool,
     /// φ (capped for the chart) and the missed-heartbeat counter, sampled after each of the
     /// monitor's handlers.
     pub phi_curve: SeriesBuf,
@@ -72,6 +75,7 @@ impl Default for Monitor {
             last_heartbeat: 0,
             monitor_ref: 0,
             pending_clear: false,
+            monitor_clock_changed: false,
             phi_curve: SeriesBuf::new(400, 20 * MS),
             missed_curve: SeriesBuf::new(400, 20 * MS),
         }
@@ -121,6 +125,9 @@ impl Monitor {
             }
             TraceKind::Restart { node } | TraceKind::Resume { node } if *node == MONITOR_NODE => {
                 self.monitor_ref = t;
+            }
+            TraceKind::Clock { node, .. } if *node == MONITOR_NODE => {
+                self.monitor_clock_changed = true;
             }
             TraceKind::Crash { node } if *node == MONITOR_NODE => {
                 self.suspected = [false; 2];
@@ -215,7 +222,8 @@ impl Monitor {
         status: &[NodeStatus],
         found: &mut Found,
     ) {
-        if status.get(SENDER_NODE) != Some(&NodeStatus::Down)
+        if self.monitor_clock_changed
+            || status.get(SENDER_NODE) != Some(&NodeStatus::Down)
             || status.get(MONITOR_NODE) != Some(&NodeStatus::Up)
         {
             return;
