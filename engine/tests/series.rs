@@ -39,7 +39,12 @@ fn straight(q: &str, seed: u64, log: &[distlab_engine::sim::LoggedAction], t: Ti
 #[test]
 fn series_after_a_seek_are_those_of_a_straight_run() {
     for lab in plotted_labs() {
-        let q = format!("lab={}&rate=8", lab.id);
+        // Labs with a traffic rate get some traffic; others (failure-detect) run as they are.
+        let q = if lab.params.iter().any(|p| p.key == "rate") {
+            format!("lab={}&rate=8", lab.id)
+        } else {
+            format!("lab={}", lab.id)
+        };
         let end = 8_000 * MS;
         let mut s = faulty_run(&q, 11, end);
         let at_end = s.series();

@@ -331,7 +331,7 @@ pub const BUNDLES: &[Bundle] = &[
             LabDef::coming("lb", Group::Availability),
             ratelimit::LAB,
             LabDef::coming("isolation", Group::Availability),
-            LabDef::coming("failure-detect", Group::Availability),
+            super::availability::failure_detect::LAB,
             LabDef::coming("sessions", Group::Availability),
         ],
     },

@@ -2,4 +2,5 @@
 //! windows, and Sentinel's flow-control modes) driven by virtual time and a traffic
 //! generator, for the app's live plots and the `distlab calc ratelimit` command.
 
+pub mod failure_detect;
 pub mod ratelimit;
