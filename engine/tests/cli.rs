@@ -39,18 +39,41 @@ fn bad_arguments_exit_2_with_a_message() {
         // build a Raft from the plotted lab's parameters and never finish).
         (
             &["run", "placement-ring", "--seed", "1"],
-            "use `distlab calc placement --strategy ring`",
+            "use `distlab calc placement --strategy ring --nodes 4",
         ),
-        (&["run", "placement-hash"], "calc placement --strategy mod"),
-        (&["run", "fair-mmf"], "use `distlab calc mmf`"),
-        (&["run", "fair-drf"], "use `distlab calc drf`"),
-        (&["run", "ratelimit"], "use `distlab calc ratelimit`"),
+        (
+            &["run", "placement-hash"],
+            "calc placement --strategy mod --nodes",
+        ),
+        (
+            &["run", "fair-mmf"],
+            "use `distlab calc mmf --capacity 100 --demands 35,10,25,45`",
+        ),
+        (
+            &["run", "fair-drf"],
+            "use `distlab calc drf --capacity 18,36 --demands 2,8/6,2`",
+        ),
+        (
+            &["run", "ratelimit"],
+            "use `distlab calc ratelimit --limiter",
+        ),
         (&["bench", "--seconds", "0"], "--seconds"),
         (&["bench", "--seconds"], "--seconds"),
         (&["bench", "--fast"], "unexpected argument"),
         (&["batch"], "required arguments were not provided"),
         (
-            &["batch", "placement-ring", "--seeds", "1..3"],
+            &["batch", "compute-actor", "--seeds", "1..3"],
+            "not available yet",
+        ),
+        (
+            &[
+                "batch",
+                "ratelimit",
+                "--seeds",
+                "1..3",
+                "--faults",
+                "crash=1",
+            ],
             "not simulated",
         ),
         (&["batch", "raft"], "--seeds"),
@@ -538,4 +561,47 @@ fn completions_and_generated_help() {
     assert!(r.out.contains("tx-2pc"), "{}", r.out);
     let r = distlab(&["batch", "--help"]);
     assert!(r.out.contains("--shard"), "{}", r.out);
+}
+
+/// A model lab sweeps through its `calc` command: the result's numbers as measures, the seed
+/// passed where the model takes one; the lab's command in `distlab labs` runs as printed.
+#[test]
+fn batch_sweeps_a_model_lab_through_calc() {
+    let v = run_json(&[
+        "batch",
+        "placement-vnodes",
+        "--seeds",
+        "1..5",
+        "--param",
+        "vnodes=1,10,1000",
+    ]);
+    let points = v["points"].as_array().expect("a grid");
+    let spread: Vec<f64> = points
+        .iter()
+        .map(|p| p["measures"]["before.max_ratio"]["mean"].as_f64().unwrap())
+        .collect();
+    // More virtual nodes, more even load per weight (the notes' point about virtual nodes).
+    assert!(
+        spread[0] > spread[1] && spread[0] > spread[2] && spread[2] < 1.2,
+        "{spread:?}"
+    );
+    let mmf = run_json(&[
+        "batch",
+        "fair-mmf",
+        "--seeds",
+        "1",
+        "--param",
+        "capacity=100,200",
+    ]);
+    // The notes' 100 over 35/10/25/45: the first user gets 32.5; with 200 all are met.
+    let first = |i: usize| mmf["points"][i]["measures"]["allocation.0"]["max"].clone();
+    assert_eq!((first(0), first(1)), (32.5.into(), 35.0.into()), "{mmf}");
+    let labs = run_json(&["labs"]);
+    for l in labs.as_array().unwrap() {
+        if l["kind"] == "model" {
+            let cmd = l["runner"].as_str().unwrap();
+            let args: Vec<&str> = cmd.split_whitespace().collect();
+            run_json(&args);
+        }
+    }
 }

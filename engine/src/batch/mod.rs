@@ -7,6 +7,9 @@
 //!   a mutex's messages per entry and waiting time, 2PC's time in doubt …), after an optional
 //!   scenario preset and random faults ([`FaultSpec`]). Raft also has its own timed measures
 //!   ([`raft`]: election time after a leader crash, commit latency), the Raft paper's figure 16.
+//!   A model lab (placement, MMF, DRF, rate limiting) is swept through its `calc` command, its
+//!   lab's parameters written as the command's options (the seed too, where it takes one); its
+//!   measures are the numbers of the result (`before.max_over_mean`, `allocation.2` …).
 //! - **Runs are jobs.** The runs are numbered point-major (`job = point × seeds + seed index`);
 //!   each is pure (no clock, no I/O) and depends on its parameters and seed only, so the runner
 //!   may run them on any number of cores, or split them over machines with [`Batch::shard`],
@@ -159,9 +162,10 @@ impl Batch {
                 req.lab
             )));
         }
-        if !matches!(def.kind, LabKind::Network { .. }) {
-            return Err(BatchError::Lab(format!(
-                "lab `{}` is computed, not simulated: sweep it with `distlab calc`",
+        let model = matches!(def.kind, LabKind::Model { .. });
+        if model && (!req.faults.trim().is_empty() || req.scenario.is_some()) {
+            return Err(BatchError::Bad(format!(
+                "lab `{}` is computed, not simulated: no --faults or --scenario",
                 req.lab
             )));
         }
@@ -257,14 +261,23 @@ impl Batch {
             let set = set.into_iter().filter(|(k, _)| grid.contains(k)).collect();
             points.push(Point { set, cfg });
         }
-        Ok(Batch {
+        let batch = Batch {
             request: req,
             lab: def.id,
             measure,
             faults,
             grid,
             points,
-        })
+        };
+        if model {
+            // A point the model refuses is bad usage, said once, not a row of errors.
+            for p in &batch.points {
+                batch
+                    .calc(p, batch.request.seeds.0)
+                    .map_err(|e| BatchError::Bad(format!("`distlab calc` refuses: {e}")))?;
+            }
+        }
+        Ok(batch)
     }
 
     pub fn seeds(&self) -> u64 {
@@ -288,6 +301,26 @@ impl Batch {
         (i.saturating_sub(1)..self.runs()).step_by(n.max(1) as usize)
     }
 
+    /// A model lab's result for a point and seed, from its `calc` command.
+    fn calc(&self, point: &Point, seed: u64) -> Result<Value, String> {
+        let Some(LabKind::Model { calc, .. }) = labs::find(self.lab).map(|d| d.kind) else {
+            return Err(format!("lab `{}` is not a model", self.lab));
+        };
+        let mut args: Vec<String> = calc(&point.cfg.params)
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        if let Some(i) = args.iter().position(|a| a == "--seed") {
+            if let Some(v) = args.get_mut(i + 1) {
+                *v = seed.to_string();
+            }
+        }
+        crate::calc::run(&args, &mut |f: &mut dyn FnMut()| {
+            f();
+            0.0
+        })
+    }
+
     /// Runs job `job` and measures it.
     pub fn run(&self, job: u64) -> Row {
         let (point, seed) = self.job(job);
@@ -302,6 +335,13 @@ impl Batch {
             lessons: 0,
             events: 0,
         };
+        if let Some(LabKind::Model { .. }) = labs::find(self.lab).map(|d| d.kind) {
+            // Checked for every point when the batch was built.
+            if let Ok(v) = self.calc(&self.points[point], seed) {
+                numbers("", &v, 0, &mut row.values);
+            }
+            return row;
+        }
         if let Measure::Raft(m) = self.measure {
             let info = cfg
                 .scenario
@@ -536,6 +576,37 @@ impl Batch {
         v
     }
 }
+
+/// The numbers of a model's result, by path (`before.max`, `allocation.2`), down to three
+/// levels and into arrays of at most [`MAX_ARRAY`] items.
+fn numbers(path: &str, v: &Value, depth: usize, out: &mut BTreeMap<String, Option<f64>>) {
+    let key = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::Number(n) if !path.is_empty() => {
+            out.insert(path.to_string(), n.as_f64());
+        }
+        Value::Object(m) if depth < 3 => {
+            for (k, x) in m {
+                numbers(&key(k), x, depth + 1, out);
+            }
+        }
+        Value::Array(a) if depth < 3 && a.len() <= MAX_ARRAY => {
+            for (i, x) in a.iter().enumerate() {
+                numbers(&key(&i.to_string()), x, depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Arrays longer than this in a model's result (every request, every key) are not measures.
+pub const MAX_ARRAY: usize = 16;
 
 /// Every measure key the rows have, sorted.
 pub fn measure_keys(rows: &[Row]) -> Vec<String> {

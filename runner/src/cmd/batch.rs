@@ -8,7 +8,7 @@ use distlab_engine::batch::{self, Batch, Request, Row};
 use distlab_engine::Time;
 use rayon::prelude::*;
 
-use super::run::not_runnable;
+use super::run::not_ready;
 use crate::{
     parse_lab, parse_pair, parse_positive_time, parse_seeds, progress, usage_error, Io, OK,
     VIOLATED,
@@ -25,6 +25,9 @@ pub enum Format {
 }
 
 /// Repeat a lab over a grid of parameters × seeds and print each measure's distribution
+///
+/// A model lab (placement, fair-mmf, fair-drf, ratelimit) is swept through its `calc`
+/// command: its measures are the numbers of the result.
 ///
 /// Each --param may list values (`--param nodes=3,5,7`); the grid is every combination. Runs
 /// spread over every core; the output is ordered by grid point and seed, so it is the same
@@ -111,7 +114,7 @@ pub fn run_jobs(batch: &Batch, jobs: &[u64], threads: Option<u32>, io: &Io) -> V
 }
 
 pub fn batch(a: BatchArgs, io: &mut Io) -> u8 {
-    if let Some(e) = not_runnable(a.lab) {
+    if let Some(e) = not_ready(a.lab) {
         return usage_error(io, "batch", e);
     }
     if a.shard.is_some() && a.format != Format::Jsonl {

@@ -117,6 +117,14 @@ pub fn subcommand_help() -> Vec<(&'static str, String)> {
     for l in networked() {
         batch.push_str(&format!("  {}\n", l.id));
     }
+    batch.push_str(
+        "Model labs (swept through their calc command; measures: the result's numbers):\n",
+    );
+    for l in LABS {
+        if let LabKind::Model { calc: c, .. } = l.kind {
+            batch.push_str(&format!("  {:<22} calc {}\n", l.id, c(&l.defaults())));
+        }
+    }
     let mut check = String::from("Labs and the parameter shrinking makes smaller:\n");
     for l in networked() {
         check.push_str(&format!("  {:<22} {}\n", l.id, l.size));

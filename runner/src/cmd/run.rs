@@ -56,11 +56,17 @@ pub fn first_error<'e>(io: &mut Io, errors: &'e [InputError]) -> Option<&'e Inpu
     errors.iter().find(|e| !e.is_warning())
 }
 
+/// Why a lab cannot be batched here, if it cannot (a model is swept through its `calc`).
+pub fn not_ready(lab: &str) -> Option<String> {
+    let def = labs::find(lab)?;
+    (!def.implemented()).then(|| format!("lab `{lab}` is not available yet"))
+}
+
 /// Why a lab cannot be run on a network here, if it cannot.
 pub fn not_runnable(lab: &str) -> Option<String> {
     let def = labs::find(lab)?;
-    if !def.implemented() {
-        return Some(format!("lab `{lab}` is not available yet"));
+    if let Some(e) = not_ready(lab) {
+        return Some(e);
     }
     match def.kind {
         LabKind::Model { calc, .. } => Some(format!(

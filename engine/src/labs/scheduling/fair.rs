@@ -750,6 +750,14 @@ pub fn per_resource_max_min(
     })
 }
 
+/// ` --weights …` when the lab's weights are set.
+fn weights_flag(p: &crate::params::Params) -> String {
+    match p.text("weights").trim() {
+        "" => String::new(),
+        w => format!(" --weights {w}"),
+    }
+}
+
 /// Max-min fairness's row in the lab registry.
 pub const MMF_LAB: LabDef = LabDef::model(
     "fair-mmf",
@@ -757,7 +765,14 @@ pub const MMF_LAB: LabDef = LabDef::model(
     &MMF_PARAMS,
     &MMF_TEXTS,
     check_mmf,
-    |_| "mmf".to_string(),
+    |p| {
+        format!(
+            "mmf --capacity {} --demands {}{}",
+            p.get("capacity"),
+            p.text("demands"),
+            weights_flag(p)
+        )
+    },
     ModelView::MaxMin,
 );
 
@@ -768,6 +783,13 @@ pub const DRF_LAB: LabDef = LabDef::model(
     &[],
     &DRF_TEXTS,
     check_drf,
-    |_| "drf".to_string(),
+    |p| {
+        format!(
+            "drf --capacity {} --demands {}{}",
+            p.text("capacity"),
+            p.text("demands").replace(';', "/"),
+            weights_flag(p)
+        )
+    },
     ModelView::DominantResource,
 );

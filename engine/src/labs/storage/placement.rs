@@ -1423,7 +1423,23 @@ const fn placement_lab(
     )
 }
 
-/// The runner's command for a placement lab: the model with the lab's strategy.
+/// The runner's command for a placement lab: the model with the lab's parameters.
 fn calc_command(p: &Params) -> String {
-    format!("placement --strategy {}", p.text("strategy"))
+    let mut cmd = format!(
+        "placement --strategy {} --nodes {} --vnodes {} --keys {} --c {} --hash {}",
+        p.text("strategy"),
+        p.get("nodes"),
+        p.get("vnodes"),
+        p.get("keys"),
+        p.get("c"),
+        p.text("hash")
+    );
+    for (key, flag) in [("weights", "--weights"), ("changes", "--change")] {
+        let v = p.text(key).trim();
+        if !v.is_empty() {
+            cmd.push_str(&format!(" {flag} {v}"));
+        }
+    }
+    cmd.push_str(" --seed 0");
+    cmd
 }

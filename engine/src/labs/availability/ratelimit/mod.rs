@@ -778,7 +778,14 @@ pub const LAB: LabDef = LabDef::model(
     &RATELIMIT_PARAMS,
     &RATELIMIT_TEXTS,
     |_, _| {},
-    |_| "ratelimit".to_string(),
+    |p| {
+        format!(
+            "ratelimit --limiter {} --traffic {} --service {}ms --seed 1",
+            p.text("limiter"),
+            p.text("traffic"),
+            p.get("service")
+        )
+    },
     ModelView::RateLimit,
 )
 .timed(
