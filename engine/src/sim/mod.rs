@@ -12,6 +12,7 @@ pub mod linearizability;
 pub mod model;
 mod network;
 mod protocol;
+pub mod quiet;
 mod session;
 #[doc(hidden)]
 pub mod testproto;

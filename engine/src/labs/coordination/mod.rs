@@ -4,6 +4,7 @@ pub mod bully;
 pub mod chain_pos;
 pub mod chain_pow;
 pub mod lease;
+pub mod lock_beliefs;
 pub mod lock_db;
 pub mod lock_redis;
 pub mod lock_storage;

@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use super::ledger::{gini, short, Hash};
 use super::Pos;
 use crate::labs::SeriesBuf;
+use crate::sim::quiet::FaultWatch;
 use crate::sim::{Found, NodeStatus, Observed, TraceKind};
 use crate::{NodeId, Time, MS};
 
@@ -39,9 +40,8 @@ pub struct Monitor {
     /// Each validator's share of the coins, and the Gini coefficient, over time.
     pub shares: Vec<SeriesBuf>,
     pub gini: SeriesBuf,
-    partitioned: bool,
-    cuts: i64,
-    last_fault: Time,
+    /// Faults in force and the last fault's time.
+    faults: FaultWatch,
 }
 
 impl Monitor {
@@ -117,28 +117,7 @@ impl Monitor {
                 "pos.reorg" => self.reorgs += 1,
                 _ => {}
             },
-            TraceKind::Partition { .. } => {
-                self.partitioned = true;
-                self.last_fault = t;
-            }
-            TraceKind::HealAll => {
-                self.partitioned = false;
-                self.cuts = 0;
-                self.last_fault = t;
-            }
-            TraceKind::Cut { .. } | TraceKind::CutOneWay { .. } => {
-                self.cuts += 1;
-                self.last_fault = t;
-            }
-            TraceKind::Heal { .. } | TraceKind::HealOneWay { .. } => {
-                self.cuts = (self.cuts - 1).max(0);
-                self.last_fault = t;
-            }
-            TraceKind::Crash { .. }
-            | TraceKind::Restart { .. }
-            | TraceKind::Pause { .. }
-            | TraceKind::Resume { .. } => self.last_fault = t,
-            _ => {}
+            other => self.faults.observe(other, t),
         }
     }
 
@@ -149,7 +128,7 @@ impl Monitor {
         status: &[NodeStatus],
         found: &mut Found,
     ) {
-        if self.partitioned || self.cuts > 0 || now < self.last_fault.saturating_add(QUIET) {
+        if !self.faults.settled(now, QUIET) {
             return;
         }
         let up: Vec<&Pos> = nodes

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 
 use super::chain::{meets, short, Hash};
 use super::Pow;
+use crate::sim::quiet::FaultWatch;
 use crate::sim::{Found, NodeStatus, Observed, TraceKind};
 use crate::{NodeId, Time, MS};
 
@@ -42,10 +43,8 @@ pub struct Monitor {
     pub published: u64,
     pub rejected: u64,
     pub payments: u64,
-    /// Partitions open and links cut (one way or both).
-    partitioned: bool,
-    cuts: i64,
-    last_fault: Time,
+    /// Faults in force and the last fault's time.
+    faults: FaultWatch,
 }
 
 impl Monitor {
@@ -147,28 +146,7 @@ impl Monitor {
                 }
                 _ => {}
             },
-            TraceKind::Partition { .. } => {
-                self.partitioned = true;
-                self.last_fault = t;
-            }
-            TraceKind::HealAll => {
-                self.partitioned = false;
-                self.cuts = 0;
-                self.last_fault = t;
-            }
-            TraceKind::Cut { .. } | TraceKind::CutOneWay { .. } => {
-                self.cuts += 1;
-                self.last_fault = t;
-            }
-            TraceKind::Heal { .. } | TraceKind::HealOneWay { .. } => {
-                self.cuts = (self.cuts - 1).max(0);
-                self.last_fault = t;
-            }
-            TraceKind::Crash { .. }
-            | TraceKind::Restart { .. }
-            | TraceKind::Pause { .. }
-            | TraceKind::Resume { .. } => self.last_fault = t,
-            _ => {}
+            other => self.faults.observe(other, t),
         }
     }
 
@@ -179,7 +157,7 @@ impl Monitor {
         status: &[NodeStatus],
         found: &mut Found,
     ) {
-        if self.partitioned || self.cuts > 0 || now < self.last_fault.saturating_add(QUIET) {
+        if !self.faults.settled(now, QUIET) {
             return;
         }
         let up: Vec<&Pow> = nodes

@@ -6,12 +6,10 @@
 //! hold the lock — feed the stats panel and the summary.
 
 use super::{LockDb, KEYS, STORAGE_NODE};
+use crate::labs::coordination::lock_beliefs::Beliefs;
 use crate::labs::coordination::lock_storage::MutexChecker;
 use crate::sim::{Found, Observed, TraceKind};
-use crate::{NodeId, Time};
-
-/// Nodes tracked for beliefs and waits (more than any configuration has).
-const MAX_NODES: usize = 16;
+use crate::Time;
 
 #[derive(Clone, Debug, Default)]
 pub struct Monitor {
@@ -30,50 +28,23 @@ pub struct Monitor {
     pub reentered: u64,
     pub self_blocked: u64,
     pub writes: u64,
-    /// Clients that believe they hold the lock, now and at most.
-    holders: [bool; MAX_NODES],
-    pub believers: u64,
-    pub max_believers: u64,
-    /// When each client began its current acquire; the longest wait for a grant.
-    pub since: [Option<Time>; MAX_NODES],
-    pub max_wait: Time,
+    /// Clients believing they hold the lock, and their waits.
+    pub beliefs: Beliefs,
 }
 
 impl Monitor {
-    fn believe(&mut self, node: NodeId, holds: bool) {
-        let Some(h) = self.holders.get_mut(node) else {
-            return;
-        };
-        if *h != holds {
-            *h = holds;
-            if holds {
-                self.believers += 1;
-                self.max_believers = self.max_believers.max(self.believers);
-            } else {
-                self.believers = self.believers.saturating_sub(1);
-            }
-        }
-    }
-
     pub(super) fn observe(&mut self, seen: &Observed<LockDb>, found: &mut Found) {
         let r = seen.record;
         match &r.kind {
             TraceKind::Note { key, node, .. } => {
                 let node = *node;
                 match *key {
-                    "lock-db.acquire" => {
-                        if let Some(s) = self.since.get_mut(node) {
-                            *s = Some(r.time);
-                        }
-                    }
+                    "lock-db.acquire" => self.beliefs.acquiring(node, r.time),
                     "lock-db.acquired" => {
                         self.grants += 1;
-                        if let Some(s) = self.since.get_mut(node).and_then(|s| s.take()) {
-                            self.max_wait = self.max_wait.max(r.time.saturating_sub(s));
-                        }
-                        self.believe(node, true);
+                        self.beliefs.acquired(node, r.time);
                     }
-                    "lock-db.released" => self.believe(node, false),
+                    "lock-db.released" => self.beliefs.released(node),
                     "lock-db.duplicate" => self.failed += 1,
                     "lock-db.swept" => self.swept += 1,
                     "lock-db.reenter" => self.reenters += 1,
@@ -94,10 +65,7 @@ impl Monitor {
             TraceKind::Send { kind: "Insert", .. } => self.inserts += 1,
             TraceKind::Crash { node } => {
                 self.faults = true;
-                self.believe(*node, false);
-                if let Some(s) = self.since.get_mut(*node) {
-                    *s = None;
-                }
+                self.beliefs.crashed(*node);
             }
             k if k.is_fault() => self.faults = true,
             _ => {}
@@ -110,19 +78,17 @@ impl Monitor {
 
     /// The longest wait so far, counting the clients still waiting at `now`.
     pub fn longest_wait(&self, now: Time) -> Time {
-        self.since
-            .iter()
-            .flatten()
-            .map(|&s| now.saturating_sub(s))
-            .fold(self.max_wait, Time::max)
+        self.beliefs
+            .waiting_since()
+            .map(|s| now.saturating_sub(s))
+            .fold(self.beliefs.max_wait, Time::max)
     }
 
     /// Clients waiting for the lock at `now` for longer than `over`.
     pub fn waiting(&self, now: Time, over: Time) -> u64 {
-        self.since
-            .iter()
-            .flatten()
-            .filter(|&&s| now.saturating_sub(s) > over)
+        self.beliefs
+            .waiting_since()
+            .filter(|&s| now.saturating_sub(s) > over)
             .count() as u64
     }
 }

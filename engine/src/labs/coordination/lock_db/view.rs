@@ -193,7 +193,7 @@ impl NetLab for LockDb {
             "reentered": m.reentered,
             "self_blocked": m.self_blocked,
             "writes_accepted": st.accepted,
-            "max_believed_holders": m.max_believers,
+            "max_believed_holders": m.beliefs.max_believers,
             "faults": m.faults,
             "violations": m.violations(),
         })
@@ -205,7 +205,10 @@ impl NetLab for LockDb {
         if m.violations() > 0 {
             Headline {
                 key: "lock-db.headline.overlap",
-                args: vec![m.violations().to_string(), m.max_believers.to_string()],
+                args: vec![
+                    m.violations().to_string(),
+                    m.beliefs.max_believers.to_string(),
+                ],
             }
         } else if m.waiting(now, STUCK) > 0 {
             Headline {
@@ -263,7 +266,7 @@ impl NetLab for LockDb {
             Stat::new("lock-db.reentered", m.reentered as f64),
             Stat::new("lock-db.self_blocked", m.self_blocked as f64),
             Stat::new("lock-db.writes", m.writes as f64),
-            Stat::new("lock-db.max_holders", m.max_believers as f64),
+            Stat::new("lock-db.max_holders", m.beliefs.max_believers as f64),
             Stat::new("lock-db.overlaps", m.violations() as f64),
         ]
     }

@@ -6,12 +6,9 @@
 //! once that they hold the lock, the longest wait — feed the stats panel and the summary.
 
 use super::{LockRedis, KEYS, STORAGE_NODE};
+use crate::labs::coordination::lock_beliefs::Beliefs;
 use crate::labs::coordination::lock_storage::MutexChecker;
 use crate::sim::{Found, Observed, TraceKind};
-use crate::{NodeId, Time};
-
-/// Nodes tracked for beliefs and waits (more than any configuration has).
-const MAX_NODES: usize = 16;
 
 #[derive(Clone, Debug, Default)]
 pub struct Monitor {
@@ -36,53 +33,23 @@ pub struct Monitor {
     pub rejected: u64,
     /// Sections given up: no answer from the storage.
     pub write_timeouts: u64,
-    /// Clients that believe they hold the lock, now and at most.
-    holders: [bool; MAX_NODES],
-    pub believers: u64,
-    pub max_believers: u64,
-    /// When each client began its current acquire; the longest wait for a grant.
-    since: [Option<Time>; MAX_NODES],
-    pub max_wait: Time,
-    pub total_wait: Time,
+    /// Clients believing they hold the lock, and their waits.
+    pub beliefs: Beliefs,
 }
 
 impl Monitor {
-    fn believe(&mut self, node: NodeId, holds: bool) {
-        let Some(h) = self.holders.get_mut(node) else {
-            return;
-        };
-        if *h != holds {
-            *h = holds;
-            if holds {
-                self.believers += 1;
-                self.max_believers = self.max_believers.max(self.believers);
-            } else {
-                self.believers = self.believers.saturating_sub(1);
-            }
-        }
-    }
-
     pub(super) fn observe(&mut self, seen: &Observed<LockRedis>, found: &mut Found) {
         let r = seen.record;
         match &r.kind {
             TraceKind::Note { key, node, .. } => {
                 let node = *node;
                 match *key {
-                    "lock-redis.acquire" => {
-                        if let Some(s) = self.since.get_mut(node) {
-                            *s = Some(r.time);
-                        }
-                    }
+                    "lock-redis.acquire" => self.beliefs.acquiring(node, r.time),
                     "lock-redis.acquired" => {
                         self.grants += 1;
-                        if let Some(s) = self.since.get_mut(node).and_then(|s| s.take()) {
-                            let w = r.time.saturating_sub(s);
-                            self.max_wait = self.max_wait.max(w);
-                            self.total_wait += w;
-                        }
-                        self.believe(node, true);
+                        self.beliefs.acquired(node, r.time);
                     }
-                    "lock-redis.released" => self.believe(node, false),
+                    "lock-redis.released" => self.beliefs.released(node),
                     "lock-redis.refused" => self.refusals += 1,
                     "lock-redis.queued" => self.queued += 1,
                     "lock-redis.grant_queued" => self.queue_grants += 1,
@@ -108,10 +75,7 @@ impl Monitor {
             TraceKind::Send { kind: "SetNx", .. } => self.requests += 1,
             TraceKind::Crash { node } => {
                 self.faults = true;
-                self.believe(*node, false);
-                if let Some(s) = self.since.get_mut(*node) {
-                    *s = None;
-                }
+                self.beliefs.crashed(*node);
             }
             k if k.is_fault() => self.faults = true,
             _ => {}

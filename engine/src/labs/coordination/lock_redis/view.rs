@@ -158,8 +158,8 @@ impl NetLab for LockRedis {
             "deleted_other": m.del_other,
             "writes_accepted": st.accepted,
             "writes_rejected": st.rejected,
-            "max_believed_holders": m.max_believers,
-            "max_wait_ms": m.max_wait / 1_000,
+            "max_believed_holders": m.beliefs.max_believers,
+            "max_wait_ms": m.beliefs.max_wait / 1_000,
             "faults": m.faults,
             "violations": m.violations(),
         })
@@ -170,7 +170,10 @@ impl NetLab for LockRedis {
         if m.violations() > 0 {
             Headline {
                 key: "lock-redis.headline.overlap",
-                args: vec![m.violations().to_string(), m.max_believers.to_string()],
+                args: vec![
+                    m.violations().to_string(),
+                    m.beliefs.max_believers.to_string(),
+                ],
             }
         } else {
             Headline {
@@ -200,14 +203,17 @@ impl NetLab for LockRedis {
             Stat::new("lock-redis.queued", m.queued as f64),
             Stat::new("lock-redis.grants_min", min as f64),
             Stat::new("lock-redis.grants_max", max as f64),
-            Stat::new("lock-redis.max_wait_ms", (m.max_wait / 1_000) as f64),
+            Stat::new(
+                "lock-redis.max_wait_ms",
+                (m.beliefs.max_wait / 1_000) as f64,
+            ),
             Stat::new("lock-redis.expired", m.expired as f64),
             Stat::new("lock-redis.deleted_other", m.del_other as f64),
             Stat::new("lock-redis.del_refused", m.del_refused as f64),
             Stat::new("lock-redis.renewals", m.renewals as f64),
             Stat::new("lock-redis.writes", m.writes as f64),
             Stat::new("lock-redis.rejected", m.rejected as f64),
-            Stat::new("lock-redis.max_holders", m.max_believers as f64),
+            Stat::new("lock-redis.max_holders", m.beliefs.max_believers as f64),
             Stat::new("lock-redis.overlaps", m.violations() as f64),
         ]
     }
