@@ -136,7 +136,7 @@ fn a_lottery_ignoring_coin_age_is_caught() {
         "{:?}",
         s.violations()
     );
-    assert!(!invariants(&s).contains(&"valid-chain"));
+    assert!(!invariants(&s).contains(&"chain-pos.valid-chain"));
     // Their chains still agree with each other: the fault is the rule, not a fork.
     assert_eq!(node(&s, 0).chain[..40], node(&s, 1).chain[..40]);
 }

@@ -25,11 +25,11 @@
 //! the chain from a few blocks below its tip (`GetBlocks`); a restarted node asks a peer at
 //! once: it catches up.
 //!
-//! Properties (`monitor.rs`): `valid-chain` (always: every block on a node's chain hashes
+//! Properties (`monitor.rs`): `chain-pos.valid-chain` (always: every block on a node's chain hashes
 //! right, follows its parent at a later slot, and its ledger is the parent's plus the minter's
 //! interest), `rightful-minter` (always: the minter held the place it claims in the slot's
 //! ranking by coin age, recomputed by the checker, and minted no earlier than its turn), and
-//! `prefix-agreement` (eventually, when quiet: the running nodes agree on every block
+//! `chain-pos.prefix-agreement` (eventually, when quiet: the running nodes agree on every block
 //! [`monitor::SETTLE_DEPTH`] or more below the lowest tip).
 
 mod ledger;
@@ -242,9 +242,9 @@ impl Protocol for Pos {
     type Monitor = Monitor;
 
     const PROPERTIES: &'static [Property] = &[
-        Property::always("valid-chain"),
+        Property::always("chain-pos.valid-chain"),
         Property::always("rightful-minter"),
-        Property::eventually("prefix-agreement"),
+        Property::eventually("chain-pos.prefix-agreement"),
     ];
     const KINDS: &'static [NodeKind] = &[NodeKind::new("pos.validator", "v", Shape::Circle, &[])];
 

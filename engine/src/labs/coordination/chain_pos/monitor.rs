@@ -1,13 +1,13 @@
 //! The proof-of-stake lab's checker, counters and curves.
 //!
-//! - `valid-chain` (always): every block on a node's best chain hashes to what it says,
+//! - `chain-pos.valid-chain` (always): every block on a node's best chain hashes to what it says,
 //!   follows its parent at the next height and a later slot, and its ledger is its parent's
 //!   with the minter's coin age reset and its interest credited. Checked when a node's tip
 //!   changes, back to a block already verified.
 //! - `rightful-minter` (always): each such block's minter holds the place it claims in the
 //!   slot's ranking by coin age — recomputed here from the parent, whatever rule the nodes
 //!   use — and minted no earlier than that place's turn.
-//! - `prefix-agreement` (eventually): with no partition or cut open and no crash, restart,
+//! - `chain-pos.prefix-agreement` (eventually): with no partition or cut open and no crash, restart,
 //!   pause or partition in the last [`QUIET`], the running nodes hold the same block at every
 //!   height [`SETTLE_DEPTH`] or more below the lowest of their tips.
 //!
@@ -69,10 +69,13 @@ impl Monitor {
                 break;
             };
             let problem = match p.blocks.get(&b.prev) {
-                None => Some(("valid-chain", "its parent is not stored".to_string())),
+                None => Some((
+                    "chain-pos.valid-chain",
+                    "its parent is not stored".to_string(),
+                )),
                 Some(parent) => rules
                     .invalid(parent, b)
-                    .map(|w| ("valid-chain", w))
+                    .map(|w| ("chain-pos.valid-chain", w))
                     .or_else(|| rules.wrongful(parent, b).map(|w| ("rightful-minter", w))),
             };
             if let Some((inv, why)) = problem {
@@ -144,7 +147,7 @@ impl Monitor {
             let a = first.chain[h as usize];
             if let Some(other) = up.iter().find(|p| p.chain[h as usize] != a) {
                 found.push((
-                    "prefix-agreement",
+                    "chain-pos.prefix-agreement",
                     format!(
                         "v{} and v{} hold different blocks at height {h}, {SETTLE_DEPTH} or more below every tip",
                         first.id + 1,

@@ -10,7 +10,7 @@ pub const TEXTS: &[Text] = &[
     ),
     ("kind.pos.validator", "validator", "验证者"),
     (
-        "inv.valid-chain",
+        "inv.chain-pos.valid-chain",
         "Valid chain: every block hashes right, follows its parent at a later slot, and its ledger is the parent's plus the minter's interest",
         "链有效：每个区块哈希正确、在更晚的时隙接在父区块之后，且其账本等于父区块的账本加上铸造者的利息",
     ),
@@ -20,7 +20,7 @@ pub const TEXTS: &[Text] = &[
         "合法铸造者：每个区块的铸造者确实处于它声称的、按币龄排出的时隙排名位置上，且没有早于轮到它的时间铸造",
     ),
     (
-        "inv.prefix-agreement",
+        "inv.chain-pos.prefix-agreement",
         "Agreement on a prefix: once quiet, the running nodes agree on every block 6 or more below the lowest tip",
         "前缀一致：网络平静后，运行中的节点对最低链头以下 6 个及更深的区块都一致",
     ),
