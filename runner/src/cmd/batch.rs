@@ -93,7 +93,11 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
 pub fn run_jobs(batch: &Batch, jobs: &[u64], threads: Option<u32>, io: &Io) -> Vec<Row> {
     let bar = progress::bar(io.progress, jobs.len() as u64, batch.lab);
     let work = || {
+        // One job per task: run costs differ by orders of magnitude between grid points (a
+        // timeout range that never elects runs to the end), and rayon's default splitting would
+        // leave one thread a long run of the costly ones.
         jobs.par_iter()
+            .with_max_len(1)
             .map(|&j| {
                 let r = batch.run(j);
                 bar.inc(1);
