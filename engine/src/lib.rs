@@ -24,6 +24,25 @@ pub type Time = u64;
 /// One millisecond of virtual time.
 pub const MS: Time = 1_000;
 
+/// Parses `250us`, `500ms`, `2s`, `1m`, `1h` or plain milliseconds into virtual time (up to
+/// 10¹³ µs); `None` for anything else.
+pub fn parse_duration(s: &str) -> Option<Time> {
+    let s = s.trim();
+    let (num, unit) = [
+        ("us", 1),
+        ("ms", MS),
+        ("s", 1000 * MS),
+        ("m", 60_000 * MS),
+        ("h", 3_600_000 * MS),
+    ]
+    .iter()
+    .find_map(|&(suffix, unit)| s.strip_suffix(suffix).map(|v| (v, unit)))
+    .unwrap_or((s, MS));
+    let v: f64 = num.trim().parse().ok()?;
+    let us = v * unit as f64;
+    (v.is_finite() && (0.0..=1e13).contains(&us)).then_some(us as Time)
+}
+
 /// Index of a node in a simulation (0-based; shown to users as `n1`, `n2`, ...).
 pub type NodeId = usize;
 

@@ -108,6 +108,30 @@ fn bad_arguments_exit_2_with_a_message() {
             &["batch", "raft", "--seeds", "1..3", "--fast", "1"],
             "unexpected argument",
         ),
+        (
+            &["batch", "tx-2pc", "--seeds", "1..3", "--at", "c1"],
+            "not ACTION@TIMES",
+        ),
+        (
+            &["batch", "tx-2pc", "--seeds", "1..3", "--at", "zz@1s"],
+            "--at zz@1s",
+        ),
+        (
+            &["batch", "tx-2pc", "--seeds", "1..3", "--at", "c1@soon"],
+            "not a time",
+        ),
+        (
+            &["batch", "tx-2pc", "--seeds", "1..3", "--at", "c99@1s"],
+            "--at c99",
+        ),
+        (
+            &["batch", "raft", "--seeds", "1..3", "--at", "c1@1s"],
+            "--measure stats",
+        ),
+        (
+            &["batch", "fair-mmf", "--seeds", "1..3", "--at", "c1@1s"],
+            "no --faults",
+        ),
     ];
     for (args, expect) in cases {
         assert_refused(&distlab(args), args, "error: ", expect);
@@ -459,6 +483,52 @@ fn run_plays_a_scenario_and_lessons_do_not_fail_it() {
     let r = common::distlab(&["run", "raft", "--scenario", "nope"]);
     assert_eq!(r.code, Some(2));
     assert!(r.err.contains("no scenario"), "{}", r.err);
+}
+
+/// `--at` plans an action at a grid of times, like a preset's step: 2PC's time in doubt against
+/// the coordinator's crash time (restarted at 3 s). Crashed before its CanCommit went out, no
+/// one waits; crashed after the votes, before any decision, every cohort is in doubt until
+/// the restart; crashed after the decision went out, no one waits either.
+#[test]
+fn batch_at_sweeps_the_time_of_an_action() {
+    let v = run_json(&[
+        "batch",
+        "tx-2pc",
+        "--seeds",
+        "1..20",
+        "--param",
+        "rate=0",
+        "--param",
+        "abort=0",
+        "--param",
+        "latency_min=10",
+        "--param",
+        "latency_max=30",
+        "--at",
+        "k0-begin_tx:1@100ms",
+        "--at",
+        "c1@100ms,150ms,400ms",
+        "--at",
+        "r1@3s",
+        "--until",
+        "5s",
+    ]);
+    assert_eq!(
+        v["grid"]["at c1"],
+        serde_json::json!(["100ms", "150ms", "400ms"])
+    );
+    let p50 = |i: usize, key: &str| {
+        v["points"][i]["measures"][key]["p50"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key} at point {i}: {v}"))
+    };
+    for key in ["tx-2pc.doubt.R3", "tx-2pc.doubt.R4", "tx-2pc.doubt.R5"] {
+        assert!(p50(0, key) < 200.0, "{key}: crash before CanCommit");
+        assert!(p50(1, key) > 2_500.0, "{key}: crash after the votes");
+        assert!(p50(2, key) < 200.0, "{key}: crash after the decision");
+    }
+    assert_eq!(p50(1, "tx-2pc.aborted"), 1.0, "presumed abort on recovery");
+    assert_eq!(p50(2, "tx-2pc.committed"), 1.0);
 }
 
 /// A grid × seeds batch of any networked lab: the lab's stats as distributions per point, the

@@ -16,7 +16,7 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use distlab_engine::{Time, MS};
+use distlab_engine::Time;
 
 pub use cmd::labs::describe_lab;
 
@@ -181,21 +181,7 @@ fn calc(args: &[String], io: &mut Io) -> u8 {
 
 /// Parses `500ms`, `10s`, `2m` or plain milliseconds (a value parser).
 pub(crate) fn parse_time(s: &str) -> Result<Time, String> {
-    let t = s.trim();
-    let (num, unit) = if let Some(v) = t.strip_suffix("ms") {
-        (v, MS)
-    } else if let Some(v) = t.strip_suffix('s') {
-        (v, 1000 * MS)
-    } else if let Some(v) = t.strip_suffix('m') {
-        (v, 60_000 * MS)
-    } else {
-        (t, MS)
-    };
-    num.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && (0.0..=1e7).contains(v))
-        .map(|v| (v * unit as f64) as Time)
+    distlab_engine::parse_duration(s)
         .ok_or_else(|| format!("`{s}` is not a time like 500ms, 10s or 2m"))
 }
 

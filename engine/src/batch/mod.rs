@@ -31,6 +31,7 @@ pub use dist::{distribution, Bucket, Distribution, BUCKETS};
 use crate::faults::{FaultDriver, FaultSpec};
 use crate::input::{InputError, RunConfig};
 use crate::labs::{self, LabKind};
+use crate::sim::Action;
 use crate::{Time, MS};
 
 /// What each run of a batch measures.
@@ -105,6 +106,11 @@ pub struct Request {
     /// every combination, the first key varying slowest.
     #[serde(default)]
     pub params: Vec<(String, String)>,
+    /// `(action, times)`: the action (share-link form, `c0`) planned at one of the
+    /// comma-separated times in every run, like a preset's step; several times make a grid
+    /// axis named `at <action>`.
+    #[serde(default)]
+    pub at: Vec<(String, String)>,
 }
 
 /// One grid point: its values for the grid's keys and the full parsed configuration.
@@ -112,6 +118,8 @@ pub struct Request {
 pub struct Point {
     pub set: Vec<(String, String)>,
     pub cfg: RunConfig,
+    /// Actions planned at times (`--at`).
+    pub steps: Vec<(Time, Action)>,
 }
 
 /// A batch ready to run.
@@ -163,9 +171,10 @@ impl Batch {
             )));
         }
         let model = matches!(def.kind, LabKind::Model { .. });
-        if model && (!req.faults.trim().is_empty() || req.scenario.is_some()) {
+        if model && (!req.faults.trim().is_empty() || req.scenario.is_some() || !req.at.is_empty())
+        {
             return Err(BatchError::Bad(format!(
-                "lab `{}` is computed, not simulated: no --faults or --scenario",
+                "lab `{}` is computed, not simulated: no --faults, --scenario or --at",
                 req.lab
             )));
         }
@@ -187,11 +196,27 @@ impl Batch {
         } else {
             Some(FaultSpec::parse(&req.faults).map_err(|e| BatchError::Bad(e.to_string()))?)
         };
-        if faults.is_some() && matches!(measure, Measure::Raft(_)) {
+        if (faults.is_some() || !req.at.is_empty()) && matches!(measure, Measure::Raft(_)) {
             return Err(BatchError::Bad(format!(
-                "`--faults` goes with `--measure stats`; {} crashes the leader itself",
+                "`--faults` and `--at` go with `--measure stats`; {} crashes the leader itself",
                 measure.id()
             )));
+        }
+        let mut steps: Vec<(Action, Vec<Time>)> = Vec::new();
+        for (a, times) in &req.at {
+            let action = Action::decode(a.trim())
+                .map_err(|e| BatchError::Bad(format!("`--at {a}@{times}`: {e}")))?;
+            let ts = times
+                .split(',')
+                .map(|t| {
+                    crate::parse_duration(t).ok_or_else(|| {
+                        BatchError::Bad(format!(
+                            "`--at {a}@{times}`: `{t}` is not a time like 300ms"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<Time>, BatchError>>()?;
+            steps.push((action, ts));
         }
         let (from, to) = req.seeds;
         if from > to || to - from >= MAX_RUNS {
@@ -222,6 +247,14 @@ impl Batch {
         if let Some((k, _)) = lists.iter().find(|(_, v)| v.is_empty()) {
             return Err(BatchError::Bad(format!("`--param {k}=` has no value")));
         }
+        let nparams = lists.len();
+        let lists: Vec<(String, Vec<String>)> = lists
+            .into_iter()
+            .chain(req.at.iter().map(|(a, times)| {
+                let vals = times.split(',').map(|t| t.trim().to_string()).collect();
+                (format!("at {}", a.trim()), vals)
+            }))
+            .collect();
         let grid: Vec<String> = lists
             .iter()
             .filter(|(_, v)| v.len() > 1)
@@ -253,13 +286,35 @@ impl Batch {
                 .zip(&chosen)
                 .map(|((k, _), v)| (k.clone(), v.clone()))
                 .collect();
-            pairs.extend(set.iter().cloned());
+            pairs.extend(set[..nparams].iter().cloned());
             let (cfg, errors) = RunConfig::parse(&pairs);
             if let Some(e) = errors.into_iter().find(|e| !e.is_warning()) {
                 return Err(BatchError::Input(e));
             }
+            // The chosen time of each `--at` axis (its index in the axis' list).
+            let point_steps: Vec<(Time, Action)> = steps
+                .iter()
+                .zip(&lists[nparams..])
+                .zip(&chosen[nparams..])
+                .map(|(((action, ts), (_, vals)), v)| {
+                    let k = vals.iter().position(|x| x == v).unwrap_or(0);
+                    (ts[k], action.clone())
+                })
+                .collect();
+            if !point_steps.is_empty() {
+                // An action naming a node the lab does not have is bad usage, said once.
+                let (mut s, _) = labs::create(&cfg);
+                for (t, a) in &point_steps {
+                    s.schedule_at(*t, a.clone())
+                        .map_err(|e| BatchError::Bad(format!("`--at {}`: {e}", a.encode())))?;
+                }
+            }
             let set = set.into_iter().filter(|(k, _)| grid.contains(k)).collect();
-            points.push(Point { set, cfg });
+            points.push(Point {
+                set,
+                cfg,
+                steps: point_steps,
+            });
         }
         let batch = Batch {
             request: req,
@@ -358,6 +413,10 @@ impl Batch {
             ..cfg.clone()
         });
         s.set_keep_trace(false);
+        for (t, a) in &self.points[point].steps {
+            // Checked when the batch was built.
+            let _ = s.schedule_at(*t, a.clone());
+        }
         match &self.faults {
             Some(spec) => FaultDriver::new(spec.clone(), seed).run(s.as_mut(), self.request.until),
             None => s.run_until(self.request.until),

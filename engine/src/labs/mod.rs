@@ -133,6 +133,8 @@ pub trait LabSession {
     fn check_eventually(&mut self) -> usize;
     /// Plans a scenario preset's schedule.
     fn schedule(&mut self, info: &crate::scenario::ScenarioInfo) -> Result<(), ActionError>;
+    /// Plans one action at a virtual time, as a preset's step is (`distlab batch --at`).
+    fn schedule_at(&mut self, time: Time, action: Action) -> Result<(), ActionError>;
     fn trace_hash(&self) -> String;
     /// An estimate of the memory the recorded history takes, in bytes (see
     /// [`crate::sim::Sim::history_bytes`]).

@@ -469,6 +469,10 @@ impl<P: NetLab> LabSession for NetSession<P> {
         crate::scenario::apply(info, &mut self.session)
     }
 
+    fn schedule_at(&mut self, time: Time, action: Action) -> Result<(), ActionError> {
+        self.session.schedule(time, action)
+    }
+
     fn has_lane_events(&self) -> bool {
         P::LANE_EVENTS
     }

@@ -53,6 +53,11 @@ pub struct BatchArgs {
     /// What each run measures (default: raft election-time, other labs stats)
     #[arg(long)]
     pub measure: Option<String>,
+    /// An action planned in every run, like a preset's step, at a time or a grid of times
+    /// (`--at c0@100ms,300ms,1s` crashes node 0; actions as in share links: c, r, p, u, x, h,
+    /// y, P, H, k, t); repeatable
+    #[arg(long, value_name = "ACTION@T1[,T2...]", value_parser = parse_at)]
+    pub at: Vec<(String, String)>,
     /// Random faults in every run (with the stats measure), as for `distlab run`
     #[arg(long)]
     pub faults: Option<String>,
@@ -79,6 +84,14 @@ pub struct MergeArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
+}
+
+/// Parses `ACTION@TIMES` (a value parser; the batch checks the action and the times).
+fn parse_at(s: &str) -> Result<(String, String), String> {
+    s.rsplit_once('@')
+        .map(|(a, t)| (a.trim().to_string(), t.trim().to_string()))
+        .filter(|(a, t)| !a.is_empty() && !t.is_empty())
+        .ok_or_else(|| format!("`{s}` is not ACTION@TIMES like c0@300ms,1s"))
 }
 
 /// Parses `I/N` with 1 ≤ I ≤ N (a value parser).
@@ -138,6 +151,7 @@ pub fn batch(a: BatchArgs, io: &mut Io) -> u8 {
         until: a.until.unwrap_or(default_until),
         faults: a.faults.clone().unwrap_or_default(),
         params: a.params.clone(),
+        at: a.at.clone(),
     };
     let b = match Batch::new(req) {
         Ok(b) => b,

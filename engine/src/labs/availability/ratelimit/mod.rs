@@ -156,26 +156,7 @@ fn err<T>(msg: impl Into<String>) -> Result<T, SpecError> {
     Err(SpecError(msg.into()))
 }
 
-/// Parses `250us`, `500ms`, `2s`, `1m`, `1h` or plain milliseconds into virtual time.
-pub fn parse_duration(s: &str) -> Option<Time> {
-    let s = s.trim();
-    let (num, unit) = if let Some(v) = s.strip_suffix("us") {
-        (v, 1)
-    } else if let Some(v) = s.strip_suffix("ms") {
-        (v, MS)
-    } else if let Some(v) = s.strip_suffix('s') {
-        (v, SECOND)
-    } else if let Some(v) = s.strip_suffix('m') {
-        (v, 60 * SECOND)
-    } else if let Some(v) = s.strip_suffix('h') {
-        (v, 3600 * SECOND)
-    } else {
-        (s, MS)
-    };
-    let v: f64 = num.trim().parse().ok()?;
-    let us = v * unit as f64;
-    (v.is_finite() && (0.0..=1e13).contains(&us)).then_some(us as Time)
-}
+pub use crate::parse_duration;
 
 /// A spec's kind and `key=value` pairs, with typed getters.
 struct Pairs<'a> {
