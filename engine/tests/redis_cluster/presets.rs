@@ -97,6 +97,9 @@ fn a_failed_master_is_replaced_by_its_replica() {
     assert_eq!(node(&s, M3).replica_of, Some(R6));
     assert_eq!(node(&s, M3).data.get("foo").copied(), Some(7_001));
     assert_eq!(s.view().nodes[R6].role, "redis-cluster.master");
+    // Detection: node_timeout of silence, then the majority's gossip (crash at 300 ms).
+    let detect = stat(&s, "redis-cluster.detect_ms");
+    assert!((500.0..=800.0).contains(&detect), "{detect}");
     assert!(stat(&s, "redis-cluster.failover_ms") > 0.0);
 }
 

@@ -31,13 +31,23 @@ pub struct Monitor {
     pub keys_migrated: u64,
     pub slots_claimed: u64,
     pub collisions: u64,
-    /// When the first FAIL was marked and the first promotion followed (µs).
+    /// When a master owning slots first crashed, the first FAIL was marked and the first
+    /// promotion followed (µs).
+    pub first_master_crash: Option<Time>,
     pub first_fail: Option<Time>,
     pub first_promotion: Option<Time>,
     pub faults: bool,
 }
 
 impl Monitor {
+    /// From the first crash of a master to the first FAIL after it (ms).
+    pub fn detect_ms(&self) -> Option<u64> {
+        match (self.first_master_crash, self.first_fail) {
+            (Some(a), Some(b)) if b >= a => Some((b - a) / 1_000),
+            _ => None,
+        }
+    }
+
     pub(super) fn check(&mut self, node: NodeId, nodes: &[RedisCluster]) -> Found {
         let mut found = Vec::new();
         let Some(me) = nodes.get(node) else {
@@ -104,6 +114,16 @@ impl Monitor {
                 "redis-cluster.epoch_collision" => self.collisions += 1,
                 _ => {}
             },
+            TraceKind::Crash { node } => {
+                self.faults = true;
+                let owner = seen
+                    .nodes
+                    .get(*node)
+                    .is_some_and(|n| n.is_master() && n.slots.count(*node) > 0);
+                if owner {
+                    self.first_master_crash.get_or_insert(r.time);
+                }
+            }
             k if k.is_fault() => self.faults = true,
             _ => {}
         }

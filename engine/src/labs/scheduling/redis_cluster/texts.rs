@@ -96,6 +96,7 @@ pub const TEXTS: &[Text] = &[
     ("stat.redis-cluster.elections", "Elections started", "发起的选举"),
     ("stat.redis-cluster.votes", "Votes granted", "投出的票"),
     ("stat.redis-cluster.promotions", "Replicas promoted", "提升为主的从节点"),
+    ("stat.redis-cluster.detect_ms", "Master crash to FAIL (ms)", "主节点宕机到 FAIL 的时间（毫秒）"),
     ("stat.redis-cluster.failover_ms", "First FAIL to promotion (ms)", "首次 FAIL 到提升的时间（毫秒）"),
     ("stat.redis-cluster.keys_migrated", "Keys migrated", "迁移的键"),
     ("stat.redis-cluster.slots_claimed", "Slots resharded", "重新分片的槽"),

@@ -271,6 +271,7 @@ impl NetLab for RedisCluster {
                 (Some(a), Some(b)) if b >= a => Some((b - a) / 1_000),
                 _ => None,
             },
+            "detect_ms": m.detect_ms(),
             "faults": m.faults,
             "violations": m.violations,
         })
@@ -320,6 +321,10 @@ impl NetLab for RedisCluster {
             Stat::new("redis-cluster.elections", m.elections as f64),
             Stat::new("redis-cluster.votes", m.votes as f64),
             Stat::new("redis-cluster.promotions", m.promotions as f64),
+            Stat::new(
+                "redis-cluster.detect_ms",
+                m.detect_ms().map_or(0.0, |d| d as f64),
+            ),
             Stat::new("redis-cluster.failover_ms", failover),
             Stat::new("redis-cluster.keys_migrated", m.keys_migrated as f64),
             Stat::new("redis-cluster.slots_claimed", m.slots_claimed as f64),
