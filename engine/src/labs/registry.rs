@@ -9,7 +9,7 @@ use super::coordination::{
     bully, mutex_central, mutex_ricart, mutex_token_ring, mutex_two_tier_ring, raft, tx_2pc, zab,
 };
 use super::foundations::clocks;
-use super::scheduling::fair;
+use super::scheduling::{fair, redis_cluster};
 use super::storage::placement;
 use super::{LabSession, SeriesSpec};
 use crate::params::{InputError, ParamSpec, Params, TextSpec};
@@ -282,7 +282,7 @@ pub const BUNDLES: &[Bundle] = &[
         labs: &[
             LabDef::coming("arch-central", Group::Scheduling),
             LabDef::coming("arch-akka", Group::Scheduling),
-            LabDef::coming("redis-cluster", Group::Scheduling),
+            redis_cluster::LAB,
             LabDef::coming("sched-borg", Group::Scheduling),
             LabDef::coming("sched-mesos", Group::Scheduling),
             fair::MMF_LAB,

@@ -241,7 +241,7 @@ impl Action {
                         && w.chars()
                             .all(|c| c.is_ascii_alphanumeric() || c == '_' || extra.contains(&c))
                 };
-                if !word(name, &[]) || arg.is_some_and(|a| !word(a, &[',', '-'])) {
+                if !word(name, &[]) || arg.is_some_and(|a| !word(a, &[',', '-', '.', '{', '}'])) {
                     return Err(bad());
                 }
                 Action::Command {
@@ -387,6 +387,11 @@ mod tests {
                 node: 0,
                 name: "want".into(),
                 arg: Some("a,b_2".into()),
+            },
+            Action::Command {
+                node: 6,
+                name: "rc_set".into(),
+                arg: Some("{user1000}.following".into()),
             },
             Action::CutOneWay { from: 1, to: 3 },
             Action::HealOneWay { from: 3, to: 1 },

@@ -42,8 +42,8 @@ pub enum Arg {
         max: i64,
         default: i64,
     },
-    /// A short word of letters, digits, `_` and `,` (a key, a list); at most
-    /// [`MAX_ARG_LEN`] characters.
+    /// A short word of letters, digits, `_`, `,`, `.` and `{`/`}` (a key — Redis hash tags
+    /// like `{user1000}.following` —, a list); at most [`MAX_ARG_LEN`] characters.
     Text {
         default: &'static str,
     },
@@ -68,7 +68,7 @@ impl Arg {
                     Ok(())
                 } else {
                     Err(format!(
-                        "letters, digits, `_` and `,`, at most {MAX_ARG_LEN} characters"
+                        "letters, digits, `_`, `,`, `.`, `{{` and `}}`, at most {MAX_ARG_LEN} characters"
                     ))
                 }
             }
@@ -85,12 +85,16 @@ impl Arg {
     }
 }
 
+/// The punctuation a text argument may hold besides letters and digits (none of it a
+/// separator of the action log: `~` between entries, `-` and `:` before the argument).
+pub const TEXT_ARG_PUNCTUATION: &[char] = &['_', ',', '.', '{', '}'];
+
 /// Whether `v` can be a text argument (and so travel in a share link unescaped).
 pub fn valid_text_arg(v: &str) -> bool {
     !v.is_empty()
         && v.len() <= MAX_ARG_LEN
         && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ',')
+            .all(|c| c.is_ascii_alphanumeric() || TEXT_ARG_PUNCTUATION.contains(&c))
 }
 
 /// A user command a node kind's menu offers.

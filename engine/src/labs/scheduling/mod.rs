@@ -3,3 +3,4 @@
 //! for the app's charts and the `distlab calc mmf|drf` commands.
 
 pub mod fair;
+pub mod redis_cluster;
