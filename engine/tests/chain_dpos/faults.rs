@@ -36,7 +36,11 @@ fn random_run(i: u64, set: impl Fn(&mut Config)) -> NetSession<Dpos> {
     for v in 0..3 {
         let who = ((i + v * 5) % n) as usize;
         let cand = 1 + (i * 3 + v) % n;
-        let name = if (i + v) % 4 == 0 { "unvote" } else { "vote" };
+        let name = if (i + v).is_multiple_of(4) {
+            "unvote"
+        } else {
+            "vote"
+        };
         s.session
             .schedule(
                 (200 + v * 300) * MS,

@@ -146,7 +146,7 @@ impl Dpos {
                         "dpos.row.order",
                         {
                             let k = rules.k.max(1) as u64;
-                            let start = (next / k + u64::from(next % k != 0)) * k;
+                            let start = next.div_ceil(k) * k;
                             (start..start + k)
                                 .filter_map(|x| rules.producer(&tip.state, x))
                                 .map(|v| format!("v{}", v + 1))
