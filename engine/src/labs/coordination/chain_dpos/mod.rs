@@ -23,9 +23,11 @@
 //!
 //! Properties (`monitor.rs`): `chain-dpos.valid-chain`, `chain-dpos.one-per-slot` (always:
 //! strictly later slots along a chain, each block by its slot's scheduled delegate, within the
-//! slot), `chain-dpos.final-agreement` (always: no two nodes hold different final blocks at a
-//! height, no node drops a final block) and `chain-dpos.prefix-agreement` (eventually, when
-//! quiet).
+//! slot), `chain-dpos.final-agreement` (always, a lesson: no two nodes hold different final
+//! blocks at a height, no node drops a final block — BitShares-style finality breaks it when a
+//! delegate builds on one branch and later, after switching, on a conflicting one; random
+//! schedules find it in about 1 run in 1,000) and `chain-dpos.prefix-agreement` (eventually,
+//! when quiet).
 
 mod ledger;
 mod monitor;

@@ -23,8 +23,8 @@ pub const TEXTS: &[Text] = &[
     ),
     (
         "inv.chain-dpos.final-agreement",
-        "Finality: no two nodes hold different final blocks at one height, and no node drops a final block",
-        "最终确定性：没有两个节点在同一高度持有不同的已确定区块，也没有节点丢弃已确定的区块",
+        "Finality: no two nodes hold different final blocks at one height, and no node drops a final block. It can break: a delegate that built on one branch and then, cut off and switching to a longer one, builds on a conflicting branch counts for both — 2/3 of the delegates building on a block is not a vote",
+        "最终确定性：没有两个节点在同一高度持有不同的已确定区块，也没有节点丢弃已确定的区块。它可能被打破：一个受托人先在一条分支上出块，之后（被隔开后切换到更长的链）又在与之冲突的分支上出块，就同时为两边计数——三分之二的受托人在区块上出块并不是一次投票",
     ),
     (
         "inv.chain-dpos.prefix-agreement",
