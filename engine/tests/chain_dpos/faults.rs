@@ -181,3 +181,16 @@ fn a_too_small_finality_quorum_is_caught() {
         s.violations()
     );
 }
+
+/// The lesson property breaks for real, with the correct protocol: in random schedule 3,545
+/// (3 holders, 2 delegates, crashes and a partition) a delegate builds on one branch, then
+/// switches and builds on the other, so both branches get ⌊2k/3⌋ + 1 builders — two nodes
+/// hold different final blocks, and (never leaving them) stay split.
+#[test]
+fn bitshares_style_finality_can_conflict() {
+    let s = random_run(3_545, |_| {});
+    let broken = invariants(&s);
+    assert!(broken.contains(&"chain-dpos.final-agreement"), "{broken:?}");
+    assert!(!broken.contains(&"chain-dpos.one-per-slot"));
+    assert!(!broken.contains(&"chain-dpos.valid-chain"));
+}
