@@ -255,7 +255,7 @@ pub const BUNDLES: &[Bundle] = &[
         labs: &[
             super::coordination::chain_pow::LAB,
             super::coordination::chain_pos::LAB,
-            LabDef::coming("chain-dpos", Group::Coordination),
+            super::coordination::chain_dpos::LAB,
         ],
     },
     Bundle {

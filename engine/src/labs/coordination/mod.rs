@@ -1,6 +1,7 @@
 //! Section 1 of the catalog: coordination and synchronization.
 
 pub mod bully;
+pub mod chain_dpos;
 pub mod chain_pos;
 pub mod chain_pow;
 pub mod lease;

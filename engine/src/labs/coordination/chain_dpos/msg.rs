@@ -1,0 +1,103 @@
+//! The DPoS lab's messages: a new block, a holder's transaction (votes, or "I am back"), a
+//! request for the blocks from a height on (a node that lacks a block's parent, or restarted)
+//! and the answer.
+
+use super::ledger::{hash_u64, names, short, BlockRef, Op, Tx};
+use crate::sim::{Message, TraceHasher};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// A block, broadcast by its producer.
+    Block(BlockRef),
+    /// A holder's transaction, broadcast for the delegates to include.
+    Tx(Tx),
+    /// "Send me your chain from this height on."
+    GetBlocks(u64),
+    /// The sender's best chain from the asked height on.
+    Blocks(Vec<BlockRef>),
+}
+
+fn block_bytes(b: &BlockRef) -> usize {
+    std::mem::size_of_val(&**b)
+        + b.txs.len() * std::mem::size_of::<Tx>()
+        + b.state.votes.len() * 22
+        + b.state.delegates.len() * 8
+}
+
+impl Message for Msg {
+    fn kind(&self) -> &'static str {
+        match self {
+            Msg::Block(_) => "Block",
+            Msg::Tx(_) => "Tx",
+            Msg::GetBlocks(_) => "GetBlocks",
+            Msg::Blocks(_) => "Blocks",
+        }
+    }
+
+    fn hash_into(&self, h: &mut TraceHasher) {
+        match self {
+            Msg::Block(b) => {
+                h.u64(b.index);
+                h.u64(hash_u64(&b.hash));
+            }
+            Msg::Tx(t) => {
+                h.u64(t.holder as u64);
+                h.u64(t.seq);
+                h.u64(match t.op {
+                    Op::Vote(v) => u64::from(v),
+                    Op::Ready => 1 << 20,
+                });
+            }
+            Msg::GetBlocks(from) => h.u64(*from),
+            Msg::Blocks(bs) => {
+                h.u64(bs.len() as u64);
+                for b in bs {
+                    h.u64(hash_u64(&b.hash));
+                }
+            }
+        }
+    }
+
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Msg::Block(b) => vec![
+                ("height", b.index.to_string()),
+                ("slot", b.slot.to_string()),
+                ("producer", format!("v{}", b.producer + 1)),
+                ("txs", b.txs.len().to_string()),
+                ("hash", short(&b.hash, 12)),
+                ("prev", short(&b.prev, 12)),
+            ],
+            Msg::Tx(t) => vec![
+                ("holder", format!("v{}", t.holder + 1)),
+                ("seq", t.seq.to_string()),
+                (
+                    "op",
+                    match t.op {
+                        Op::Vote(v) => format!("vote {}", names(v)),
+                        Op::Ready => "ready".into(),
+                    },
+                ),
+            ],
+            Msg::GetBlocks(from) => vec![("from", from.to_string())],
+            Msg::Blocks(bs) => vec![
+                ("blocks", bs.len().to_string()),
+                (
+                    "heights",
+                    match (bs.first(), bs.last()) {
+                        (Some(a), Some(b)) => format!("{}–{}", a.index, b.index),
+                        _ => "-".into(),
+                    },
+                ),
+            ],
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Msg::Block(b) => block_bytes(b),
+            Msg::Blocks(bs) => bs.iter().map(block_bytes).sum(),
+            Msg::Tx(_) | Msg::GetBlocks(_) => 0,
+        }
+    }
+}
