@@ -65,7 +65,7 @@ fn preset_herd_against_predecessor() {
     assert!(herd.violations().is_empty() && pred.violations().is_empty());
     assert_eq!(stat(&pred, "lock-zk.max_holders"), 1.0);
     // The tree panel shows the herd's child watches on /lock.
-    assert!(node(&herd, SERVER).child_watches.get("/lock").is_some());
+    assert!(node(&herd, SERVER).child_watches.contains_key("/lock"));
 }
 
 /// The herd's cost per release grows with n; the predecessor's stays about one.

@@ -319,7 +319,7 @@ impl Protocol for LockZk {
             Timer::Ping => self.ping(ctx),
             Timer::ReqWait => self.resend(ctx),
             Timer::Next => {
-                if self.phase == Phase::Idle {
+                if self.phase == Phase::Idle && !self.want {
                     let read = ctx.random_index(100) < self.cfg.reads as usize;
                     self.acquire(read, ctx);
                 }
