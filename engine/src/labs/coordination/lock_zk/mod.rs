@@ -23,6 +23,9 @@
 //! its znode. A client never looks at a clock to decide it still holds the lock: it believes so
 //! until it deletes its znode or the server tells it its session expired.
 //!
+//! Links are FIFO (a session is one TCP connection): a watch event and the answers on a session
+//! arrive in the order the server sent them.
+//!
 //! The server's tree and sessions are on disk (a restart gives every session a full timeout
 //! again); its watches are in memory (clients register them again when a heartbeat's answer
 //! shows a new incarnation).
@@ -129,7 +132,15 @@ pub fn session(p: &Params, seed: u64) -> NetSession<LockZk> {
 
 /// A new session with an explicit configuration (the tests' broken variants).
 pub fn session_with(p: &Params, cfg: &Config, seed: u64) -> NetSession<LockZk> {
-    NetSession::new(FIRST_CLIENT + cfg.clients, cfg, net_config(p), seed)
+    NetSession::new(FIRST_CLIENT + cfg.clients, cfg, net(p), seed)
+}
+
+/// The network: FIFO links, as a ZooKeeper session runs over one TCP connection (a watch
+/// event reaches the client before the answer to any later request, never after it).
+pub fn net(p: &Params) -> crate::sim::NetConfig {
+    let mut net = net_config(p);
+    net.fifo = true;
+    net
 }
 
 /// The lab's registry row.

@@ -10,7 +10,7 @@ use super::{
     SERVER_NODE, STORAGE, STORAGE_NODE,
 };
 use crate::input::Params;
-use crate::labs::{net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Stat, Text};
+use crate::labs::{Group, Headline, Layout, NetLab, Panel, ParamSpec, Stat, Text};
 use crate::sim::{NetConfig, Protocol, Sim};
 
 fn ms(t: crate::Time) -> String {
@@ -86,7 +86,7 @@ impl NetLab for LockZk {
     fn build(p: &Params) -> (Config, NetConfig, usize) {
         let cfg = Config::from_params(p);
         let n = FIRST_CLIENT + cfg.clients;
-        (cfg, net_config(p), n)
+        (cfg, super::net(p), n)
     }
 
     /// Without fencing nothing stops a holder whose session expired from writing after the
