@@ -3,7 +3,7 @@
 //! the lock or watch the last conflicting predecessor — or, with `herd`, the whole directory —
 //! and look again when the watch fires), the critical section on the storage and the release.
 
-use super::{Code, LockZk, Mode, Msg, Phase, Timer, APP_DIR, LOCK_DIR, SERVER_NODE, STORAGE_NODE};
+use super::{Code, LockZk, Mode, Msg, Phase, Timer, APP_DIR, LOCK_DIR, SERVER_NODE};
 use crate::labs::coordination::lock_storage::StoreMsg;
 use crate::sim::Ctx;
 
@@ -39,7 +39,7 @@ impl LockZk {
     }
 
     /// Sends a request and waits for its answer (re-sent on `ReqWait`).
-    fn request(&mut self, msg: Msg, ctx: &mut Ctx<Self>) {
+    pub(super) fn request(&mut self, msg: Msg, ctx: &mut Ctx<Self>) {
         ctx.send(SERVER_NODE, msg.clone());
         self.pending = Some(msg);
         ctx.set_timer(Timer::ReqWait, self.cfg.wait);
@@ -364,89 +364,6 @@ impl LockZk {
                 );
             }
         }
-    }
-
-    fn hold(&mut self, token: u64, ctx: &mut Ctx<Self>) {
-        self.grants += 1;
-        self.phase = Phase::Holding {
-            token,
-            step: 0,
-            since: ctx.now,
-        };
-        ctx.note(
-            if self.read {
-                "lock-zk.acquired_read"
-            } else {
-                "lock-zk.acquired"
-            },
-            token,
-        );
-        self.access_step(ctx);
-    }
-
-    /// The next step of the critical section: a write, or a read for a reader.
-    pub(super) fn access_step(&mut self, ctx: &mut Ctx<Self>) {
-        let Phase::Holding { token, step, since } = self.phase else {
-            return;
-        };
-        let step = step + 1;
-        self.phase = Phase::Holding { token, step, since };
-        let (section, last) = (self.owner(), step >= self.cfg.steps);
-        let token = self.cfg.fencing.then_some(token);
-        let msg = if self.read {
-            StoreMsg::Read {
-                section,
-                step,
-                last,
-                token,
-            }
-        } else {
-            StoreMsg::Write {
-                section,
-                step,
-                last,
-                token,
-            }
-        };
-        ctx.send(STORAGE_NODE, Msg::Store(msg));
-        ctx.set_timer(Timer::WriteWait, self.cfg.wait);
-    }
-
-    /// No answer from the storage: the section is abandoned and the lock released.
-    pub(super) fn write_timeout(&mut self, ctx: &mut Ctx<Self>) {
-        if self.holding() {
-            ctx.note("lock-zk.write_timeout", 0);
-            self.release(ctx);
-        }
-    }
-
-    /// Ends the section (done or given up) and deletes the znode.
-    fn release(&mut self, ctx: &mut Ctx<Self>) {
-        for t in [Timer::Step, Timer::WriteWait] {
-            ctx.cancel_timer(t);
-        }
-        ctx.note("lock-zk.released", self.seq);
-        match (self.session, self.node.clone()) {
-            (Some(session), Some((path, _))) => {
-                self.phase = Phase::Releasing;
-                self.req += 1;
-                self.request(
-                    Msg::Delete {
-                        session,
-                        req: self.req,
-                        path,
-                    },
-                    ctx,
-                );
-            }
-            _ => self.released(ctx),
-        }
-    }
-
-    fn released(&mut self, ctx: &mut Ctx<Self>) {
-        self.phase = Phase::Idle;
-        self.node = None;
-        self.schedule_next(ctx);
     }
 
     /// The server says the session expired: the znode is gone, and with it the lock. The

@@ -33,6 +33,7 @@
 mod client;
 mod monitor;
 mod scenarios;
+mod section;
 mod server;
 mod texts;
 mod view;
