@@ -273,7 +273,7 @@ pub const BUNDLES: &[Bundle] = &[
             super::coordination::lock_db::LAB,
             super::coordination::lock_redis::LAB,
             LabDef::coming("lock-redlock", Group::Coordination),
-            LabDef::coming("lock-zk", Group::Coordination),
+            super::coordination::lock_zk::LAB,
             super::coordination::lease::LAB,
         ],
     },

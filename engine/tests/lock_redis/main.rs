@@ -170,6 +170,7 @@ fn w(client: NodeId, seq: u64, step: u32, last: bool, at: Time) -> WriteRec {
         last,
         token: None,
         accepted: true,
+        read: false,
     }
 }
 

@@ -14,13 +14,21 @@
 //! accepted, [`StoreMsg::WriteRejected`]. Its state (highest token, counters, the recent
 //! writes) is on disk: it survives crashes.
 //!
+//! A read/write lock's readers run *read sections* instead: [`StoreMsg::Read`] steps, answered
+//! [`StoreMsg::ReadOk`] (or [`StoreMsg::WriteRejected`] when fenced). With fencing the storage
+//! rejects a write whose token is older than the highest it has accepted (read or write), and a
+//! read whose token is older than the highest *write* it has accepted (readers holding the lock
+//! together may arrive in any order).
+//!
 //! ## The check
 //!
 //! [`MutexChecker`] reads every write the storage accepts (in order) and reports a violation
 //! when **two sections interleave**: a section that has begun and not ended (its last step not
 //! yet written) writes again after another section's write was accepted since its own previous
 //! write — "client B wrote while client A's section, begun earlier, was unfinished, and A went
-//! on writing". A section abandoned by a crash is not by itself a violation (nobody else's
+//! on writing". A read section conflicts only with writes: two readers' sections may interleave,
+//! but a read section that reads again after another section's write, or a write section that
+//! writes again after anyone's read or write since its own, is a violation. A section abandoned by a crash is not by itself a violation (nobody else's
 //! write is mixed into it); a stale write arriving after the section ended counts against the
 //! section it lands in. With fencing, tokens grow with each grant, so once a newer section's
 //! write is accepted every older section's write is rejected and the check cannot fail.
@@ -55,6 +63,7 @@ pub struct StorageKeys {
     pub kind: &'static str,
     pub note_accept: &'static str,
     pub note_reject: &'static str,
+    pub note_read: &'static str,
     pub role_idle: &'static str,
     pub role_written: &'static str,
     pub role_fenced: &'static str,
@@ -79,6 +88,7 @@ macro_rules! lock_storage_keys {
             kind: concat!($lab, ".storage"),
             note_accept: concat!($lab, ".store_write"),
             note_reject: concat!($lab, ".store_reject"),
+            note_read: concat!($lab, ".store_read"),
             role_idle: concat!($lab, ".store_idle"),
             role_written: concat!($lab, ".store_written"),
             role_fenced: concat!($lab, ".store_fenced"),
@@ -106,6 +116,7 @@ macro_rules! lock_storage_texts {
             (concat!("kind.", $lab, ".storage"), "Storage service (the shared resource)", "存储服务（共享资源）"),
             (concat!("note.", $lab, ".store_write"), "accepts write #{0}", "接受第 {0} 次写入"),
             (concat!("note.", $lab, ".store_reject"), "rejects a write with the stale fencing token {0}", "拒绝携带过期防护令牌 {0} 的写入"),
+            (concat!("note.", $lab, ".store_read"), "serves a read (access #{0})", "处理一次读取（第 {0} 次访问）"),
             (concat!("role.", $lab, ".store_idle"), "Storage (not written yet)", "存储（尚未写入）"),
             (concat!("role.", $lab, ".store_written"), "Storage", "存储"),
             (concat!("role.", $lab, ".store_fenced"), "Storage (has rejected stale writes)", "存储（已拒绝过期写入）"),
@@ -136,7 +147,16 @@ pub enum StoreMsg {
     },
     /// Storage → client: written.
     WriteOk { section: u64, step: u32 },
-    /// Storage → client: refused, the token is older than `highest`.
+    /// Client → storage: step `step` of read section `section` (a read/write lock's reader).
+    Read {
+        section: u64,
+        step: u32,
+        last: bool,
+        token: Option<u64>,
+    },
+    /// Storage → client: read.
+    ReadOk { section: u64, step: u32 },
+    /// Storage → client: refused (a write or a read), the token is older than `highest`.
     WriteRejected {
         section: u64,
         step: u32,
@@ -149,6 +169,8 @@ impl Message for StoreMsg {
         match self {
             StoreMsg::Write { .. } => "Write",
             StoreMsg::WriteOk { .. } => "WriteOk",
+            StoreMsg::Read { .. } => "Read",
+            StoreMsg::ReadOk { .. } => "ReadOk",
             StoreMsg::WriteRejected { .. } => "WriteRejected",
         }
     }
@@ -160,13 +182,19 @@ impl Message for StoreMsg {
                 step,
                 last,
                 token,
+            }
+            | StoreMsg::Read {
+                section,
+                step,
+                last,
+                token,
             } => {
                 h.u64(*section);
                 h.u64(u64::from(*step));
                 h.u64(u64::from(*last));
                 h.u64(token.map_or(0, |t| t + 1));
             }
-            StoreMsg::WriteOk { section, step } => {
+            StoreMsg::WriteOk { section, step } | StoreMsg::ReadOk { section, step } => {
                 h.u64(*section);
                 h.u64(u64::from(*step));
             }
@@ -189,13 +217,19 @@ impl Message for StoreMsg {
                 step,
                 last,
                 token,
+            }
+            | StoreMsg::Read {
+                section,
+                step,
+                last,
+                token,
             } => vec![
                 ("section", section_name(*section)),
                 ("step", step.to_string()),
                 ("last", last.to_string()),
                 ("token", token.map_or("-".into(), |t| t.to_string())),
             ],
-            StoreMsg::WriteOk { section, step } => vec![
+            StoreMsg::WriteOk { section, step } | StoreMsg::ReadOk { section, step } => vec![
                 ("section", section_name(*section)),
                 ("step", step.to_string()),
             ],
@@ -237,6 +271,8 @@ pub struct WriteRec {
     pub last: bool,
     pub token: Option<u64>,
     pub accepted: bool,
+    /// A read (a read/write lock's reader), not a write.
+    pub read: bool,
 }
 
 /// Writes the inspector keeps.
@@ -251,6 +287,8 @@ pub struct Storage {
     #[doc(hidden)]
     pub broken_ignore_tokens: bool,
     pub highest: u64,
+    /// The highest token of an accepted write (reads are checked against it).
+    pub highest_write: u64,
     pub accepted: u64,
     pub rejected: u64,
     /// The last write accepted.
@@ -276,17 +314,27 @@ impl Storage {
         ctx: &mut Ctx<P>,
         wrap: fn(StoreMsg) -> P::Msg,
     ) {
-        let StoreMsg::Write {
-            section,
-            step,
-            last,
-            token,
-        } = msg
-        else {
-            return;
+        let (section, step, last, token, read) = match msg {
+            StoreMsg::Write {
+                section,
+                step,
+                last,
+                token,
+            } => (section, step, last, token, false),
+            StoreMsg::Read {
+                section,
+                step,
+                last,
+                token,
+            } => (section, step, last, token, true),
+            _ => return,
         };
-        let stale =
-            self.fencing && !self.broken_ignore_tokens && token.is_some_and(|t| t < self.highest);
+        let bar = if read {
+            self.highest_write
+        } else {
+            self.highest
+        };
+        let stale = self.fencing && !self.broken_ignore_tokens && token.is_some_and(|t| t < bar);
         let rec = WriteRec {
             at: ctx.now,
             client: from,
@@ -295,6 +343,7 @@ impl Storage {
             last,
             token,
             accepted: !stale,
+            read,
         };
         if self.recent.len() == RECENT {
             self.recent.pop_front();
@@ -303,7 +352,7 @@ impl Storage {
         if stale {
             self.rejected += 1;
             ctx.note(keys.note_reject, token.unwrap_or(0));
-            let highest = self.highest;
+            let highest = bar;
             ctx.send(
                 from,
                 wrap(StoreMsg::WriteRejected {
@@ -316,11 +365,19 @@ impl Storage {
         }
         if let Some(t) = token {
             self.highest = self.highest.max(t);
+            if !read {
+                self.highest_write = self.highest_write.max(t);
+            }
         }
         self.accepted += 1;
         self.last = Some(rec);
-        ctx.note(keys.note_accept, self.accepted);
-        ctx.send(from, wrap(StoreMsg::WriteOk { section, step }));
+        if read {
+            ctx.note(keys.note_read, self.accepted);
+            ctx.send(from, wrap(StoreMsg::ReadOk { section, step }));
+        } else {
+            ctx.note(keys.note_accept, self.accepted);
+            ctx.send(from, wrap(StoreMsg::WriteOk { section, step }));
+        }
     }
 
     pub fn role(&self, keys: &StorageKeys) -> &'static str {
@@ -367,7 +424,12 @@ impl Storage {
                     vec![
                         format!("c{}", w.client + 1),
                         section_name(w.section),
-                        format!("{}{}", w.step, if w.last { " (last)" } else { "" }),
+                        format!(
+                            "{}{}{}",
+                            if w.read { "read " } else { "" },
+                            w.step,
+                            if w.last { " (last)" } else { "" }
+                        ),
                         w.token.map_or("-".into(), |t| t.to_string()),
                         if w.accepted { "OK" } else { "REJECTED" }.into(),
                     ]
@@ -380,20 +442,33 @@ impl Storage {
 /// Open sections kept at most (the oldest are forgotten beyond this).
 const MAX_OPEN: usize = 256;
 
-/// The mutual-exclusion check on the storage's history of accepted writes.
+/// One open section: its first access's time and token, the index of its latest access.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    began: Time,
+    token: Option<u64>,
+    last: u64,
+}
+
+/// The mutual-exclusion check on the storage's history of accepted accesses (writes, and a
+/// read/write lock's reads).
 #[derive(Clone, Debug, Default)]
 pub struct MutexChecker {
-    /// The section of the last accepted write.
-    current: Option<u64>,
-    /// Sections begun and not ended: id → (first write's time, token).
-    open: BTreeMap<u64, (Time, Option<u64>)>,
+    /// The section of the last accepted access, and whether it was a read.
+    current: Option<(u64, bool)>,
+    /// The section and index of the last accepted write.
+    last_write: Option<(u64, u64)>,
+    /// Accesses accepted so far.
+    count: u64,
+    /// Sections begun and not ended.
+    open: BTreeMap<u64, Open>,
     /// Interleavings found.
     pub violations: u64,
 }
 
 impl MutexChecker {
-    /// Feeds the checker from a trace record: an accept note of `storage` node (whose state
-    /// `storage_of` reads) is one accepted write.
+    /// Feeds the checker from a trace record: an accept (or read) note of `storage` node
+    /// (whose state `storage_of` reads) is one accepted access.
     pub fn observe<P: Protocol>(
         &mut self,
         keys: &StorageKeys,
@@ -404,7 +479,7 @@ impl MutexChecker {
         let TraceKind::Note { key, node, .. } = &seen.record.kind else {
             return;
         };
-        if *key != keys.note_accept {
+        if *key != keys.note_accept && *key != keys.note_read {
             return;
         }
         let Some(w) = seen
@@ -418,35 +493,59 @@ impl MutexChecker {
         self.accept(keys, &w, found);
     }
 
-    /// One accepted write, in the storage's order.
+    /// One accepted access, in the storage's order. A write conflicts with any other
+    /// section's access since the section's previous one; a read only with another's write.
     pub fn accept(&mut self, keys: &StorageKeys, w: &WriteRec, found: &mut Found) {
-        let other = self.current.filter(|&c| c != w.section);
-        if let (Some(other), Some(&(began, token))) = (other, self.open.get(&w.section)) {
-            self.violations += 1;
-            let tok = |t: Option<u64>| t.map_or(String::new(), |t| format!(" (token {t})"));
-            found.push((
-                keys.property,
-                format!(
-                    "{}'s section {}{} began at {} ms and was unfinished when {} wrote; it wrote step {} at {} ms after that",
-                    client_name(w.section),
-                    section_name(w.section),
-                    tok(token),
-                    began / 1_000,
-                    client_name(other),
-                    w.step,
-                    w.at / 1_000
-                ),
-            ));
+        self.count += 1;
+        if let Some(&o) = self.open.get(&w.section) {
+            let other = if w.read {
+                self.last_write
+                    .filter(|&(s, at)| s != w.section && at > o.last)
+                    .map(|(s, _)| (s, false))
+            } else {
+                self.current.filter(|&(s, _)| s != w.section)
+            };
+            if let Some((other, other_read)) = other {
+                self.violations += 1;
+                let tok = |t: Option<u64>| t.map_or(String::new(), |t| format!(" (token {t})"));
+                found.push((
+                    keys.property,
+                    format!(
+                        "{}'s section {}{} began at {} ms and was unfinished when {} {}; it {} step {} at {} ms after that",
+                        client_name(w.section),
+                        section_name(w.section),
+                        tok(o.token),
+                        o.began / 1_000,
+                        client_name(other),
+                        if other_read { "read" } else { "wrote" },
+                        if w.read { "read" } else { "wrote" },
+                        w.step,
+                        w.at / 1_000
+                    ),
+                ));
+            }
         }
         if w.last {
             self.open.remove(&w.section);
-        } else if !self.open.contains_key(&w.section) {
+        } else if let Some(o) = self.open.get_mut(&w.section) {
+            o.last = self.count;
+        } else {
             if self.open.len() >= MAX_OPEN {
                 self.open.pop_first();
             }
-            self.open.insert(w.section, (w.at, w.token));
+            self.open.insert(
+                w.section,
+                Open {
+                    began: w.at,
+                    token: w.token,
+                    last: self.count,
+                },
+            );
         }
-        self.current = Some(w.section);
+        if !w.read {
+            self.last_write = Some((w.section, self.count));
+        }
+        self.current = Some((w.section, w.read));
     }
 }
 

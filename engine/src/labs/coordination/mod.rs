@@ -9,6 +9,7 @@ pub mod lock_beliefs;
 pub mod lock_db;
 pub mod lock_redis;
 pub mod lock_storage;
+pub mod lock_zk;
 pub mod mutex_central;
 pub mod mutex_ricart;
 pub mod mutex_token_ring;
