@@ -185,10 +185,10 @@ impl LockRedlock {
 
     pub(super) fn client_msg(&mut self, from: NodeId, msg: Msg, ctx: &mut Ctx<Self>) {
         match msg {
-            Msg::SetReply { owner, granted } if owner == self.owner() => {
-                if from < self.cfg.instances {
-                    self.on_reply(from, granted, ctx);
-                }
+            Msg::SetReply { owner, granted }
+                if owner == self.owner() && from < self.cfg.instances =>
+            {
+                self.on_reply(from, granted, ctx);
             }
             Msg::FenceToken { owner, token } if owner == self.owner() => {
                 if let Phase::Holding {

@@ -82,12 +82,11 @@ impl LockRedlock {
                 }
                 ctx.send(from, Msg::SetReply { owner, granted });
             }
-            Msg::Del { owner } => {
-                if self.key.is_some_and(|e| e.owner == owner) {
-                    self.key = None;
-                    ctx.cancel_timer(Timer::Expire);
-                    ctx.note("lock-redlock.deleted", from as u64 + 1);
-                }
+            // Only the value's own owner deletes (compare-then-DEL).
+            Msg::Del { owner } if self.key.is_some_and(|e| e.owner == owner) => {
+                self.key = None;
+                ctx.cancel_timer(Timer::Expire);
+                ctx.note("lock-redlock.deleted", from as u64 + 1);
             }
             _ => {}
         }
