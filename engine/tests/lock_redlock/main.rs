@@ -255,3 +255,22 @@ fn mutual_exclusion_is_a_lesson_only_without_fencing() {
     assert!(lessons("fencing=1").is_empty());
     assert!(lessons("fencing=1&persist=1").is_empty());
 }
+
+/// The figure's shape in one line each: asking one by one costs a round trip per instance
+/// (20 ms × N here), asking all at once one round trip whatever N.
+#[test]
+fn a_round_costs_n_round_trips_one_by_one_and_one_in_parallel() {
+    for n in [3usize, 5, 7] {
+        for parallel in [0, 1] {
+            let mut s = session(&format!("{CALM_Q}&instances={n}&parallel={parallel}"));
+            s.act(lock(n + 1)).unwrap();
+            s.run_until(300 * MS);
+            let want = if parallel == 1 { 20 } else { 20 * n as u64 };
+            assert_eq!(
+                node(&s, n + 1).last_round,
+                want * MS,
+                "N = {n}, parallel {parallel}"
+            );
+        }
+    }
+}
