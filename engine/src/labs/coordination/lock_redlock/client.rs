@@ -5,7 +5,7 @@
 //! clients it does not stop its section when the validity time runs out: it only notes it.
 
 use super::{LockRedlock, Msg, Phase, Timer};
-use crate::labs::coordination::lock_storage::StoreMsg;
+use crate::labs::coordination::lock_storage::{SectionReply, StoreMsg};
 use crate::sim::Ctx;
 use crate::NodeId;
 
@@ -209,23 +209,24 @@ impl LockRedlock {
                     self.write_step(ctx);
                 }
             }
-            Msg::Store(StoreMsg::WriteOk { section, step }) if section == self.owner() => {
-                if let Phase::Holding { step: s, .. } = self.phase {
-                    if s == step {
-                        ctx.cancel_timer(Timer::WriteWait);
-                        if step >= self.cfg.steps {
-                            self.release(ctx);
-                        } else {
+            Msg::Store(reply) => {
+                if let Phase::Holding { step, .. } = self.phase {
+                    match reply.reply_for(self.owner(), step, self.cfg.steps) {
+                        SectionReply::Next => {
+                            ctx.cancel_timer(Timer::WriteWait);
                             ctx.set_timer(Timer::Step, self.cfg.work.max(1));
                         }
+                        SectionReply::Done => {
+                            ctx.cancel_timer(Timer::WriteWait);
+                            self.release(ctx);
+                        }
+                        SectionReply::Fenced(highest) => {
+                            ctx.note("lock-redlock.fenced_off", highest);
+                            self.release(ctx);
+                        }
+                        SectionReply::Ignore => {}
                     }
                 }
-            }
-            Msg::Store(StoreMsg::WriteRejected {
-                section, highest, ..
-            }) if section == self.owner() && self.holding() => {
-                ctx.note("lock-redlock.fenced_off", highest);
-                self.release(ctx);
             }
             _ => {}
         }
@@ -249,12 +250,12 @@ impl LockRedlock {
             token,
             step,
         };
-        let msg = StoreMsg::Write {
-            section: self.owner(),
+        let msg = StoreMsg::write(
+            self.owner(),
             step,
-            last: step >= self.cfg.steps,
-            token: self.cfg.fencing.then_some(token),
-        };
+            self.cfg.steps,
+            self.cfg.fencing.then_some(token),
+        );
         ctx.send(self.cfg.storage_node(), Msg::Store(msg));
         ctx.set_timer(Timer::WriteWait, self.cfg.wait);
     }
