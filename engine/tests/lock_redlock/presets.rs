@@ -22,6 +22,10 @@ fn assert_two_writers(s: &NetSession<LockRedlock>) {
     assert!(v[0].text.starts_with("c7's section"), "{}", v[0].text);
     assert!(s.is_lesson(&s.properties()[0]));
     assert_eq!(s.headline().key, "lock-redlock.headline.overlap");
+    // The chart of believed holders goes above its dashed 1.
+    let chart = s.series();
+    assert_eq!(chart[0].key, "lock-redlock.holders");
+    assert!(chart[0].points.iter().any(|p| p.1 == 2.0));
 }
 
 /// One holder at a time, both clients served.
@@ -30,6 +34,7 @@ fn assert_one_writer(s: &NetSession<LockRedlock>, writes: f64) {
     assert_eq!(stat(s, "lock-redlock.max_holders"), 1.0);
     assert_eq!(stat(s, "lock-redlock.won"), 2.0);
     assert_eq!(stat(s, "lock-redlock.writes"), writes);
+    assert!(s.series()[0].points.iter().all(|p| p.1 <= 1.0));
 }
 
 #[test]

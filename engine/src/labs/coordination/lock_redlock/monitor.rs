@@ -9,6 +9,7 @@
 use super::{LockRedlock, KEYS};
 use crate::labs::coordination::lock_beliefs::Beliefs;
 use crate::labs::coordination::lock_storage::MutexChecker;
+use crate::labs::SeriesBuf;
 use crate::sim::{Found, Observed, TraceKind};
 use crate::Time;
 
@@ -37,6 +38,8 @@ pub struct Monitor {
     pub validity_over: u64,
     pub write_timeouts: u64,
     pub beliefs: Beliefs,
+    /// Clients believing they hold the lock, after each change (the chart).
+    pub holders: SeriesBuf,
 }
 
 impl Monitor {
@@ -45,44 +48,57 @@ impl Monitor {
         match &r.kind {
             TraceKind::Note { key, node, .. } => {
                 let node = *node;
-                match *key {
-                    "lock-redlock.acquire" => self.beliefs.acquiring(node, r.time),
-                    "lock-redlock.acquired" => {
-                        self.won += 1;
-                        if let Some(c) = seen.nodes.get(node) {
-                            self.round_time += c.last_round;
-                        }
-                        self.beliefs.acquired(node, r.time);
-                    }
-                    "lock-redlock.released" => self.beliefs.released(node),
-                    "lock-redlock.no_majority" => self.no_majority += 1,
-                    "lock-redlock.too_slow" => self.too_slow += 1,
-                    "lock-redlock.timeout" => self.timeouts += 1,
-                    "lock-redlock.set" => self.set_ok += 1,
-                    "lock-redlock.refused" => self.set_refused += 1,
-                    "lock-redlock.expired" => self.expired += 1,
-                    "lock-redlock.restarted_empty" => self.wiped += 1,
-                    "lock-redlock.validity_over" => self.validity_over += 1,
-                    "lock-redlock.write_timeout" => self.write_timeouts += 1,
-                    k if k == KEYS.note_reject => self.rejected += 1,
-                    k if k == KEYS.note_accept => {
-                        self.writes += 1;
-                        self.checker.observe(
-                            &KEYS,
-                            seen,
-                            |p| (p.id == p.config().storage_node()).then_some(&p.storage),
-                            found,
-                        );
-                    }
-                    _ => {}
+                let before = self.beliefs.believers;
+                self.note(key, node, seen, found);
+                if self.beliefs.believers != before {
+                    self.holders.push(r.time, self.beliefs.believers as f64);
                 }
             }
             TraceKind::Send { kind: "Set", .. } => self.requests += 1,
             TraceKind::Crash { node } => {
                 self.faults = true;
+                let before = self.beliefs.believers;
                 self.beliefs.crashed(*node);
+                if self.beliefs.believers != before {
+                    self.holders.push(r.time, self.beliefs.believers as f64);
+                }
             }
             k if k.is_fault() => self.faults = true,
+            _ => {}
+        }
+    }
+
+    fn note(&mut self, key: &str, node: usize, seen: &Observed<LockRedlock>, found: &mut Found) {
+        let r = seen.record;
+        match key {
+            "lock-redlock.acquire" => self.beliefs.acquiring(node, r.time),
+            "lock-redlock.acquired" => {
+                self.won += 1;
+                if let Some(c) = seen.nodes.get(node) {
+                    self.round_time += c.last_round;
+                }
+                self.beliefs.acquired(node, r.time);
+            }
+            "lock-redlock.released" => self.beliefs.released(node),
+            "lock-redlock.no_majority" => self.no_majority += 1,
+            "lock-redlock.too_slow" => self.too_slow += 1,
+            "lock-redlock.timeout" => self.timeouts += 1,
+            "lock-redlock.set" => self.set_ok += 1,
+            "lock-redlock.refused" => self.set_refused += 1,
+            "lock-redlock.expired" => self.expired += 1,
+            "lock-redlock.restarted_empty" => self.wiped += 1,
+            "lock-redlock.validity_over" => self.validity_over += 1,
+            "lock-redlock.write_timeout" => self.write_timeouts += 1,
+            k if k == KEYS.note_reject => self.rejected += 1,
+            k if k == KEYS.note_accept => {
+                self.writes += 1;
+                self.checker.observe(
+                    &KEYS,
+                    seen,
+                    |p| (p.id == p.config().storage_node()).then_some(&p.storage),
+                    found,
+                );
+            }
             _ => {}
         }
     }

@@ -81,6 +81,7 @@ pub const TEXTS: &[Text] = crate::lock_storage_texts!("lock-redlock", [
     ("stat.lock-redlock.rejected", "Stale writes rejected (fencing)", "被拒绝的过期写入（防护令牌）"),
     ("stat.lock-redlock.max_holders", "Most clients believing they hold the lock at once", "同时认为自己持有锁的最多客户端数"),
     ("stat.lock-redlock.overlaps", "Interleaved sections on the storage", "存储上交错的临界区"),
+    ("series.lock-redlock.holders", "Clients believing they hold the lock", "认为自己持有锁的客户端数"),
     ("lock-redlock.headline.ok", "Majority {0} of {1} · {2} of {3} rounds won · mean acquire latency {4} ms", "大多数 {0}/{1} · {3} 轮中成功 {2} 轮 · 平均获取延迟 {4} 毫秒"),
     ("lock-redlock.headline.overlap", "Mutual exclusion broken: {0} interleaved writes on the storage ({1} clients believed at once that they held the lock)", "互斥被破坏：存储上有 {0} 次交错写入（曾有 {1} 个客户端同时认为自己持有锁）"),
     ("scenario.redlock-basic", "Redlock: a majority of five, one by one", "Redlock：五个实例中的大多数，逐个获取"),

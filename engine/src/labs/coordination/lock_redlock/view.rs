@@ -10,8 +10,13 @@ use super::{
 };
 use crate::input::Params;
 use crate::labs::coordination::lock_storage::section_name;
-use crate::labs::{net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Stat, Text};
+use crate::labs::{
+    net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Series, SeriesSpec, Stat, Text,
+};
 use crate::sim::{NetConfig, Protocol, Sim};
+
+/// The chart: how many clients believe they hold the lock (above the dashed 1: two holders).
+const SERIES: &[SeriesSpec] = &[SeriesSpec::step("lock-redlock.holders", "").threshold(1.0)];
 
 fn ms(t: crate::Time) -> String {
     format!("{} ms", t / 1_000)
@@ -222,6 +227,16 @@ impl NetLab for LockRedlock {
                 ],
             }
         }
+    }
+
+    const SERIES: &'static [SeriesSpec] = SERIES;
+
+    fn series(sim: &Sim<Self>) -> Vec<Series> {
+        vec![Series::of(
+            &SERIES[0],
+            "",
+            sim.monitor().holders.points().to_vec(),
+        )]
     }
 
     fn stats(sim: &Sim<Self>) -> Vec<Stat> {
