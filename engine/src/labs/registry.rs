@@ -272,7 +272,7 @@ pub const BUNDLES: &[Bundle] = &[
         labs: &[
             super::coordination::lock_db::LAB,
             super::coordination::lock_redis::LAB,
-            LabDef::coming("lock-redlock", Group::Coordination),
+            super::coordination::lock_redlock::LAB,
             super::coordination::lock_zk::LAB,
             super::coordination::lease::LAB,
         ],

@@ -46,6 +46,8 @@
 //! 4. Property: `Property::always(KEYS.property)`; the lab's monitor holds a [`MutexChecker`]
 //!    and calls [`MutexChecker::observe`] from `observe`. Make the property a lesson
 //!    (`NetLab::lessons`) where the configuration is built to break it (no fencing).
+//!    A holder builds each write with [`StoreMsg::write`] and reads the replies with
+//!    [`StoreMsg::reply_for`] (next step, done, fenced off, or not for it).
 //! 5. View: [`Storage::role`], [`Storage::badge`], [`Storage::details`] and
 //!    [`Storage::panels`] draw the node.
 
@@ -162,6 +164,54 @@ pub enum StoreMsg {
         step: u32,
         highest: u64,
     },
+}
+
+/// What a client holding the lock makes of a storage reply (see [`StoreMsg::reply_for`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionReply {
+    /// The current step was written: wait `work`, then write the next.
+    Next,
+    /// The last step was written: release.
+    Done,
+    /// The write was rejected: the storage has accepted this newer token. Give up, release.
+    Fenced(u64),
+    /// Not about the current step of this section.
+    Ignore,
+}
+
+impl StoreMsg {
+    /// Step `step` of `steps` of section `section`, with the fencing token if one is used.
+    pub fn write(section: u64, step: u32, steps: u32, token: Option<u64>) -> StoreMsg {
+        StoreMsg::Write {
+            section,
+            step,
+            last: step >= steps,
+            token,
+        }
+    }
+
+    /// A holder's reading of this reply, its section `section` being at step `step` of
+    /// `steps` (the lock labs' clients share it).
+    pub fn reply_for(&self, section: u64, step: u32, steps: u32) -> SectionReply {
+        match *self {
+            StoreMsg::WriteOk {
+                section: s,
+                step: t,
+            } if s == section && t == step => {
+                if step >= steps {
+                    SectionReply::Done
+                } else {
+                    SectionReply::Next
+                }
+            }
+            StoreMsg::WriteRejected {
+                section: s,
+                highest,
+                ..
+            } if s == section => SectionReply::Fenced(highest),
+            _ => SectionReply::Ignore,
+        }
+    }
 }
 
 impl Message for StoreMsg {

@@ -6,7 +6,7 @@
 //! the storage rejects its token.
 
 use super::{LockRedis, Msg, Phase, Timer, REDIS_NODE, STORAGE_NODE};
-use crate::labs::coordination::lock_storage::StoreMsg;
+use crate::labs::coordination::lock_storage::{SectionReply, StoreMsg};
 use crate::sim::Ctx;
 
 /// The back-off doubles up to this many times.
@@ -92,23 +92,24 @@ impl LockRedis {
                 ctx.cancel_timer(Timer::Renew);
                 ctx.note("lock-redis.watchdog_lost", 0);
             }
-            Msg::Store(StoreMsg::WriteOk { section, step }) if section == self.owner() => {
-                if let Phase::Holding { step: s, .. } = self.phase {
-                    if s == step {
-                        ctx.cancel_timer(Timer::WriteWait);
-                        if step >= self.cfg.steps {
-                            self.release(ctx);
-                        } else {
+            Msg::Store(reply) => {
+                if let Phase::Holding { step, .. } = self.phase {
+                    match reply.reply_for(self.owner(), step, self.cfg.steps) {
+                        SectionReply::Next => {
+                            ctx.cancel_timer(Timer::WriteWait);
                             ctx.set_timer(Timer::Step, self.cfg.work.max(1));
                         }
+                        SectionReply::Done => {
+                            ctx.cancel_timer(Timer::WriteWait);
+                            self.release(ctx);
+                        }
+                        SectionReply::Fenced(highest) => {
+                            ctx.note("lock-redis.fenced_off", highest);
+                            self.release(ctx);
+                        }
+                        SectionReply::Ignore => {}
                     }
                 }
-            }
-            Msg::Store(StoreMsg::WriteRejected {
-                section, highest, ..
-            }) if section == self.owner() && self.holding() => {
-                ctx.note("lock-redis.fenced_off", highest);
-                self.release(ctx);
             }
             _ => {}
         }
@@ -127,12 +128,12 @@ impl LockRedis {
         };
         let step = step + 1;
         self.phase = Phase::Holding { token, step, since };
-        let msg = StoreMsg::Write {
-            section: self.owner(),
+        let msg = StoreMsg::write(
+            self.owner(),
             step,
-            last: step >= self.cfg.steps,
-            token: self.cfg.fencing.then_some(token),
-        };
+            self.cfg.steps,
+            self.cfg.fencing.then_some(token),
+        );
         ctx.send(STORAGE_NODE, Msg::Store(msg));
         ctx.set_timer(Timer::WriteWait, self.cfg.wait);
     }
