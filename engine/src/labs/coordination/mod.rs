@@ -4,6 +4,7 @@ pub mod bully;
 pub mod chain_dpos;
 pub mod chain_pos;
 pub mod chain_pow;
+pub mod chain_sync;
 pub mod lease;
 pub mod lock_beliefs;
 pub mod lock_db;

@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-pub use crate::labs::coordination::chain_pos::hash_u64;
 pub use crate::labs::coordination::chain_pow::short;
 use crate::NodeId;
 

@@ -44,6 +44,7 @@ pub use msg::Msg;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::chain_sync::ChainSync;
 use crate::input::Params;
 use crate::labs::coordination::chain_pos::{default_stake, parse_stakes, MAX_VALIDATORS};
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};

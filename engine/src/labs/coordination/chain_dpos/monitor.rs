@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::ledger::{short, Hash};
 use super::Dpos;
+use crate::labs::coordination::chain_sync;
 use crate::labs::SeriesBuf;
 use crate::sim::quiet::FaultWatch;
 use crate::sim::{Found, NodeStatus, Observed, TraceKind};
@@ -191,28 +192,12 @@ impl Monitor {
         if !self.faults.settled(now, QUIET) {
             return;
         }
-        let up: Vec<&Dpos> = nodes
-            .iter()
-            .zip(status)
-            .filter(|(_, s)| **s == NodeStatus::Up)
-            .map(|(p, _)| p)
-            .collect();
-        let (Some(low), Some(first)) = (up.iter().map(|p| p.height()).min(), up.first()) else {
-            return;
-        };
-        for h in (1..=low.saturating_sub(SETTLE_DEPTH)).rev() {
-            let a = first.chain[h as usize];
-            if let Some(other) = up.iter().find(|p| p.chain[h as usize] != a) {
-                found.push((
-                    "chain-dpos.prefix-agreement",
-                    format!(
-                        "v{} and v{} hold different blocks at height {h}, {SETTLE_DEPTH} or more below every tip",
-                        first.id + 1,
-                        other.id + 1
-                    ),
-                ));
-                return;
-            }
-        }
+        chain_sync::check_prefix(
+            nodes,
+            status,
+            SETTLE_DEPTH,
+            "chain-dpos.prefix-agreement",
+            found,
+        );
     }
 }

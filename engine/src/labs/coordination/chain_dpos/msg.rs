@@ -2,7 +2,8 @@
 //! request for the blocks from a height on (a node that lacks a block's parent, or restarted)
 //! and the answer.
 
-use super::ledger::{hash_u64, names, short, BlockRef, Op, Tx};
+use super::ledger::{names, short, BlockRef, Op, Tx};
+use crate::labs::coordination::chain_sync;
 use crate::sim::{Message, TraceHasher};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,10 +37,7 @@ impl Message for Msg {
 
     fn hash_into(&self, h: &mut TraceHasher) {
         match self {
-            Msg::Block(b) => {
-                h.u64(b.index);
-                h.u64(hash_u64(&b.hash));
-            }
+            Msg::Block(b) => chain_sync::hash_block(h, &**b),
             Msg::Tx(t) => {
                 h.u64(t.holder as u64);
                 h.u64(t.seq);
@@ -49,12 +47,7 @@ impl Message for Msg {
                 });
             }
             Msg::GetBlocks(from) => h.u64(*from),
-            Msg::Blocks(bs) => {
-                h.u64(bs.len() as u64);
-                for b in bs {
-                    h.u64(hash_u64(&b.hash));
-                }
-            }
+            Msg::Blocks(bs) => chain_sync::hash_blocks(h, bs),
         }
     }
 
@@ -80,16 +73,7 @@ impl Message for Msg {
                 ),
             ],
             Msg::GetBlocks(from) => vec![("from", from.to_string())],
-            Msg::Blocks(bs) => vec![
-                ("blocks", bs.len().to_string()),
-                (
-                    "heights",
-                    match (bs.first(), bs.last()) {
-                        (Some(a), Some(b)) => format!("{}–{}", a.index, b.index),
-                        _ => "-".into(),
-                    },
-                ),
-            ],
+            Msg::Blocks(bs) => chain_sync::blocks_fields(bs),
         }
     }
 

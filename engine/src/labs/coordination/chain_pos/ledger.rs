@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-pub use crate::labs::coordination::chain_pow::short;
+pub use crate::labs::coordination::chain_pow::{hash_u64, short};
 use crate::NodeId;
 
 /// A SHA-256 digest.
@@ -291,11 +291,4 @@ pub fn gini(coins: &[u64]) -> f64 {
         }
     }
     diff / (2.0 * n as f64 * total)
-}
-
-/// The hash as a number for the trace (its first 8 bytes).
-pub fn hash_u64(hash: &Hash) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&hash[..8]);
-    u64::from_be_bytes(b)
 }

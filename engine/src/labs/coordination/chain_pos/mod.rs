@@ -47,6 +47,7 @@ pub use msg::Msg;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::chain_sync::ChainSync;
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
 use crate::params::{InputError, TextSpec};

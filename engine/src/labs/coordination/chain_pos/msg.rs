@@ -1,7 +1,8 @@
 //! The proof-of-stake lab's messages: a newly minted block, a request for the blocks from a
 //! height on (a node that lacks a block's parent, or restarted) and the answer.
 
-use super::ledger::{hash_u64, short, BlockRef};
+use super::ledger::{short, BlockRef};
+use crate::labs::coordination::chain_sync;
 use crate::sim::{Message, TraceHasher};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -25,17 +26,9 @@ impl Message for Msg {
 
     fn hash_into(&self, h: &mut TraceHasher) {
         match self {
-            Msg::Block(b) => {
-                h.u64(b.index);
-                h.u64(hash_u64(&b.hash));
-            }
+            Msg::Block(b) => chain_sync::hash_block(h, &**b),
             Msg::GetBlocks(from) => h.u64(*from),
-            Msg::Blocks(bs) => {
-                h.u64(bs.len() as u64);
-                for b in bs {
-                    h.u64(hash_u64(&b.hash));
-                }
-            }
+            Msg::Blocks(bs) => chain_sync::hash_blocks(h, bs),
         }
     }
 
@@ -50,16 +43,7 @@ impl Message for Msg {
                 ("prev", short(&b.prev, 12)),
             ],
             Msg::GetBlocks(from) => vec![("from", from.to_string())],
-            Msg::Blocks(bs) => vec![
-                ("blocks", bs.len().to_string()),
-                (
-                    "heights",
-                    match (bs.first(), bs.last()) {
-                        (Some(a), Some(b)) => format!("{}–{}", a.index, b.index),
-                        _ => "-".into(),
-                    },
-                ),
-            ],
+            Msg::Blocks(bs) => chain_sync::blocks_fields(bs),
         }
     }
 

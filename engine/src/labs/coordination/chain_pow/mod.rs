@@ -41,8 +41,8 @@ mod texts;
 mod view;
 
 pub use chain::{
-    attacker_success, expected_tries, hash_with_nonce, header_state, meets, safe_depth, short,
-    zero_digits, Block, BlockRef, Hash, Tx,
+    attacker_success, expected_tries, hash_u64, hash_with_nonce, header_state, meets, safe_depth,
+    short, zero_digits, Block, BlockRef, Hash, Tx,
 };
 pub use miner::{Attack, Template, GIVE_UP};
 pub use monitor::{Monitor, SETTLE_DEPTH};
