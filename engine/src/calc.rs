@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::labs::availability::ratelimit::{self, LimiterSpec, RateSim, TrafficSpec, SECOND};
 use crate::labs::coordination::chain_pow;
 use crate::labs::scheduling::fair;
+use crate::labs::scheduling::redis_cluster::slots;
 use crate::labs::storage::placement::{self, Change, HashFn, Placement, PlacementConfig, Strategy};
 use crate::MS;
 
@@ -58,6 +59,10 @@ USAGE:
       overtakes a payment z blocks deep (Nakamoto's whitepaper, section 11), for z = 0..Z,
       and the least depth that brings it below the risk (null when q >= 0.5: no depth is
       safe). Defaults: q = 0.1,0.15,...,0.45, Z = 10, risk 0.001.
+  distlab calc redis-slot KEY... [--masters N]
+      Redis Cluster's hash slot of each key, CRC16 (XMODEM) of the key or of its {hash tag}
+      mod 16384, and the master that serves it in the initial table (3 masters: the notes'
+      0-5500, 5501-11000, 11001-16383; otherwise equal ranges). Default 3 masters.
 
 EXIT STATUS: 0 ok, 2 bad arguments.
 ";
@@ -76,8 +81,9 @@ pub fn run(args: &[String], timer: &mut Timer) -> Result<Value, String> {
         "drf" => drf_cmd(rest),
         "ratelimit" => ratelimit_cmd(rest),
         "pow" => pow_cmd(rest),
+        "redis-slot" => redis_slot_cmd(rest),
         other => Err(format!(
-            "unknown calc command `{other}` (use placement, mmf, drf, ratelimit or pow)"
+            "unknown calc command `{other}` (use placement, mmf, drf, ratelimit, pow or redis-slot)"
         )),
     }
 }
@@ -415,4 +421,48 @@ fn pow_cmd(args: &[String]) -> Result<Value, String> {
         })
         .collect();
     Ok(json!({ "risk": risk, "z_max": max_z, "attackers": rows }))
+}
+
+fn redis_slot_cmd(args: &[String]) -> Result<Value, String> {
+    let mut keys = Vec::new();
+    let mut masters = 3usize;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let value = match a.strip_prefix("--masters") {
+            Some("") => it.next().cloned(),
+            Some(v) if v.starts_with('=') => Some(v[1..].to_string()),
+            Some(_) => return Err(format!("unknown option `{a}` (redis-slot takes --masters)")),
+            None if a.starts_with("--") => {
+                return Err(format!("unknown option `{a}` (redis-slot takes --masters)"))
+            }
+            None => {
+                keys.push(a.clone());
+                continue;
+            }
+        };
+        masters = match value.as_deref().map(|v| v.trim().parse::<usize>()) {
+            Some(Ok(m)) if (1..=1_000).contains(&m) => m,
+            _ => return Err("`--masters` takes a count from 1 to 1000".to_string()),
+        };
+    }
+    if keys.is_empty() {
+        return Err("redis-slot needs at least one key".to_string());
+    }
+    let table = slots::SlotMap::initial(masters);
+    let rows: Vec<Value> = keys
+        .iter()
+        .map(|k| {
+            let slot = slots::key_slot(k);
+            let range = table.get(slot);
+            json!({
+                "key": k,
+                "hashed": slots::hash_tag(k).unwrap_or(k),
+                "crc16": slots::crc16(slots::hash_tag(k).unwrap_or(k).as_bytes()),
+                "slot": slot,
+                "master": range.map(|r| format!("M{}", r.owner + 1)),
+                "range": range.map(|r| [r.start, r.end]),
+            })
+        })
+        .collect();
+    Ok(json!({ "slots": slots::SLOTS, "masters": masters, "keys": rows }))
 }

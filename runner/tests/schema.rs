@@ -171,6 +171,8 @@ fn calc_and_labs_outputs_match_their_schemas() {
             "--traffic",
             "steady:rate=20",
         ],
+        &["calc", "pow", "--q", "0.1,0.6"],
+        &["calc", "redis-slot", "foo", "{user1000}.following"],
     ] {
         assert_valid("calc", &json_of(args));
     }

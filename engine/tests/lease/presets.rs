@@ -8,6 +8,12 @@ fn preset_read_write() {
     assert!(s.violations().is_empty());
     assert_eq!(stat(&s, "lease.reads_local"), 1.0);
     assert_eq!(stat(&s, "lease.write_latency_mean_ms"), 760.0);
+    // The chart: one point, the write's 760 ms wait, at its install.
+    let chart = s.series();
+    assert_eq!(chart.len(), 1);
+    assert_eq!(chart[0].key, "lease.write_latency");
+    assert_eq!(chart[0].points.len(), 1);
+    assert_eq!(chart[0].points[0].1, 760.0);
 }
 
 /// Unchanged data: one Data, then a Renew (lease, no data); the reads around it are local.

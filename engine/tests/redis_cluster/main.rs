@@ -174,3 +174,32 @@ fn the_notes_three_masters_and_key_lookup() {
     assert!(s.violations().is_empty(), "{:?}", s.violations());
     assert_eq!(s.headline().key, "redis-cluster.headline.ok");
 }
+
+/// `distlab calc redis-slot`: Redis's own vectors and the notes' three masters.
+#[test]
+fn calc_redis_slot() {
+    let v = common::calc_json(&[
+        "redis-slot",
+        "123456789",
+        "foo",
+        "{user1000}.following",
+        "{user1000}.followers",
+    ]);
+    assert_eq!(v["slots"], 16_384);
+    assert_eq!(v["keys"][0]["crc16"], 0x31C3);
+    let slot = |i: usize| v["keys"][i]["slot"].as_u64();
+    let master = |i: usize| v["keys"][i]["master"].as_str().map(str::to_string);
+    assert_eq!(slot(1), Some(12_182));
+    assert_eq!(master(1).as_deref(), Some("M3"));
+    assert_eq!(slot(2), Some(3_443));
+    assert_eq!(slot(3), Some(3_443));
+    assert_eq!(v["keys"][2]["hashed"], "user1000");
+    assert_eq!(master(2).as_deref(), Some("M1"));
+    assert_eq!(v["keys"][2]["range"], serde_json::json!([0, 5_500]));
+    let four = common::calc_json(&["redis-slot", "foo", "--masters", "4"]);
+    assert_eq!(four["keys"][0]["master"], "M3");
+    assert_eq!(four["keys"][0]["range"], serde_json::json!([8_192, 12_287]));
+    common::assert_calc_refuses(&["redis-slot"], "at least one key");
+    common::assert_calc_refuses(&["redis-slot", "foo", "--masters", "0"], "--masters");
+    common::assert_calc_refuses(&["redis-slot", "foo", "--slots", "2"], "unknown option");
+}

@@ -14,8 +14,9 @@
 use std::collections::BTreeMap;
 
 use super::{Lease, SERVER_NODE};
+use crate::labs::SeriesBuf;
 use crate::sim::{Found, Observed, TraceKind};
-use crate::Time;
+use crate::{Time, MS};
 
 const START_BITS: u32 = 40;
 const VERSION_BITS: u32 = 22;
@@ -53,6 +54,8 @@ pub struct Monitor {
     pub latency_sum: Time,
     pub latency_n: u64,
     pub latency_max: Time,
+    /// Each installed write's latency (ms) at its install: the lab's chart.
+    pub write_latency: SeriesBuf,
     /// Messages sent for reads (requests and answers), renewals and data among them, pushes.
     pub read_msgs: u64,
     pub renewals: u64,
@@ -137,6 +140,7 @@ impl Monitor {
             self.latency_sum += l;
             self.latency_n += 1;
             self.latency_max = self.latency_max.max(l);
+            self.write_latency.push(time, l as f64 / MS as f64);
         }
         if self.installed.len() <= i.key {
             self.installed.resize(i.key + 1, Vec::new());

@@ -87,6 +87,7 @@ pub const TEXTS: &[Text] = &[
     ("stat.lease.rejects", "Writes rejected (sequencer)", "被拒绝的写（序列器）"),
     ("stat.lease.write_latency_mean_ms", "Write latency, mean (ms)", "写延迟，平均（毫秒）"),
     ("stat.lease.write_latency_max_ms", "Write latency, max (ms)", "写延迟，最大（毫秒）"),
+    ("series.lease.write_latency", "Write latency (each write, request to install)", "写延迟（每次写，从请求到生效）"),
     ("lease.headline.ok", "{0} reads, {1} served locally, {2} messages per read; writes wait {3} ms on average. Safe while clocks drift less than ±{4} ppm", "{0} 次读，{1} 次本地响应，每次读 {2} 条消息；写平均等待 {3} 毫秒。时钟漂移小于 ±{4} ppm 时是安全的"),
     ("lease.headline.versions", "Version numbers: {0} reads, {1} messages per read — every read asks the server", "版本号：{0} 次读，每次读 {1} 条消息——每次读都要询问服务器"),
     ("lease.headline.stale", "{0} stale reads of {1}: a cache trusted its lease longer than the server did (the margin covers ±{2} ppm of drift)", "{1} 次读中有 {0} 次过期读：某个缓存信任租约的时间比服务器更长（余量只能覆盖 ±{2} ppm 的漂移）"),

@@ -9,7 +9,9 @@ use super::{
     key_name, scenarios, texts, Config, Lease, CACHE, MAX_CACHES, PARAMS, SERVER, SERVER_NODE,
 };
 use crate::input::Params;
-use crate::labs::{net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Stat, Text};
+use crate::labs::{
+    net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Series, SeriesSpec, Stat, Text,
+};
 use crate::sim::{NetConfig, Protocol, Sim};
 use crate::{Time, MS};
 
@@ -142,6 +144,8 @@ impl Lease {
     }
 }
 
+const SERIES: &[SeriesSpec] = &[SeriesSpec::scatter("lease.write_latency", "ms")];
+
 impl NetLab for Lease {
     const ID: &'static str = "lease";
     const GROUP: Group = Group::Coordination;
@@ -150,6 +154,13 @@ impl NetLab for Lease {
     const SCENARIOS: &'static [crate::scenario::ScenarioInfo] = scenarios::SCENARIOS;
     const TEXTS: &'static [Text] = texts::TEXTS;
     const LOOKS: crate::labs::Looks = texts::LOOKS;
+    const SERIES: &'static [SeriesSpec] = SERIES;
+
+    /// Each write's wait from its request to its install, against when it was installed.
+    fn series(sim: &Sim<Self>) -> Vec<Series> {
+        let points = sim.monitor().write_latency.points().to_vec();
+        vec![Series::of(&SERIES[0], "", points)]
+    }
 
     fn build(p: &Params) -> (Config, NetConfig, usize) {
         let cfg = Config::from_params(p);
