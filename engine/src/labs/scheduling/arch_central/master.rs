@@ -227,12 +227,10 @@ impl ArchCentral {
                     self.place(ctx);
                 }
             }
-            Msg::Fenced { epoch } => {
-                if epoch > self.epoch && self.active {
-                    ctx.note("arch-central.fenced", epoch.code());
-                    self.step_down(epoch, ctx);
-                    self.trust_workers = true;
-                }
+            Msg::Fenced { epoch } if epoch > self.epoch && self.active => {
+                ctx.note("arch-central.fenced", epoch.code());
+                self.step_down(epoch, ctx);
+                self.trust_workers = true;
             }
             Msg::MasterBeat { epoch } => {
                 self.trust_workers = false;

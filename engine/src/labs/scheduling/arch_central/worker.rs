@@ -95,12 +95,10 @@ impl ArchCentral {
                     ctx.note("arch-central.killed", task);
                 }
             }
-            Msg::Takeover { epoch } => {
-                if epoch > self.highest {
-                    self.highest = epoch;
-                    self.led = false;
-                    ctx.note("arch-central.follow", epoch.code());
-                }
+            Msg::Takeover { epoch } if epoch > self.highest => {
+                self.highest = epoch;
+                self.led = false;
+                ctx.note("arch-central.follow", epoch.code());
             }
             _ => {}
         }
@@ -108,20 +106,16 @@ impl ArchCentral {
 
     pub(super) fn worker_timer(&mut self, timer: Timer, ctx: &mut Ctx<Self>) {
         match timer {
-            Timer::Finish(task) => {
-                if self.running.remove(&task) {
-                    self.finished.insert(task);
-                    ctx.note("arch-central.finish", task);
-                }
+            Timer::Finish(task) if self.running.remove(&task) => {
+                self.finished.insert(task);
+                ctx.note("arch-central.finish", task);
             }
-            Timer::Lease => {
-                if !self.lease_valid(ctx) && !self.running.is_empty() {
-                    // No ack for a lease: the master may have declared this worker lost and
-                    // placed its tasks elsewhere, so they stop here.
-                    ctx.note("arch-central.lease_out", self.running.len() as u64);
-                    for t in std::mem::take(&mut self.running) {
-                        ctx.cancel_timer(Timer::Finish(t));
-                    }
+            // No ack for a lease: the master may have declared this worker lost and placed its
+            // tasks elsewhere, so they stop here.
+            Timer::Lease if !self.lease_valid(ctx) && !self.running.is_empty() => {
+                ctx.note("arch-central.lease_out", self.running.len() as u64);
+                for t in std::mem::take(&mut self.running) {
+                    ctx.cancel_timer(Timer::Finish(t));
                 }
             }
             _ => {}
