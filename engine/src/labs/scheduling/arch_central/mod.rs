@@ -31,7 +31,8 @@
 //! Properties (in `monitor.rs`): `arch-central.one-epoch` (history-aware: after obeying an
 //! order of epoch e a worker never obeys one of a lower epoch) and `arch-central.one-worker`
 //! (a task runs on at most one worker holding a valid lease). Both are the lesson with
-//! `fencing=0`. With fencing, `one-epoch` holds under any faults; `one-worker` holds under
+//! `fencing=0`; `one-worker` is a lesson with fencing too. With fencing, `one-epoch` holds
+//! under any faults (checked as a bug); `one-worker` holds under
 //! crashes and message loss, but not when a partition splits the master group so that each
 //! side has a master and workers (that needs a quorum among the masters, as Mesos' ZAB
 //! election gives; here a standby takes over on a timeout alone), nor when a paused master
