@@ -280,7 +280,7 @@ pub const BUNDLES: &[Bundle] = &[
     Bundle {
         id: "scheduling",
         labs: &[
-            LabDef::coming("arch-central", Group::Scheduling),
+            super::scheduling::arch_central::LAB,
             LabDef::coming("arch-akka", Group::Scheduling),
             redis_cluster::LAB,
             LabDef::coming("sched-borg", Group::Scheduling),

@@ -2,5 +2,6 @@
 //! fairness and dominant resource fairness) as plain deterministic models with their steps,
 //! for the app's charts and the `distlab calc mmf|drf` commands.
 
+pub mod arch_central;
 pub mod fair;
 pub mod redis_cluster;
