@@ -109,6 +109,16 @@ fn bench_every_lab_wasm() {
     );
 }
 
+/// chain-pow's mining in wasm: SHA-256 of a block header per try (natively: `distlab bench`).
+#[wasm_bindgen_test]
+fn bench_pow_hashing_wasm() {
+    let hashes = distlab_engine::bench::pow_hashes_per_second(50_000, 5, timed);
+    assert!(hashes > 1_000.0, "{hashes}");
+    console_log!(
+        "BENCH wasm chain-pow hashing: {hashes:.0} SHA-256 headers/s (best of 5 runs of 50000)"
+    );
+}
+
 #[wasm_bindgen_test]
 fn bench_frame_cost_51_nodes() {
     // 51 nodes is beyond the URL's range (3–15) on purpose; long latencies keep 500+ messages

@@ -268,6 +268,7 @@ fn bench_prints_text_or_json_lines() {
     assert!(
         text.contains("raft nodes=5")
             && text.contains("x real time")
+            && text.contains("SHA-256 headers/s")
             && text.contains("writes vs election-only"),
         "{text}"
     );
@@ -284,12 +285,15 @@ fn bench_prints_text_or_json_lines() {
         .iter()
         .filter(|l| l.is_network())
         .count();
-    assert_eq!(lines.len(), 3 + 2 * networked);
+    assert_eq!(lines.len(), 4 + 2 * networked);
     assert_eq!(lines[0]["nodes"], 5);
     assert_eq!(lines[1]["nodes"], 51);
     for l in &lines[2..2 + 2 * networked] {
         assert!(l["lab"].as_str().is_some(), "{l}");
     }
+    // chain-pow's hashing rate, then Raft with writes.
+    let pow = &lines[2 + 2 * networked]["pow_hashes_per_second"];
+    assert!(pow.as_f64().is_some_and(|h| h > 1_000.0), "{pow}");
     // The last line: 5 nodes with 100 client writes per simulated second.
     let w = &lines[lines.len() - 1];
     assert_eq!(
@@ -302,7 +306,10 @@ fn bench_prints_text_or_json_lines() {
     let quiet = w["election_only_sim_per_wall"].as_f64().unwrap();
     assert!(slowdown > 0.0 && quiet > 0.0);
     assert!((quiet / w["sim_per_wall"].as_f64().unwrap() - slowdown).abs() < 1e-6);
-    for l in &lines {
+    for l in lines
+        .iter()
+        .filter(|l| l.get("pow_hashes_per_second").is_none())
+    {
         assert_eq!(l["simulated_seconds"], 1);
         // A quiet lab (requests at 0.5/s) may have nothing to do in one simulated second.
         if l["lab"].is_string() {

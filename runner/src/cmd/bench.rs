@@ -6,8 +6,9 @@ use serde_json::json;
 use crate::{clock, progress, Io, OK};
 
 /// Measure engine speed: Raft election only at 5 and 51 nodes, every networked lab at 5 and 51
-/// (its size parameter), then 5-node Raft with W client writes per simulated second measured
-/// alternately with election-only runs (the slowdown)
+/// (its size parameter), chain-pow's SHA-256 header hashes per second, then 5-node Raft with W
+/// client writes per simulated second measured alternately with election-only runs (the
+/// slowdown)
 ///
 /// Each figure is the median of as many runs as fit in about a second (3 to 25).
 #[derive(clap::Args)]
@@ -61,6 +62,13 @@ pub fn bench(a: BenchArgs, io: &mut Io) -> u8 {
             )
         });
     }
+    // chain-pow's mining: SHA-256 of a header per try.
+    let hashes = bench::pow_hashes_per_second(200_000, 5, time);
+    lines.push(if a.json {
+        json!({ "pow_hashes_per_second": hashes }).to_string()
+    } else {
+        format!("chain-pow hashing: {hashes:.0} SHA-256 headers/s (best of 5 runs of 200000)")
+    });
     if a.writes > 0 {
         let writes = a.writes;
         // Against an election-only run measured alternately with it; a trial pair tells how
