@@ -452,12 +452,14 @@ fn redis_slot_cmd(args: &[String]) -> Result<Value, String> {
     let rows: Vec<Value> = keys
         .iter()
         .map(|k| {
+            let hashed = slots::hash_tag(k).unwrap_or(k);
+            let crc = slots::crc16(hashed.as_bytes());
             let slot = slots::key_slot(k);
             let range = table.get(slot);
             json!({
                 "key": k,
-                "hashed": slots::hash_tag(k).unwrap_or(k),
-                "crc16": slots::crc16(slots::hash_tag(k).unwrap_or(k).as_bytes()),
+                "hashed": hashed,
+                "crc16": crc,
                 "slot": slot,
                 "master": range.map(|r| format!("M{}", r.owner + 1)),
                 "range": range.map(|r| [r.start, r.end]),
