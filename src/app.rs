@@ -688,7 +688,7 @@ fn inspector(ctl: &Shared, l: Lang) -> Html {
 }
 
 /// One of a node's generic panels: key-value rows, a table, a queue (front first) or a list.
-fn panel_html(l: Lang, p: &Panel) -> Html {
+pub(crate) fn panel_html(l: Lang, p: &Panel) -> Html {
     let (title, body) = match p {
         Panel::Rows { title, rows } => (
             *title,

@@ -451,6 +451,7 @@ const TABLE: &[Text] = &[
     ("rl.mean_delay", "mean delay", "平均时延"),
     ("rl.p99", "p99 delay", "p99 时延"),
     ("rl.time", "virtual time {0} s", "虚拟时间 {0} 秒"),
+    ("sc.hidden", " (+{0} more not shown)", "（另有 {0} 台未显示）"),
     ("rl.example", "Notes' example: uniform queueing", "笔记示例：匀速排队"),
     ("rl.restart", "Restart", "重新开始"),
     ("rl.requests", "First requests — {0}", "前几个请求——{0}"),
@@ -794,6 +795,94 @@ mod tests {
         let (mut s, _) = distlab_engine::labs::create(&cfg);
         s.run_until(3_000 * distlab_engine::MS);
         check(&mut s, "raft with writes");
+        let missing = missing.into_inner();
+        assert!(
+            missing.is_empty(),
+            "untranslated keys:\n{}",
+            missing.into_iter().collect::<Vec<_>>().join("\n")
+        );
+    }
+    #[test]
+    fn every_key_of_every_scene_lab_is_translated() {
+        // The generic model view's contract: each scene lab, free and with each preset, run
+        // to the preset's end with each control pressed, has every key it shows translated.
+        use distlab_engine::input::{split_query, RunConfig};
+        use distlab_engine::labs::scene::{is_scene_lab, ArgKind, Scene};
+        use distlab_engine::labs::{create_model, Panel, LABS};
+        let missing = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let mut need = |key: &str, what: &str| {
+            if !has(key) {
+                missing.borrow_mut().insert(format!("{key}   ({what})"));
+            }
+        };
+        let shown = |scene: &Scene, what: &str, need: &mut dyn FnMut(&str, &str)| {
+            if let Some(h) = &scene.headline {
+                need(h.key, what);
+            }
+            for b in &scene.bars {
+                need(b.title, what);
+                b.dims.iter().for_each(|d| need(d, what));
+                b.legend.iter().for_each(|(k, _)| need(k, what));
+            }
+            for st in &scene.stats {
+                need(&format!("stat.{}", st.key), what);
+            }
+            for c in &scene.series {
+                need(&format!("series.{}", c.key), what);
+            }
+            for panel in &scene.panels {
+                match panel {
+                    Panel::Table { title, columns, .. } => {
+                        need(title, what);
+                        columns.iter().for_each(|c| need(c, what));
+                    }
+                    Panel::Rows { title, rows } => {
+                        need(title, what);
+                        rows.iter().for_each(|(k, _)| need(k, what));
+                    }
+                    Panel::Queue { title, .. } | Panel::List { title, .. } => need(title, what),
+                }
+            }
+        };
+        for lab in LABS.iter().filter(|l| is_scene_lab(l)) {
+            let Some(timed) = lab.timed else { continue };
+            for c in timed.controls {
+                need(c.label, lab.id);
+                for a in c.args {
+                    need(a.label, lab.id);
+                    if let ArgKind::Choice { options } = a.kind {
+                        options.iter().for_each(|(_, k)| need(k, lab.id));
+                    }
+                }
+            }
+            for spec in lab.series {
+                need(&format!("series.{}", spec.key), lab.id);
+            }
+            let mut queries = vec![format!("lab={}", lab.id)];
+            queries.extend(
+                lab.scenarios
+                    .iter()
+                    .map(|sc| format!("lab={}&scenario={}", lab.id, sc.id)),
+            );
+            for q in queries {
+                let (cfg, _) = RunConfig::parse(&split_query(&q));
+                let Some(Ok(mut run)) = create_model(&cfg) else {
+                    missing.borrow_mut().insert(format!("{q}: does not start"));
+                    continue;
+                };
+                let end = cfg
+                    .scenario
+                    .and_then(|id| lab.scenario(id))
+                    .map_or(20_000, |s| s.duration_ms);
+                run.run_until(end * distlab_engine::MS / 2);
+                shown(&run.scene(), &q, &mut need);
+                for c in timed.controls {
+                    let _ = run.act_encoded(&c.example());
+                }
+                run.run_until(end * distlab_engine::MS);
+                shown(&run.scene(), &q, &mut need);
+            }
+        }
         let missing = missing.into_inner();
         assert!(
             missing.is_empty(),

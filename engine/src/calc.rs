@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use crate::labs::availability::ratelimit::{self, LimiterSpec, RateSim, TrafficSpec, SECOND};
 use crate::labs::coordination::chain_pow;
+use crate::labs::scene;
 use crate::labs::scheduling::fair;
 use crate::labs::scheduling::redis_cluster::slots;
 use crate::labs::storage::placement::{self, Change, HashFn, Placement, PlacementConfig, Strategy};
@@ -63,9 +64,27 @@ USAGE:
       Redis Cluster's hash slot of each key, CRC16 (XMODEM) of the key or of its {hash tag}
       mod 16384, and the master that serves it in the initial table (3 masters: the notes'
       0-5500, 5501-11000, 11001-16383; otherwise equal ranges). Default 3 masters.
+";
 
+/// The end of the help, after the scene labs' lines.
+const HELP_END: &str = "
 EXIT STATUS: 0 ok, 2 bad arguments.
 ";
+
+/// Help for `distlab calc --help`: the calculators, then every scene lab of the registry
+/// (`calc <lab>` runs its model to a time and prints its counters).
+pub fn help() -> String {
+    let labs = scene::calc_help(crate::labs::LABS);
+    let scenes = if labs.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\nModel labs (run from their parameters, a preset and a seed to --until; print the \
+             lab's counters,\nand with --series its curves):\n{labs}"
+        )
+    };
+    format!("{HELP}{scenes}{HELP_END}")
+}
 
 /// A timer: runs the closure and returns the wall seconds it took.
 pub type Timer<'a> = dyn FnMut(&mut dyn FnMut()) -> f64 + 'a;
@@ -82,9 +101,13 @@ pub fn run(args: &[String], timer: &mut Timer) -> Result<Value, String> {
         "ratelimit" => ratelimit_cmd(rest),
         "pow" => pow_cmd(rest),
         "redis-slot" => redis_slot_cmd(rest),
-        other => Err(format!(
-            "unknown calc command `{other}` (use placement, mmf, drf, ratelimit, pow or redis-slot)"
-        )),
+        other => match crate::labs::find(other).filter(|d| scene::is_scene_lab(d)) {
+            Some(def) => scene::calc(def, rest),
+            None => Err(format!(
+                "unknown calc command `{other}` (use placement, mmf, drf, ratelimit, pow, \
+                 redis-slot or a scheduler lab: see `distlab calc --help`)"
+            )),
+        },
     }
 }
 

@@ -286,6 +286,17 @@ fn timed_labs_have_examples_that_round_trip() {
     for (lab, timed) in timed_labs() {
         assert!(lab.is_model(), "{}", lab.id);
         assert!(!timed.examples.is_empty(), "{}", lab.id);
+        // Each declared control's action (the scene view's buttons) reads back as written.
+        for c in timed.controls {
+            let a = c.example();
+            let (log, kept, error) = (timed.read_log)(&format!("5.{a}"));
+            assert_eq!(
+                (log, kept, error),
+                (format!("5.{a}"), 1, None),
+                "{}",
+                lab.id
+            );
+        }
         for a in timed.examples {
             let (log, kept, error) = (timed.read_log)(&format!("5.{a}"));
             assert_eq!(

@@ -158,7 +158,7 @@ pub(crate) fn usage_error(io: &mut Io, sub: &str, msg: impl std::fmt::Display) -
 /// `distlab calc …`: the engine's calculators parse their own options.
 fn calc(args: &[String], io: &mut Io) -> u8 {
     if args.is_empty() || matches!(args[0].as_str(), "-h" | "--help" | "help") {
-        io.emit(distlab_engine::calc::HELP.trim_end());
+        io.emit(distlab_engine::calc::help().trim_end());
         return OK;
     }
     // The runner owns the wall clock; the engine only receives a timer (for `--bench`).

@@ -14,6 +14,7 @@ pub mod placement;
 pub mod ratelimit;
 mod ratelimit_chart;
 mod ratelimit_edit;
+pub mod scene;
 pub mod series;
 
 use std::cell::RefCell;
@@ -47,7 +48,7 @@ pub type ViewFn = fn(RunConfig, Lang) -> Html;
 
 /// The app's model views, indexed by [`ModelView`] (as `usize`): the ones a bundle's labs use
 /// are filled in ([`views_for`]), so a bundle without placement labs holds no placement code.
-pub type Views = [Option<ViewFn>; 4];
+pub type Views = [Option<ViewFn>; 5];
 
 fn placement_view(cfg: RunConfig, lang: Lang) -> Html {
     html! { <placement::PlacementLab {cfg} {lang} /> }
@@ -65,18 +66,23 @@ fn ratelimit_view(cfg: RunConfig, lang: Lang) -> Html {
     html! { <ratelimit::RateLimitLab {cfg} {lang} /> }
 }
 
+fn scene_view(cfg: RunConfig, lang: Lang) -> Html {
+    html! { <scene::SceneLab {cfg} {lang} /> }
+}
+
 const fn view_fn(view: ModelView) -> ViewFn {
     match view {
         ModelView::Placement => placement_view,
         ModelView::MaxMin => mmf_view,
         ModelView::DominantResource => drf_view,
         ModelView::RateLimit => ratelimit_view,
+        ModelView::Scene => scene_view,
     }
 }
 
 /// The model views `labs` need, at compile time (see [`Views`]).
 pub const fn views_for(labs: &[LabDef]) -> Views {
-    let mut views: Views = [None; 4];
+    let mut views: Views = [None; 5];
     let mut i = 0;
     while i < labs.len() {
         if let LabKind::Model { view, .. } = labs[i].kind {
@@ -90,7 +96,7 @@ pub const fn views_for(labs: &[LabDef]) -> Views {
 thread_local! {
     /// The views this program draws: none until [`install_views`] (the page's bundle, or
     /// [`crate::testing::install_all`] in the tests) says which.
-    static VIEWS: std::cell::Cell<&'static Views> = const { std::cell::Cell::new(&[None; 4]) };
+    static VIEWS: std::cell::Cell<&'static Views> = const { std::cell::Cell::new(&[None; 5]) };
 }
 
 /// Sets the model views this program draws (a web bundle's own).

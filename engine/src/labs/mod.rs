@@ -7,6 +7,7 @@ pub mod foundations;
 mod netlab;
 pub mod plot_params;
 pub mod registry;
+pub mod scene;
 pub mod scheduling;
 pub mod storage;
 mod view;

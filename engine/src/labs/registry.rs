@@ -16,6 +16,7 @@ use crate::params::{InputError, ParamSpec, Params, TextSpec};
 use crate::scenario::ScenarioInfo;
 use crate::sim::model::LogPrefix;
 use crate::sim::{ModelRun, NodeKind, Property};
+use crate::Time;
 
 /// A translation row: (key, English, Chinese).
 pub type Text = (&'static str, &'static str, &'static str);
@@ -83,6 +84,9 @@ pub enum ModelView {
     MaxMin,
     DominantResource,
     RateLimit,
+    /// The generic view of a timed model's [`super::scene::Scene`]: packed bars, the declared
+    /// series, counters, panels and the declared controls (the schedulers).
+    Scene,
 }
 
 /// A running model lab on the time-only model session.
@@ -100,6 +104,13 @@ pub struct TimedModel {
     pub read_log: fn(&str) -> LogPrefix,
     /// Actions in their share-link form, for the contract tests to play at random times.
     pub examples: &'static [&'static str],
+    /// What a user can do in the generic scene view ([`ModelView::Scene`]): one button per
+    /// control (the contract tests also play each control's example).
+    pub controls: &'static [super::scene::Control],
+    /// Where a run stops (virtual time).
+    pub horizon: Time,
+    /// The step button's stride (virtual time).
+    pub step: Time,
 }
 
 /// One lab, declared once.

@@ -15,6 +15,7 @@ use std::hash::Hasher;
 
 use super::action::{decode_entries, ActionError};
 use super::session::{thin_out, MAX_CHECKPOINTS};
+use crate::labs::scene::Scene;
 use crate::scenario::ScenarioInfo;
 use crate::{Time, MS};
 
@@ -52,6 +53,11 @@ pub trait TimeModel {
     /// checkpoints within [`MAX_CHECKPOINT_BYTES`].
     fn snapshot_bytes(snapshot: &Self::Snapshot) -> usize {
         std::mem::size_of_val(snapshot)
+    }
+    /// What the lab shows now, for the generic scene view and `distlab calc <lab>` (see
+    /// [`crate::labs::scene`]); a model with its own view keeps the empty default.
+    fn scene(&self) -> Scene {
+        Scene::default()
     }
 }
 
@@ -357,6 +363,10 @@ pub trait ModelRun {
     /// Loads a whole share-link log; a damaged one is refused.
     fn load_encoded(&mut self, log: &str) -> Result<(), ActionError>;
     fn state_hash(&self) -> String;
+    /// What the lab shows now ([`TimeModel::scene`]).
+    fn scene(&self) -> Scene;
+    /// The logged actions' times and share-link forms, oldest first.
+    fn logged(&self) -> Vec<(Time, String)>;
 }
 
 impl<M: TimeModel> ModelRun for ModelSession<M> {
@@ -405,6 +415,17 @@ impl<M: TimeModel> ModelRun for ModelSession<M> {
 
     fn state_hash(&self) -> String {
         ModelSession::state_hash(self)
+    }
+
+    fn scene(&self) -> Scene {
+        self.model.scene()
+    }
+
+    fn logged(&self) -> Vec<(Time, String)> {
+        self.log
+            .iter()
+            .map(|e| (e.time, M::encode(&e.action)))
+            .collect()
     }
 }
 

@@ -793,6 +793,9 @@ pub const LAB: LabDef = LabDef::model(
             "traffic=ramp:from=0,to=50,over=5s",
             "service=300",
         ],
+        controls: &[],
+        horizon: 600 * SECOND,
+        step: STEP,
     },
     &SCENARIOS,
 );
