@@ -11,7 +11,9 @@
 //! then a smaller lab (its size parameter, lowest first). Every step is a full deterministic
 //! replay, so the search and the shrinking are pure: no clock, no I/O. Lessons (properties the
 //! configuration is built to break, [`crate::labs::LabSession::is_lesson`]) are not
-//! counterexamples.
+//! counterexamples, unless the search is asked for one (a [`Goal`]): then it looks for a break
+//! of that property only, shrinks it the same way, and the result is the schedule of a preset
+//! that shows the lesson.
 
 use serde::Serialize;
 
@@ -33,6 +35,10 @@ pub fn share_query(hit: &Hit) -> String {
 /// The default fault mix of `distlab check`: every kind the kernel can inject, often enough
 /// that a 20 s run sees several of each.
 pub const DEFAULT_FAULTS: &str = "crash=0.3,restart=1,partition=0.2,heal=0.5,drop=3,pause=0.1";
+
+/// What the search looks for: any property the configuration does not expect to break
+/// (`None`), or a break of this one property, a lesson included (`Some(id)`).
+pub type Goal = Option<&'static str>;
 
 /// A violation a schedule produces.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -59,14 +65,20 @@ pub struct Hit {
     pub found: Found,
     /// The whole action log of the run, calm included (the share link's).
     pub log: Vec<LoggedAction>,
+    /// What the search looked for (shrinking keeps to it).
+    pub goal: Goal,
 }
 
-/// The first violation of a property the session does not expect to break, if any.
-pub fn first_bug(s: &dyn LabSession) -> Option<Found> {
+/// The first violation of a property the session does not expect to break, or with a goal,
+/// of that property, if any.
+pub fn first_bug(s: &dyn LabSession, goal: Goal) -> Option<Found> {
     let props = s.properties();
     s.violations()
         .iter()
-        .find(|v| !props.iter().any(|p| p.id == v.invariant && s.is_lesson(p)))
+        .find(|v| match goal {
+            Some(id) => v.invariant == id,
+            None => !props.iter().any(|p| p.id == v.invariant && s.is_lesson(p)),
+        })
         .map(|v| Found {
             invariant: v.invariant,
             at: v.time,
@@ -80,8 +92,8 @@ pub fn try_seed(
     cfg: &RunConfig,
     faults: &FaultSpec,
     seed: u64,
-    until: Time,
-    quiet: Time,
+    (until, quiet): (Time, Time),
+    goal: Goal,
 ) -> Option<Hit> {
     let cfg = RunConfig {
         seed,
@@ -92,7 +104,7 @@ pub fn try_seed(
     s.set_keep_trace(false);
     FaultDriver::new(faults.clone(), seed).run(s.as_mut(), until);
     let actions = s.actions().to_vec();
-    let found = finish(s.as_mut(), until, quiet)?;
+    let found = finish(s.as_mut(), until, quiet, goal)?;
     Some(Hit {
         actions,
         cfg,
@@ -100,6 +112,7 @@ pub fn try_seed(
         quiet,
         found,
         log: s.actions().to_vec(),
+        goal,
     })
 }
 
@@ -112,8 +125,8 @@ pub fn search(
     cfg: &RunConfig,
     faults: &FaultSpec,
     seeds: std::ops::RangeInclusive<u64>,
-    until: Time,
-    quiet: Time,
+    (until, quiet): (Time, Time),
+    goal: Goal,
     mut go: impl FnMut(u64) -> bool,
 ) -> (Option<Hit>, u64) {
     let mut tried = 0;
@@ -122,7 +135,7 @@ pub fn search(
             break;
         }
         tried += 1;
-        if let Some(hit) = try_seed(make, cfg, faults, seed, until, quiet) {
+        if let Some(hit) = try_seed(make, cfg, faults, seed, (until, quiet), goal) {
             return (Some(hit), tried);
         }
     }
@@ -130,14 +143,14 @@ pub fn search(
 }
 
 /// The end of every run: calm at `until`, `quiet` more time, the eventually-checks.
-fn finish(s: &mut dyn LabSession, until: Time, quiet: Time) -> Option<Found> {
+fn finish(s: &mut dyn LabSession, until: Time, quiet: Time, goal: Goal) -> Option<Found> {
     s.run_until(until);
-    if first_bug(s).is_none() {
+    if first_bug(s, goal).is_none() {
         calm(s);
         s.run_until(until + quiet);
         s.check_eventually();
     }
-    first_bug(s)
+    first_bug(s, goal)
 }
 
 /// Replays `actions` on `cfg` (faults to `until`, calm, `quiet`): the first bug and the whole
@@ -147,13 +160,13 @@ pub fn replay(
     make: Make,
     cfg: &RunConfig,
     actions: &[LoggedAction],
-    until: Time,
-    quiet: Time,
+    (until, quiet): (Time, Time),
+    goal: Goal,
 ) -> Option<(Found, Vec<LoggedAction>)> {
     let mut s = make(cfg);
     s.set_keep_trace(false);
     s.load_actions(actions.to_vec()).ok()?;
-    let found = finish(s.as_mut(), until, quiet)?;
+    let found = finish(s.as_mut(), until, quiet, goal)?;
     Some((found, s.actions().to_vec()))
 }
 
@@ -176,7 +189,8 @@ pub fn shrink(make: Make, hit: &Hit, size: Option<&str>, max_replays: usize) -> 
             return None;
         }
         replays.set(replays.get() + 1);
-        replay(make, cfg, actions, until, hit.quiet).filter(|(f, _)| f.invariant == invariant)
+        replay(make, cfg, actions, (until, hit.quiet), hit.goal)
+            .filter(|(f, _)| f.invariant == invariant)
     };
     // Actions placed by time alone, so that removing one does not move the others.
     let by_time: Vec<LoggedAction> = best

@@ -46,7 +46,9 @@ fn broken_commit_old_term(cfg: &RunConfig) -> Box<dyn LabSession> {
 fn find_and_shrink(make: check::Make, q: &str, faults: &FaultSpec, seeds: u64) -> (Hit, Hit) {
     let cfg = config(q);
     let t = std::time::Instant::now();
-    let (hit, tried) = check::search(make, &cfg, faults, 1..=seeds, UNTIL, QUIET, |_| true);
+    let (hit, tried) = check::search(make, &cfg, faults, 1..=seeds, (UNTIL, QUIET), None, |_| {
+        true
+    });
     let searching = t.elapsed().as_secs_f64();
     let hit = hit.unwrap_or_else(|| panic!("{q}: nothing found in {tried} seeds"));
     let shrunk = check::shrink(make, &hit, Some("nodes"), 3_000).hit;
@@ -54,8 +56,14 @@ fn find_and_shrink(make: check::Make, q: &str, faults: &FaultSpec, seeds: u64) -
     assert!(shrunk.actions.len() <= hit.actions.len());
     assert!(shrunk.until <= hit.until);
     assert!(shrunk.cfg.params.get("nodes") <= hit.cfg.params.get("nodes"));
-    let (again, _) = check::replay(make, &shrunk.cfg, &shrunk.actions, shrunk.until, QUIET)
-        .expect("the shrunk schedule still violates");
+    let (again, _) = check::replay(
+        make,
+        &shrunk.cfg,
+        &shrunk.actions,
+        (shrunk.until, QUIET),
+        None,
+    )
+    .expect("the shrunk schedule still violates");
     assert_eq!(
         again, shrunk.found,
         "replaying the shrunk schedule gives the same violation"
@@ -106,10 +114,15 @@ fn finds_and_shrinks_the_figure_8_commit_rule() {
 fn finds_nothing_in_the_correct_labs() {
     for lab in LABS.iter().filter(|l| l.is_network()) {
         let cfg = config(&format!("lab={}", lab.id));
-        let (hit, tried) =
-            check::search(&make_correct, &cfg, &faults(), 1..=8, UNTIL, QUIET, |_| {
-                true
-            });
+        let (hit, tried) = check::search(
+            &make_correct,
+            &cfg,
+            &faults(),
+            1..=8,
+            (UNTIL, QUIET),
+            None,
+            |_| true,
+        );
         assert_eq!(tried, 8);
         if let Some(h) = hit {
             panic!(
@@ -135,8 +148,8 @@ fn search_and_shrinking_are_deterministic() {
             &cfg,
             &faults(),
             1..=200,
-            UNTIL,
-            QUIET,
+            (UNTIL, QUIET),
+            None,
             |_| true,
         );
         let hit = hit.expect("a hit");

@@ -148,6 +148,22 @@ fn check_output_matches_its_schema() {
     );
     found["shrunk"]["replays"] = Value::from(7);
     assert_valid("check", &found);
+    // A lesson is searched for on request, found and shrunk to a preset's schedule.
+    let lesson = json_of(&[
+        "check",
+        "chain-dpos",
+        "--lesson",
+        "chain-dpos.final-agreement",
+        "--seeds",
+        "19..19",
+        "--max-shrink",
+        "200",
+    ]);
+    assert_valid("check", &lesson);
+    assert_eq!(lesson["lesson"], "chain-dpos.final-agreement");
+    assert_eq!(lesson["shrunk"]["invariant"], "chain-dpos.final-agreement");
+    let (code, _) = distlab(&["check", "raft", "--lesson", "no-such-property"]);
+    assert_eq!(code, 2, "an unknown property is bad usage");
 }
 
 #[test]

@@ -131,3 +131,23 @@ fn dpos_whale() {
     let c = p.count();
     assert!(c.blocks[4..].iter().all(|&b| b >= 3), "{:?}", c.blocks);
 }
+
+/// Finality by distinct builders breaks when a restarted delegate builds on both branches:
+/// the preset `distlab check --lesson` found and shrank.
+#[test]
+fn dpos_finality_conflict() {
+    let mut s = preset("dpos-finality-conflict");
+    s.run_until(9_700 * MS);
+    assert!(s.violations().is_empty(), "{:?}", s.violations());
+    s.run_until(12_000 * MS);
+    let v: Vec<&str> = s.violations().iter().map(|v| v.invariant).collect();
+    assert_eq!(v.first(), Some(&"chain-dpos.final-agreement"), "{v:?}");
+    assert!(!v.contains(&"chain-dpos.one-per-slot") && !v.contains(&"chain-dpos.valid-chain"));
+    let at = s.violations()[0].time;
+    assert!((9_730 * MS..=9_900 * MS).contains(&at), "at {at}");
+    assert!(
+        s.violations()[0].text.contains("height 35"),
+        "{}",
+        s.violations()[0].text
+    );
+}

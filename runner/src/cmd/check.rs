@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use distlab_engine::check::{self, Hit, DEFAULT_FAULTS};
+use distlab_engine::check::{self, Goal, Hit, DEFAULT_FAULTS};
 use distlab_engine::faults::FaultSpec;
 use distlab_engine::input::RunConfig;
 use distlab_engine::labs::{self, LabSession};
@@ -23,7 +23,8 @@ use crate::{
 /// and resumes every node and runs --quiet more before the eventually-properties are checked.
 /// On the first violation (lowest seed) the schedule is shrunk (end just after the violation,
 /// fewer faults, a smaller lab) and printed as JSON with the share link that replays it.
-/// Properties a configuration is built to break (lessons) are not counterexamples.
+/// Properties a configuration is built to break (lessons) are not counterexamples; --lesson
+/// looks for a break of one property (a lesson too), to make the preset that shows it.
 /// Exit 1 with a counterexample, 0 when none was found within the seeds or --budget.
 #[derive(clap::Args)]
 pub struct CheckArgs {
@@ -54,6 +55,10 @@ pub struct CheckArgs {
     /// Base URL of the app for the share link (default: the query alone)
     #[arg(long)]
     pub url: Option<String>,
+    /// Look for a break of this one property, a lesson included (the schedule of a preset
+    /// that shows it), instead of any property the configuration does not expect to break
+    #[arg(long, value_name = "PROPERTY")]
+    pub lesson: Option<String>,
     /// Worker threads (default: every core)
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
@@ -72,7 +77,13 @@ fn make(cfg: &RunConfig) -> Box<dyn LabSession> {
 /// Searches `seeds` a chunk at a time on every core; the lowest seed of the first chunk with
 /// a hit wins, so the result does not depend on the core count. Returns the hit and how many
 /// seeds were searched.
-fn search(a: &CheckArgs, cfg: &RunConfig, show: bool, started: Instant) -> (Option<Hit>, u64) {
+fn search(
+    a: &CheckArgs,
+    cfg: &RunConfig,
+    goal: Goal,
+    show: bool,
+    started: Instant,
+) -> (Option<Hit>, u64) {
     let (from, to) = a.seeds;
     let bar = progress::bar(show, to - from + 1, a.lab);
     let chunk = (rayon::current_num_threads() as u64 * 4).max(1);
@@ -88,7 +99,7 @@ fn search(a: &CheckArgs, cfg: &RunConfig, show: bool, started: Instant) -> (Opti
         let hits: Vec<Hit> = (start..=end)
             .into_par_iter()
             .filter_map(|seed| {
-                let hit = check::try_seed(&make, cfg, &a.faults, seed, a.until, a.quiet);
+                let hit = check::try_seed(&make, cfg, &a.faults, seed, (a.until, a.quiet), goal);
                 bar.inc(1);
                 hit
             })
@@ -147,6 +158,27 @@ pub fn check(a: CheckArgs, io: &mut Io) -> u8 {
     if let Some(e) = first_error(io, &errors) {
         return usage_error(io, "check", e);
     }
+    let goal = match &a.lesson {
+        None => None,
+        Some(id) => {
+            let props = labs::find(a.lab).map_or(&[][..], |l| l.properties);
+            match props.iter().find(|p| p.id == id.as_str()) {
+                Some(p) => Some(p.id),
+                None => {
+                    let ids: Vec<&str> = props.iter().map(|p| p.id).collect();
+                    return usage_error(
+                        io,
+                        "check",
+                        format!(
+                            "`{}` has no property `{id}` (it has: {})",
+                            a.lab,
+                            ids.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    };
     let started = Instant::now();
     let show = io.progress;
     let pool = a.jobs.and_then(|n| {
@@ -156,8 +188,8 @@ pub fn check(a: CheckArgs, io: &mut Io) -> u8 {
             .ok()
     });
     let (hit, searched) = match &pool {
-        Some(p) => p.install(|| search(&a, &cfg, show, started)),
-        None => search(&a, &cfg, show, started),
+        Some(p) => p.install(|| search(&a, &cfg, goal, show, started)),
+        None => search(&a, &cfg, goal, show, started),
     };
     let search_wall = started.elapsed().as_secs_f64();
     let url = a.url.clone().unwrap_or_default();
@@ -171,6 +203,7 @@ pub fn check(a: CheckArgs, io: &mut Io) -> u8 {
         "searched": searched,
         "search_seconds": search_wall,
         "schedules_per_second": searched as f64 / search_wall.max(1e-9),
+        "lesson": goal,
         "found": hit.is_some(),
         "first": null,
         "shrunk": null,

@@ -145,7 +145,7 @@ pub fn run(a: RunArgs, io: &mut Io) -> u8 {
     io.emit(&out.to_string());
     // A violation of a property the lab shows breaking (a lesson: two coordinators under a
     // partition) is the expected outcome, not a failure.
-    if distlab_engine::check::first_bug(session.as_ref()).is_none() {
+    if distlab_engine::check::first_bug(session.as_ref(), None).is_none() {
         OK
     } else {
         VIOLATED

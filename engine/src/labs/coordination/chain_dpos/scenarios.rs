@@ -59,4 +59,26 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         steps: &[(500, "k0-vote:5"), (500, "k0-vote:6"), (500, "k0-vote:7")],
         duration_ms: 6_000,
     },
+    // Finality that two delegates can contradict (found by `distlab check chain-dpos --lesson
+    // chain-dpos.final-agreement`, seed 19, shrunk to these steps): v2 is down 5.68–7.2 s; a
+    // partition at 7.23 s splits {v1, v4, v6, v7} from {v2, v3, v5}, and on v2's side three
+    // distinct producers make a block final; v5 restarts briefly. Healed at 9.25 s, v2 crashes
+    // again, forgets the branch it built on, adopts the longer one and builds on it: a third
+    // distinct producer there too. At 9.8 s v2 and v5 hold different final blocks at 35.
+    ScenarioInfo {
+        id: "dpos-finality-conflict",
+        seed: 19,
+        params: &[],
+        steps: &[
+            (5_680, "c1"),
+            (7_200, "r1"),
+            (7_230, "P1-0-0-1-0-1-1"),
+            (7_940, "c4"),
+            (8_180, "r4"),
+            (9_250, "H"),
+            (9_380, "c1"),
+            (9_730, "r1"),
+        ],
+        duration_ms: 12_000,
+    },
 ];

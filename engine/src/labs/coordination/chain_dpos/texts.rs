@@ -113,6 +113,12 @@ pub const TEXTS: &[Text] = &[
         "At 1 s a partition cuts delegate v4 (with holders v6 and v7) off from v1–v3. Both sides keep producing in their slots — each side's blocks find the other side's slots empty — so the chain forks. The side of v1–v3 has 3 of the 4 delegates and keeps finalizing blocks; v4's side grows a short branch that never becomes final. When the partition heals at 5 s, v4's side switches to the longer chain and drops its blocks; no node ever drops a final block.",
         "1 秒时网络分区把受托人 v4（以及持币人 v6、v7）与 v1–v3 隔开。两侧都在各自的时隙继续出块——每一侧都看到另一侧的时隙是空的——于是链分叉。v1–v3 一侧有 4 个受托人中的 3 个，继续确定区块；v4 一侧长出一条短分支，永远不会被确定。5 秒时分区恢复，v4 一侧切换到更长的链并丢弃自己的区块；没有节点丢弃过已确定的区块。",
     ),
+    ("scenario.dpos-finality-conflict", "Two final blocks at one height: a delegate builds on both branches", "同一高度两个已确定区块：一个受托人在两条分支上都出了块"),
+    (
+        "scenario.dpos-finality-conflict.about",
+        "A block here is final once ⌊2k/3⌋ + 1 distinct delegates have built on it, which is safe only if no delegate ever builds on two conflicting branches. Delegate v2 is down from 5.68 s to 7.2 s; at 7.23 s a partition splits v1, v4 (with v6, v7) from v2, v3, v5. Each side keeps producing, and on v2's side three distinct producers make its blocks final. v5 restarts briefly; the partition heals at 9.25 s. v2 crashes again at 9.38 s and, restarted at 9.73 s, no longer remembers the branch it built on: it adopts the longer branch of v1 and v4 and produces on it, the third distinct producer there as well. At 9.8 s v2 holds one block final at height 35 and v5 another: the final-agreement property breaks, and since no node leaves a final block, they stay split. Real DPoS chains make each delegate persist what it signed and refuse to sign a conflicting block. (Found by `distlab check chain-dpos --lesson chain-dpos.final-agreement`.)",
+        "这里一个区块在 ⌊2k/3⌋ + 1 个不同的受托人在它之上出块后即被确定，这只有在没有受托人在两条冲突分支上都出块时才安全。受托人 v2 在 5.68 秒到 7.2 秒宕机；7.23 秒网络分区把 v1、v4（以及 v6、v7）与 v2、v3、v5 隔开。两侧都继续出块，v2 一侧有三个不同的出块者，使这一侧的区块被确定。v5 短暂重启；9.25 秒分区恢复。v2 在 9.38 秒再次宕机，9.73 秒重启后已不记得自己在哪条分支上出过块：它采用 v1 和 v4 的更长分支并在其上出块，在那里也成了第三个不同的出块者。9.8 秒时 v2 在高度 35 持有一个已确定区块，v5 持有另一个：final-agreement 性质被打破，而且因为节点从不离开已确定的区块，它们一直分裂。真实的 DPoS 链让每个受托人持久保存自己签过的内容，并拒绝签署冲突的区块。（由 `distlab check chain-dpos --lesson chain-dpos.final-agreement` 找到。）",
+    ),
     ("scenario.dpos-whale", "A whale and idle voters: one holder fills every seat", "巨鲸与不投票的持币人：一个持币人占满所有席位"),
     (
         "scenario.dpos-whale.about",
