@@ -119,6 +119,24 @@ fn bench_pow_hashing_wasm() {
     );
 }
 
+/// The scheduler labs at the scale in wasm: 100,000 tasks on 10,000 machines
+/// (natively: `distlab bench`).
+#[wasm_bindgen_test]
+fn bench_schedulers_at_scale_wasm() {
+    for f in distlab_engine::bench::every_scale(10_000, 100_000, 1.0, timed) {
+        assert!(f.placed > 0, "{} placed nothing", f.lab);
+        console_log!(
+            "BENCH wasm {} at scale: machines={} tasks={} placed={} wall={:.4}s (median of {} runs)",
+            f.lab,
+            f.machines,
+            f.tasks,
+            f.placed,
+            f.wall_seconds,
+            f.runs
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 fn bench_frame_cost_51_nodes() {
     // 51 nodes is beyond the URL's range (3–15) on purpose; long latencies keep 500+ messages

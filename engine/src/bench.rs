@@ -144,6 +144,53 @@ pub fn every_lab(
     out
 }
 
+/// One scheduler lab's figure in [`every_scale`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ScaleFigure {
+    pub lab: &'static str,
+    pub machines: u32,
+    pub tasks: u32,
+    /// Tasks placed (the rest found no machine).
+    pub placed: u64,
+    /// Median wall seconds of `runs` runs.
+    pub wall_seconds: f64,
+    pub runs: usize,
+}
+
+/// Every model lab of the registry with a scheduler at scale ([`labs::TimedModel::scale`]):
+/// `tasks` tasks on `machines` machines, the median of as many runs as fit in about `budget`
+/// wall seconds (at least 3). The figure is 10,000 machines and 100,000 tasks in at
+/// most a second in wasm.
+pub fn every_scale(
+    machines: u32,
+    tasks: u32,
+    budget: f64,
+    mut time: impl FnMut(&mut dyn FnMut()) -> f64,
+) -> Vec<ScaleFigure> {
+    let mut out = Vec::new();
+    for lab in labs::LABS.iter() {
+        let Some(scale) = lab.timed.and_then(|t| t.scale) else {
+            continue;
+        };
+        let mut placed = 0;
+        let trial = time(&mut || placed = scale(machines, tasks, 1));
+        let runs = runs_within(budget, trial);
+        let mut walls: Vec<f64> = (0..runs)
+            .map(|_| time(&mut || placed = scale(machines, tasks, 1)))
+            .collect();
+        walls.sort_by(f64::total_cmp);
+        out.push(ScaleFigure {
+            lab: lab.id,
+            machines,
+            tasks,
+            placed,
+            wall_seconds: walls[walls.len() / 2],
+            runs,
+        });
+    }
+    out
+}
+
 /// Proof-of-work hashing as chain-pow's miners do it (SHA-256 of a block header with each
 /// nonce, the other fields absorbed once): hashes per wall second over `tries` tries, the best
 /// of `runs` timings.

@@ -111,6 +111,10 @@ pub struct TimedModel {
     pub horizon: Time,
     /// The step button's stride (virtual time).
     pub step: Time,
+    /// A scheduler at scale, for `distlab bench` and the wasm benchmark
+    /// ([`crate::bench::every_scale`]): schedules `tasks` tasks on `machines` machines from
+    /// `seed` and returns how many were placed.
+    pub scale: Option<fn(machines: u32, tasks: u32, seed: u64) -> u64>,
 }
 
 /// One lab, declared once.

@@ -6,7 +6,8 @@ use serde_json::json;
 use crate::{clock, progress, Io, OK};
 
 /// Measure engine speed: Raft election only at 5 and 51 nodes, every networked lab at 5 and 51
-/// (its size parameter), chain-pow's SHA-256 header hashes per second, then 5-node Raft with W
+/// (its size parameter), chain-pow's SHA-256 header hashes per second, every scheduler lab
+/// placing 100,000 tasks on 10,000 machines, then 5-node Raft with W
 /// client writes per simulated second measured alternately with election-only runs (the
 /// slowdown)
 ///
@@ -69,6 +70,17 @@ pub fn bench(a: BenchArgs, io: &mut Io) -> u8 {
     } else {
         format!("chain-pow hashing: {hashes:.0} SHA-256 headers/s (best of 5 runs of 200000)")
     });
+    // The schedulers at scale: 10,000 machines, 100,000 tasks.
+    for f in bench::every_scale(10_000, 100_000, 1.0, time) {
+        lines.push(if a.json {
+            json!(f).to_string()
+        } else {
+            format!(
+                "{:<20} machines={} tasks={} placed={} wall={:.4}s  (median of {} runs)",
+                f.lab, f.machines, f.tasks, f.placed, f.wall_seconds, f.runs
+            )
+        });
+    }
     if a.writes > 0 {
         let writes = a.writes;
         // Against an election-only run measured alternately with it; a trial pair tells how

@@ -1,7 +1,9 @@
-//! Section 2 of the catalog: scheduling. Fair allocation of shared resources (max-min
+//! Section 2 of the catalog: scheduling. The cell of machines the scheduler labs share
+//! ([`cell`]). Fair allocation of shared resources (max-min
 //! fairness and dominant resource fairness) as plain deterministic models with their steps,
 //! for the app's charts and the `distlab calc mmf|drf` commands.
 
 pub mod arch_central;
+pub mod cell;
 pub mod fair;
 pub mod redis_cluster;

@@ -795,6 +795,7 @@ pub const LAB: LabDef = LabDef::model(
         ],
         controls: &[],
         horizon: 600 * SECOND,
+        scale: None,
         step: STEP,
     },
     &SCENARIOS,
