@@ -1,11 +1,18 @@
 //! `distlab calc`: the plotted labs' algorithms as one-shot calculations that print one JSON
 //! object each — placement statistics and moved keys, max-min and DRF allocations with their
-//! steps, and a rate limiter's admitted, rejected and delays on a traffic pattern.
+//! steps, and a rate limiter's admitted, rejected and delays on a traffic pattern, and the
+//! failure detectors on a heartbeat series (`phi`, [`phi`]) and their trade-off curve
+//! (`phi-curve`, [`phi_curve`]).
 //!
 //! [`run`] does the work and returns the JSON or a one-line error; [`main`] is the native
 //! command (exit status 2 on bad arguments). The placement benchmark needs a clock: [`run`]
 //! takes the caller's timer, so the engine itself never reads one; [`main`] passes the
 //! native monotonic clock.
+
+mod phi;
+mod phi_curve;
+
+pub use phi::Format;
 
 use serde_json::{json, Value};
 
@@ -64,6 +71,22 @@ USAGE:
       Redis Cluster's hash slot of each key, CRC16 (XMODEM) of the key or of its {hash tag}
       mod 16384, and the master that serves it in the initial table (3 masters: the notes'
       0-5500, 5501-11000, 11001-16383; otherwise equal ranges). Default 3 masters.
+  distlab calc phi --heartbeats 0,1000,2010,2990 [--at T[,T...]] [--threshold 8] [--window 100]
+                   [--min-std 10] [--pause 0] [--k 3] [--period MS] [--format json|text]
+      the failure-detect lab's detectors fed heartbeat arrival times (ms, increasing): for each
+      arrival (φ at the arrival, against the window before it) and each --at time, the
+      window's size, mean and standard deviation, y, φ and whether φ >= threshold, the
+      missed periods and whether the fixed timeout k x T suspects; then the silence after the
+      last heartbeat at which each detector suspects. The window starts with Akka's first
+      estimate T ± T/4; T is --period, by default the series' median interval.
+  distlab calc phi-curve [--thresholds 1,2,4,8,12,16] [--ks 2,3,5,8] [--seed 1] [--hours 1]
+                         [--jitter 100] [--loss 2] [--period 100] [--window 100]
+                         [--min-std 10] [--pause 0] [--format json|text]
+      the failure-detect lab's simulation run headless for --hours (at most 24): latency
+      10..10+jitter ms, loss in %, the monitored node crashing once every ~2 minutes of up
+      time and restarting after 20 s or more; per φ threshold and per k, the detection time
+      after each crash (mean, p50, max; undetected before the restart) and the false
+      suspicions per hour of up time. Same seed, same heartbeats for every row.
 ";
 
 /// The end of the help, after the scene labs' lines.
@@ -89,11 +112,32 @@ pub fn help() -> String {
 /// A timer: runs the closure and returns the wall seconds it took.
 pub type Timer<'a> = dyn FnMut(&mut dyn FnMut()) -> f64 + 'a;
 
+/// Computes one `calc` command and renders it: JSON, or with `--format text` the table of the
+/// commands that have one (`phi`, `phi-curve`); `Err` is a one-line message.
+pub fn render(args: &[String], timer: &mut Timer) -> Result<String, String> {
+    let (v, fmt, text): (Value, Format, fn(&Value) -> String) =
+        match args.first().map(String::as_str) {
+            Some("phi") => {
+                let (v, f) = phi::cmd(&args[1..])?;
+                (v, f, phi::text)
+            }
+            Some("phi-curve") => {
+                let (v, f) = phi_curve::cmd(&args[1..])?;
+                (v, f, phi_curve::text)
+            }
+            _ => return run(args, timer).map(|v| v.to_string()),
+        };
+    Ok(match fmt {
+        Format::Json => v.to_string(),
+        Format::Text => text(&v),
+    })
+}
+
 /// Computes one `calc` command; `Err` is a one-line message.
 pub fn run(args: &[String], timer: &mut Timer) -> Result<Value, String> {
     let (sub, rest) = args
         .split_first()
-        .ok_or("`calc` needs placement, mmf, drf, ratelimit or pow")?;
+        .ok_or("`calc` needs placement, mmf, drf, ratelimit, pow, redis-slot, phi or phi-curve")?;
     match sub.as_str() {
         "placement" => placement_cmd(rest, timer),
         "mmf" => mmf_cmd(rest),
@@ -101,11 +145,13 @@ pub fn run(args: &[String], timer: &mut Timer) -> Result<Value, String> {
         "ratelimit" => ratelimit_cmd(rest),
         "pow" => pow_cmd(rest),
         "redis-slot" => redis_slot_cmd(rest),
+        "phi" => phi::cmd(rest).map(|(v, _)| v),
+        "phi-curve" => phi_curve::cmd(rest).map(|(v, _)| v),
         other => match crate::labs::find(other).filter(|d| scene::is_scene_lab(d)) {
             Some(def) => scene::calc(def, rest),
             None => Err(format!(
                 "unknown calc command `{other}` (use placement, mmf, drf, ratelimit, pow, \
-                 redis-slot or a scheduler lab: see `distlab calc --help`)"
+                 redis-slot, phi, phi-curve or a scheduler lab: see `distlab calc --help`)"
             )),
         },
     }

@@ -167,9 +167,9 @@ fn calc(args: &[String], io: &mut Io) -> u8 {
         f();
         t.elapsed().as_secs_f64()
     };
-    match distlab_engine::calc::run(args, &mut timer) {
+    match distlab_engine::calc::render(args, &mut timer) {
         Ok(v) => {
-            io.emit(&v.to_string());
+            io.emit(&v);
             OK
         }
         Err(e) => {
