@@ -194,3 +194,39 @@ fn calc_and_labs_outputs_match_their_schemas() {
     }
     assert_valid("labs", &json_of(&["labs"]));
 }
+
+#[test]
+fn calc_phi_outputs_match_the_calc_schema() {
+    let phi = json_of(&[
+        "calc",
+        "phi",
+        "--heartbeats",
+        "0,1000,2010,2990",
+        "--at",
+        "4000",
+    ]);
+    assert_valid("calc", &phi);
+    let mut broken = phi.clone();
+    broken["rows"][1]["phi"] = Value::from("high");
+    assert!(!schema("calc").is_valid(&broken), "φ must be a number");
+    let curve = json_of(&[
+        "calc",
+        "phi-curve",
+        "--hours",
+        "0.05",
+        "--thresholds",
+        "4,8",
+        "--ks",
+        "3",
+    ]);
+    assert_valid("calc", &curve);
+    let mut broken = curve.clone();
+    broken["fixed"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("false_per_hour");
+    assert!(
+        !schema("calc").is_valid(&broken),
+        "a curve row must say its false suspicions per hour"
+    );
+}

@@ -307,17 +307,23 @@ fn detect_cols(r: &Value) -> String {
     )
 }
 
+/// A number as Rust prints it (1 rather than 1.0).
+fn n(v: &Value) -> String {
+    v.as_f64()
+        .map_or_else(|| "-".to_string(), |x| x.to_string())
+}
+
 /// The text table of `calc phi-curve`'s JSON.
 pub fn text(v: &Value) -> String {
     let mut s = format!(
         "failure-detect, seed {}, {} h simulated: a heartbeat every {} ms, latency {}–{} ms, \
          loss {}%; {} crashes (down {} s each), {:.3} h up\n",
         v["seed"],
-        v["hours"],
-        v["period_ms"],
+        n(&v["hours"]),
+        n(&v["period_ms"]),
         v["latency_ms"][0],
         v["latency_ms"][1],
-        v["loss"],
+        n(&v["loss"]),
         v["crashes"],
         v["down_ms"].as_f64().unwrap_or(0.0) / 1000.0,
         v["up_hours"].as_f64().unwrap_or(0.0),
@@ -328,24 +334,25 @@ pub fn text(v: &Value) -> String {
     );
     s.push_str(&format!(
         "\nφ-accrual (window {}, min-std {} ms, pause {} ms)\n{:>9}  {head}\n",
-        v["window"], v["min_std_ms"], v["pause_ms"], "threshold"
+        v["window"],
+        n(&v["min_std_ms"]),
+        n(&v["pause_ms"]),
+        "threshold"
     ));
     for r in v["phi"].as_array().into_iter().flatten() {
-        s.push_str(&format!(
-            "{:>9}  {}\n",
-            r["threshold"].to_string(),
-            detect_cols(r)
-        ));
+        s.push_str(&format!("{:>9}  {}\n", n(&r["threshold"]), detect_cols(r)));
     }
     s.push_str(&format!(
         "\nfixed timeout (T = {} ms)\n{:>3}  {:>10}  {head}\n",
-        v["period_ms"], "k", "timeout ms"
+        n(&v["period_ms"]),
+        "k",
+        "timeout ms"
     ));
     for r in v["fixed"].as_array().into_iter().flatten() {
         s.push_str(&format!(
             "{:>3}  {:>10}  {}\n",
             r["k"].to_string(),
-            r["timeout_ms"].to_string(),
+            n(&r["timeout_ms"]),
             detect_cols(r)
         ));
     }
