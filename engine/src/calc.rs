@@ -1,8 +1,8 @@
 //! `distlab calc`: the plotted labs' algorithms as one-shot calculations that print one JSON
 //! object each — placement statistics and moved keys, max-min and DRF allocations with their
 //! steps, and a rate limiter's admitted, rejected and delays on a traffic pattern, and the
-//! failure detectors on a heartbeat series (`phi`, [`phi`]) and their trade-off curve
-//! (`phi-curve`, [`phi_curve`]).
+//! failure detectors on a heartbeat series (`phi`, module `phi`) and their trade-off curve
+//! (`phi-curve`, module `phi_curve`).
 //!
 //! [`run`] does the work and returns the JSON or a one-line error; [`main`] is the native
 //! command (exit status 2 on bad arguments). The placement benchmark needs a clock: [`run`]
