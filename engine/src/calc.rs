@@ -1,11 +1,11 @@
 //! `distlab calc`: the plotted labs' algorithms as one-shot calculations that print one JSON
 //! object each — placement statistics and moved keys, max-min and DRF allocations with their
-//! steps, and a rate limiter's admitted, rejected and delays on a traffic pattern, and the
-//! failure detectors on a heartbeat series (`phi`, module `phi`) and their trade-off curve
-//! (`phi-curve`, module `phi_curve`).
+//! steps, a rate limiter's admitted, rejected and delays on a traffic pattern, and the failure
+//! detectors on a heartbeat series (`phi`) and their trade-off curve (`phi-curve`), in the
+//! submodules `phi` and `phi_curve`.
 //!
-//! [`run`] does the work and returns the JSON or a one-line error; [`main`] is the native
-//! command (exit status 2 on bad arguments). The placement benchmark needs a clock: [`run`]
+//! [`run`] does the work and returns the JSON or a one-line error; [`render`] prints it, or
+//! with `--format text` the table of `phi` and `phi-curve` (the runner exits 2 on an error). The placement benchmark needs a clock: [`run`]
 //! takes the caller's timer, so the engine itself never reads one; [`main`] passes the
 //! native monotonic clock.
 
