@@ -5,9 +5,9 @@
 //! submodules `phi` and `phi_curve`.
 //!
 //! [`run`] does the work and returns the JSON or a one-line error; [`render`] prints it, or
-//! with `--format text` the table of `phi` and `phi-curve` (the runner exits 2 on an error). The placement benchmark needs a clock: [`run`]
-//! takes the caller's timer, so the engine itself never reads one; [`main`] passes the
-//! native monotonic clock.
+//! with `--format text` the table of `phi` and `phi-curve` (the runner exits 2 on an error).
+//! The placement benchmark needs a clock: [`run`] takes the caller's timer, so the engine
+//! itself never reads one; the runner passes the native monotonic clock.
 
 mod phi;
 mod phi_curve;
