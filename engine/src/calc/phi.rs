@@ -353,7 +353,7 @@ pub fn text(v: &Value) -> String {
             Some(false) => "no (suspected)",
             None => "",
         };
-        s.push_str(&format!(
+        let line = format!(
             "{:>12.3}  {:<9}  {:>10.3}  {:>6}  {:>9.3}  {:>8.3}  {:>8.3}  {:>10}  {:<10}  {:>6}  {:<5}  {}\n",
             num(&r["t_ms"]),
             r["kind"].as_str().unwrap_or(""),
@@ -367,7 +367,9 @@ pub fn text(v: &Value) -> String {
             r["missed"].to_string(),
             yes(&r["fixed_suspected"]),
             joins,
-        ));
+        );
+        s.push_str(line.trim_end());
+        s.push('\n');
     }
     s.push_str(&format!(
         "\nafter the last heartbeat ({} ms; window {} intervals, mean {:.3} ms, std {:.3} ms): \
