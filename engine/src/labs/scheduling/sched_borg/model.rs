@@ -135,9 +135,9 @@ fn mix(mut x: u64) -> u64 {
 /// smaller tasks).
 pub fn random_shape(rng: &mut ChaCha8Rng, div: u32) -> Res {
     let (cpu, mem) = match rng.gen_range(0..3) {
-        0 => (rng.gen_range(2..=6) * 250, rng.gen_range(4..=12) * 512),
-        1 => (rng.gen_range(6..=12) * 250, rng.gen_range(1..=4) * 512),
-        _ => (rng.gen_range(1..=3) * 250, rng.gen_range(12..=24) * 512),
+        0 => (rng.gen_range(1..=4) * 250, rng.gen_range(2..=8) * 512),
+        1 => (rng.gen_range(4..=8) * 250, rng.gen_range(1..=3) * 512),
+        _ => (rng.gen_range(1..=2) * 250, rng.gen_range(8..=16) * 512),
     };
     Res::new((cpu / div).max(1), (mem / div).max(1))
 }

@@ -19,13 +19,13 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         duration_ms: 60_000,
     },
     // A steady stream fills about three quarters of the cell. At 60 s every task starts
-    // using up to 40% more than its estimate: best fit's tightly packed machines overload,
+    // using up to 45% more (30% × its spike) than its estimate: best fit's tightly packed machines overload,
     // worst fit's spread ones mostly absorb it. The burst ends at 90 s.
     ScenarioInfo {
         id: "borg-burst",
         seed: 1,
-        params: &[("rate", 24.0), ("prod", 30.0), ("duration", 60.0)],
-        steps: &[(60_000, "burst:pct=40"), (90_000, "burst:pct=0")],
+        params: &[("rate", 16.0), ("prod", 30.0), ("duration", 60.0)],
+        steps: &[(60_000, "burst:pct=30"), (90_000, "burst:pct=0")],
         duration_ms: 100_000,
     },
     // Batch jobs fill the cell and queue up. At 40 s a prod job of six half-machine tasks
@@ -38,14 +38,14 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         steps: &[(40_000, "job:prio=prod,tasks=6,cpu=2000,mem=8192")],
         duration_ms: 50_000,
     },
-    // A light load. At 30 s machine 1 fails in every cell: its tasks are pending again and
+    // A light load. At 30 s machine 13 fails in every cell: its tasks are pending again and
     // placed elsewhere. Best fit had packed many tasks onto it, worst fit few: one machine
     // is a bigger single point of failure under best fit. It comes back empty at 50 s.
     ScenarioInfo {
         id: "borg-machine-failure",
         seed: 1,
         params: &[("rate", 12.0), ("prod", 30.0), ("duration", 300.0)],
-        steps: &[(30_000, "fail:machine=1"), (50_000, "restore:machine=1")],
+        steps: &[(30_000, "fail:machine=13"), (50_000, "restore:machine=13")],
         duration_ms: 60_000,
     },
 ];
