@@ -66,7 +66,10 @@ impl TaskSpec {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TaskState {
     Pending,
-    Running { machine: u32, ends: Time },
+    Running {
+        machine: u32,
+        ends: Time,
+    },
     Done,
     /// Not queued: the pending queue was full ([`MAX_PENDING`]).
     Rejected,
@@ -404,7 +407,9 @@ impl CellSim {
             .machines
             .iter()
             .filter(|m| m.up && m.used != Res::ZERO)
-            .fold((Res::ZERO, Res::ZERO), |(f, u), m| (f + m.free(), u + m.used));
+            .fold((Res::ZERO, Res::ZERO), |(f, u), m| {
+                (f + m.free(), u + m.used)
+            });
         if used == Res::ZERO {
             return 100.0;
         }
@@ -415,7 +420,9 @@ impl CellSim {
                 100.0 * f64::from(f) / f64::from(u)
             }
         };
-        pct(free.cpu, used.cpu).min(pct(free.mem, used.mem)).min(100.0)
+        pct(free.cpu, used.cpu)
+            .min(pct(free.mem, used.mem))
+            .min(100.0)
     }
 
     /// Stranded resources for a task of shape `big`, in percent of the cell's capacity
@@ -430,7 +437,11 @@ impl CellSim {
     pub fn check(&self, specs: &[TaskSpec]) -> Result<(), String> {
         let name = self.fit.name();
         if self.state.len() != specs.len() {
-            return Err(format!("{name}: {} tasks known of {}", self.state.len(), specs.len()));
+            return Err(format!(
+                "{name}: {} tasks known of {}",
+                self.state.len(),
+                specs.len()
+            ));
         }
         let mut seen = vec![0u8; specs.len()];
         for (m, mach) in self.cell.machines.iter().enumerate() {
@@ -441,7 +452,11 @@ impl CellSim {
                 .iter()
                 .fold(Res::ZERO, |a, &t| a + specs[t as usize].est);
             if sum != mach.used {
-                return Err(format!("{name}: machine {} books {:?}, runs {sum:?}", m + 1, mach.used));
+                return Err(format!(
+                    "{name}: machine {} books {:?}, runs {sum:?}",
+                    m + 1,
+                    mach.used
+                ));
             }
             if !mach.up && !self.on[m].is_empty() {
                 return Err(format!("{name}: failed machine {} runs tasks", m + 1));
@@ -450,22 +465,32 @@ impl CellSim {
                 seen[t as usize] += 1;
                 if !matches!(self.state[t as usize], TaskState::Running { machine, .. } if machine as usize == m)
                 {
-                    return Err(format!("{name}: task {t} on machine {} is not running there", m + 1));
+                    return Err(format!(
+                        "{name}: task {t} on machine {} is not running there",
+                        m + 1
+                    ));
                 }
             }
         }
         for (b, q) in self.pending.iter().enumerate() {
             for &t in q {
                 seen[t as usize] += 1;
-                if self.state[t as usize] != TaskState::Pending || band(specs[t as usize].prio) != b {
-                    return Err(format!("{name}: task {t} queued but {:?}", self.state[t as usize]));
+                if self.state[t as usize] != TaskState::Pending || band(specs[t as usize].prio) != b
+                {
+                    return Err(format!(
+                        "{name}: task {t} queued but {:?}",
+                        self.state[t as usize]
+                    ));
                 }
             }
         }
         for (t, s) in self.state.iter().enumerate() {
             let want = u8::from(matches!(s, TaskState::Pending | TaskState::Running { .. }));
             if seen[t] != want {
-                return Err(format!("{name}: task {t} ({s:?}) is held {} times", seen[t]));
+                return Err(format!(
+                    "{name}: task {t} ({s:?}) is held {} times",
+                    seen[t]
+                ));
             }
         }
         if self.dirty {
@@ -475,7 +500,10 @@ impl CellSim {
         for &t in self.pending.iter().flatten() {
             let s = &specs[t as usize];
             if let Some(m) = self.cell.machines.iter().position(|m| m.fits(s.est)) {
-                return Err(format!("{name}: pending task {t} fits on machine {}", m + 1));
+                return Err(format!(
+                    "{name}: pending task {t} fits on machine {}",
+                    m + 1
+                ));
             }
             if s.prio == Prio::Prod {
                 if let Some(m) =
@@ -508,7 +536,8 @@ impl CellSim {
             + self.state.len() * std::mem::size_of::<TaskState>()
             + self.pending_len() * 4
             + self.finishes.len() * 16
-            + self.cell.machines.len() * (std::mem::size_of::<crate::labs::scheduling::cell::Machine>() + 24)
+            + self.cell.machines.len()
+                * (std::mem::size_of::<crate::labs::scheduling::cell::Machine>() + 24)
             + self.running_len() * 4
     }
 }

@@ -387,7 +387,11 @@ impl TimeModel for BorgModel {
         std::mem::size_of::<BorgModel>()
             + s.specs.len() * std::mem::size_of::<TaskSpec>()
             + s.cells.iter().map(CellSim::bytes).sum::<usize>()
-            + s.series.iter().flatten().map(|v| v.len() * 16).sum::<usize>()
+            + s.series
+                .iter()
+                .flatten()
+                .map(|v| v.len() * 16)
+                .sum::<usize>()
     }
 
     fn scene(&self) -> crate::labs::scene::Scene {

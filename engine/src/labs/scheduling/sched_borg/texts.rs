@@ -92,11 +92,27 @@ pub const TEXTS: &[Text] = texts!(
     ("stat.borg_burst", "Burst now (% over the estimates)", "当前突发负载（超出估计 %）"),
     ("stat.borg_down", "Machines down", "故障机器"),
     ("scenario.borg-fragmentation", "Worst fit strands resources", "最差匹配产生碎片"),
-    ("scenario.borg-fragmentation.about", "FRAG", "FRAG"),
+    (
+        "scenario.borg-fragmentation.about",
+        "Small batch jobs of the stream fill about a third of the cell, then arrivals stop (40 s). Best fit packed them onto a few machines and left others empty; worst fit spread them, about two per machine, leaving a little unusable room everywhere: at 44 s the stranded resources are about 10% of the cell under best fit and about 43% under worst fit, and 16 half-machine tasks still fit under best fit against 4 under worst fit. At 45 s a job of four tasks of three quarters of a machine arrives: best fit places all four on its empty machines, worst fit only one — three wait although the cell is two-thirds free. The notes: worst fit leaves every machine a little leftover no one can use.",
+        "流中的小型 batch 作业占满集群约三分之一后，到达停止（40 秒）。最佳匹配把它们塞进少数几台机器，其余机器保持空闲；最差匹配把它们分散开，每台约两个任务，在每台机器上都留下少量无法使用的空间：44 秒时，碎片资源在最佳匹配下约占集群 10%，在最差匹配下约占 43%；还能放下的半台机器大小任务，最佳匹配下有 16 个，最差匹配下只有 4 个。45 秒时到来一个作业，含四个各占四分之三台机器的任务：最佳匹配把四个都放到空机器上，最差匹配只放下一个——另外三个在集群三分之二空闲的情况下仍在等待。笔记：最差匹配会导致每个机器都有少量无法使用的剩余资源。",
+    ),
     ("scenario.borg-burst", "A burst hurts best fit", "突发负载伤害最佳匹配"),
-    ("scenario.borg-burst.about", "BURST", "BURST"),
+    (
+        "scenario.borg-burst.about",
+        "A steady stream fills about two thirds of the cell. Best fit packs machines nearly full; worst fit spreads the same tasks. At 60 s every task starts using more than its estimate (30% × its own spike, 15–45%): at 75 s 8 of best fit's machines are overloaded, with 34 tasks on them, against 3 machines and 8 tasks under worst fit. The burst ends at 90 s. The notes: best fit does not suit bursty applications — when users mis-estimate, tight packing costs performance.",
+        "稳定的到达流占满集群约三分之二。最佳匹配把机器塞得几乎全满；最差匹配把同样的任务分散开。60 秒时每个任务的用量开始超出估计（30% × 各自的突发系数，即 15%–45%）：75 秒时最佳匹配有 8 台机器过载，上面运行着 34 个任务；最差匹配只有 3 台机器、8 个任务。突发在 90 秒结束。笔记：最佳匹配不利于有突发负载的应用，用户错误估计资源需求时，紧凑的装箱会对性能造成巨大影响。",
+    ),
     ("scenario.borg-preemption", "Prod preempts batch", "prod 抢占 batch"),
-    ("scenario.borg-preemption.about", "PRE", "PRE"),
+    (
+        "scenario.borg-preemption.about",
+        "Batch jobs arrive faster than they finish: the cell is full and the queue grows. At 40 s a prod job of six half-machine tasks arrives. Nothing fits, so each prod task preempts batch tasks on the machine that needs the fewest victims; the prod tasks run at once and the preempted batch tasks are pending again (8 to 11 of them, depending on the policy). A batch task never preempts anything.",
+        "batch 作业到达得比完成得快：集群已满，等待队列不断变长。40 秒时到来一个 prod 作业，含六个各占半台机器的任务。没有机器放得下，于是每个 prod 任务在需要抢占最少任务的机器上抢占 batch 任务；prod 任务立即运行，被抢占的 batch 任务重新等待（依策略不同为 8 到 11 个）。batch 任务从不抢占其他任务。",
+    ),
     ("scenario.borg-machine-failure", "A machine fails", "机器故障"),
-    ("scenario.borg-machine-failure.about", "FAIL", "FAIL"),
+    (
+        "scenario.borg-machine-failure.about",
+        "A light load. At 30 s machine 13 fails in every cell: its tasks are pending again and placed on other machines at once, none lost and none doubled. Best fit had packed 4 tasks onto it, worst fit 1: packing tightly makes a machine a bigger single point of failure. The machine comes back empty at 50 s and takes new tasks.",
+        "负载较轻。30 秒时每个集群的第 13 台机器故障：其上的任务重新等待并立即被放到其他机器上，既不丢失也不重复。最佳匹配在这台机器上塞了 4 个任务，最差匹配只有 1 个：装得越紧，一台机器的故障影响越大（单点故障）。该机器在 50 秒恢复（空机），重新接收新任务。",
+    ),
 );

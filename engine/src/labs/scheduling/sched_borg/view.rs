@@ -38,8 +38,11 @@ pub fn scene(m: &BorgModel) -> Scene {
             .map(|i| {
                 let (prod, batch) = c.committed_by_prio(i, &m.specs);
                 let extra = c.usage(i, m.burst, &m.specs) - c.cell.machines[i].used;
-                c.cell
-                    .bar(i, format!("m{}", i + 1), &[(prod, 0), (batch, 1), (extra, 3)])
+                c.cell.bar(
+                    i,
+                    format!("m{}", i + 1),
+                    &[(prod, 0), (batch, 1), (extra, 3)],
+                )
             })
             .collect();
         scene.bars.push(BarPanel {
