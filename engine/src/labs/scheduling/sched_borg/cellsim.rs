@@ -144,14 +144,14 @@ impl CellSim {
 
     /// Queues newly submitted tasks (ids `state.len()..specs.len()`).
     pub fn submit(&mut self, specs: &[TaskSpec]) {
-        for id in self.state.len()..specs.len() {
+        for (id, spec) in specs.iter().enumerate().skip(self.state.len()) {
             if self.pending_len() >= self.max_pending {
                 self.state.push(TaskState::Rejected);
                 self.counts.rejected += 1;
                 continue;
             }
             self.state.push(TaskState::Pending);
-            self.pending[band(specs[id].prio)].push_back(id as u32);
+            self.pending[band(spec.prio)].push_back(id as u32);
             self.dirty = true;
         }
     }
