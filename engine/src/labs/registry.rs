@@ -298,7 +298,7 @@ pub const BUNDLES: &[Bundle] = &[
             super::scheduling::arch_central::LAB,
             LabDef::coming("arch-akka", Group::Scheduling),
             redis_cluster::LAB,
-            LabDef::coming("sched-borg", Group::Scheduling),
+            super::scheduling::sched_borg::LAB,
             LabDef::coming("sched-mesos", Group::Scheduling),
             fair::MMF_LAB,
             fair::DRF_LAB,
