@@ -15,8 +15,16 @@
 //! is offered, so the whole-machine framework waits forever while the others take the pieces
 //! each finished task frees (preset `mesos-whole-starves`); reserving agents for it
 //! (`mesos-whole-reserved`) lets it run at the price of idle reserved resources. Without a
-//! refusal filter, a framework that declines everything is offered everything again each
-//! round and the others get nothing (`mesos-no-filter`).
+//! refusal filter, a framework that declines is offered the same agents again each round,
+//! nobody refills them, and they drain: it gets whole machines by leaving the cell idle
+//! (`mesos-no-filter`). DRF evening dominant shares is `mesos-drf-evens`, the notes' worked
+//! example `mesos-drf-notes`, an agent failure `mesos-agent-failure`.
+//!
+//! Offered resources count as the framework's in the allocator's order (as in Mesos's
+//! sorter), and an offer is a whole agent's free resources, so within one round the offers
+//! alternate between frameworks agent by agent. On a cell of a dozen large agents this makes
+//! max-min on CPU and DRF place about the same; the allocator's order shows when frameworks
+//! take one task per offer (`per_offer`) on a cell that fills over many rounds.
 
 mod model;
 mod scenarios;

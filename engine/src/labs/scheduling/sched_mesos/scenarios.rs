@@ -29,16 +29,19 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         steps: &[],
         duration_ms: 10_000,
     },
-    // DRF keeps the batch and service frameworks' dominant shares close; at 90 s the
-    // allocator switches to max-min on CPU alone, and the memory-heavy service, whose CPU
-    // share is always the lower, is offered first every time: its dominant share climbs and
-    // batch's falls.
+    // DRF fills an empty cell: batch ⟨2 CPU, 1 GiB⟩ and service ⟨0.5 CPU, 4 GiB⟩ tasks
+    // that run until stopped, one task per offer, so every offer goes to the framework with
+    // the lower dominant share: batch's CPU share and service's memory share end close.
     ScenarioInfo {
-        id: "mesos-drf-vs-maxmin",
+        id: "mesos-drf-evens",
         seed: 1,
-        params: &[],
-        steps: &[(90_000, "allocator:kind=maxmin")],
-        duration_ms: 180_000,
+        params: &[
+            ("per_offer", 1.0),
+            ("batch_secs", 0.0),
+            ("service_secs", 0.0),
+        ],
+        steps: &[],
+        duration_ms: 60_000,
     },
     // Agent a3 fails at 30 s: its tasks are lost and counted, their frameworks queue them
     // again and the next rounds place them on the other agents. a3 returns empty at 60 s.
@@ -46,7 +49,10 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         id: "mesos-agent-failure",
         seed: 1,
         params: &[],
-        steps: &[(30_000, "agent-fail:agent=3"), (60_000, "agent-restore:agent=3")],
+        steps: &[
+            (30_000, "agent-fail:agent=3"),
+            (60_000, "agent-restore:agent=3"),
+        ],
         duration_ms: 75_000,
     },
     // The notes' weakness: at 20 s the whole-machine framework asks for 2 tasks of a whole
@@ -73,10 +79,11 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         ],
         duration_ms: 120_000,
     },
-    // The refusal filter's job: with the whole-machine framework waiting (lowest share, so
-    // offered first), the filter is set to 0 at 30 s. It declines every offer and is offered
-    // every agent again next round; batch and service are offered nothing and their running
-    // tasks dwindle. At 90 s a 5 s filter is back and they recover.
+    // What the refusal filter does: the whole-machine framework waits from 20 s (lowest
+    // share, so offered first). At 30 s the filter is set to 0: it declines every piece and
+    // is offered the same agents again next round, so nobody refills them; they drain, its
+    // tasks get whole agents, and meanwhile the cell idles. At 90 s a
+    // 5 s filter is back and the pieces go to batch and service again.
     ScenarioInfo {
         id: "mesos-no-filter",
         seed: 1,

@@ -370,7 +370,14 @@ impl State {
         };
         let id = self.next_task;
         self.next_task += 1;
-        self.tasks.insert(id, Task { fw: f, agent: a, end });
+        self.tasks.insert(
+            id,
+            Task {
+                fw: f,
+                agent: a,
+                end,
+            },
+        );
         if end != Time::MAX {
             self.ends.push(Reverse((end, id)));
         }
@@ -499,7 +506,9 @@ impl State {
         for (f, fw) in self.fws.iter().enumerate() {
             let name = FRAMEWORKS[f];
             if (fw.running, fw.alloc) != per_fw[f] || fw.offered != offered_fw[f] {
-                bad.push(format!("{name}'s accounts disagree with its tasks and offers"));
+                bad.push(format!(
+                    "{name}'s accounts disagree with its tasks and offers"
+                ));
             }
             if fw.queue.iter().map(|q| q.1).sum::<u64>() != fw.waiting
                 || fw.submitted != fw.waiting + fw.running + fw.finished

@@ -77,11 +77,11 @@ pub const TEXTS: &[Text] = &[
         "The notes' example on one agent of 18 CPU and 36 GB: framework A (here service) runs tasks of ⟨2 CPU, 8 GB⟩, framework B (here batch) tasks of ⟨6 CPU, 2 GB⟩; A's dominant resource is memory (8/36 per task), B's is CPU (6/18). Each framework launches one task per offer, so every round's offer goes to the lower dominant share: B 1/3, A 2/9, A 4/9, B 2/3, A 2/3. Then 0 CPU is left: A ends with 3 tasks, B with 2, both at a dominant share of 2/3, and the last 8 GB are declined.",
         "笔记中的例子，一个 18 CPU、36 GB 的 Agent：框架 A（此处为 service）的任务需要 ⟨2 CPU, 8 GB⟩，框架 B（此处为 batch）的任务需要 ⟨6 CPU, 2 GB⟩；A 的主导资源是内存（每个任务 8/36），B 的是 CPU（6/18）。每个框架每个邀约只启动一个任务，所以每一轮的邀约都给主导份额较低的框架：B 1/3、A 2/9、A 4/9、B 2/3、A 2/3。此时 CPU 已用完：A 最终 3 个任务，B 2 个，主导份额都是 2/3，剩下的 8 GB 被拒绝。",
     ),
-    ("scenario.mesos-drf-vs-maxmin", "DRF, then max-min", "先 DRF，后最大最小"),
+    ("scenario.mesos-drf-evens", "DRF evens dominant shares", "DRF 使主导份额趋于相等"),
     (
-        "scenario.mesos-drf-vs-maxmin.about",
-        "Batch tasks need ⟨2 CPU, 1 GiB⟩, service tasks ⟨0.5 CPU, 4 GiB⟩, and both have more work than the cell holds. Under DRF each agent's offer goes to the framework with the lower dominant share, and the two curves stay close. At 90 s the allocator switches to max-min on CPU alone: the memory-heavy service's CPU share is always the lower, so it is offered first every time, and as tasks end its dominant share climbs while batch's falls. Max-min suits one resource; DRF is for several.",
-        "batch 任务需要 ⟨2 CPU, 1 GiB⟩，service 任务需要 ⟨0.5 CPU, 4 GiB⟩，两者的工作量都超过集群容量。在 DRF 下，每个 Agent 的邀约给主导份额较低的框架，两条曲线保持接近。90 秒时分配器切换为只看 CPU 的最大最小公平：内存密集的 service 的 CPU 份额总是较低，因此每次都先得到邀约，随着任务结束，它的主导份额上升而 batch 的下降。最大最小公平适用于单一资源，DRF 适用于多种资源。",
+        "scenario.mesos-drf-evens.about",
+        "An empty cell of 12 agents (8 CPU, 16 GiB each). Batch tasks need ⟨2 CPU, 1 GiB⟩ (dominant resource: CPU), service tasks ⟨0.5 CPU, 4 GiB⟩ (memory); both have more work than the cell holds and their tasks run until stopped. Each framework launches one task per offer, so every offer goes to the framework with the lower dominant share, counting what it has been offered. The two curves climb together and end close: batch's share of CPU about equals service's share of memory.",
+        "一个空的集群，12 个 Agent（每个 8 CPU、16 GiB）。batch 任务需要 ⟨2 CPU, 1 GiB⟩（主导资源是 CPU），service 任务需要 ⟨0.5 CPU, 4 GiB⟩（内存）；两者的工作量都超过集群容量，任务一直运行直到被停止。每个框架每个邀约只启动一个任务，所以每个邀约都给主导份额（连同已邀约的资源）较低的框架。两条曲线一起上升并最终接近：batch 的 CPU 份额约等于 service 的内存份额。",
     ),
     ("scenario.mesos-agent-failure", "Agent failure", "Agent 故障"),
     (
@@ -104,7 +104,7 @@ pub const TEXTS: &[Text] = &[
     ("scenario.mesos-no-filter", "No refusal filter", "没有拒绝过滤"),
     (
         "scenario.mesos-no-filter.about",
-        "The whole framework waits from 20 s; its dominant share is 0, so the allocator offers it every agent first. At 30 s the refusal filter is set to 0 s: each decline filters nothing, and next round the same framework is offered the same agents again. Batch and service are offered nothing, their running tasks end one by one and the cell empties — while the whole framework still never sees a whole machine. At 90 s a 5 s filter is back: after a decline the other frameworks get the agent, and the cell fills again.",
-        "whole 框架从 20 秒起等待；它的主导份额为 0，所以分配器总是先把每个 Agent 邀约给它。30 秒时把拒绝过滤时间设为 0 秒：拒绝之后没有任何过滤，下一轮同样的 Agent 又邀约给同一个框架。batch 和 service 得不到任何邀约，它们运行中的任务一个个结束，集群逐渐变空——而 whole 框架仍然见不到一整台机器。90 秒时恢复 5 秒的过滤：拒绝之后其他框架能拿到这个 Agent，集群重新填满。",
+        "What the refusal filter does. The whole framework waits from 20 s; its dominant share is 0, so the allocator offers it agents first. At 30 s the filter is set to 0 s: each decline filters nothing, and next round the same framework is offered the same agents again, up to its fair share counted in offers. Nobody else is offered those agents, so what their tasks free is never refilled: they drain, and the whole framework finally gets whole machines. The price: capacity sits idle in the offers it declines, round after round. At 90 s a 5 s filter is back and the pieces go to batch and service again. With the filter, the cell stays busy and the whole-machine framework starves; without it, it gets its machines by wasting the cell.",
+        "拒绝过滤的作用。whole 框架从 20 秒起等待；它的主导份额为 0，所以分配器先把 Agent 邀约给它。30 秒时把拒绝过滤时间设为 0 秒：拒绝之后没有任何过滤，下一轮同样的 Agent 又邀约给同一个框架，直到它（连同邀约中的资源）达到公平份额。这些 Agent 不会邀约给别人，上面任务释放的资源无人填补：它们逐渐空出，whole 框架终于拿到了整台机器。代价是：容量一轮又一轮地闲置在它拒绝的邀约里。90 秒时恢复 5 秒的过滤，零散资源重新给 batch 和 service。有过滤时集群保持繁忙而整机框架饿死；没有过滤时，它靠浪费集群拿到了机器。",
     ),
 ];
