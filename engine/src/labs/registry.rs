@@ -299,7 +299,7 @@ pub const BUNDLES: &[Bundle] = &[
             LabDef::coming("arch-akka", Group::Scheduling),
             redis_cluster::LAB,
             super::scheduling::sched_borg::LAB,
-            LabDef::coming("sched-mesos", Group::Scheduling),
+            super::scheduling::sched_mesos::LAB,
             fair::MMF_LAB,
             fair::DRF_LAB,
             LabDef::coming("sched-omega", Group::Scheduling),

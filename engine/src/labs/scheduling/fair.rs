@@ -240,6 +240,17 @@ pub fn max_min_fair(
     })
 }
 
+/// A user's dominant share: the largest of its allocation's shares of each resource's
+/// capacity (a resource of capacity 0 counts 0). [`Drf`] fills by it; Mesos's allocator
+/// (`sched-mesos`) orders frameworks by it.
+pub fn dominant_share(allocation: &[f64], capacity: &[f64]) -> f64 {
+    allocation
+        .iter()
+        .zip(capacity)
+        .map(|(a, c)| if *c > 0.0 { a / c } else { 0.0 })
+        .fold(0.0, f64::max)
+}
+
 /// Which share progressive filling equalises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

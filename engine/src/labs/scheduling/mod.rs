@@ -8,3 +8,4 @@ pub mod cell;
 pub mod fair;
 pub mod redis_cluster;
 pub mod sched_borg;
+pub mod sched_mesos;
