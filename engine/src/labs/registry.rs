@@ -302,7 +302,7 @@ pub const BUNDLES: &[Bundle] = &[
             LabDef::coming("sched-mesos", Group::Scheduling),
             fair::MMF_LAB,
             fair::DRF_LAB,
-            LabDef::coming("sched-omega", Group::Scheduling),
+            super::scheduling::sched_omega::LAB,
         ],
     },
     Bundle {

@@ -7,3 +7,4 @@ pub mod arch_central;
 pub mod cell;
 pub mod fair;
 pub mod redis_cluster;
+pub mod sched_omega;
