@@ -5,9 +5,9 @@
 use crate::scenario::ScenarioInfo;
 
 pub const SCENARIOS: [ScenarioInfo; 3] = [
-    // S1 packs three tasks on one machine; then S1 and S2 each get a one-task job at the same
-    // moment and, scoring best fit on identical copies, both claim that machine's last core.
-    // S1 commits first; S2's claim conflicts, S2 refreshes its copy and retries elsewhere.
+    // S1 packs three tasks on one machine; then S2 and S1 each get a one-task job (1 ms
+    // apart: two identical steps at one time would be one action) and, scoring best fit on identical copies, both claim that machine's last core.
+    // S2 commits first; S1's claim conflicts, S1 refreshes its copy and retries elsewhere.
     ScenarioInfo {
         id: "omega-hot-spot",
         seed: 1,
@@ -15,7 +15,7 @@ pub const SCENARIOS: [ScenarioInfo; 3] = [
         steps: &[
             (0, "job:tasks=3,cpu=1000,mem=2048,gang=0"),
             (1_000, "job:tasks=1,cpu=1000,mem=1024,gang=0"),
-            (1_000, "job:tasks=1,cpu=1000,mem=1024,gang=0"),
+            (1_001, "job:tasks=1,cpu=1000,mem=1024,gang=0"),
         ],
         duration_ms: 5_000,
     },
@@ -30,10 +30,10 @@ pub const SCENARIOS: [ScenarioInfo; 3] = [
             (0, "detect:kind=coarse"),
             (0, "job:tasks=2,cpu=1000,mem=1024,gang=0"),
             (1_000, "job:tasks=1,cpu=500,mem=512,gang=0"),
-            (1_000, "job:tasks=1,cpu=500,mem=512,gang=0"),
+            (1_001, "job:tasks=1,cpu=500,mem=512,gang=0"),
             (5_000, "detect:kind=fine"),
             (6_000, "job:tasks=1,cpu=500,mem=512,gang=0"),
-            (6_000, "job:tasks=1,cpu=500,mem=512,gang=0"),
+            (6_001, "job:tasks=1,cpu=500,mem=512,gang=0"),
         ],
         duration_ms: 10_000,
     },
