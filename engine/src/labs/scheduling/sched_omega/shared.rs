@@ -265,6 +265,8 @@ pub struct Core {
     /// Most attempts any job took (done or not), and the most a gang job took.
     pub max_attempts: u32,
     pub gang_max_attempts: u32,
+    /// Gang jobs that left, the last few: (job id, attempts, placed rather than abandoned).
+    pub gangs_finished: Vec<(u64, u32, bool)>,
     /// Over-committed machines found after a commit: (time, machine), the first few.
     pub violations: Vec<(Time, u32)>,
     pub violation_count: u64,
@@ -308,6 +310,7 @@ impl Core {
             wait_sum: 0,
             max_attempts: 0,
             gang_max_attempts: 0,
+            gangs_finished: Vec::new(),
             violations: Vec::new(),
             violation_count: 0,
             next_sample: if cfg.sample_every > 0 {
@@ -603,6 +606,15 @@ impl Core {
             s.counts.wasted += spent * (claims.len() as u64 - placed) / claims.len() as u64;
         }
         job.left -= placed as u32;
+        let leaves = job.left == 0 || job.attempts >= MAX_ATTEMPTS;
+        if job.gang && leaves {
+            if self.gangs_finished.len() >= 16 {
+                self.gangs_finished.remove(0);
+            }
+            self.gangs_finished
+                .push((job.id, job.attempts, job.left == 0));
+        }
+        let s = &mut self.scheds[i];
         if job.left == 0 {
             self.done += 1;
             self.wait_sum += ends - job.arrived;
@@ -703,6 +715,8 @@ impl Core {
         self.running.hash(&mut h);
         (self.next_arrival, self.next_job, self.rr, self.jobs).hash(&mut h);
         (self.done, self.abandoned, self.wait_sum).hash(&mut h);
+        (self.max_attempts, self.gang_max_attempts).hash(&mut h);
+        self.gangs_finished.hash(&mut h);
         self.violations.hash(&mut h);
         self.rng.get_word_pos().hash(&mut h);
     }
