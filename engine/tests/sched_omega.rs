@@ -60,7 +60,12 @@ fn hot_spot_two_schedulers_collide_and_the_loser_retries() {
     assert_eq!(stat(&s, "omega.placed"), 5.0);
     assert_eq!(c.violation_count, 0);
     // The hot machine is exactly full; the retried task went elsewhere.
-    let full = c.cell.machines.iter().filter(|m| m.used.cpu == 4000).count();
+    let full = c
+        .cell
+        .machines
+        .iter()
+        .filter(|m| m.used.cpu == 4000)
+        .count();
     assert_eq!(full, 1);
 }
 
@@ -68,7 +73,11 @@ fn hot_spot_two_schedulers_collide_and_the_loser_retries() {
 fn coarse_detection_rejects_claims_that_would_fit_and_fine_does_not() {
     let mut s = preset("omega-coarse-spurious", 5 * SECOND);
     let t = s.model().core.totals();
-    assert_eq!((t.conflicted, t.spurious), (1, 1), "coarse: one spurious conflict");
+    assert_eq!(
+        (t.conflicted, t.spurious),
+        (1, 1),
+        "coarse: one spurious conflict"
+    );
     s.run_until(10 * SECOND);
     let c = &s.model().core;
     let t = c.totals();
@@ -130,10 +139,7 @@ fn the_master_copy_is_never_over_committed_under_random_presses() {
                 ("gang", rng.gen_range(0..50) as f64),
                 ("sample", rng.gen_range(0..4) as f64),
             ],
-            &[(
-                "detect",
-                if rng.gen_bool(0.5) { "coarse" } else { "fine" },
-            )],
+            &[("detect", if rng.gen_bool(0.5) { "coarse" } else { "fine" })],
         );
         let mut s = session(&p, seed).expect("builds");
         let mut t = 0;
@@ -152,7 +158,10 @@ fn the_master_copy_is_never_over_committed_under_random_presses() {
         (txns, conflicted) = (txns + t.txns, conflicted + t.conflicted);
     }
     // The schedules did contend: many transactions, some of them conflicting.
-    assert!(txns > 20 * seeds && conflicted > seeds, "{txns} {conflicted}");
+    assert!(
+        txns > 20 * seeds && conflicted > seeds,
+        "{txns} {conflicted}"
+    );
 }
 
 fn contended(broken: bool) -> Core {
@@ -194,7 +203,12 @@ fn run_stats(over: &[(&str, f64)], texts: &[(&str, &str)], seed: u64, until: Tim
 #[test]
 fn one_scheduler_never_conflicts_with_fine_detection_and_more_schedulers_conflict_more() {
     for seed in 1..6 {
-        let one = run_stats(&[("schedulers", 1.0), ("rate", 6.0)], &[], seed, 60 * SECOND);
+        let one = run_stats(
+            &[("schedulers", 1.0), ("rate", 6.0)],
+            &[],
+            seed,
+            60 * SECOND,
+        );
         assert_eq!(one.totals().conflicted, 0, "seed {seed}");
         assert!(one.totals().txns > 100);
     }
@@ -221,7 +235,10 @@ fn coarse_detection_conflicts_more_than_fine_on_the_same_load() {
     let over = [("schedulers", 4.0), ("rate", 6.0)];
     let fine = run_stats(&over, &[("detect", "fine")], 2, 60 * SECOND).totals();
     let coarse = run_stats(&over, &[("detect", "coarse")], 2, 60 * SECOND).totals();
-    assert!(coarse.conflicted > fine.conflicted, "{coarse:?} vs {fine:?}");
+    assert!(
+        coarse.conflicted > fine.conflicted,
+        "{coarse:?} vs {fine:?}"
+    );
     assert!(coarse.spurious > 0 && fine.spurious == 0);
 }
 

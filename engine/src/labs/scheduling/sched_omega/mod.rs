@@ -7,14 +7,15 @@
 //! Several schedulers, each with a private copy of the cell state, place jobs optimistically
 //! and commit transactions to the master copy; conflicts are detected at commit, the loser
 //! refreshes its copy and retries. The model is in [`shared`] (the schedulers and the master
-//! copy), the lab's time-only model, actions and scene in [`model`], its presets in
+//! copy; its parts in [`parts`]), the lab's time-only model, actions and scene in [`model`], its presets in
 //! [`scenarios`] and its strings in [`texts`]. `distlab calc sched-omega` prints the
 //! counters and `distlab batch sched-omega --param schedulers=1,2,4,8` sweeps them (conflict
 //! fraction, retries, busyness against the number of schedulers or the arrival rate).
 
-pub mod shared;
 pub mod model;
+pub mod parts;
 mod scenarios;
+pub mod shared;
 mod texts;
 
 pub use self::shared::{Commit, Config, Core, Curves, Detect, Job, MACHINE, SECOND};
@@ -125,7 +126,12 @@ pub const CONTROLS: [Control; 5] = [
     Control {
         verb: "rate",
         label: "omega.ctl.rate",
-        args: &[ControlArg::number("jobs", "omega.arg.rate", (0.0, 50.0), 2.0)],
+        args: &[ControlArg::number(
+            "jobs",
+            "omega.arg.rate",
+            (0.0, 50.0),
+            2.0,
+        )],
     },
     Control {
         verb: "fit",

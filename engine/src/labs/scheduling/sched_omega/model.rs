@@ -72,12 +72,10 @@ impl OmegaAction {
                 mem: arg_u64(&v, 2) as u32,
                 gang: arg_u64(&v, 3) == 1,
             },
-            "mode" => {
-                OmegaAction::Mode(Commit::parse(text(0)).ok_or_else(|| bad("unknown mode"))?)
+            "mode" => OmegaAction::Mode(Commit::parse(text(0)).ok_or_else(|| bad("unknown mode"))?),
+            "detect" => {
+                OmegaAction::Detect(Detect::parse(text(0)).ok_or_else(|| bad("unknown detection"))?)
             }
-            "detect" => OmegaAction::Detect(
-                Detect::parse(text(0)).ok_or_else(|| bad("unknown detection"))?,
-            ),
             "rate" => OmegaAction::Rate(arg_u64(&v, 0) as u32),
             _ => OmegaAction::Fit(Fit::parse(text(0)).ok_or_else(|| bad("unknown fit"))?),
         })
@@ -176,9 +174,22 @@ impl TimeModel for OmegaModel {
 
 /// Legend keys of the schedulers' colours.
 const SCHED_KEYS: [&str; 16] = [
-    "omega.s1", "omega.s2", "omega.s3", "omega.s4", "omega.s5", "omega.s6", "omega.s7",
-    "omega.s8", "omega.s9", "omega.s10", "omega.s11", "omega.s12", "omega.s13", "omega.s14",
-    "omega.s15", "omega.s16",
+    "omega.s1",
+    "omega.s2",
+    "omega.s3",
+    "omega.s4",
+    "omega.s5",
+    "omega.s6",
+    "omega.s7",
+    "omega.s8",
+    "omega.s9",
+    "omega.s10",
+    "omega.s11",
+    "omega.s12",
+    "omega.s13",
+    "omega.s14",
+    "omega.s15",
+    "omega.s16",
 ];
 
 fn pct(a: f64, b: f64) -> f64 {
