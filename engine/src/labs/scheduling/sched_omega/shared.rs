@@ -12,7 +12,7 @@
 //! `version`). With an **all-or-nothing** (gang) transaction one rejected claim rejects them
 //! all; an **incremental** one keeps the accepted ones. The scheduler then refreshes the
 //! machines it claimed and retries the job's remaining tasks; a job whose tasks found no room
-//! at all waits until a task ends somewhere. The notes' weakness, "很可能会产生资源冲突,
+//! in the copy waits until a task ends on a machine where one of them fits. The notes' weakness, "很可能会产生资源冲突,
 //! 从而导致任务调度失败, 需要对调度失败的任务进行处理, 比如重新调度", is what the counters
 //! measure: conflicts, retries and the busyness they cost.
 //!
