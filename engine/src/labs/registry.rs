@@ -302,7 +302,7 @@ pub const BUNDLES: &[Bundle] = &[
             super::scheduling::sched_mesos::LAB,
             fair::MMF_LAB,
             fair::DRF_LAB,
-            LabDef::coming("sched-omega", Group::Scheduling),
+            super::scheduling::sched_omega::LAB,
         ],
     },
     Bundle {

@@ -9,3 +9,4 @@ pub mod fair;
 pub mod redis_cluster;
 pub mod sched_borg;
 pub mod sched_mesos;
+pub mod sched_omega;
