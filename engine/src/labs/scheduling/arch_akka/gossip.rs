@@ -134,9 +134,7 @@ impl Gossip {
 
     /// The member entry of incarnation `uid` of `node`.
     pub fn get(&self, node: NodeId, uid: u64) -> Option<&Member> {
-        self.members
-            .iter()
-            .find(|m| m.node == node && m.uid == uid)
+        self.members.iter().find(|m| m.node == node && m.uid == uid)
     }
 
     /// The newest incarnation of `node`.

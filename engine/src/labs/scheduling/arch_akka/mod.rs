@@ -67,6 +67,7 @@ pub const PARAMS: &[ParamSpec] = crate::lab_params![
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     pub nodes: usize,
+    /// Nodes 1..=seeds are the seed nodes (at most all of them: a larger value is cut).
     pub seeds: usize,
     pub gossip: Time,
     pub heartbeat: Time,

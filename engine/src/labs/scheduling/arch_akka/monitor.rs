@@ -223,8 +223,8 @@ impl Monitor {
         };
         let (d, needed, blocked) = (rec.digest, rec.needed, rec.blocked);
         let moved = value / 8 + 1;
-        let unseen = (0..self.nodes.len())
-            .find(|&m| needed & bit(m) != 0 && !self.nodes[m].has_held(d));
+        let unseen =
+            (0..self.nodes.len()).find(|&m| needed & bit(m) != 0 && !self.nodes[m].has_held(d));
         if blocked || unseen.is_some() {
             self.bad_moves += 1;
             let why = match unseen {

@@ -243,7 +243,7 @@ impl ArchAkka {
             return;
         }
         let before = self.g.digest();
-        let mut answer = false;
+        let answer;
         match compare(&self.g.vc, &remote.vc) {
             Order::Same => {
                 answer = self.g.seen & !remote.seen != 0;
@@ -251,13 +251,17 @@ impl ArchAkka {
             }
             Order::After => answer = true,
             Order::Before => {
+                // Adopt the newer state; the answer tells the sender this node has seen it.
                 let seen = remote.seen;
                 self.g = remote;
                 self.g.seen = seen | bit(self.id);
+                answer = true;
             }
             Order::Concurrent => {
+                // As Akka: the join of both, versioned by the pointwise maximum (no new
+                // version, so every node that merges the same two states agrees on it).
                 self.g.merge(&remote);
-                self.changed();
+                self.g.seen = bit(self.id);
                 answer = true;
             }
         }
@@ -272,11 +276,7 @@ impl ArchAkka {
     /// Sets or clears this node's unreachable mark on (`node`, `uid`) in its own row.
     fn mark(&mut self, node: NodeId, uid: u64, unreachable: bool) {
         let me = (self.id, self.uid());
-        let i = match self
-            .g
-            .rows
-            .binary_search_by_key(&me, |r| (r.node, r.uid))
-        {
+        let i = match self.g.rows.binary_search_by_key(&me, |r| (r.node, r.uid)) {
             Ok(i) => i,
             Err(i) => {
                 self.g.rows.insert(
@@ -507,7 +507,10 @@ impl ArchAkka {
                         ctx.note("arch-akka.down", m.node as u64 + 1);
                         self.after_change(ctx);
                     }
-                    _ => ctx.note("arch-akka.no_such_member", target.map_or(0, |t| t as u64 + 1)),
+                    _ => ctx.note(
+                        "arch-akka.no_such_member",
+                        target.map_or(0, |t| t as u64 + 1),
+                    ),
                 }
             }
             _ => {}

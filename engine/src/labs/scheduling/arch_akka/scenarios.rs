@@ -33,7 +33,11 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         id: "arch-akka-partition",
         seed: 1,
         params: &[("down_after", 0.0)],
-        steps: &[(4_000, "P0-0-0-0-1-1-1-1"), (5_000, "k1-akka_leave"), (8_000, "H")],
+        steps: &[
+            (4_000, "P0-0-0-0-1-1-1-1"),
+            (5_000, "k1-akka_leave"),
+            (8_000, "H"),
+        ],
         duration_ms: 11_000,
     },
     // n4 leaves gracefully at 4 s: leaving, then (on convergence) exiting, when it shuts

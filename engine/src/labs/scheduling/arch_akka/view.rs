@@ -6,10 +6,9 @@ use serde_json::json;
 
 use super::gossip::{bit, Status};
 use super::{name, ring, scenarios, texts, ArchAkka, Config, Phase, Timer, PARAMS};
-use crate::input::{InputError, Params};
+use crate::input::Params;
 use crate::labs::{
-    net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Series,
-    SeriesSpec, Stat, Text,
+    net_config, Group, Headline, Layout, NetLab, Panel, ParamSpec, Series, SeriesSpec, Stat, Text,
 };
 use crate::sim::{NetConfig, NodeStatus, Sim};
 use crate::{NodeId, MS};
@@ -30,7 +29,10 @@ fn members(sim: &Sim<ArchAkka>) -> impl Iterator<Item = &ArchAkka> + '_ {
 
 /// Nodes that act as leader in their own view (several only while views differ).
 fn leaders(sim: &Sim<ArchAkka>) -> Vec<NodeId> {
-    members(sim).filter(|p| p.is_leader()).map(|p| p.id).collect()
+    members(sim)
+        .filter(|p| p.is_leader())
+        .map(|p| p.id)
+        .collect()
 }
 
 impl NetLab for ArchAkka {
@@ -41,10 +43,6 @@ impl NetLab for ArchAkka {
     const TEXTS: &'static [Text] = texts::TEXTS;
     const LOOKS: crate::labs::Looks = texts::LOOKS;
     const SERIES: &'static [SeriesSpec] = SERIES;
-
-    fn check_params(p: &mut Params, errors: &mut Vec<InputError>) {
-        p.order_pair("seeds", "nodes", errors);
-    }
 
     fn build(p: &Params) -> (Config, NetConfig, usize) {
         let cfg = Config::from_params(p);
@@ -99,18 +97,12 @@ impl NetLab for ArchAkka {
                 "arch-akka.status",
                 self.me().map_or("-", |m| m.status.word()).to_string(),
             ),
-            (
-                "arch-akka.leader",
-                self.leader().map_or("-".into(), name),
-            ),
+            ("arch-akka.leader", self.leader().map_or("-".into(), name)),
             ("arch-akka.converged", yes(self.g.converged())),
             ("arch-akka.not_seen", list(&unseen)),
             ("arch-akka.unreachable", list(&unreachable)),
             ("arch-akka.k", k.to_string()),
-            (
-                "arch-akka.watches",
-                list(&ring::watched_by(&r, self.id, k)),
-            ),
+            ("arch-akka.watches", list(&ring::watched_by(&r, self.id, k))),
             (
                 "arch-akka.watched_by",
                 list(&ring::watchers(&r, self.id, k)),
