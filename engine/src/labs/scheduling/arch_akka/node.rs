@@ -135,15 +135,14 @@ impl ArchAkka {
                 }
             }
             Msg::Join { uid } => self.on_join(from, uid, ctx),
-            Msg::Welcome { gossip } => {
+            Msg::Welcome { gossip }
                 if matches!(self.phase, Phase::Joining { .. })
-                    && gossip.get(self.id, self.uid()).is_some()
-                {
-                    self.g = gossip;
-                    self.g.seen |= bit(self.id);
-                    ctx.note("arch-akka.joined", from as u64 + 1);
-                    self.become_member(ctx);
-                }
+                    && gossip.get(self.id, self.uid()).is_some() =>
+            {
+                self.g = gossip;
+                self.g.seen |= bit(self.id);
+                ctx.note("arch-akka.joined", from as u64 + 1);
+                self.become_member(ctx);
             }
             Msg::Gossip {
                 from_uid,
@@ -151,16 +150,16 @@ impl ArchAkka {
                 reply,
                 gossip,
             } => self.on_gossip(from, from_uid, to_uid, reply, gossip, ctx),
-            Msg::Heartbeat { to_uid, seq } => {
-                if self.phase == Phase::Member && to_uid == self.uid() {
-                    ctx.send(
-                        from,
-                        Msg::HeartbeatRsp {
-                            uid: self.uid(),
-                            seq,
-                        },
-                    );
-                }
+            Msg::Heartbeat { to_uid, seq }
+                if self.phase == Phase::Member && to_uid == self.uid() =>
+            {
+                ctx.send(
+                    from,
+                    Msg::HeartbeatRsp {
+                        uid: self.uid(),
+                        seq,
+                    },
+                );
             }
             Msg::HeartbeatRsp { uid, .. } => {
                 if self.phase != Phase::Member {
@@ -335,13 +334,10 @@ impl ArchAkka {
         match timer {
             Timer::Boot if self.phase == Phase::Off => self.boot(ctx),
             Timer::SeedWait if self.phase == Phase::Asking => self.form(ctx),
-            Timer::Retry => match self.phase {
-                Phase::Joining { .. } => {
-                    self.attempts += 1;
-                    self.boot(ctx);
-                }
-                _ => {}
-            },
+            Timer::Retry if matches!(self.phase, Phase::Joining { .. }) => {
+                self.attempts += 1;
+                self.boot(ctx);
+            }
             Timer::Gossip if self.phase == Phase::Member => {
                 self.gossip_round(ctx);
                 ctx.set_timer(Timer::Gossip, self.cfg.gossip);
