@@ -88,8 +88,6 @@ fn the_notes_join_order_forms_the_cluster() {
     let welcomes: Vec<_> = notes(s.trace(), "arch-akka.welcome").collect();
     assert_eq!(welcomes.len(), 7, "{welcomes:?}");
     assert!(welcomes.iter().all(|w| w.1 < 3));
-    let s2 = session("lab=arch-akka&seed=1");
-    let _ = s2;
     let mut s = session("lab=arch-akka&seed=1");
     s.run_until(4_000 * MS);
     assert!(all_up(&s), "every node up in every view");
