@@ -296,7 +296,7 @@ pub const BUNDLES: &[Bundle] = &[
         id: "scheduling",
         labs: &[
             super::scheduling::arch_central::LAB,
-            LabDef::coming("arch-akka", Group::Scheduling),
+            super::scheduling::arch_akka::LAB,
             redis_cluster::LAB,
             super::scheduling::sched_borg::LAB,
             super::scheduling::sched_mesos::LAB,

@@ -3,6 +3,7 @@
 //! fairness and dominant resource fairness) as plain deterministic models with their steps,
 //! for the app's charts and the `distlab calc mmf|drf` commands.
 
+pub mod arch_akka;
 pub mod arch_central;
 pub mod cell;
 pub mod fair;
