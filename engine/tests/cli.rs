@@ -269,6 +269,7 @@ fn bench_prints_text_or_json_lines() {
         text.contains("raft nodes=5")
             && text.contains("x real time")
             && text.contains("SHA-256 headers/s")
+            && text.contains("machines=10000 tasks=100000")
             && text.contains("writes vs election-only"),
         "{text}"
     );
@@ -285,7 +286,19 @@ fn bench_prints_text_or_json_lines() {
         .iter()
         .filter(|l| l.is_network())
         .count();
-    assert_eq!(lines.len(), 4 + 2 * networked);
+    // … and each scheduler lab at scale.
+    let scaled = distlab_engine::labs::LABS
+        .iter()
+        .filter(|l| l.timed.is_some_and(|t| t.scale.is_some()))
+        .count();
+    assert!(scaled >= 3, "{scaled}");
+    assert_eq!(lines.len(), 4 + 2 * networked + scaled);
+    let at_scale: Vec<&Value> = lines.iter().filter(|l| l["machines"] == 10_000).collect();
+    assert_eq!(at_scale.len(), scaled);
+    for l in at_scale {
+        assert_eq!(l["tasks"], 100_000, "{l}");
+        assert!(l["placed"].as_u64().is_some_and(|p| p > 90_000), "{l}");
+    }
     assert_eq!(lines[0]["nodes"], 5);
     assert_eq!(lines[1]["nodes"], 51);
     for l in &lines[2..2 + 2 * networked] {
@@ -308,7 +321,7 @@ fn bench_prints_text_or_json_lines() {
     assert!((quiet / w["sim_per_wall"].as_f64().unwrap() - slowdown).abs() < 1e-6);
     for l in lines
         .iter()
-        .filter(|l| l.get("pow_hashes_per_second").is_none())
+        .filter(|l| l.get("pow_hashes_per_second").is_none() && l.get("machines").is_none())
     {
         assert_eq!(l["simulated_seconds"], 1);
         // A quiet lab (requests at 0.5/s) may have nothing to do in one simulated second.
