@@ -292,12 +292,19 @@ pub const BUNDLES: &[Bundle] = &[
             super::coordination::lease::LAB,
         ],
     },
+    // Chapter 2 in two bundles, to stay within the wasm budget: the cluster architectures
+    // (networked), then the schedulers and fair sharing (models).
     Bundle {
-        id: "scheduling",
+        id: "clusters",
         labs: &[
             super::scheduling::arch_central::LAB,
             super::scheduling::arch_akka::LAB,
             redis_cluster::LAB,
+        ],
+    },
+    Bundle {
+        id: "scheduling",
+        labs: &[
             super::scheduling::sched_borg::LAB,
             super::scheduling::sched_mesos::LAB,
             fair::MMF_LAB,
