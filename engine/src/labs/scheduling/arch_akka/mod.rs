@@ -46,7 +46,7 @@ pub use msg::Msg;
 
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Parameters: the cluster's, then the network's.
@@ -336,14 +336,5 @@ impl Protocol for ArchAkka {
         found: &mut crate::sim::Found,
     ) {
         monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        _monitor: &Monitor,
-        _now: Time,
-        _nodes: &[Self],
-        _status: &[NodeStatus],
-        _found: &mut crate::sim::Found,
-    ) {
     }
 }
