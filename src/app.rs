@@ -15,7 +15,7 @@ use yew::prelude::*;
 
 use crate::canvas::{timeline_frame, NetCanvas, TimelineCanvas};
 use crate::controller::{Controller, Notice, Shared};
-use crate::i18n::{self, tr};
+use crate::i18n::{self, tr, tr_words};
 use crate::render::{msg_color, role_color, Hit};
 
 #[derive(Properties, PartialEq)]
@@ -545,8 +545,7 @@ fn status_line(ctl: &Shared, l: Lang) -> Html {
     let leader = c.session.leader();
     // The lab's own headline: a key of its texts with its arguments.
     let head = c.session.headline();
-    let args: Vec<&str> = head.args.iter().map(String::as_str).collect();
-    let text = i18n::trf(l, head.key, &args);
+    let text = i18n::tr_headline(l, &head);
     let violated = !c.session.violations().is_empty();
     html! {
         <span class="status-line">
@@ -693,7 +692,7 @@ pub(crate) fn panel_html(l: Lang, p: &Panel) -> Html {
         Panel::Rows { title, rows } => (
             *title,
             html! {
-                <table>{ for rows.iter().map(|(k, v)| html!{ <tr><td>{ tr(l, k) }</td><td>{ v }</td></tr> }) }</table>
+                <table>{ for rows.iter().map(|(k, v)| html!{ <tr><td>{ tr(l, k) }</td><td>{ tr_words(l, v) }</td></tr> }) }</table>
             },
         ),
         Panel::Table {
@@ -705,21 +704,21 @@ pub(crate) fn panel_html(l: Lang, p: &Panel) -> Html {
             html! {
                 <table class="grid">
                     <tr>{ for columns.iter().map(|c| html!{ <th>{ tr(l, c) }</th> }) }</tr>
-                    { for rows.iter().map(|r| html!{ <tr>{ for r.iter().map(|v| html!{ <td class="num">{ v }</td> }) }</tr> }) }
+                    { for rows.iter().map(|r| html!{ <tr>{ for r.iter().map(|v| html!{ <td class="num">{ tr_words(l, v) }</td> }) }</tr> }) }
                 </table>
             },
         ),
         Panel::Queue { title, items } => (
             *title,
             html! {
-                <ol class="queue">{ for items.iter().map(|v| html!{ <li>{ v }</li> }) }
+                <ol class="queue">{ for items.iter().map(|v| html!{ <li>{ tr_words(l, v) }</li> }) }
                     if items.is_empty() { <li class="small">{ tr(l, "panel.empty") }</li> }</ol>
             },
         ),
         Panel::List { title, items } => (
             *title,
             html! {
-                <ul class="plain">{ for items.iter().map(|v| html!{ <li>{ v }</li> }) }
+                <ul class="plain">{ for items.iter().map(|v| html!{ <li>{ tr_words(l, v) }</li> }) }
                     if items.is_empty() { <li class="small">{ tr(l, "panel.empty") }</li> }</ul>
             },
         ),

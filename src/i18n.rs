@@ -558,6 +558,28 @@ pub fn keys() -> impl Iterator<Item = &'static str> {
     rows().map(|(k, _, _)| *k)
 }
 
+/// A shown value with each word written as a translation key (see
+/// [`distlab_engine::labs::key_words`]) translated; the rest as written.
+pub fn tr_words(lang: Lang, s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut at = 0;
+    for r in distlab_engine::labs::key_words(s) {
+        out.push_str(&s[at..r.start]);
+        out.push_str(tr(lang, &s[r.clone()]));
+        at = r.end;
+    }
+    out.push_str(&s[at..]);
+    out
+}
+
+/// A lab's headline: its key filled with its arguments, each shown as [`tr_words`] shows a
+/// value.
+pub fn tr_headline(lang: Lang, h: &distlab_engine::labs::Headline) -> String {
+    let args: Vec<String> = h.args.iter().map(|a| tr_words(lang, a)).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    trf(lang, h.key, &args)
+}
+
 /// `tr` with `{0}`, `{1}`, ... replaced by `args`.
 pub fn trf(lang: Lang, key: &str, args: &[&str]) -> String {
     let mut s = tr(lang, key).to_string();
@@ -643,6 +665,54 @@ pub fn browser_lang() -> Lang {
 mod tests {
     use super::*;
 
+    /// Every translation key a panel shows: its title, column and row names, and the words of
+    /// its values written as keys.
+    fn panel_keys(panel: &distlab_engine::labs::Panel) -> Vec<String> {
+        use distlab_engine::labs::{key_words, Panel};
+        let mut keys = Vec::new();
+        let values = |v: &str| {
+            key_words(v)
+                .into_iter()
+                .map(|r| v[r].to_string())
+                .collect::<Vec<_>>()
+        };
+        match panel {
+            Panel::Rows { title, rows } => {
+                keys.push(title.to_string());
+                for (k, v) in rows {
+                    keys.push(k.to_string());
+                    keys.extend(values(v));
+                }
+            }
+            Panel::Table {
+                title,
+                columns,
+                rows,
+            } => {
+                keys.push(title.to_string());
+                keys.extend(columns.iter().map(|c| c.to_string()));
+                keys.extend(rows.iter().flatten().flat_map(|v| values(v)));
+            }
+            Panel::Queue { title, items } | Panel::List { title, items } => {
+                keys.push(title.to_string());
+                keys.extend(items.iter().flat_map(|v| values(v)));
+            }
+        }
+        keys
+    }
+
+    /// The words of shown values (headline arguments, curve names, bar labels) written as keys.
+    fn value_keys<'a>(values: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+        values
+            .into_iter()
+            .flat_map(|v| {
+                distlab_engine::labs::key_words(v)
+                    .into_iter()
+                    .map(|r| v[r].to_string())
+            })
+            .collect()
+    }
+
     #[test]
     fn every_entry_has_both_languages_and_unique_keys() {
         // The shell's table and every lab's own strings: both languages, no key twice.
@@ -682,7 +752,7 @@ mod tests {
         // (its presets too), must have every key it shows in both languages.
         use distlab_engine::faults::{FaultDriver, FaultSpec};
         use distlab_engine::input::{split_query, RunConfig};
-        use distlab_engine::labs::{LabSession, Panel, LABS};
+        use distlab_engine::labs::{LabSession, LABS};
         use distlab_engine::sim::TraceKind;
         let missing = std::cell::RefCell::new(std::collections::BTreeSet::new());
         let need = |key: &str, context: String| {
@@ -706,6 +776,10 @@ mod tests {
             }
             let head = s.headline();
             need(head.key, format!("{what}: headline {}", head.key));
+            let names: Vec<String> = s.series().into_iter().map(|c| c.name).collect();
+            for k in value_keys(head.args.iter().chain(&names)) {
+                need(&k, format!("{what}: value {k}"));
+            }
             for st in s.stats() {
                 need(
                     &format!("stat.{}", st.key),
@@ -722,22 +796,8 @@ mod tests {
                     need(&format!("detail.{k}"), format!("{what}: detail.{k}"));
                 }
                 for panel in node.panels {
-                    let title = match &panel {
-                        Panel::Rows { title, .. }
-                        | Panel::Table { title, .. }
-                        | Panel::Queue { title, .. }
-                        | Panel::List { title, .. } => *title,
-                    };
-                    need(title, format!("{what}: panel {title}"));
-                    if let Panel::Table { columns, .. } = &panel {
-                        for c in columns {
-                            need(c, format!("{what}: column {c}"));
-                        }
-                    }
-                    if let Panel::Rows { rows, .. } = &panel {
-                        for (k, _) in rows {
-                            need(k, format!("{what}: row {k}"));
-                        }
+                    for k in panel_keys(&panel) {
+                        need(&k, format!("{what}: panel {k}"));
                     }
                 }
             }
@@ -808,7 +868,7 @@ mod tests {
         // to the preset's end with each control pressed, has every key it shows translated.
         use distlab_engine::input::{split_query, RunConfig};
         use distlab_engine::labs::scene::{is_scene_lab, ArgKind, Scene};
-        use distlab_engine::labs::{create_model, Panel, LABS};
+        use distlab_engine::labs::{create_model, LABS};
         let missing = std::cell::RefCell::new(std::collections::BTreeSet::new());
         let mut need = |key: &str, what: &str| {
             if !has(key) {
@@ -831,17 +891,16 @@ mod tests {
                 need(&format!("series.{}", c.key), what);
             }
             for panel in &scene.panels {
-                match panel {
-                    Panel::Table { title, columns, .. } => {
-                        need(title, what);
-                        columns.iter().for_each(|c| need(c, what));
-                    }
-                    Panel::Rows { title, rows } => {
-                        need(title, what);
-                        rows.iter().for_each(|(k, _)| need(k, what));
-                    }
-                    Panel::Queue { title, .. } | Panel::List { title, .. } => need(title, what),
-                }
+                panel_keys(panel).iter().for_each(|k| need(k, what));
+            }
+            let labels = scene
+                .bars
+                .iter()
+                .flat_map(|b| b.bars.iter().map(|b| &b.label));
+            let shown = scene.headline.iter().flat_map(|h| h.args.iter());
+            let names = scene.series.iter().map(|c| &c.name);
+            for k in value_keys(labels.chain(shown).chain(names)) {
+                need(&k, what);
             }
         };
         for lab in LABS.iter().filter(|l| is_scene_lab(l)) {

@@ -24,7 +24,7 @@ use super::chart::{self, fmt_num, Plot, Rect};
 use super::field::{self, Bad, CommittedField, FieldErrors};
 use super::{act, frame_dt, input_text, now_ms, update};
 use crate::canvas::{prepare, RafLoop};
-use crate::i18n::{action_error, tr, trf};
+use crate::i18n::{action_error, tr, tr_words, trf};
 
 /// Wall milliseconds between DOM refreshes while running.
 const UI_EVERY_MS: f64 = 200.0;
@@ -231,7 +231,7 @@ fn draw_bars(ctx: &web_sys::CanvasRenderingContext2d, w: f64, panels: &[BarPanel
         ctx.set_text_align("right");
         let _ = ctx.fill_text(&dims_text, w - 4.0, top + 2.0);
         let n = panel.bars.len();
-        let labels: Vec<String> = panel.bars.iter().map(|b| b.label.clone()).collect();
+        let labels: Vec<String> = panel.bars.iter().map(|b| tr_words(l, &b.label)).collect();
         for (i, bar) in panel.bars.iter().enumerate() {
             let (x, bw) = plot.column(i, n);
             let k = bar.fill.len().max(1) as f64;
@@ -426,8 +426,7 @@ pub fn scene_lab(props: &Props) -> Html {
         html! { <p class="plot-error" role="alert" data-testid="sc-error">{ trf(l, "pl.refused", &[e]) }</p> }
     });
     let headline = s.scene.headline.as_ref().map_or(html! {}, |h| {
-        let args: Vec<&str> = h.args.iter().map(String::as_str).collect();
-        html! { <p class="headline" data-testid="sc-headline">{ trf(l, h.key, &args) }</p> }
+        html! { <p class="headline" data-testid="sc-headline">{ crate::i18n::tr_headline(l, h) }</p> }
     });
     let stats = html! {
         <div class="plot-table-wrap">

@@ -81,7 +81,7 @@ pub fn draw(
             .iter()
             .enumerate()
             .filter(|(_, c)| !c.name.is_empty())
-            .map(|(j, c)| (c.name.clone(), chart::color(j)))
+            .map(|(j, c)| (crate::i18n::tr_words(l, &c.name), chart::color(j)))
             .collect();
         if !named.is_empty() {
             chart::legend(ctx, plot.area.x + 6.0, plot.area.y + 8.0, &named);

@@ -21,9 +21,9 @@ pub use registry::{
     LabDef, LabKind, ModelView, Text, TimedModel, BUNDLES, CATALOG, DEFAULT_LAB, LABS,
 };
 pub use view::{
-    downsample, Causality, EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView, LogView,
-    Looks, MsgView, NodeView, Panel, PeerProgress, Series, SeriesBuf, SeriesKind, SeriesSpec, Stat,
-    View, LOG_TAIL, SERIES_POINTS,
+    downsample, key_words, Causality, EventOrder, EventRef, Headline, LaneEvent, Layout, LinkView,
+    LogView, Looks, MsgView, NodeView, Panel, PeerProgress, Series, SeriesBuf, SeriesKind,
+    SeriesSpec, Stat, View, LOG_TAIL, SERIES_POINTS,
 };
 
 use crate::input::{InputError, Params, RunConfig};

@@ -164,6 +164,12 @@ pub enum Layout {
 }
 
 /// A generic panel of a node's inspector; titles and column names are translation keys.
+///
+/// Values (row values, cells, items) are shown as written, except that a word of them that
+/// is a translation key (`borg.prio.prod`, see [`key_words`]) is shown translated: so a queue
+/// item `t3 j1 borg.prio.prod 500m` reads `t3 j1 production 500m` or `t3 j1 生产 500m`, and
+/// the runner's JSON keeps the stable key. The same holds for headline arguments, curve names
+/// and bar labels.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Panel {
@@ -434,5 +440,48 @@ impl SeriesBuf {
 
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
+    }
+}
+
+/// The words of a shown value that are written as translation keys: maximal runs of
+/// `[a-z0-9._-]` that start with a letter, contain a dot and do not end with one
+/// (`mesos.fw.whole` in `a3 (mesos.fw.whole)`), as byte ranges. A number (`0.5`) or a plain
+/// word is not one. The app translates them; the translation tests require each to be a key.
+pub fn key_words(s: &str) -> Vec<std::ops::Range<usize>> {
+    let is_key_char = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(&c);
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !is_key_char(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_key_char(b[i]) {
+            i += 1;
+        }
+        let word = &b[start..i];
+        let preceded = start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] >= 0x80);
+        if !preceded
+            && word[0].is_ascii_lowercase()
+            && word.contains(&b'.')
+            && word[word.len() - 1] != b'.'
+        {
+            out.push(start..i);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod key_word_tests {
+    use super::key_words;
+
+    #[test]
+    fn keys_are_found_and_numbers_and_words_are_not() {
+        let s = "t3 j1 borg.prio.prod 500m/512Mi (mesos.fw.whole) 0.5 x.y. plain";
+        let words: Vec<&str> = key_words(s).into_iter().map(|r| &s[r]).collect();
+        assert_eq!(words, ["borg.prio.prod", "mesos.fw.whole"]);
     }
 }

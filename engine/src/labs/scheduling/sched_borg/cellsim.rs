@@ -35,6 +35,14 @@ impl Prio {
             Prio::Batch => "batch",
         }
     }
+
+    /// Its translation key (shown in the pending queue).
+    pub fn key(self) -> &'static str {
+        match self {
+            Prio::Prod => "borg.prod",
+            Prio::Batch => "borg.batch",
+        }
+    }
 }
 
 /// What every cell knows of a task: the same in each cell (one arrival stream).

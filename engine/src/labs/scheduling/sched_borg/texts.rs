@@ -27,6 +27,8 @@ pub const STAT_KEYS: [[&str; 10]; 3] = [
     stat_keys!("hybrid"),
 ];
 pub const CELL_TITLES: [&str; 3] = ["borg.cell.best", "borg.cell.worst", "borg.cell.hybrid"];
+/// The curves' names, per policy.
+pub const FIT_NAMES: [&str; 3] = ["borg.fit.best", "borg.fit.worst", "borg.fit.hybrid"];
 pub const QUEUE_TITLES: [&str; 3] = ["borg.queue.best", "borg.queue.worst", "borg.queue.hybrid"];
 
 /// The translation rows of every policy's counters, then the other rows.
@@ -69,6 +71,9 @@ pub const TEXTS: &[Text] = texts!(
     ("borg.cpu", "CPU", "CPU"),
     ("borg.mem", "memory", "内存"),
     ("borg.prod", "prod", "prod（生产）"),
+    ("borg.fit.best", "best fit", "最佳匹配"),
+    ("borg.fit.worst", "worst fit", "最差匹配"),
+    ("borg.fit.hybrid", "hybrid", "混合策略"),
     ("borg.batch", "batch", "batch（批处理）"),
     ("borg.burst_use", "use beyond the estimate", "超出估计的用量"),
     ("borg.ctl.job", "Submit a job", "提交作业"),

@@ -4,7 +4,7 @@
 //! the declared series with one curve per policy.
 
 use super::model::BorgModel;
-use super::texts::{CELL_TITLES, QUEUE_TITLES, STAT_KEYS};
+use super::texts::{CELL_TITLES, FIT_NAMES, QUEUE_TITLES, STAT_KEYS};
 use super::{BIG, SERIES};
 use crate::labs::scene::{curve, BarPanel, Scene, SCENE_BARS};
 use crate::labs::scheduling::cell::Fit;
@@ -79,7 +79,7 @@ pub fn scene(m: &BorgModel) -> Scene {
                 format!(
                     "t{t} j{} {} {}m/{}Mi",
                     s.job,
-                    s.prio.name(),
+                    s.prio.key(),
                     s.est.cpu,
                     s.est.mem
                 )
@@ -96,7 +96,9 @@ pub fn scene(m: &BorgModel) -> Scene {
     }
     for (k, spec) in SERIES.iter().enumerate() {
         for (c, rec) in m.cells.iter().zip(&m.series) {
-            scene.series.push(curve(spec, c.fit.name(), &rec[k]));
+            scene
+                .series
+                .push(curve(spec, FIT_NAMES[fit_index(c.fit)], &rec[k]));
         }
     }
     scene.stats.extend([

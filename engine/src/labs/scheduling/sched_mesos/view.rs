@@ -65,7 +65,7 @@ pub fn scene(m: &MesosModel) -> Scene {
                 segs.push((o.res, OFFERED));
             }
             let label = match st.reserved[a] {
-                Some(f) => format!("a{} ({})", a + 1, FRAMEWORKS[f]),
+                Some(f) => format!("a{} mesos.fws.{}", a + 1, FRAMEWORKS[f]),
                 None => format!("a{}", a + 1),
             };
             st.cell.bar(a, label, &segs)
@@ -131,7 +131,7 @@ pub fn scene(m: &MesosModel) -> Scene {
             let fw = &st.fws[f];
             let (c, r) = fw.alloc.share_of(st.cap_up);
             vec![
-                FRAMEWORKS[f].to_string(),
+                format!("mesos.fw.{}", FRAMEWORKS[f]),
                 shape(fw.shape),
                 pct(c),
                 pct(r),
@@ -149,7 +149,7 @@ pub fn scene(m: &MesosModel) -> Scene {
         .iter()
         .map(|o| {
             format!(
-                "o{} a{} → {} {}",
+                "o{} a{} → mesos.fws.{} {}",
                 o.id + 1,
                 o.agent + 1,
                 FRAMEWORKS[o.fw],
@@ -171,8 +171,8 @@ pub fn scene(m: &MesosModel) -> Scene {
             key: "mesos.headline",
             args: vec![
                 match st.allocator {
-                    Allocator::Drf => "DRF".to_string(),
-                    Allocator::MaxMin => "max-min".to_string(),
+                    Allocator::Drf => "mesos.alloc.drf".to_string(),
+                    Allocator::MaxMin => "mesos.alloc.maxmin".to_string(),
                 },
                 total(&|f| st.fws[f].running).to_string(),
                 total(&|f| st.fws[f].waiting).to_string(),

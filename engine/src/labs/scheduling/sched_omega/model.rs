@@ -317,7 +317,7 @@ fn panels(c: &Core) -> Vec<Panel> {
             j.left,
             j.shape.cpu,
             j.shape.mem,
-            if j.gang { " gang" } else { "" },
+            if j.gang { " omega.gang" } else { "" },
             if j.attempts > 0 {
                 format!(" #{}", j.attempts + 1)
             } else {
@@ -350,9 +350,15 @@ fn panels(c: &Core) -> Vec<Panel> {
         Panel::Rows {
             title: "omega.settings",
             rows: vec![
-                ("omega.row.commit", c.cfg.commit.name().to_string()),
-                ("omega.row.detect", c.cfg.detect.name().to_string()),
-                ("omega.row.fit", c.cfg.fit.name().to_string()),
+                (
+                    "omega.row.commit",
+                    format!("omega.commit.{}", c.cfg.commit.name()),
+                ),
+                (
+                    "omega.row.detect",
+                    format!("omega.detect.{}", c.cfg.detect.name()),
+                ),
+                ("omega.row.fit", format!("omega.fit.{}", c.cfg.fit.name())),
                 (
                     "omega.row.rate",
                     format!("{}", c.cfg.rate_milli as f64 / 1000.0),
@@ -360,7 +366,7 @@ fn panels(c: &Core) -> Vec<Panel> {
                 (
                     "omega.row.decision",
                     format!(
-                        "{} ms + {} ms × tasks",
+                        "{} ms + {} ms × omega.tasks",
                         c.cfg.t_job / MS,
                         c.cfg.t_task as f64 / MS as f64
                     ),

@@ -2,7 +2,7 @@
 
 use crate::labs::Text;
 
-pub const TEXTS: [Text; 87] = [
+pub const TEXTS: [Text; 89] = [
     (
         "lab.sched-omega.about",
         "Shared-state scheduling (Omega): several schedulers each keep a private copy of the whole cell, place tasks on it optimistically and commit transactions to the master copy. A claim that conflicts (fine: the task no longer fits; coarse: the machine changed at all) is rejected, and the scheduler refreshes its copy and retries. Gang jobs commit all or nothing.",
@@ -66,6 +66,8 @@ pub const TEXTS: [Text; 87] = [
     ("omega.fit.best", "best fit", "最佳适配"),
     ("omega.fit.worst", "worst fit", "最差适配"),
     ("omega.fit.hybrid", "hybrid", "混合"),
+    ("omega.gang", "gang", "成组"),
+    ("omega.tasks", "tasks", "任务数"),
     ("series.sched-omega.conflicts", "Transactions with a conflict", "有冲突的事务比例"),
     ("series.sched-omega.busy", "Scheduler busyness", "调度器忙碌度"),
     ("series.sched-omega.waiting", "Tasks waiting", "等待中的任务"),
