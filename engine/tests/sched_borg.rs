@@ -155,6 +155,35 @@ fn a_prod_job_preempts_batch_tasks_which_wait_again() {
 }
 
 #[test]
+fn the_broken_variant_that_never_preempts_is_caught() {
+    // The preemption preset's cells just before the prod job arrives, run on once as they are
+    // and once with the test-only bug: only the broken one leaves prod waiting, and the
+    // check says so.
+    let mut s = session("scenario=borg-preemption");
+    run_to(&mut s, 39.9);
+    let job = s
+        .scheduled()
+        .iter()
+        .find(|a| a.time == 40 * SECOND)
+        .expect("the preset submits a prod job at 40 s")
+        .action
+        .clone();
+    let run = |broken: bool| {
+        let mut m = s.model().snapshot();
+        for c in &mut m.cells {
+            c.broken_no_preempt = broken;
+        }
+        m.advance_to(40 * SECOND);
+        m.apply(&job).expect("applies");
+        m.advance_to(40 * SECOND);
+        m.check()
+    };
+    assert_eq!(run(false), Ok(()));
+    let err = run(true).expect_err("a prod task waiting beside batch victims is caught");
+    assert!(err.contains("preempting batch"), "{err}");
+}
+
+#[test]
 fn a_failed_machines_tasks_are_pending_again_and_placed_elsewhere() {
     let mut s = session("scenario=borg-machine-failure");
     run_to(&mut s, 29.9);

@@ -52,6 +52,30 @@ fn the_notes_drf_example_gives_a_three_tasks_and_b_two() {
 }
 
 #[test]
+fn the_broken_variant_that_offers_an_agent_twice_is_caught() {
+    // Frameworks contending under the DRF-evens preset, answering slower than the allocation
+    // rounds come: from the same state, the sound allocator keeps every agent in at most one
+    // offer; the test-only bug offers an agent again, and the invariants name it.
+    let mut s = preset("mesos-drf-evens");
+    s.run_until(5 * SECOND);
+    let run = |broken: bool| {
+        let mut m = s.model().clone();
+        m.st.broken_double_offer = broken;
+        // Frameworks slower to answer than a round: offers are outstanding when it comes.
+        m.st.think = 3 * m.st.interval;
+        let mut seen = Vec::new();
+        for k in 1..=400 {
+            m.advance_to(5 * SECOND + k * SECOND / 40);
+            seen.extend(m.st.violations());
+        }
+        seen
+    };
+    assert_eq!(run(false), Vec::<String>::new());
+    let v = run(true);
+    assert!(v.iter().any(|r| r.contains("two offers")), "{v:?}");
+}
+
+#[test]
 fn drf_evens_dominant_shares() {
     let mut drf = preset("mesos-drf-evens");
     drf.run_until(60 * SECOND);

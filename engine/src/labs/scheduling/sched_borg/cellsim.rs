@@ -116,6 +116,10 @@ pub struct CellSim {
     pub max_pending: usize,
     /// Something changed since the last pass.
     dirty: bool,
+    /// Test-only broken variant: a prod task that fits nowhere waits instead of preempting
+    /// batch tasks (the check's "prod never waits where preemption would place it" must catch
+    /// it). Not reachable from parameters or share links.
+    pub broken_no_preempt: bool,
 }
 
 fn band(p: Prio) -> usize {
@@ -139,6 +143,7 @@ impl CellSim {
             counts: Counts::default(),
             max_pending: MAX_PENDING,
             dirty: false,
+            broken_no_preempt: false,
         }
     }
 
@@ -276,7 +281,7 @@ impl CellSim {
                     if self.place(id, m, now, specs) {
                         continue;
                     }
-                } else if b == 0 {
+                } else if b == 0 && !self.broken_no_preempt {
                     // Nothing fits: a prod task preempts batch tasks.
                     if let Some((m, victims)) = self.preemption_for(d, specs) {
                         for v in victims {

@@ -152,6 +152,10 @@ pub struct State {
     pub refused_launches: u64,
     pub now: Time,
     rng: ChaCha8Rng,
+    /// Test-only broken variant: an allocation round offers an agent that already has an
+    /// offer outstanding (the same resources in two offers), which the invariants must catch.
+    /// Not reachable from parameters or share links.
+    pub broken_double_offer: bool,
 }
 
 impl State {
@@ -204,6 +208,7 @@ impl State {
             rounds: 0,
             rescinded: 0,
             refused_launches: 0,
+            broken_double_offer: false,
             now: 0,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6d65_736f_735f_6c61),
         }
@@ -296,7 +301,7 @@ impl State {
         }
         for a in order {
             let m = &self.cell.machines[a];
-            if !m.up || self.offer_on[a].is_some() {
+            if !m.up || (self.offer_on[a].is_some() && !self.broken_double_offer) {
                 continue;
             }
             let free = m.free();
