@@ -28,3 +28,17 @@ pub use protocol::{
 };
 pub use session::Session;
 pub use trace::{notes, DropReason, TraceHasher, TraceKind, TraceRecord, Violation};
+
+/// Whether a planned action (a preset's step) due at `time` was already applied: the log (a
+/// replayed share link, or the run before a scrub back) holds more entries equal to it than the
+/// plan has before it. So a step is skipped once per logged copy, and a preset that plans the
+/// same action twice at one instant gets it twice.
+fn replayed<'a, A: PartialEq + 'a>(
+    log: impl Iterator<Item = (crate::Time, &'a A)>,
+    planned_before: impl Iterator<Item = (crate::Time, &'a A)>,
+    time: crate::Time,
+    action: &A,
+) -> bool {
+    let same = |(t, a): &(crate::Time, &A)| *t == time && *a == action;
+    log.filter(same).count() > planned_before.filter(same).count()
+}

@@ -253,7 +253,11 @@ impl<M: TimeModel> ModelSession<M> {
         let action = self.schedule[self.scheduled].action.clone();
         self.scheduled += 1;
         let now = self.now;
-        if self.log.iter().any(|e| e.time == now && e.action == action) {
+        let logged = self.log.iter().map(|e| (e.time, &e.action));
+        let planned = self.schedule[..self.scheduled - 1]
+            .iter()
+            .map(|e| (e.time, &e.action));
+        if super::replayed(logged, planned, now, &action) {
             return;
         }
         if self.model.apply(&action).is_ok() {
@@ -594,6 +598,32 @@ mod tests {
                 Timed { time: 2, action: 1 }
             ])
             .is_err());
+    }
+
+    #[test]
+    fn the_same_step_planned_twice_at_one_instant_is_applied_twice_and_replayed_once_each() {
+        let plan = |s: &mut ModelSession<Counter>| {
+            s.schedule(30, 2);
+            s.schedule(30, 2);
+            s.schedule(50, 4);
+        };
+        let mut s = session();
+        plan(&mut s);
+        s.run_until(120);
+        let times: Vec<Time> = s.log().iter().map(|e| e.time).collect();
+        assert_eq!(times, [30, 30, 50]);
+        // Scrubbing back and forth does not apply them again.
+        s.seek(35);
+        s.seek(120);
+        assert_eq!(s.log().len(), 3);
+        // Nor does the share link replayed with the preset planned again.
+        let mut r = session();
+        r.load_log(decode_log::<Counter>(&s.encode_log()).0)
+            .expect("in order");
+        plan(&mut r);
+        r.run_until(120);
+        assert_eq!(r.log().len(), 3);
+        assert_eq!(r.state_hash(), s.state_hash());
     }
 
     #[test]

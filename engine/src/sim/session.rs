@@ -111,11 +111,11 @@ impl<P: Protocol> Session<P> {
         }
         let (time, action) = (*time, action.clone());
         self.scheduled += 1;
-        if self
-            .log
+        let logged = self.log.iter().map(|e| (e.time, &e.action));
+        let planned = self.schedule[..self.scheduled - 1]
             .iter()
-            .any(|e| e.time == time && e.action == action)
-        {
+            .map(|(t, a)| (*t, a));
+        if super::replayed(logged, planned, time, &action) {
             return true;
         }
         self.sim.set_now(time);
