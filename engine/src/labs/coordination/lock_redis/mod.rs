@@ -43,7 +43,7 @@ use std::collections::VecDeque;
 use crate::input::Params;
 use crate::labs::coordination::lock_storage::{Storage, StorageKeys};
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// The storage's keys under this lab's prefix.
@@ -335,14 +335,5 @@ impl Protocol for LockRedis {
         found: &mut crate::sim::Found,
     ) {
         monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        _monitor: &Monitor,
-        _now: Time,
-        _nodes: &[Self],
-        _status: &[NodeStatus],
-        _found: &mut crate::sim::Found,
-    ) {
     }
 }
