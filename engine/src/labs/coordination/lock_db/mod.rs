@@ -42,6 +42,7 @@ pub mod msg;
 use std::collections::BTreeMap;
 
 use crate::input::Params;
+use crate::labs::coordination::lock_node;
 use crate::labs::coordination::lock_storage::{section_id, Storage, StorageKeys};
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
 use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
@@ -260,16 +261,11 @@ impl Protocol for LockDb {
     type Monitor = Monitor;
 
     const PROPERTIES: &'static [Property] = &[Property::always(KEYS.property)];
-    const KINDS: &'static [NodeKind] = &[
+    const KINDS: &'static [NodeKind] = &lock_node::kinds(
         NodeKind::new("lock-db.db", "D", Shape::Hexagon, &[]),
-        NodeKind::new(KEYS.kind, "S", Shape::Square, &[]),
-        NodeKind::new(
-            "client",
-            "c",
-            Shape::Circle,
-            &[CommandSpec::plain("db_lock")],
-        ),
-    ];
+        &KEYS,
+        &[CommandSpec::plain("db_lock")],
+    );
 
     fn new(id: NodeId, _n: usize, cfg: &Config) -> Self {
         LockDb {
