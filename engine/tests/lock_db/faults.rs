@@ -4,10 +4,10 @@
 //! runner.
 
 use super::*;
-use distlab_engine::input::{split_query, RunConfig};
-
-const SCHEDULES: u64 = 2_000;
-const FAULTY: Time = 3_000 * MS;
+use locks::{
+    assert_params_refused, assert_runner_runs, assert_runner_runs_preset,
+    assert_seed_decides_trace, caught, clock_jump, sweep, SCHEDULES,
+};
 
 /// A lab query for random schedule `i`: the load, the poll, the owner column (and re-entrant
 /// holders with it) and the network vary; no expiry, the table on disk. Latency stays within
@@ -33,20 +33,7 @@ fn random_query(i: u64, extra: &str) -> String {
 /// Random faults, with the database's clock made to jump or drift in a third of the runs,
 /// then calm for half a second.
 fn random_faults(s: &mut NetSession<LockDb>, i: u64) {
-    let k = 0.5 + (i % 4) as f64 * 0.5;
-    let mut driver = FaultDriver::new(fault_rates(k, 0.4, 0.3, 0.5), fault_seed(i));
-    driver.run(s, FAULTY / 2);
-    if i.is_multiple_of(3) {
-        s.act(Action::Clock {
-            node: DB,
-            drift_ppm: [0, 200_000, -100_000][(i / 3 % 3) as usize],
-            offset: [100_000, 300_000][(i / 9 % 2) as usize],
-        })
-        .unwrap();
-    }
-    driver.run(s, FAULTY);
-    calm(s);
-    s.run_until(FAULTY + 500 * MS);
+    locks::random_faults(s, i, 0.4, clock_jump(DB, i));
 }
 
 /// Whatever happens — a holder crashed or paused, cut off from the database or the storage,
@@ -55,46 +42,24 @@ fn random_faults(s: &mut NetSession<LockDb>, i: u64) {
 /// instead: that is the lock's weakness, counted.)
 #[test]
 fn no_expiry_keeps_mutual_exclusion_under_random_faults() {
-    let (mut crashes, mut pauses, mut partitions, mut drops) = (0, 0, 0, 0);
     let (mut grants, mut writes, mut stuck_runs) = (0.0, 0.0, 0);
-    let mut failures = Vec::new();
-    for i in 0..SCHEDULES {
-        let q = random_query(i, "");
-        let mut s = session(&q);
-        s.set_keep_trace(false);
-        random_faults(&mut s, i);
-        for a in s.actions() {
-            match a.action {
-                Action::Crash { .. } => crashes += 1,
-                Action::Pause { .. } => pauses += 1,
-                Action::Partition { .. } => partitions += 1,
-                Action::Drop { .. } => drops += 1,
-                _ => {}
-            }
-        }
-        grants += stat(&s, "lock-db.grants");
-        writes += stat(&s, "lock-db.writes");
-        stuck_runs += usize::from(stat(&s, "lock-db.stuck") > 0.0);
-        assert!(stat(&s, "lock-db.max_holders") <= 1.0, "{q}");
-        if !s.violations().is_empty() {
-            failures.push(format!("{q}: {:?}", s.violations()));
-        }
-    }
+    let sw = sweep(
+        |i| random_query(i, ""),
+        session,
+        random_faults,
+        |q, s| {
+            grants += stat(s, "lock-db.grants");
+            writes += stat(s, "lock-db.writes");
+            stuck_runs += usize::from(stat(s, "lock-db.stuck") > 0.0);
+            assert!(stat(s, "lock-db.max_holders") <= 1.0, "{q}");
+        },
+    );
     println!(
-        "{SCHEDULES} schedules: {crashes} crashes, {pauses} pauses, {partitions} partitions, \
-         {drops} drops; {grants} grants, {writes} writes accepted; {stuck_runs} runs ending \
-         with a client stuck over 1 s"
+        "{SCHEDULES} schedules: {}; {grants} grants, {writes} writes accepted; {stuck_runs} runs \
+         ending with a client stuck over 1 s",
+        sw.faults()
     );
-    assert!(
-        failures.is_empty(),
-        "{} runs failed: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(3)]
-    );
-    assert!(
-        crashes > 1_000 && pauses > 1_000 && partitions > 300 && drops > 1_000,
-        "faults: {crashes} crashes, {pauses} pauses, {partitions} partitions, {drops} drops"
-    );
+    sw.assert_clean();
     assert!(grants > 3.0 * SCHEDULES as f64, "{grants}");
     assert!(stuck_runs > 200, "{stuck_runs}");
 }
@@ -119,13 +84,11 @@ fn the_checker_catches_a_database_without_its_unique_index() {
     );
     assert_eq!(stat(&s, "lock-db.max_holders"), 2.0);
     assert_eq!(stat(&s, "lock-db.failed"), 0.0);
-    let mut caught = 0;
-    for i in 0..200 {
-        let mut s = session_with(&random_query(i, ""), |c| c.broken_no_unique_index = true);
-        s.set_keep_trace(false);
-        random_faults(&mut s, i);
-        caught += usize::from(!s.violations().is_empty());
-    }
+    let caught = caught(
+        200,
+        |i| session_with(&random_query(i, ""), |c| c.broken_no_unique_index = true),
+        random_faults,
+    );
     assert!(caught >= 50, "caught in {caught} of 200 runs");
 }
 
@@ -139,46 +102,38 @@ fn bad_commands_and_parameters_are_refused() {
     assert!(s.act(Action::command(C3, "nope")).is_err());
     assert!(s.act(Action::command(9, "db_lock")).is_err());
     assert!(s.act(lock(C3)).is_ok());
-    for bad in [
-        "clients=1",
-        "clients=99",
-        "poll=0",
-        "steps=0",
-        "expiry=2",
-        "owner=-1",
-        "sweep=5",
-        "ttl=abc",
-    ] {
-        let (_, errors) = RunConfig::parse(&split_query(&format!("lab=lock-db&{bad}")));
-        assert!(!errors.is_empty(), "{bad} accepted");
-    }
+    assert_params_refused(
+        LAB,
+        &[
+            "clients=1",
+            "clients=99",
+            "poll=0",
+            "steps=0",
+            "expiry=2",
+            "owner=-1",
+            "sweep=5",
+            "ttl=abc",
+        ],
+    );
 }
 
 #[test]
 fn same_seed_same_trace_another_seed_another() {
-    let hash = |q: &str| faulted_hash(session(q));
-    let a = hash("lab=lock-db&seed=4&dup=10&expiry=1");
-    assert_eq!(a, hash("lab=lock-db&seed=4&dup=10&expiry=1"));
-    assert_ne!(a, hash("lab=lock-db&seed=5&dup=10&expiry=1"));
+    assert_seed_decides_trace(LAB, "&dup=10&expiry=1", session);
 }
 
 #[test]
 fn the_runner_runs_it() {
-    let out = run_json(&["run", "lock-db", "--seed", "3", "--until", "10s"]);
-    assert_eq!(out["lab"], "lock-db");
-    assert_eq!(out["violations"].as_array().map(Vec::len), Some(0));
-    let stats = &out["summary"]["stats"];
-    assert!(stats["lock-db.grants"].as_f64().unwrap_or(0.0) >= 10.0);
-    for key in [
-        "lock-db.inserts_per_s",
-        "lock-db.polls_per_grant",
-        "lock-db.longest_wait_ms",
-        "lock-db.stuck",
-        "lock-db.swept",
-    ] {
-        assert!(stats[key].as_f64().is_some(), "{key}");
-    }
-    let out = run_json(&["run", "lock-db", "--scenario", "db-holder-crash"]);
-    assert_eq!(out["summary"]["stuck_clients"], 2);
-    assert_eq!(out["summary"]["violations"], 0);
+    assert_runner_runs(
+        LAB,
+        "lock-db.grants",
+        &[
+            "lock-db.inserts_per_s",
+            "lock-db.polls_per_grant",
+            "lock-db.longest_wait_ms",
+            "lock-db.stuck",
+            "lock-db.swept",
+        ],
+    );
+    assert_runner_runs_preset(LAB, "db-holder-crash", "stuck_clients", 2);
 }

@@ -7,23 +7,25 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod faults;
+#[path = "../common/locks.rs"]
+mod locks;
 mod presets;
 
-use common::{
-    calm, config, fault_rates, fault_seed, faulted_hash, run_json, sends_of as sends, stat,
-};
+use common::{config, stat};
 
-use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::lock_db::{self, Config, LockDb, Nested, Phase, KEYS};
-use distlab_engine::labs::{self, LabSession, NetSession, Panel};
-use distlab_engine::sim::{notes, Action};
+use distlab_engine::labs::{LabSession, NetSession, Panel};
+use distlab_engine::sim::Action;
 use distlab_engine::{NodeId, Time, MS};
+use locks::{count, invariants, node, noted};
 
 pub const DB: NodeId = 0;
 pub const STORAGE: NodeId = 1;
 pub const C3: NodeId = 2;
 pub const C4: NodeId = 3;
 pub const C5: NodeId = 4;
+
+pub const LAB: &str = "lock-db";
 
 pub fn session(q: &str) -> NetSession<LockDb> {
     let cfg = config(q);
@@ -39,44 +41,21 @@ pub fn session_with(q: &str, set: impl Fn(&mut Config)) -> NetSession<LockDb> {
 
 /// A preset's session, its schedule planned, not yet run.
 pub fn preset(id: &str) -> NetSession<LockDb> {
-    let mut s = session(&format!("lab=lock-db&scenario={id}"));
-    let info = labs::find("lock-db")
-        .and_then(|l| l.scenario(id))
-        .expect("preset");
-    s.schedule(info).expect("the preset's schedule");
-    s
+    locks::preset(LAB, id, session)
+}
+
+/// A preset's session played to its end.
+pub fn played(id: &str) -> NetSession<LockDb> {
+    locks::played(LAB, id, session)
 }
 
 pub fn lock(node: NodeId) -> Action {
     Action::command(node, "db_lock")
 }
 
-pub fn node(s: &NetSession<LockDb>, id: NodeId) -> &LockDb {
-    s.session.sim.node(id)
-}
-
-/// (time, node, value) of every note `key`.
-pub fn noted(s: &NetSession<LockDb>, key: &str) -> Vec<(Time, NodeId, u64)> {
-    notes(s.trace(), key).collect()
-}
-
-pub fn count(s: &NetSession<LockDb>, kind: &str) -> usize {
-    sends(s.trace(), kind).count()
-}
-
-pub fn invariants(s: &NetSession<LockDb>) -> Vec<&'static str> {
-    s.violations().iter().map(|v| v.invariant).collect()
-}
-
-/// The storage's accepted writes in order (the newest ten): (client, step).
+/// The storage's accepted writes in order: (client, step).
 pub fn accepted(s: &NetSession<LockDb>) -> Vec<(NodeId, u32)> {
-    node(s, STORAGE)
-        .storage
-        .recent
-        .iter()
-        .filter(|w| w.accepted)
-        .map(|w| (w.client, w.step))
-        .collect()
+    locks::accepted(&node(s, STORAGE).storage)
 }
 
 pub const CALM_Q: &str =
@@ -162,14 +141,7 @@ fn the_notes_unique_index_lock_step_by_step() {
 /// expiry job, or a table that a restart empties.
 #[test]
 fn mutual_exclusion_is_a_lesson_only_with_expiry_or_an_in_memory_table() {
-    let lessons = |q: &str| -> Vec<&'static str> {
-        let s = session(&format!("lab=lock-db&{q}"));
-        s.properties()
-            .iter()
-            .filter(|p| s.is_lesson(p))
-            .map(|p| p.id)
-            .collect()
-    };
+    let lessons = |q: &str| locks::lessons(&session(&format!("lab=lock-db&{q}")));
     assert!(lessons("expiry=0&persist=1").is_empty());
     assert!(lessons("expiry=0&persist=1&owner=1&reenter=1").is_empty());
     assert_eq!(lessons("expiry=1"), ["lock-db.mutual-exclusion"]);

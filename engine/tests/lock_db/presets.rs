@@ -2,15 +2,6 @@
 
 use super::*;
 
-fn played(id: &str) -> NetSession<LockDb> {
-    let mut s = preset(id);
-    let until = labs::find("lock-db")
-        .and_then(|l| l.scenario(id))
-        .map_or(2_000, |i| i.duration_ms);
-    s.run_until(until * MS);
-    s
-}
-
 #[test]
 fn preset_basic_one_writer_at_a_time() {
     let s = played("db-basic");

@@ -7,24 +7,26 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod faults;
+#[path = "../common/locks.rs"]
+mod locks;
 mod presets;
 
-use common::{
-    calm, config, fault_rates, fault_seed, faulted_hash, run_json, sends_of as sends, stat,
-};
+use common::{config, stat};
 
-use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::lock_redis::{self, Config, LockRedis, Phase, KEYS};
 use distlab_engine::labs::coordination::lock_storage::{section_id, MutexChecker, WriteRec};
-use distlab_engine::labs::{self, LabSession, NetSession, Panel};
-use distlab_engine::sim::{notes, Action};
+use distlab_engine::labs::{LabSession, NetSession, Panel};
+use distlab_engine::sim::Action;
 use distlab_engine::{NodeId, Time, MS};
+use locks::{count, invariants, node, noted};
 
 pub const REDIS: NodeId = 0;
 pub const STORAGE: NodeId = 1;
 pub const C3: NodeId = 2;
 pub const C4: NodeId = 3;
 pub const C5: NodeId = 4;
+
+pub const LAB: &str = "lock-redis";
 
 pub fn session(q: &str) -> NetSession<LockRedis> {
     let cfg = config(q);
@@ -40,44 +42,21 @@ pub fn session_with(q: &str, set: impl Fn(&mut Config)) -> NetSession<LockRedis>
 
 /// A preset's session, its schedule planned, not yet run.
 pub fn preset(id: &str) -> NetSession<LockRedis> {
-    let mut s = session(&format!("lab=lock-redis&scenario={id}"));
-    let info = labs::find("lock-redis")
-        .and_then(|l| l.scenario(id))
-        .expect("preset");
-    s.schedule(info).expect("the preset's schedule");
-    s
+    locks::preset(LAB, id, session)
+}
+
+/// A preset's session played to its end.
+pub fn played(id: &str) -> NetSession<LockRedis> {
+    locks::played(LAB, id, session)
 }
 
 pub fn lock(node: NodeId) -> Action {
     Action::command(node, "redis_lock")
 }
 
-pub fn node(s: &NetSession<LockRedis>, id: NodeId) -> &LockRedis {
-    s.session.sim.node(id)
-}
-
-/// (time, node, value) of every note `key`.
-pub fn noted(s: &NetSession<LockRedis>, key: &str) -> Vec<(Time, NodeId, u64)> {
-    notes(s.trace(), key).collect()
-}
-
-pub fn count(s: &NetSession<LockRedis>, kind: &str) -> usize {
-    sends(s.trace(), kind).count()
-}
-
-pub fn invariants(s: &NetSession<LockRedis>) -> Vec<&'static str> {
-    s.violations().iter().map(|v| v.invariant).collect()
-}
-
 /// The storage's accepted writes in order: (client, step).
 pub fn accepted(s: &NetSession<LockRedis>) -> Vec<(NodeId, u32)> {
-    node(s, STORAGE)
-        .storage
-        .recent
-        .iter()
-        .filter(|w| w.accepted)
-        .map(|w| (w.client, w.step))
-        .collect()
+    locks::accepted(&node(s, STORAGE).storage)
 }
 
 pub const CALM_Q: &str =
@@ -148,14 +127,7 @@ fn the_notes_setnx_lock_step_by_step() {
 /// Mutual exclusion is the lesson only without fencing; with it, a violation is a bug.
 #[test]
 fn mutual_exclusion_is_a_lesson_only_without_fencing() {
-    let lessons = |q: &str| -> Vec<&'static str> {
-        let s = session(&format!("lab=lock-redis&{q}"));
-        s.properties()
-            .iter()
-            .filter(|p| s.is_lesson(p))
-            .map(|p| p.id)
-            .collect()
-    };
+    let lessons = |q: &str| locks::lessons(&session(&format!("lab=lock-redis&{q}")));
     assert_eq!(lessons("fencing=0"), ["lock-redis.mutual-exclusion"]);
     assert!(lessons("fencing=1").is_empty());
     assert!(lessons("fencing=1&release=0&watchdog=0").is_empty());

@@ -4,10 +4,10 @@
 //! variants caught, determinism, bad input and the runner.
 
 use super::*;
-use distlab_engine::input::{split_query, RunConfig};
-
-const SCHEDULES: u64 = 2_000;
-const FAULTY: Time = 3_000 * MS;
+use locks::{
+    assert_params_refused, assert_runner_runs, assert_runner_runs_preset,
+    assert_seed_decides_trace, caught, clock_jump, sweep, SCHEDULES,
+};
 
 /// A lab query for random schedule `i`: N, the lock's options, the load and the network vary;
 /// fencing is on.
@@ -36,20 +36,7 @@ fn random_query(i: u64, extra: &str) -> String {
 /// Random faults, with one instance's clock made to jump ahead or run fast in a third of the
 /// runs (its key expires early), then calm for half a second.
 fn random_faults(s: &mut NetSession<LockRedlock>, i: u64) {
-    let k = 0.5 + (i % 4) as f64 * 0.5;
-    let mut driver = FaultDriver::new(fault_rates(k, 0.5, 0.3, 0.5), fault_seed(i));
-    driver.run(s, FAULTY / 2);
-    if i.is_multiple_of(3) {
-        s.act(Action::Clock {
-            node: (i / 3 % 3) as NodeId,
-            drift_ppm: [0, 200_000, -100_000][(i / 9 % 3) as usize],
-            offset: [100_000, 300_000][(i / 27 % 2) as usize],
-        })
-        .unwrap();
-    }
-    driver.run(s, FAULTY);
-    calm(s);
-    s.run_until(FAULTY + 500 * MS);
+    locks::random_faults(s, i, 0.5, clock_jump((i / 3 % 3) as NodeId, i / 3));
 }
 
 /// Whatever happens — an instance forgetting its key in a restart, a clock jumping, a holder
@@ -57,46 +44,24 @@ fn random_faults(s: &mut NetSession<LockRedlock>, i: u64) {
 /// lets two clients' sections interleave.
 #[test]
 fn fencing_keeps_mutual_exclusion_under_random_faults() {
-    let (mut crashes, mut pauses, mut partitions, mut drops) = (0, 0, 0, 0);
     let (mut won, mut rounds, mut rejected, mut doubles) = (0.0, 0.0, 0.0, 0);
-    let mut failures = Vec::new();
-    for i in 0..SCHEDULES {
-        let q = random_query(i, "");
-        let mut s = session(&q);
-        s.set_keep_trace(false);
-        random_faults(&mut s, i);
-        for a in s.actions() {
-            match a.action {
-                Action::Crash { .. } => crashes += 1,
-                Action::Pause { .. } => pauses += 1,
-                Action::Partition { .. } => partitions += 1,
-                Action::Drop { .. } => drops += 1,
-                _ => {}
-            }
-        }
-        won += stat(&s, "lock-redlock.won");
-        rounds += stat(&s, "lock-redlock.rounds");
-        rejected += stat(&s, "lock-redlock.rejected");
-        doubles += usize::from(stat(&s, "lock-redlock.max_holders") >= 2.0);
-        if !s.violations().is_empty() {
-            failures.push(format!("{q}: {:?}", s.violations()));
-        }
-    }
+    let sw = sweep(
+        |i| random_query(i, ""),
+        session,
+        random_faults,
+        |_, s| {
+            won += stat(s, "lock-redlock.won");
+            rounds += stat(s, "lock-redlock.rounds");
+            rejected += stat(s, "lock-redlock.rejected");
+            doubles += usize::from(stat(s, "lock-redlock.max_holders") >= 2.0);
+        },
+    );
     println!(
-        "{SCHEDULES} schedules: {crashes} crashes, {pauses} pauses, {partitions} partitions, \
-         {drops} drops; {won} of {rounds} rounds won, {rejected} stale writes rejected; \
-         {doubles} runs with two clients believing they held the lock"
+        "{SCHEDULES} schedules: {}; {won} of {rounds} rounds won, {rejected} stale writes \
+         rejected; {doubles} runs with two clients believing they held the lock",
+        sw.faults()
     );
-    assert!(
-        failures.is_empty(),
-        "{} runs failed: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(3)]
-    );
-    assert!(
-        crashes > 1_000 && pauses > 1_000 && partitions > 300 && drops > 1_000,
-        "faults: {crashes} crashes, {pauses} pauses, {partitions} partitions, {drops} drops"
-    );
+    sw.assert_clean();
     // The danger was real: many runs had two believed holders, and fencing stopped them.
     assert!(doubles > 100 && rejected > 30.0, "{doubles} {rejected}");
     assert!(won > 2.0 * SCHEDULES as f64, "{won}");
@@ -146,15 +111,15 @@ fn the_checker_catches_a_storage_that_ignores_tokens() {
         "with fencing on it is a bug"
     );
     assert_eq!(stat(&s, "lock-redlock.rejected"), 0.0);
-    let mut caught = 0;
-    for i in 0..200 {
-        let mut s = session_with(&random_query(i, ""), |c| {
-            c.broken_storage_ignores_tokens = true
-        });
-        s.set_keep_trace(false);
-        random_faults(&mut s, i);
-        caught += usize::from(!s.violations().is_empty());
-    }
+    let caught = caught(
+        200,
+        |i| {
+            session_with(&random_query(i, ""), |c| {
+                c.broken_storage_ignores_tokens = true
+            })
+        },
+        random_faults,
+    );
     assert!(caught >= 3, "caught in {caught} of 200 runs");
 }
 
@@ -162,17 +127,17 @@ fn the_checker_catches_a_storage_that_ignores_tokens() {
 /// two of them hold it and the checker sees their sections interleave — no fault needed.
 #[test]
 fn the_checker_catches_a_lock_without_a_majority() {
-    let mut caught = 0;
-    for i in 0..50u64 {
-        let q = format!(
-            "lab=lock-redlock&seed={i}&instances=5&clients=4&parallel=1&steps=3&work=20\
-             &think=20&ttl=2000&latency_min=5&latency_max=30"
-        );
-        let mut s = session_with(&q, |c| c.broken_any_grant = true);
-        s.set_keep_trace(false);
-        s.run_until(2_000 * MS);
-        caught += usize::from(!s.violations().is_empty());
-    }
+    let caught = caught(
+        50,
+        |i| {
+            let q = format!(
+                "lab=lock-redlock&seed={i}&instances=5&clients=4&parallel=1&steps=3&work=20\
+                 &think=20&ttl=2000&latency_min=5&latency_max=30"
+            );
+            session_with(&q, |c| c.broken_any_grant = true)
+        },
+        |s, _| s.run_until(2_000 * MS),
+    );
     assert!(caught >= 25, "caught in {caught} of 50 runs");
 }
 
@@ -186,50 +151,37 @@ fn bad_commands_and_parameters_are_refused() {
     assert!(s.act(Action::command(C7, "nope")).is_err());
     assert!(s.act(Action::command(99, "redlock_lock")).is_err());
     assert!(s.act(lock(C7)).is_ok());
-    for bad in [
-        "instances=0",
-        "instances=10",
-        "clients=1",
-        "ttl=0",
-        "timeout=0",
-        "fencing=2",
-        "parallel=-1",
-        "drift=51",
-        "ttl=abc",
-    ] {
-        let (_, errors) = RunConfig::parse(&split_query(&format!("lab=lock-redlock&{bad}")));
-        assert!(!errors.is_empty(), "{bad} accepted");
-    }
+    assert_params_refused(
+        LAB,
+        &[
+            "instances=0",
+            "instances=10",
+            "clients=1",
+            "ttl=0",
+            "timeout=0",
+            "fencing=2",
+            "parallel=-1",
+            "drift=51",
+            "ttl=abc",
+        ],
+    );
 }
 
 #[test]
 fn same_seed_same_trace_another_seed_another() {
-    let hash = |q: &str| faulted_hash(session(q));
-    let a = hash("lab=lock-redlock&seed=4&dup=10&fencing=1");
-    assert_eq!(a, hash("lab=lock-redlock&seed=4&dup=10&fencing=1"));
-    assert_ne!(a, hash("lab=lock-redlock&seed=5&dup=10&fencing=1"));
+    assert_seed_decides_trace(LAB, "&dup=10&fencing=1", session);
 }
 
 #[test]
 fn the_runner_runs_it() {
-    let out = run_json(&["run", "lock-redlock", "--seed", "3", "--until", "10s"]);
-    assert_eq!(out["lab"], "lock-redlock");
-    assert_eq!(out["violations"].as_array().map(Vec::len), Some(0));
-    let stats = &out["summary"]["stats"];
-    assert!(stats["lock-redlock.won"].as_f64().unwrap_or(0.0) >= 10.0);
-    for key in [
-        "lock-redlock.success_rate",
-        "lock-redlock.latency_ms",
-        "lock-redlock.max_holders",
-    ] {
-        assert!(stats[key].as_f64().is_some(), "{key}");
-    }
-    let out = run_json(&[
-        "run",
-        "lock-redlock",
-        "--scenario",
-        "redlock-gc-pause-fenced",
-    ]);
-    assert_eq!(out["summary"]["writes_rejected"], 1);
-    assert_eq!(out["summary"]["violations"], 0);
+    assert_runner_runs(
+        LAB,
+        "lock-redlock.won",
+        &[
+            "lock-redlock.success_rate",
+            "lock-redlock.latency_ms",
+            "lock-redlock.max_holders",
+        ],
+    );
+    assert_runner_runs_preset(LAB, "redlock-gc-pause-fenced", "writes_rejected", 1);
 }

@@ -7,22 +7,24 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod faults;
+#[path = "../common/locks.rs"]
+mod locks;
 mod presets;
 
-use common::{
-    calm, config, fault_rates, fault_seed, faulted_hash, run_json, sends_of as sends, stat,
-};
+use common::{config, sends_of as sends, stat};
 
-use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::lock_redlock::{self, Config, LockRedlock, Phase, KEYS};
 use distlab_engine::labs::{self, LabSession, NetSession, Panel};
-use distlab_engine::sim::{notes, Action};
+use distlab_engine::sim::Action;
 use distlab_engine::{NodeId, Time, MS};
+use locks::{node, noted};
 
 /// With five instances: R1…R5 are nodes 0–4, the storage node 5, clients c7, c8 nodes 6, 7.
 pub const STORAGE: NodeId = 5;
 pub const C7: NodeId = 6;
 pub const C8: NodeId = 7;
+
+pub const LAB: &str = "lock-redlock";
 
 pub fn session(q: &str) -> NetSession<LockRedlock> {
     let cfg = config(q);
@@ -38,12 +40,12 @@ pub fn session_with(q: &str, set: impl Fn(&mut Config)) -> NetSession<LockRedloc
 
 /// A preset's session, its schedule planned, not yet run.
 pub fn preset(id: &str) -> NetSession<LockRedlock> {
-    let mut s = session(&format!("lab=lock-redlock&scenario={id}"));
-    let info = labs::find("lock-redlock")
-        .and_then(|l| l.scenario(id))
-        .expect("preset");
-    s.schedule(info).expect("the preset's schedule");
-    s
+    locks::preset(LAB, id, session)
+}
+
+/// A preset's session played to its end.
+pub fn played(id: &str) -> NetSession<LockRedlock> {
+    locks::played(LAB, id, session)
 }
 
 /// A preset's session with parameters changed (`fencing=1`), and the storage set up by `set`.
@@ -71,15 +73,6 @@ pub fn lock(node: NodeId) -> Action {
     Action::command(node, "redlock_lock")
 }
 
-pub fn node(s: &NetSession<LockRedlock>, id: NodeId) -> &LockRedlock {
-    s.session.sim.node(id)
-}
-
-/// (time, node, value) of every note `key`.
-pub fn noted(s: &NetSession<LockRedlock>, key: &str) -> Vec<(Time, NodeId, u64)> {
-    notes(s.trace(), key).collect()
-}
-
 /// (time, from, to) of every message of `kind`.
 pub fn sent(s: &NetSession<LockRedlock>, kind: &str) -> Vec<(Time, NodeId, NodeId)> {
     sends(s.trace(), kind).collect()
@@ -87,13 +80,7 @@ pub fn sent(s: &NetSession<LockRedlock>, kind: &str) -> Vec<(Time, NodeId, NodeI
 
 /// The storage's accepted writes in order: (client, step).
 pub fn accepted(s: &NetSession<LockRedlock>) -> Vec<(NodeId, u32)> {
-    node(s, STORAGE)
-        .storage
-        .recent
-        .iter()
-        .filter(|w| w.accepted)
-        .map(|w| (w.client, w.step))
-        .collect()
+    locks::accepted(&node(s, STORAGE).storage)
 }
 
 pub const CALM_Q: &str = "lab=lock-redlock&auto=0&instances=5&clients=2&ttl=500&timeout=50&steps=3\
@@ -243,14 +230,7 @@ fn majority_and_node_layout_follow_n() {
 /// Mutual exclusion is the lesson only without fencing; with it, a violation is a bug.
 #[test]
 fn mutual_exclusion_is_a_lesson_only_without_fencing() {
-    let lessons = |q: &str| -> Vec<&'static str> {
-        let s = session(&format!("lab=lock-redlock&{q}"));
-        s.properties()
-            .iter()
-            .filter(|p| s.is_lesson(p))
-            .map(|p| p.id)
-            .collect()
-    };
+    let lessons = |q: &str| locks::lessons(&session(&format!("lab=lock-redlock&{q}")));
     assert_eq!(lessons("fencing=0"), ["lock-redlock.mutual-exclusion"]);
     assert!(lessons("fencing=1").is_empty());
     assert!(lessons("fencing=1&persist=1").is_empty());

@@ -2,15 +2,6 @@
 
 use super::*;
 
-fn played(id: &str) -> NetSession<LockRedlock> {
-    let mut s = preset(id);
-    let until = labs::find("lock-redlock")
-        .and_then(|l| l.scenario(id))
-        .map_or(2_000, |i| i.duration_ms);
-    s.run_until(until * MS);
-    s
-}
-
 /// Two holders and interleaved writes: the lesson, shown as such (fencing off).
 fn assert_two_writers(s: &NetSession<LockRedlock>) {
     assert_eq!(stat(s, "lock-redlock.max_holders"), 2.0);

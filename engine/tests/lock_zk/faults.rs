@@ -4,10 +4,10 @@
 //! variants caught, determinism, bad input and the runner.
 
 use super::*;
-use distlab_engine::input::{split_query, RunConfig};
-
-const SCHEDULES: u64 = 2_000;
-const FAULTY: Time = 3_000 * MS;
+use locks::{
+    assert_params_refused, assert_runner_runs, assert_runner_runs_preset,
+    assert_seed_decides_trace, caught, clock_jump, sweep, FAULTY, SCHEDULES,
+};
 
 /// A lab query for random schedule `i`: the recipe's options, the load and the network vary.
 fn random_query(i: u64, extra: &str) -> String {
@@ -28,20 +28,7 @@ fn random_query(i: u64, extra: &str) -> String {
 /// Random faults, with the server's clock made to jump ahead or run fast in a third of the
 /// runs (sessions expire early), then calm for half a second.
 fn random_faults(s: &mut NetSession<LockZk>, i: u64) {
-    let k = 0.5 + (i % 4) as f64 * 0.5;
-    let mut driver = FaultDriver::new(fault_rates(k, 0.4, 0.3, 0.5), fault_seed(i));
-    driver.run(s, FAULTY / 2);
-    if i.is_multiple_of(3) {
-        s.act(Action::Clock {
-            node: SERVER,
-            drift_ppm: [0, 200_000, -100_000][(i / 3 % 3) as usize],
-            offset: [100_000, 300_000][(i / 9 % 2) as usize],
-        })
-        .unwrap();
-    }
-    driver.run(s, FAULTY);
-    calm(s);
-    s.run_until(FAULTY + 500 * MS);
+    locks::random_faults(s, i, 0.4, clock_jump(SERVER, i));
 }
 
 /// Whatever happens — a holder crashed, paused past its session timeout or cut off, messages
@@ -49,49 +36,29 @@ fn random_faults(s: &mut NetSession<LockZk>, i: u64) {
 /// as a fencing token the storage never lets two conflicting sections interleave.
 #[test]
 fn fencing_keeps_mutual_exclusion_under_random_faults() {
-    let (mut crashes, mut pauses, mut partitions, mut drops) = (0, 0, 0, 0);
     let (mut grants, mut rejected, mut expired, mut doubles) = (0.0, 0.0, 0.0, 0);
-    let mut failures = Vec::new();
-    for i in 0..SCHEDULES {
-        let q = random_query(
-            i,
-            &format!("&fencing=1&dup={}", [0, 10][(i / 19 % 2) as usize]),
-        );
-        let mut s = session(&q);
-        s.set_keep_trace(false);
-        random_faults(&mut s, i);
-        for a in s.actions() {
-            match a.action {
-                Action::Crash { .. } => crashes += 1,
-                Action::Pause { .. } => pauses += 1,
-                Action::Partition { .. } => partitions += 1,
-                Action::Drop { .. } => drops += 1,
-                _ => {}
-            }
-        }
-        grants += stat(&s, "lock-zk.grants");
-        rejected += stat(&s, "lock-zk.rejected");
-        expired += stat(&s, "lock-zk.sessions_expired");
-        doubles += usize::from(stat(&s, "lock-zk.max_writers") >= 2.0);
-        if !s.violations().is_empty() {
-            failures.push(format!("{q}: {:?}", s.violations()));
-        }
-    }
+    let sw = sweep(
+        |i| {
+            random_query(
+                i,
+                &format!("&fencing=1&dup={}", [0, 10][(i / 19 % 2) as usize]),
+            )
+        },
+        session,
+        random_faults,
+        |_, s| {
+            grants += stat(s, "lock-zk.grants");
+            rejected += stat(s, "lock-zk.rejected");
+            expired += stat(s, "lock-zk.sessions_expired");
+            doubles += usize::from(stat(s, "lock-zk.max_writers") >= 2.0);
+        },
+    );
     println!(
-        "{SCHEDULES} schedules: {crashes} crashes, {pauses} pauses, {partitions} partitions, \
-         {drops} drops; {grants} grants, {expired} sessions expired, {rejected} stale accesses \
-         rejected; {doubles} runs with two clients believing they held the exclusive lock"
+        "{SCHEDULES} schedules: {}; {grants} grants, {expired} sessions expired, {rejected} stale \
+         accesses rejected; {doubles} runs with two clients believing they held the exclusive lock",
+        sw.faults()
     );
-    assert!(
-        failures.is_empty(),
-        "{} runs failed: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(3)]
-    );
-    assert!(
-        crashes > 1_000 && pauses > 1_000 && partitions > 300 && drops > 1_000,
-        "faults: {crashes} crashes, {pauses} pauses, {partitions} partitions, {drops} drops"
-    );
+    sw.assert_clean();
     assert!(doubles > 100 && rejected > 50.0, "{doubles} {rejected}");
     assert!(grants > 3.0 * SCHEDULES as f64, "{grants}");
 }
@@ -146,20 +113,22 @@ fn the_checker_catches_broken_variants() {
         !s.is_lesson(&s.properties()[0]),
         "with fencing on it is a bug"
     );
-    let mut caught = 0;
-    for i in 0..100 {
-        let q = format!(
-            "lab=lock-zk&seed={i}&fencing=1&clients={}&session=150&steps=8&work=40&think=20",
-            3 + i % 4
-        );
-        let mut s = session_with(&q, |c| c.broken_storage_ignores_tokens = true);
-        s.set_keep_trace(false);
-        // Pauses above all: a paused holder is the danger fencing exists for.
-        FaultDriver::new(fault_rates(1.0, 0.1, 0.2, 2.0), fault_seed(i)).run(&mut s, FAULTY);
-        calm(&mut s);
-        s.run_until(FAULTY + 500 * MS);
-        caught += usize::from(!s.violations().is_empty());
-    }
+    let caught = caught(
+        100,
+        |i| {
+            let q = format!(
+                "lab=lock-zk&seed={i}&fencing=1&clients={}&session=150&steps=8&work=40&think=20",
+                3 + i % 4
+            );
+            session_with(&q, |c| c.broken_storage_ignores_tokens = true)
+        },
+        |s, i| {
+            // Pauses above all: a paused holder is the danger fencing exists for.
+            FaultDriver::new(fault_rates(1.0, 0.1, 0.2, 2.0), fault_seed(i)).run(s, FAULTY);
+            calm(s);
+            s.run_until(FAULTY + 500 * MS);
+        },
+    );
     println!("broken storage caught in {caught} of 100 runs");
     assert!(caught >= 10, "caught in {caught} of 100 runs");
     let mut s = session_with(
@@ -181,43 +150,35 @@ fn bad_commands_and_parameters_are_refused() {
     assert!(s.act(Action::command(9, "zk_lock")).is_err());
     assert!(s.act(create(C3, 7)).is_err());
     assert!(s.act(lock(C3)).is_ok());
-    for bad in [
-        "clients=1",
-        "clients=99",
-        "session=0",
-        "steps=0",
-        "herd=2",
-        "reads=101",
-        "session=abc",
-    ] {
-        let (_, errors) = RunConfig::parse(&split_query(&format!("lab=lock-zk&{bad}")));
-        assert!(!errors.is_empty(), "{bad} accepted");
-    }
+    assert_params_refused(
+        LAB,
+        &[
+            "clients=1",
+            "clients=99",
+            "session=0",
+            "steps=0",
+            "herd=2",
+            "reads=101",
+            "session=abc",
+        ],
+    );
 }
 
 #[test]
 fn same_seed_same_trace_another_seed_another() {
-    let hash = |q: &str| faulted_hash(session(q));
-    let a = hash("lab=lock-zk&seed=4&dup=10&fencing=1&reads=30");
-    assert_eq!(a, hash("lab=lock-zk&seed=4&dup=10&fencing=1&reads=30"));
-    assert_ne!(a, hash("lab=lock-zk&seed=5&dup=10&fencing=1&reads=30"));
+    assert_seed_decides_trace(LAB, "&dup=10&fencing=1&reads=30", session);
 }
 
 #[test]
 fn the_runner_runs_it() {
-    let out = run_json(&["run", "lock-zk", "--seed", "3", "--until", "10s"]);
-    assert_eq!(out["lab"], "lock-zk");
-    assert_eq!(out["violations"].as_array().map(Vec::len), Some(0));
-    let stats = &out["summary"]["stats"];
-    assert!(stats["lock-zk.grants"].as_f64().unwrap_or(0.0) >= 10.0);
-    for key in [
-        "lock-zk.notifications_per_release",
-        "lock-zk.child_reads_per_release",
-        "lock-zk.max_holders",
-    ] {
-        assert!(stats[key].as_f64().is_some(), "{key}");
-    }
-    let out = run_json(&["run", "lock-zk", "--scenario", "zk-pause-fenced"]);
-    assert_eq!(out["summary"]["accesses_rejected"], 1);
-    assert_eq!(out["summary"]["violations"], 0);
+    assert_runner_runs(
+        LAB,
+        "lock-zk.grants",
+        &[
+            "lock-zk.notifications_per_release",
+            "lock-zk.child_reads_per_release",
+            "lock-zk.max_holders",
+        ],
+    );
+    assert_runner_runs_preset(LAB, "zk-pause-fenced", "accesses_rejected", 1);
 }

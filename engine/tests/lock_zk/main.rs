@@ -8,16 +8,19 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod faults;
+#[path = "../common/locks.rs"]
+mod locks;
 mod presets;
 
-use common::{calm, config, fault_rates, fault_seed, faulted_hash, run_json, sends_of, stat};
+use common::{calm, config, fault_rates, fault_seed, sends_of, stat};
 
 use distlab_engine::faults::FaultDriver;
 use distlab_engine::labs::coordination::lock_storage::{section_id, MutexChecker, WriteRec};
 use distlab_engine::labs::coordination::lock_zk::{self, Config, LockZk, Mode, Phase, KEYS};
-use distlab_engine::labs::{self, LabSession, NetSession, Panel};
-use distlab_engine::sim::{notes, Action};
+use distlab_engine::labs::{LabSession, NetSession, Panel};
+use distlab_engine::sim::Action;
 use distlab_engine::{NodeId, Time, MS};
+use locks::{count, node, noted};
 
 pub const SERVER: NodeId = 0;
 pub const STORAGE: NodeId = 1;
@@ -25,6 +28,8 @@ pub const C3: NodeId = 2;
 pub const C4: NodeId = 3;
 pub const C5: NodeId = 4;
 pub const C6: NodeId = 5;
+
+pub const LAB: &str = "lock-zk";
 
 pub fn session(q: &str) -> NetSession<LockZk> {
     let cfg = config(q);
@@ -40,12 +45,12 @@ pub fn session_with(q: &str, set: impl Fn(&mut Config)) -> NetSession<LockZk> {
 
 /// A preset's session, its schedule planned, not yet run.
 pub fn preset(id: &str) -> NetSession<LockZk> {
-    let mut s = session(&format!("lab=lock-zk&scenario={id}"));
-    let info = labs::find("lock-zk")
-        .and_then(|l| l.scenario(id))
-        .expect("preset");
-    s.schedule(info).expect("the preset's schedule");
-    s
+    locks::preset(LAB, id, session)
+}
+
+/// A preset's session played to its end.
+pub fn played(id: &str) -> NetSession<LockZk> {
+    locks::played(LAB, id, session)
 }
 
 pub fn lock(node: NodeId) -> Action {
@@ -64,33 +69,14 @@ pub fn create(node: NodeId, mode: u64) -> Action {
     }
 }
 
-pub fn node(s: &NetSession<LockZk>, id: NodeId) -> &LockZk {
-    s.session.sim.node(id)
-}
-
-/// (time, node, value) of every note `key`.
-pub fn noted(s: &NetSession<LockZk>, key: &str) -> Vec<(Time, NodeId, u64)> {
-    notes(s.trace(), key).collect()
-}
-
-pub fn count(s: &NetSession<LockZk>, kind: &str) -> usize {
-    sends_of(s.trace(), kind).count()
+/// The paths of the server's tree.
+pub fn paths(s: &NetSession<LockZk>) -> Vec<String> {
+    node(s, SERVER).tree.keys().cloned().collect()
 }
 
 /// The storage's accepted accesses in order: (client, step).
 pub fn accepted(s: &NetSession<LockZk>) -> Vec<(NodeId, u32)> {
-    node(s, STORAGE)
-        .storage
-        .recent
-        .iter()
-        .filter(|w| w.accepted)
-        .map(|w| (w.client, w.step))
-        .collect()
-}
-
-/// The paths of the server's tree.
-pub fn paths(s: &NetSession<LockZk>) -> Vec<String> {
-    node(s, SERVER).tree.keys().cloned().collect()
+    locks::accepted(&node(s, STORAGE).storage)
 }
 
 pub const CALM_Q: &str =
@@ -173,14 +159,7 @@ fn the_notes_recipe_step_by_step() {
 /// Mutual exclusion is the lesson only without fencing; with it, a violation is a bug.
 #[test]
 fn mutual_exclusion_is_a_lesson_only_without_fencing() {
-    let lessons = |q: &str| -> Vec<&'static str> {
-        let s = session(&format!("lab=lock-zk&{q}"));
-        s.properties()
-            .iter()
-            .filter(|p| s.is_lesson(p))
-            .map(|p| p.id)
-            .collect()
-    };
+    let lessons = |q: &str| locks::lessons(&session(&format!("lab=lock-zk&{q}")));
     assert_eq!(lessons("fencing=0"), ["lock-zk.mutual-exclusion"]);
     assert!(lessons("fencing=1").is_empty());
 }

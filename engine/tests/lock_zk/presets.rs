@@ -2,15 +2,6 @@
 
 use super::*;
 
-pub fn played(id: &str) -> NetSession<LockZk> {
-    let mut s = preset(id);
-    let until = labs::find("lock-zk")
-        .and_then(|l| l.scenario(id))
-        .map_or(2_000, |i| i.duration_ms);
-    s.run_until(until * MS);
-    s
-}
-
 fn grants(s: &NetSession<LockZk>) -> Vec<(Time, NodeId)> {
     let mut g: Vec<(Time, NodeId)> = noted(s, "lock-zk.acquired")
         .into_iter()

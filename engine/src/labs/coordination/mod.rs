@@ -8,6 +8,7 @@ pub mod chain_sync;
 pub mod lease;
 pub mod lock_beliefs;
 pub mod lock_db;
+pub mod lock_node;
 pub mod lock_redis;
 pub mod lock_redlock;
 pub mod lock_storage;

@@ -42,9 +42,10 @@ pub mod msg;
 use std::collections::BTreeMap;
 
 use crate::input::Params;
+use crate::labs::coordination::lock_node;
 use crate::labs::coordination::lock_storage::{section_id, Storage, StorageKeys};
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// The storage's keys under this lab's prefix.
@@ -260,16 +261,11 @@ impl Protocol for LockDb {
     type Monitor = Monitor;
 
     const PROPERTIES: &'static [Property] = &[Property::always(KEYS.property)];
-    const KINDS: &'static [NodeKind] = &[
+    const KINDS: &'static [NodeKind] = &lock_node::kinds(
         NodeKind::new("lock-db.db", "D", Shape::Hexagon, &[]),
-        NodeKind::new(KEYS.kind, "S", Shape::Square, &[]),
-        NodeKind::new(
-            "client",
-            "c",
-            Shape::Circle,
-            &[CommandSpec::plain("db_lock")],
-        ),
-    ];
+        &KEYS,
+        &[CommandSpec::plain("db_lock")],
+    );
 
     fn new(id: NodeId, _n: usize, cfg: &Config) -> Self {
         LockDb {
@@ -369,14 +365,5 @@ impl Protocol for LockDb {
         found: &mut crate::sim::Found,
     ) {
         monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        _monitor: &Monitor,
-        _now: Time,
-        _nodes: &[Self],
-        _status: &[NodeStatus],
-        _found: &mut crate::sim::Found,
-    ) {
     }
 }

@@ -41,9 +41,10 @@ pub mod msg;
 use std::collections::VecDeque;
 
 use crate::input::Params;
+use crate::labs::coordination::lock_node;
 use crate::labs::coordination::lock_storage::{Storage, StorageKeys};
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// The storage's keys under this lab's prefix.
@@ -230,20 +231,14 @@ impl Protocol for LockRedis {
     type Monitor = Monitor;
 
     const PROPERTIES: &'static [Property] = &[Property::always(KEYS.property)];
-    const KINDS: &'static [NodeKind] = &[
+    const KINDS: &'static [NodeKind] = &lock_node::kinds(
         NodeKind::new("lock-redis.redis", "R", Shape::Hexagon, &[]),
-        NodeKind::new(KEYS.kind, "S", Shape::Square, &[]),
-        NodeKind::new(
-            "client",
-            "c",
-            Shape::Circle,
-            &[CommandSpec::plain("redis_lock")],
-        ),
-    ];
+        &KEYS,
+        &[CommandSpec::plain("redis_lock")],
+    );
 
     fn new(id: NodeId, _n: usize, cfg: &Config) -> Self {
-        let mut storage = Storage::new(cfg.fencing);
-        storage.broken_ignore_tokens = cfg.broken_storage_ignores_tokens;
+        let storage = lock_node::storage(cfg.fencing, cfg.broken_storage_ignores_tokens);
         LockRedis {
             id,
             cfg: cfg.clone(),
@@ -335,14 +330,5 @@ impl Protocol for LockRedis {
         found: &mut crate::sim::Found,
     ) {
         monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        _monitor: &Monitor,
-        _now: Time,
-        _nodes: &[Self],
-        _status: &[NodeStatus],
-        _found: &mut crate::sim::Found,
-    ) {
     }
 }

@@ -35,9 +35,10 @@ pub use msg::Msg;
 pub mod msg;
 
 use crate::input::Params;
+use crate::labs::coordination::lock_node;
 use crate::labs::coordination::lock_storage::{Storage, StorageKeys};
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// The storage's keys under this lab's prefix.
@@ -257,20 +258,14 @@ impl Protocol for LockRedlock {
     type Monitor = Monitor;
 
     const PROPERTIES: &'static [Property] = &[Property::always(KEYS.property)];
-    const KINDS: &'static [NodeKind] = &[
+    const KINDS: &'static [NodeKind] = &lock_node::kinds(
         NodeKind::new("lock-redlock.instance", "R", Shape::Hexagon, &[]),
-        NodeKind::new(KEYS.kind, "S", Shape::Square, &[]),
-        NodeKind::new(
-            "client",
-            "c",
-            Shape::Circle,
-            &[CommandSpec::plain("redlock_lock")],
-        ),
-    ];
+        &KEYS,
+        &[CommandSpec::plain("redlock_lock")],
+    );
 
     fn new(id: NodeId, _n: usize, cfg: &Config) -> Self {
-        let mut storage = Storage::new(cfg.fencing);
-        storage.broken_ignore_tokens = cfg.broken_storage_ignores_tokens;
+        let storage = lock_node::storage(cfg.fencing, cfg.broken_storage_ignores_tokens);
         LockRedlock {
             id,
             cfg: cfg.clone(),
@@ -389,14 +384,5 @@ impl Protocol for LockRedlock {
         found: &mut crate::sim::Found,
     ) {
         monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        _monitor: &Monitor,
-        _now: Time,
-        _nodes: &[Self],
-        _status: &[NodeStatus],
-        _found: &mut crate::sim::Found,
-    ) {
     }
 }
