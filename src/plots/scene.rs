@@ -28,6 +28,10 @@ use crate::i18n::{action_error, tr, tr_words, trf};
 
 /// Wall milliseconds between DOM refreshes while running.
 const UI_EVERY_MS: f64 = 200.0;
+/// The least height of one chart when an embed's frame shares its height out (the canvas
+/// flexes there): below it a chart's axis labels overlap. CSS pixels.
+const EMBED_CHART_MIN_H: f64 = 72.0;
+
 /// The height of one panel of bars, CSS pixels.
 const BARS_H: f64 = 150.0;
 
@@ -467,7 +471,7 @@ pub fn scene_lab(props: &Props) -> Html {
             }
             if n_charts > 0 {
                 <canvas ref={chart_ref} class="plot-chart sc-chart" data-testid="sc-chart"
-                    style={format!("height:{}px", super::series::height(n_charts))} />
+                    style={format!("height:{}px;min-height:{}px", super::series::height(n_charts), EMBED_CHART_MIN_H * n_charts as f64)} />
             }
         </>
     };
