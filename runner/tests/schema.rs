@@ -4,18 +4,12 @@
 
 use serde_json::Value;
 
+mod common;
+
+/// `distlab args…` in-process: (exit status, stdout).
 fn distlab(args: &[&str]) -> (u8, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = distlab_runner::Io {
-        out: &mut out,
-        err: &mut err,
-        progress: false,
-    };
-    let code = distlab_runner::main_with(
-        std::iter::once("distlab").chain(args.iter().copied()),
-        &mut io,
-    );
-    (code, String::from_utf8(out).expect("utf-8"))
+    let (code, out, _) = common::distlab(args);
+    (code, out)
 }
 
 fn schema(name: &str) -> jsonschema::Validator {
