@@ -156,6 +156,78 @@ async fn the_time_slider_goes_back_and_presets_play_their_steps() {
     }
 }
 
+/// Whether `e` lies inside a `w`×`h` frame.
+fn in_frame(e: &web_sys::Element, w: f64, h: f64) -> bool {
+    let r = e.get_bounding_client_rect();
+    r.left() >= -0.5 && r.top() >= -0.5 && r.right() <= w + 0.5 && r.bottom() <= h + 0.5
+}
+
+#[wasm_bindgen_test]
+async fn embedded_at_640_by_400_the_play_bar_stays_in_sight_and_every_control_is_reachable() {
+    use wasm_bindgen::JsCast;
+    for lab in scene_labs() {
+        let f = mount_framed(&format!("?lab={}&lang=en&embed=1", lab.id), 640, 400).await;
+        TimeoutFuture::new(300).await;
+        let page = f
+            .root
+            .owner_document()
+            .unwrap()
+            .scrolling_element()
+            .unwrap();
+        assert!(
+            page.scroll_height() <= page.client_height() + 1,
+            "{}: the frame itself scrolls ({} > {})",
+            lab.id,
+            page.scroll_height(),
+            page.client_height()
+        );
+        for id in ["sc-play", "sc-end", "sc-scrubber"] {
+            let e = f.find(id).unwrap_or_else(|| panic!("{}: {id}", lab.id));
+            assert!(in_frame(&e, 640.0, 400.0), "{}: {id} in sight", lab.id);
+        }
+        // The bars keep their drawn height (a squeezed canvas cut off the lower cells).
+        if let Some(bars) = f.find("sc-bars") {
+            let style = bars.get_attribute("style").unwrap_or_default();
+            let want: f64 = style
+                .trim_start_matches("height:")
+                .trim_end_matches("px")
+                .parse()
+                .unwrap_or_else(|_| panic!("{}: bars style {style}", lab.id));
+            let got = bars.unchecked_ref::<web_sys::HtmlElement>().offset_height() as f64;
+            assert!(
+                (got - want).abs() < 1.0,
+                "{}: bars {got} px of {want}",
+                lab.id
+            );
+        }
+        // Folded, the controls leave most of the frame to the drawing.
+        let view = f
+            .find("sc-view")
+            .unwrap()
+            .get_bounding_client_rect()
+            .height();
+        assert!(
+            view >= 240.0,
+            "{}: the drawing gets {view} px of 400",
+            lab.id
+        );
+        // The lab's controls fold away below the play bar; unfolded, each can be reached.
+        f.click("sc-tools-open");
+        TimeoutFuture::new(100).await;
+        let tools = f
+            .root
+            .query_selector_all(".sc-tools button, .sc-tools input, .sc-tools select")
+            .unwrap();
+        assert!(tools.length() > 0, "{}: controls in the strip", lab.id);
+        for i in 0..tools.length() {
+            let e: web_sys::Element = tools.item(i).unwrap().unchecked_into();
+            e.scroll_into_view();
+            let id = e.get_attribute("data-testid").unwrap_or_default();
+            assert!(in_frame(&e, 640.0, 400.0), "{}: {id} reachable", lab.id);
+        }
+    }
+}
+
 trait Playing {
     fn playing_scene(&self) -> bool;
 }

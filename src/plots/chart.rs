@@ -359,6 +359,21 @@ impl Plot {
     }
 }
 
+/// How wide [`legend`] draws `items`.
+pub fn legend_width(ctx: &Ctx, items: &[(String, &str)]) -> f64 {
+    ctx.set_font(FONT);
+    let names: f64 = items
+        .iter()
+        .map(|(name, _)| ctx.measure_text(name).map_or(40.0, |m| m.width()) + 26.0)
+        .sum();
+    // Each item is a swatch, a 13 px step and its name; 26 px separate the items.
+    if items.is_empty() {
+        0.0
+    } else {
+        names - 26.0 + 13.0
+    }
+}
+
 /// A row of colour swatches with names, starting at (x, y).
 pub fn legend(ctx: &Ctx, x: f64, y: f64, items: &[(String, &str)]) {
     ctx.set_font(FONT);

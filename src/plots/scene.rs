@@ -229,11 +229,27 @@ fn draw_bars(ctx: &web_sys::CanvasRenderingContext2d, w: f64, panels: &[BarPanel
             .collect();
         let dims: Vec<String> = panel.dims.iter().map(|d| tr(l, d).to_string()).collect();
         let dims_text = dims.join(" | ");
-        let tw = ctx.measure_text(&title).map_or(120.0, |m| m.width());
-        chart::legend(ctx, tw + 24.0, top + 8.0, &legend);
+        // Title, legend and the resources' names share the first row when they fit; else the
+        // legend or the names move to a second row, above the columns' tops.
+        let measure = |t: &str| ctx.measure_text(t).map_or(80.0, |m| m.width());
+        let (tw, dw) = (measure(&title), measure(&dims_text));
+        let lw = chart::legend_width(ctx, &legend);
+        let (row1, row2, right) = (top + 8.0, top + 24.0, w - 4.0);
+        let lx = tw + 24.0;
+        let (legend_at, dims_y) = if lx + lw + 12.0 + dw <= right {
+            ((lx, row1), row1)
+        } else if lx + lw <= right {
+            ((lx, row1), row2)
+        } else if tw + 12.0 + dw <= right {
+            ((4.0, row2), row1)
+        } else {
+            ((4.0, row2), row2)
+        };
+        chart::legend(ctx, legend_at.0, legend_at.1, &legend);
         ctx.set_fill_style_str(chart::AXIS);
         ctx.set_text_align("right");
-        let _ = ctx.fill_text(&dims_text, w - 4.0, top + 2.0);
+        ctx.set_text_baseline("middle");
+        let _ = ctx.fill_text(&dims_text, right, dims_y);
         let n = panel.bars.len();
         let labels: Vec<String> = panel.bars.iter().map(|b| tr_words(l, &b.label)).collect();
         for (i, bar) in panel.bars.iter().enumerate() {
@@ -463,6 +479,12 @@ pub fn scene_lab(props: &Props) -> Html {
     };
     let n_bars = s.scene.bars.len();
     let n_charts = series_specs(s.def).len();
+    // Embedded, the charts start at their minimum height and grow into the room left.
+    let chart_h = if props.cfg.embed {
+        EMBED_CHART_MIN_H * n_charts as f64
+    } else {
+        super::series::height(n_charts)
+    };
     let canvases = html! {
         <>
             if n_bars > 0 {
@@ -471,14 +493,23 @@ pub fn scene_lab(props: &Props) -> Html {
             }
             if n_charts > 0 {
                 <canvas ref={chart_ref} class="plot-chart sc-chart" data-testid="sc-chart"
-                    style={format!("height:{}px;min-height:{}px", super::series::height(n_charts), EMBED_CHART_MIN_H * n_charts as f64)} />
+                    style={format!("height:{chart_h}px")} />
             }
         </>
     };
     if props.cfg.embed {
+        // A frame in the notes is small: the play bar stays in sight, the drawing and its
+        // counters scroll in the room above it, the lab's controls fold below it.
         return html! {
-            <div class="plot-lab plot-embed" data-lab={props.cfg.lab}>
-                { headline }{ canvases }{ play }{ for buttons }{ error }{ stats }
+            <div class="plot-lab plot-embed sc-embed" data-lab={props.cfg.lab}>
+                { headline }
+                <div class="sc-view" data-testid="sc-view">{ canvases }{ stats }</div>
+                { play }
+                { error }
+                <details class="sc-tools" data-testid="sc-tools">
+                    <summary data-testid="sc-tools-open">{ tr(l, "sc.actions") }</summary>
+                    { for buttons }
+                </details>
             </div>
         };
     }

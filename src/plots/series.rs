@@ -19,6 +19,19 @@ pub fn height(charts: usize) -> f64 {
     ROW_H * charts.max(1) as f64
 }
 
+/// A chart's title with its unit in brackets, unless the title already names it in brackets
+/// (`… (% of the cell)`, `…（%）`).
+fn with_unit(title: &str, unit: &str) -> String {
+    let named = [format!("({unit}"), format!("（{unit}")]
+        .iter()
+        .any(|u| title.contains(u.as_str()));
+    if unit.is_empty() || named {
+        title.to_string()
+    } else {
+        format!("{title} ({unit})")
+    }
+}
+
 fn secs(t: Time) -> f64 {
     t as f64 / 1e6
 }
@@ -58,11 +71,7 @@ pub fn draw(
         );
         let key = format!("series.{}", spec.key);
         let title = tr(l, &key);
-        let title = if spec.unit.is_empty() {
-            title.to_string()
-        } else {
-            format!("{title} ({})", spec.unit)
-        };
+        let title = with_unit(title, spec.unit);
         plot.axes_with_unit(ctx, &title, tr(l, "chart.unit_s"));
         if let Some(t) = threshold {
             plot.hline(ctx, t, chart::BAD, true);
@@ -104,5 +113,16 @@ mod tests {
         assert_eq!(y_range(&[], None), (0.0, 1.0));
         let neg = Series::of(&spec, "", vec![(0, -2.0)]);
         assert_eq!(y_range(&[&neg], None), (-2.2, 1.0));
+    }
+
+    #[test]
+    fn a_title_that_names_its_unit_does_not_get_it_twice() {
+        assert_eq!(with_unit("Conflicts", "%"), "Conflicts (%)");
+        assert_eq!(
+            with_unit("Stranded (% of the cell)", "%"),
+            "Stranded (% of the cell)"
+        );
+        assert_eq!(with_unit("余量（%）", "%"), "余量（%）");
+        assert_eq!(with_unit("Tasks waiting", ""), "Tasks waiting");
     }
 }

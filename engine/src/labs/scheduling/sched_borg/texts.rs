@@ -89,7 +89,7 @@ pub const TEXTS: &[Text] = texts!(
     ("borg.arg.machine", "machine", "机器"),
     ("borg.arg.per_min", "jobs per minute", "每分钟作业数"),
     ("series.borg_stranded", "Stranded resources for a half-machine task (% of the cell)", "对半台机器大小任务无法使用的碎片资源（占集群 %）"),
-    ("series.borg_headroom", "Burst headroom on busy machines (%)", "有任务机器上应对突发的余量（%）"),
+    ("series.borg_headroom", "Burst headroom on busy machines", "有任务机器上应对突发的余量"),
     ("series.borg_pending", "Pending tasks", "等待中的任务"),
     ("series.borg_overloaded", "Machines overloaded by the burst", "被突发负载压垮的机器"),
     ("series.borg_preempted", "Batch tasks preempted (total)", "被抢占的批处理任务（累计）"),
