@@ -452,6 +452,8 @@ const TABLE: &[Text] = &[
     ("rl.p99", "p99 delay", "p99 时延"),
     ("rl.time", "virtual time {0} s", "虚拟时间 {0} 秒"),
     ("sc.actions", "Actions", "操作"),
+    ("sc.logged", "{0}: {1}", "{0}：{1}"),
+    ("sc.arg_sep", ", ", "，"),
     ("sc.hidden", " (+{0} more not shown)", "（另有 {0} 台未显示）"),
     ("rl.example", "Notes' example: uniform queueing", "笔记示例：匀速排队"),
     ("rl.restart", "Restart", "重新开始"),

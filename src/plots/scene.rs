@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use distlab_engine::input::{Lang, RunConfig, SPEED_MAX};
 use distlab_engine::labs::registry::ModelBox;
-use distlab_engine::labs::scene::{ArgKind, BarPanel, Control, Scene};
+use distlab_engine::labs::scene::{parse_action, ArgKind, BarPanel, Control, Scene};
 use distlab_engine::labs::{create_model, find, LabDef, SeriesSpec};
 use distlab_engine::{Time, MS};
 use web_sys::{HtmlCanvasElement, HtmlSelectElement};
@@ -192,6 +192,39 @@ impl SceneState {
 
 fn controls(def: Option<&'static LabDef>) -> &'static [Control] {
     def.and_then(|d| d.timed).map_or(&[], |t| t.controls)
+}
+
+/// A logged action as the learner pressed it, in their language: the control's button, then
+/// each field's label and value (`Submit tasks: framework whole (a whole machine), tasks 2`);
+/// the encoded action itself if it is none of the lab's controls.
+fn described(l: Lang, def: Option<&'static LabDef>, action: &str) -> String {
+    let Ok((c, values)) = parse_action(action, controls(def)) else {
+        return action.to_string();
+    };
+    let args: Vec<String> = c
+        .args
+        .iter()
+        .zip(&values)
+        .map(|(a, v)| {
+            let shown = match a.kind {
+                ArgKind::Choice { options } => options
+                    .iter()
+                    .find(|(o, _)| o == v)
+                    .map_or(v.as_str(), |(_, k)| tr(l, k))
+                    .to_string(),
+                ArgKind::Number { .. } => v.clone(),
+            };
+            format!("{} {shown}", tr(l, a.label))
+        })
+        .collect();
+    if args.is_empty() {
+        return tr(l, c.label).to_string();
+    }
+    trf(
+        l,
+        "sc.logged",
+        &[tr(l, c.label), &args.join(tr(l, "sc.arg_sep"))],
+    )
 }
 
 fn series_specs(def: Option<&'static LabDef>) -> &'static [SeriesSpec] {
@@ -471,7 +504,9 @@ pub fn scene_lab(props: &Props) -> Html {
                 <span class="label">{ tr(l, "rl.changes") }</span>
                 <ol>
                     { for logged.iter().map(|(t, a)| html! {
-                        <li class={classes!((*t > s.t).then_some("rl-later"))}>{ format!("{} s · {a}", fmt_num(*t as f64 / 1e6)) }</li>
+                        <li class={classes!((*t > s.t).then_some("rl-later"))} title={a.clone()}>
+                            { format!("{} s · {}", fmt_num(*t as f64 / 1e6), described(l, s.def, a)) }
+                        </li>
                     }) }
                 </ol>
             </div>
@@ -525,5 +560,25 @@ pub fn scene_lab(props: &Props) -> Html {
             { panels }
             { super::share_row(l, &s.share_cfg()) }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logged_action_reads_as_the_button_and_fields_pressed() {
+        let mesos = find("sched-mesos");
+        assert_eq!(
+            described(Lang::En, mesos, "framework:name=whole,tasks=2"),
+            "Submit tasks: framework whole (a whole machine), tasks 2"
+        );
+        assert_eq!(
+            described(Lang::Zh, mesos, "framework:name=whole,tasks=2"),
+            "提交任务：框架 whole（整台机器），任务数 2"
+        );
+        // Not one of the lab's controls (an old link): shown as it was logged.
+        assert_eq!(described(Lang::En, mesos, "nope:x=1"), "nope:x=1");
     }
 }
