@@ -451,10 +451,34 @@ fn draw_nodes(ctx: &CanvasRenderingContext2d, view: &View, layout: &Layout, ov: 
         } else {
             "#0d1020"
         });
+        let badge_font = format!("{:.0}px system-ui, sans-serif", font_px * 0.85);
+        ctx.set_font(&badge_font);
+        let badge_w = ctx.measure_text(&node.badge).map_or(0.0, |m| m.width());
+        let inside = badge_w <= r * 1.7;
         ctx.set_font(&format!("bold {font_px:.0}px system-ui, sans-serif"));
-        let _ = ctx.fill_text(&node.label, x, y - font_px * 0.35);
-        ctx.set_font(&format!("{:.0}px system-ui, sans-serif", font_px * 0.85));
-        let _ = ctx.fill_text(&node.badge, x, y + font_px * 0.6);
+        let label_y = if inside { y - font_px * 0.35 } else { y };
+        let _ = ctx.fill_text(&node.label, x, label_y);
+        ctx.set_font(&badge_font);
+        if inside {
+            let _ = ctx.fill_text(&node.badge, x, y + font_px * 0.6);
+        } else {
+            // Wider than the node (a slot range, φ and a counter): a caption under it, on a
+            // backing so the links behind stay out of the way.
+            let by = y + r + font_px * 0.7;
+            ctx.set_fill_style_str("rgba(13,16,32,0.8)");
+            ctx.fill_rect(
+                x - badge_w / 2.0 - 3.0,
+                by - font_px * 0.55,
+                badge_w + 6.0,
+                font_px * 1.1,
+            );
+            ctx.set_fill_style_str(if node.status == "down" {
+                "#a0a3b0"
+            } else {
+                "#dfe2f0"
+            });
+            let _ = ctx.fill_text(&node.badge, x, by);
+        }
         if node.status == "down" {
             ctx.set_stroke_style_str("#e05555");
             ctx.set_line_width(2.5);
