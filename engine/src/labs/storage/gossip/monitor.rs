@@ -21,7 +21,7 @@ use crate::sim::{Found, NodeStatus, Observed, TraceKind};
 use crate::{NodeId, Time};
 
 /// Gossip periods without faults or writes before convergence is required.
-pub const QUIET_ROUNDS: u64 = 30;
+pub const QUIET_ROUNDS: u64 = 20;
 
 /// The newest write: its key, version and time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

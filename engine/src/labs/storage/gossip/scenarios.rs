@@ -15,7 +15,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         seed: 1,
         params: &[("nodes", 16.0), ("mode", 0.0)],
         steps: &[(500, "k0-write:x")],
-        duration_ms: 4_000,
+        duration_ms: 5_000,
     },
     // Pull from the same write: slow while few nodes hold it (someone must ask one of them),
     // fast at the end (every node left asks every round, and nearly everyone can answer).
@@ -24,7 +24,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         seed: 1,
         params: &[("nodes", 16.0), ("mode", 1.0)],
         steps: &[(500, "k0-write:x")],
-        duration_ms: 4_000,
+        duration_ms: 5_000,
     },
     // Push-pull: fast at both ends, the fewest rounds.
     ScenarioInfo {
@@ -32,7 +32,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         seed: 1,
         params: &[("nodes", 16.0), ("mode", 2.0)],
         steps: &[(500, "k0-write:x")],
-        duration_ms: 4_000,
+        duration_ms: 5_000,
     },
     // Push with fanout 3 instead of 1: fewer rounds, three times the messages per round.
     ScenarioInfo {
@@ -40,7 +40,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         seed: 1,
         params: &[("nodes", 16.0), ("mode", 0.0), ("fanout", 3.0)],
         steps: &[(500, "k0-write:x")],
-        duration_ms: 4_000,
+        duration_ms: 5_000,
     },
     // Rumor mongering with k = 1: a node loses interest the first time it pushes to a node
     // that already knew, and the rumor dies before reaching everyone.
@@ -49,7 +49,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         seed: 1,
         params: &[("nodes", 16.0), ("mode", 3.0), ("k", 1.0)],
         steps: &[(500, "k0-write:x")],
-        duration_ms: 4_000,
+        duration_ms: 5_000,
     },
     // A partition into halves at 0.3 s; n1 writes at 0.5 s. Only n1–n8 can learn it. The
     // network heals at 3 s and anti-entropy repairs the other half.
@@ -58,7 +58,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         seed: 1,
         params: &[("nodes", 16.0), ("mode", 2.0)],
         steps: &[(300, HALVES), (500, "k0-write:x"), (3_000, "H")],
-        duration_ms: 6_000,
+        duration_ms: 7_500,
     },
     // The same partition with rumor mongering: by the heal the rumor has gone cold on n1–n8,
     // nobody pushes it any more, and n9–n16 never hear it.
@@ -67,6 +67,6 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         seed: 1,
         params: &[("nodes", 16.0), ("mode", 3.0)],
         steps: &[(300, HALVES), (500, "k0-write:x"), (3_000, "H")],
-        duration_ms: 6_000,
+        duration_ms: 7_500,
     },
 ];
