@@ -46,7 +46,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     // that already knew, and the rumor dies before reaching everyone.
     ScenarioInfo {
         id: "gossip-rumor-dies",
-        seed: 1,
+        seed: 5,
         params: &[("nodes", 16.0), ("mode", 3.0), ("k", 1.0)],
         steps: &[(500, "k0-write:x")],
         duration_ms: 5_000,
@@ -64,7 +64,7 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
     // nobody pushes it any more, and n9–n16 never hear it.
     ScenarioInfo {
         id: "gossip-partition-rumor",
-        seed: 1,
+        seed: 5,
         params: &[("nodes", 16.0), ("mode", 3.0)],
         steps: &[(300, HALVES), (500, "k0-write:x"), (3_000, "H")],
         duration_ms: 7_500,
