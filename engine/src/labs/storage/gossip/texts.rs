@@ -9,7 +9,6 @@ pub const TEXTS: &[Text] = &[
         "Gossip（病毒感染 / 谣言传播）协议：每个周期每个节点随机选几个节点，交换各自键值存储的版本，版本新者为准。Push 发送自己的摘要和对方可能缺少的条目，Pull 向对方索要自己缺少的条目，Push-Pull 两者都做。谣言传播只推送新的更新，推给已知道的节点 k 次后便失去兴趣——代价小，但有的节点可能永远收不到。给某个节点下达 write 命令，观察感染曲线和冗余消息。",
     ),
     ("kind.gossip.node", "Node", "节点"),
-    ("cmd.write", "write (key)", "写入（键）"),
     ("role.gossip.infected", "Has the newest write", "已有最新写入"),
     ("role.gossip.susceptible", "Lacks the newest write", "缺少最新写入"),
     ("role.gossip.hot", "Spreading a rumor (hot)", "正在传播谣言（热）"),
