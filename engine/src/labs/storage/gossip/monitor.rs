@@ -52,6 +52,9 @@ pub struct Monitor {
     /// When every node held the newest write, and in how many gossip periods.
     pub full_at: Option<Time>,
     pub full_rounds: Option<f64>,
+    /// Messages sent between the newest write and the moment every node held it.
+    pub full_msgs: Option<u64>,
+    sent_at_write: u64,
     /// Writes that reached every node, and their rounds in total.
     pub spreads: u64,
     pub rounds_sum: f64,
@@ -93,6 +96,8 @@ impl Monitor {
                 });
                 self.full_at = None;
                 self.full_rounds = None;
+                self.full_msgs = None;
+                self.sent_at_write = self.sent;
                 recount = true;
             }
         }
@@ -149,6 +154,7 @@ impl Monitor {
             let rounds = now.saturating_sub(w.at) as f64 / self.period.max(1) as f64;
             self.full_at = Some(now);
             self.full_rounds = Some(rounds);
+            self.full_msgs = Some(self.sent - self.sent_at_write);
             self.spreads += 1;
             self.rounds_sum += rounds;
         }

@@ -44,6 +44,7 @@ pub const TEXTS: &[Text] = &[
     ("stat.gossip_redundant", "Redundant messages", "冗余消息"),
     ("stat.gossip_redundant_share", "Share of messages that were redundant", "冗余消息占比"),
     ("stat.gossip_full_rounds", "Rounds until every node had the newest write", "所有节点获得最新写入所需轮数"),
+    ("stat.gossip_full_msgs_per_node", "Messages per node until every node had it", "所有节点获得最新写入前每节点发送的消息数"),
     ("stat.gossip_rounds_mean", "Mean rounds to reach every node, per write", "每次写入传遍所有节点的平均轮数"),
     ("series.gossip.infected", "Nodes holding the newest write", "持有最新写入的节点数"),
     ("series.gossip.messages", "Messages received (cumulative)", "收到的消息（累计）"),

@@ -183,6 +183,9 @@ impl NetLab for Gossip {
         if let Some(r) = m.full_rounds {
             v.push(Stat::new("gossip_full_rounds", r));
         }
+        if let Some(k) = m.full_msgs {
+            v.push(Stat::new("gossip_full_msgs_per_node", k as f64 / n));
+        }
         if m.spreads > 0 {
             v.push(Stat::new(
                 "gossip_rounds_mean",
