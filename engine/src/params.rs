@@ -8,6 +8,8 @@ use std::fmt;
 use crate::sim::ActionError;
 
 /// A lab parameter: key (as in URLs), default, range, and whether it is a whole number.
+/// A parameter with `names` is a choice: its value is an index into them, written as the
+/// name in URLs (`mode=push-pull`) and read from either the name or the index.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParamSpec {
     pub key: &'static str,
@@ -15,6 +17,7 @@ pub struct ParamSpec {
     pub min: f64,
     pub max: f64,
     pub integer: bool,
+    pub names: &'static [&'static str],
 }
 
 impl ParamSpec {
@@ -25,7 +28,32 @@ impl ParamSpec {
             min,
             max,
             integer: true,
+            names: &[],
         }
+    }
+
+    /// A choice among `names` (at least one), `default` an index into them.
+    pub const fn named(
+        key: &'static str,
+        default: usize,
+        names: &'static [&'static str],
+    ) -> ParamSpec {
+        ParamSpec {
+            key,
+            default: default as f64,
+            min: 0.0,
+            max: names.len().saturating_sub(1) as f64,
+            integer: true,
+            names,
+        }
+    }
+
+    /// The name of a choice's value (None for other parameters or an index out of range).
+    pub fn name_of(&self, v: f64) -> Option<&'static str> {
+        if v < 0.0 {
+            return None;
+        }
+        self.names.get(v.round() as usize).copied()
     }
 
     pub const fn float(key: &'static str, default: f64, min: f64, max: f64) -> ParamSpec {
@@ -35,12 +63,15 @@ impl ParamSpec {
             min,
             max,
             integer: false,
+            names: &[],
         }
     }
 
     /// A value as it appears in a URL.
     pub fn format(&self, v: f64) -> String {
-        if self.integer {
+        if let Some(name) = self.name_of(v) {
+            name.to_string()
+        } else if self.integer {
             format!("{}", v.round() as i64)
         } else {
             format!("{v}")
@@ -284,6 +315,10 @@ impl Params {
             return self.parse_text(key, value, errors);
         };
         let used = |v: f64| spec.format(v);
+        if let Some(i) = spec.names.iter().position(|n| *n == value.trim()) {
+            self.set(key, i as f64);
+            return true;
+        }
         match value.trim().parse::<f64>() {
             Ok(v) if v.is_finite() => {
                 let v = if spec.integer { v.round() } else { v };
@@ -301,6 +336,12 @@ impl Params {
                     self.set(key, v);
                 }
             }
+            _ if !spec.names.is_empty() => errors.push(InputError::BadText {
+                key: key.to_string(),
+                value: short(value),
+                reason: format!("one of {}", spec.names.join(", ")),
+                used: used(spec.default),
+            }),
             _ => errors.push(InputError::NotANumber {
                 key: key.to_string(),
                 value: short(value),

@@ -90,6 +90,11 @@ pub trait NetLab: Protocol {
 
     /// Role key of a node (`"follower"`); crashed nodes are drawn grey whatever it says.
     fn role(&self) -> &'static str;
+    /// The role the app draws for node `id`: [`NetLab::role`] unless the lab colours nodes by
+    /// something only the whole run knows (the gossip lab: who holds the newest write).
+    fn role_in(sim: &Sim<Self>, id: NodeId) -> &'static str {
+        sim.node(id).role()
+    }
     fn badge(&self) -> String;
     fn details(&self) -> Vec<(&'static str, String)>;
     /// Generic panels of the node's inspector (a queue, a table, key-value rows).
@@ -302,7 +307,7 @@ impl<P: NetLab> LabSession for NetSession<P> {
                     kind: kind.id,
                     shape: kind.shape,
                     label: format!("{}{}", kind.prefix, id + 1),
-                    role: p.role(),
+                    role: P::role_in(sim, id),
                     status: status_key(sim.status(id)),
                     badge: p.badge(),
                     timer,

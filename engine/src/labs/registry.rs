@@ -344,7 +344,7 @@ pub const BUNDLES: &[Bundle] = &[
             LabDef::coming("repl-redis", Group::Storage),
             LabDef::coming("cache-persistence", Group::Storage),
             LabDef::coming("consistency-models", Group::Storage),
-            LabDef::coming("gossip", Group::Storage),
+            super::storage::gossip::LAB,
         ],
     },
     Bundle {
