@@ -49,8 +49,9 @@ pub struct Counts {
     pub longest_run: u32,
     /// The longest queue any server had.
     pub peak_queue: usize,
-    /// Clients whose server the last configuration change moved, of those the ones whose old
-    /// server is still a member (moved for no reason), and all moves so far.
+    /// Clients whose server the last configuration change moved, of those the ones moved
+    /// between two servers the change did not touch (left, joined or reweighted), and all
+    /// moves so far.
     pub remapped: u64,
     pub needless: u64,
     pub remapped_total: u64,

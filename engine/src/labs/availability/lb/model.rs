@@ -297,7 +297,11 @@ impl LbModel {
                     .collect()
             })
             .collect();
+        let was: Vec<(bool, u32)> = self.hw.iter().map(|h| (h.member, h.weight)).collect();
         change(&mut self.hw);
+        let changed: Vec<bool> = (self.hw.iter().zip(&was))
+            .map(|(h, &w)| (h.member, h.weight) != w)
+            .collect();
         for (l, before) in self.lanes.iter_mut().zip(before) {
             l.bal.reload(&self.hw);
             if !l.bal.algo.sticky() {
@@ -305,9 +309,13 @@ impl LbModel {
             }
             let (mut moved, mut needless) = (0, 0);
             for (c, old) in before.into_iter().enumerate() {
-                if l.bal.owner(&self.hw, c as u32) != old {
+                let new = l.bal.owner(&self.hw, c as u32);
+                if new != old {
                     moved += 1;
-                    needless += u64::from(old.is_some_and(|o| self.hw[o].member));
+                    // Between two servers the change did not touch.
+                    needless += u64::from(
+                        old.is_some_and(|o| !changed[o]) && new.is_some_and(|n| !changed[n]),
+                    );
                 }
             }
             l.counts.remapped = moved;

@@ -63,7 +63,7 @@ macro_rules! texts {
                 (concat!("stat.lb_", $a, "_affinity"), concat!($en, ": requests sent to the client's previous server (%)"), concat!($zh, "：发往该客户端上一次所用服务器的请求（%）")),
                 (concat!("stat.lb_", $a, "_longest_run"), concat!($en, ": longest run of picks of one server"), concat!($zh, "：连续选中同一服务器的最长次数")),
                 (concat!("stat.lb_", $a, "_remapped"), concat!($en, ": clients moved by the last change"), concat!($zh, "：上一次变更迁移的客户端")),
-                (concat!("stat.lb_", $a, "_needless"), concat!($en, ": of those, moved off a server still in the pool"), concat!($zh, "：其中从仍在池中的服务器迁走的")),
+                (concat!("stat.lb_", $a, "_needless"), concat!($en, ": of those, moved between servers the change did not touch"), concat!($zh, "：其中在未受变更影响的服务器之间迁移的")),
             )*
             $($row,)*
         ]
