@@ -180,7 +180,11 @@ fn uneven_costs_defeat_round_robin_not_random() {
         rr.routed_to.iter().min().copied().unwrap_or(0),
         rr.routed_to.iter().max().copied().unwrap_or(0),
     );
-    assert!(hi - lo <= 1, "round robin counts are even: {:?}", rr.routed_to);
+    assert!(
+        hi - lo <= 1,
+        "round robin counts are even: {:?}",
+        rr.routed_to
+    );
     assert_eq!(rr.queues[2].len(), 20, "s3 has every heavy request: full");
     assert!(rr.queues[2].iter().all(|r| r.cost == 10));
     assert!(rr.queues[0].len() + rr.queues[1].len() <= 2);
@@ -203,7 +207,9 @@ fn removing_a_server_remaps_most_clients_under_hash_few_under_consistent_hash() 
     run_to(&mut s, 9.9);
     let owners = |s: &ModelSession<LbModel>, a: Algo| -> Vec<Option<usize>> {
         let m = s.model();
-        (0..100).map(|c| m.lane(a).unwrap().bal.owner(&m.hw, c)).collect()
+        (0..100)
+            .map(|c| m.lane(a).unwrap().bal.owner(&m.hw, c))
+            .collect()
     };
     let chash_before = owners(&s, Algo::Chash);
     let on_s2 = chash_before.iter().filter(|o| **o == Some(1)).count() as f64;
@@ -334,7 +340,11 @@ fn runs_are_deterministic_and_replay_from_their_share_link() {
     let (a, b) = (run(5), run(5));
     assert_eq!(a.state_hash(), b.state_hash());
     assert_eq!(a.encode_log(), b.encode_log());
-    assert_ne!(run(6).state_hash(), a.state_hash(), "another seed, another run");
+    assert_ne!(
+        run(6).state_hash(),
+        a.state_hash(),
+        "another seed, another run"
+    );
     let (cfg, errors) = RunConfig::parse(&split_query(&format!(
         "lab=lb&seed=5&actions={}&v={}",
         a.encode_log(),

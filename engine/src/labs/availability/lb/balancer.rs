@@ -188,7 +188,11 @@ impl Balancer {
                 let (s, n) = match self.naive {
                     Some((s, n)) if hw[s].member && n < hw[s].weight => (s, n),
                     Some((s, _)) => (
-                        members.iter().copied().find(|&m| m > s).unwrap_or(members[0]),
+                        members
+                            .iter()
+                            .copied()
+                            .find(|&m| m > s)
+                            .unwrap_or(members[0]),
                         0,
                     ),
                     None => (members[0], 0),

@@ -254,7 +254,11 @@ impl Lane {
         }
         for (s, q) in self.queues.iter().enumerate() {
             if !hw[s].up && !q.is_empty() {
-                return Err(format!("{name}: s{} is down with {} queued", s + 1, q.len()));
+                return Err(format!(
+                    "{name}: s{} is down with {} queued",
+                    s + 1,
+                    q.len()
+                ));
             }
             if q.len() > cap {
                 return Err(format!("{name}: s{} queues {} > {cap}", s + 1, q.len()));

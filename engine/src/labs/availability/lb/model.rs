@@ -159,7 +159,9 @@ pub fn parse_algos(s: &str) -> Result<Vec<Algo>, String> {
         out.push(a);
     }
     if out.is_empty() {
-        return Err("name at least one algorithm: rr, weighted, smooth, random, hash, chash".into());
+        return Err(
+            "name at least one algorithm: rr, weighted, smooth, random, hash, chash".into(),
+        );
     }
     Ok(out)
 }
@@ -299,7 +301,10 @@ impl LbModel {
             .collect();
         let was: Vec<(bool, u32)> = self.hw.iter().map(|h| (h.member, h.weight)).collect();
         change(&mut self.hw);
-        let changed: Vec<bool> = (self.hw.iter().zip(&was))
+        let changed: Vec<bool> = self
+            .hw
+            .iter()
+            .zip(&was)
             .map(|(h, &w)| (h.member, h.weight) != w)
             .collect();
         for (l, before) in self.lanes.iter_mut().zip(before) {

@@ -81,10 +81,7 @@ pub fn scene(m: &LbModel) -> Scene {
                 };
                 Bar {
                     label: format!("s{}", s + 1),
-                    fill: vec![
-                        vec![(light / cap, 0), (heavy / cap, 1)],
-                        vec![(share, 2)],
-                    ],
+                    fill: vec![vec![(light / cap, 0), (heavy / cap, 1)], vec![(share, 2)]],
                     down: !m.hw[s].up || !m.hw[s].member,
                 }
             })
@@ -120,11 +117,9 @@ pub fn scene(m: &LbModel) -> Scene {
     }
     for (k, spec) in SERIES.iter().enumerate() {
         for l in &m.lanes {
-            scene.series.push(curve(
-                spec,
-                ALGO_NAMES[l.bal.algo.index()],
-                &l.series[k],
-            ));
+            scene
+                .series
+                .push(curve(spec, ALGO_NAMES[l.bal.algo.index()], &l.series[k]));
         }
     }
     scene.stats.extend([
@@ -135,40 +130,39 @@ pub fn scene(m: &LbModel) -> Scene {
     ]);
     // The servers, with the smooth balancer's weights now.
     let smooth = m.lane(Algo::Smooth);
-    let rows = m
-        .hw
-        .iter()
-        .enumerate()
-        .map(|(s, h)| {
-            let state = if !h.member {
-                "lb.state.removed"
-            } else if !h.up {
-                "lb.state.down"
-            } else if h.speed_pct < 100 {
-                "lb.state.slow"
-            } else {
-                "lb.state.up"
-            };
-            let (ew, cw) = smooth.map_or((String::new(), String::new()), |l| {
-                (
-                    l.bal.effective[s].to_string(),
-                    if h.member {
-                        l.bal.current[s].to_string()
-                    } else {
-                        "–".into()
-                    },
-                )
-            });
-            vec![
-                format!("s{}", s + 1),
-                h.weight.to_string(),
-                format!("{}%", h.speed_pct),
-                state.to_string(),
-                ew,
-                cw,
-            ]
-        })
-        .collect();
+    let rows =
+        m.hw.iter()
+            .enumerate()
+            .map(|(s, h)| {
+                let state = if !h.member {
+                    "lb.state.removed"
+                } else if !h.up {
+                    "lb.state.down"
+                } else if h.speed_pct < 100 {
+                    "lb.state.slow"
+                } else {
+                    "lb.state.up"
+                };
+                let (ew, cw) = smooth.map_or((String::new(), String::new()), |l| {
+                    (
+                        l.bal.effective[s].to_string(),
+                        if h.member {
+                            l.bal.current[s].to_string()
+                        } else {
+                            "–".into()
+                        },
+                    )
+                });
+                vec![
+                    format!("s{}", s + 1),
+                    h.weight.to_string(),
+                    format!("{}%", h.speed_pct),
+                    state.to_string(),
+                    ew,
+                    cw,
+                ]
+            })
+            .collect();
     scene.panels.push(Panel::Table {
         title: "lb.servers",
         columns: vec![
