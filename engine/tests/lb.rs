@@ -221,7 +221,7 @@ fn removing_a_server_remaps_most_clients_under_hash_few_under_consistent_hash() 
     assert!(h >= 60.0, "hash moves {h} of 100 clients");
     assert!(stat(&s, Algo::Hash, "needless") >= 50.0);
     assert_eq!(c, on_s2, "consistent hashing moves exactly s2's clients");
-    assert!(c <= 20.0 && c >= 1.0, "consistent hash moves {c}");
+    assert!((1.0..=20.0).contains(&c), "consistent hash moves {c}");
     assert_eq!(stat(&s, Algo::Chash, "needless"), 0.0);
     // Clients keep their server between changes: hash balancers have affinity, round robin
     // and random do not.
@@ -232,6 +232,19 @@ fn removing_a_server_remaps_most_clients_under_hash_few_under_consistent_hash() 
     assert_eq!(owners(&s, Algo::Chash), chash_before);
     assert_eq!(stat(&s, Algo::Chash, "needless"), 0.0);
     assert!(stat(&s, Algo::Hash, "remapped") >= 60.0);
+}
+
+#[test]
+fn by_default_the_balancers_that_ignore_weights_overload_the_small_servers() {
+    // Weights {4,1,1} are also the capacities; the stream uses two thirds of them.
+    let mut s = session("");
+    run_to(&mut s, 60.0);
+    for a in [Algo::Rr, Algo::Random, Algo::Hash] {
+        assert!(stat(&s, a, "failed") > 50.0, "{a:?} overloads s2 and s3");
+    }
+    for a in [Algo::Weighted, Algo::Smooth, Algo::Chash] {
+        assert_eq!(stat(&s, a, "failed"), 0.0, "{a:?} keeps up");
+    }
 }
 
 /// A small deterministic generator for the random schedules.

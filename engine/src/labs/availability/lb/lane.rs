@@ -161,7 +161,7 @@ impl Lane {
 
     /// Finishes every request due by `t`, starting each server's next one.
     pub fn complete_until(&mut self, t: Time, hw: &[Hw], capacity: u32) {
-        for s in 0..self.queues.len() {
+        for (s, h) in hw.iter().enumerate().take(self.queues.len()) {
             while self.finish[s] <= t {
                 let done = self.finish[s];
                 let Some(r) = self.queues[s].pop_front() else {
@@ -175,7 +175,7 @@ impl Lane {
                 self.window.0 += latency;
                 self.window.1 += 1;
                 self.finish[s] = match self.queues[s].front() {
-                    Some(next) => done + service_time(next.cost, &hw[s], capacity),
+                    Some(next) => done + service_time(next.cost, h, capacity),
                     None => Time::MAX,
                 };
             }

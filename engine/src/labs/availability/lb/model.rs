@@ -273,7 +273,7 @@ impl LbModel {
         let heavy = match c.pattern {
             Pattern::Even => false,
             Pattern::Random => self.arrivals.gen_range(0..c.every.max(1)) == 0,
-            Pattern::Periodic => (id + 1) % u64::from(c.every.max(1)) == 0,
+            Pattern::Periodic => (id + 1).is_multiple_of(u64::from(c.every.max(1))),
         };
         self.heavy += u64::from(heavy);
         let r = Req {
