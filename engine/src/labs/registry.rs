@@ -350,7 +350,7 @@ pub const BUNDLES: &[Bundle] = &[
     Bundle {
         id: "availability",
         labs: &[
-            LabDef::coming("lb", Group::Availability),
+            super::availability::lb::LAB,
             ratelimit::LAB,
             LabDef::coming("isolation", Group::Availability),
             super::availability::failure_detect::LAB,
