@@ -246,6 +246,25 @@ impl Gossip {
         }
     }
 
+    /// Replies to `from` with what its `digest` shows it lacks (nothing if it lacks nothing);
+    /// returns whether there was anything to send.
+    fn answer(&mut self, from: NodeId, digest: &[(Key, Version)], ctx: &mut Ctx<Self>) -> bool {
+        let missing = self.store.newer_than(&store::known_of(digest));
+        if missing.is_empty() {
+            return false;
+        }
+        let digest = self.store.digest();
+        self.send(
+            from,
+            Msg::Reply {
+                digest,
+                entries: missing,
+            },
+            ctx,
+        );
+        true
+    }
+
     /// Merges entries from `from`; returns whether anything was new.
     fn merge(&mut self, from: NodeId, entries: &[(Key, Entry)], ctx: &mut Ctx<Self>) -> bool {
         self.learn_known(from, entries.iter().map(|(k, e)| (*k, e.version)));
@@ -411,36 +430,12 @@ impl Protocol for Gossip {
                 self.count(new);
             }
             Msg::Pull { digest } => {
-                let missing = self.store.newer_than(&store::known_of(&digest));
-                let useful = !missing.is_empty();
-                if useful {
-                    let digest = self.store.digest();
-                    self.send(
-                        from,
-                        Msg::Reply {
-                            digest,
-                            entries: missing,
-                        },
-                        ctx,
-                    );
-                }
+                let useful = self.answer(from, &digest, ctx);
                 self.count(useful);
             }
             Msg::PushPull { digest, entries } => {
                 let new = self.merge(from, &entries, ctx);
-                let missing = self.store.newer_than(&store::known_of(&digest));
-                let answer = !missing.is_empty();
-                if answer {
-                    let digest = self.store.digest();
-                    self.send(
-                        from,
-                        Msg::Reply {
-                            digest,
-                            entries: missing,
-                        },
-                        ctx,
-                    );
-                }
+                let answer = self.answer(from, &digest, ctx);
                 self.count(new || answer);
             }
             Msg::Rumor { entries } => {
