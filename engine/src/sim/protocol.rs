@@ -280,6 +280,44 @@ pub trait Protocol: Clone + Debug + 'static {
     }
 }
 
+/// Forwards [`Protocol`]'s checking hooks to the lab monitor's methods of the same names and
+/// arguments, so a lab names the hooks its monitor has instead of restating each signature:
+/// `crate::monitor_hooks!(observe, check_eventually);` inside `impl Protocol for Lab`.
+#[macro_export]
+macro_rules! monitor_hooks {
+    ($($hook:ident),+ $(,)?) => { $( $crate::monitor_hooks!(@ $hook); )+ };
+    (@ check) => {
+        fn check(
+            monitor: &mut Self::Monitor,
+            now: $crate::Time,
+            node: $crate::NodeId,
+            nodes: &[Self],
+        ) -> Vec<(&'static str, String)> {
+            monitor.check(now, node, nodes)
+        }
+    };
+    (@ observe) => {
+        fn observe(
+            monitor: &mut Self::Monitor,
+            seen: &$crate::sim::Observed<Self>,
+            found: &mut $crate::sim::Found,
+        ) {
+            monitor.observe(seen, found);
+        }
+    };
+    (@ check_eventually) => {
+        fn check_eventually(
+            monitor: &Self::Monitor,
+            now: $crate::Time,
+            nodes: &[Self],
+            status: &[$crate::sim::NodeStatus],
+            found: &mut $crate::sim::Found,
+        ) {
+            monitor.check_eventually(now, nodes, status, found);
+        }
+    };
+}
+
 /// A node's local clock: `local = offset + true time × (1 + drift_ppm / 10⁶)`. Timers a node
 /// sets run on its local clock.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -35,7 +35,7 @@ pub use msg::Msg;
 
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Parameters: the lab's, then the network's.
@@ -286,30 +286,5 @@ impl Protocol for Fd {
         }
     }
 
-    fn check(
-        monitor: &mut Monitor,
-        now: Time,
-        node: NodeId,
-        nodes: &[Self],
-    ) -> Vec<(&'static str, String)> {
-        monitor.check(now, node, nodes)
-    }
-
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        monitor: &Monitor,
-        now: Time,
-        nodes: &[Self],
-        status: &[NodeStatus],
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.check_eventually(now, nodes, status, found);
-    }
+    crate::monitor_hooks!(check, observe, check_eventually);
 }

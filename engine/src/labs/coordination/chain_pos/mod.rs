@@ -51,7 +51,7 @@ use super::chain_sync::ChainSync;
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
 use crate::params::{InputError, TextSpec};
-use crate::sim::{Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Most validators.
@@ -322,21 +322,5 @@ impl Protocol for Pos {
         monitor.check(node, nodes)
     }
 
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        monitor: &Monitor,
-        now: Time,
-        nodes: &[Self],
-        status: &[NodeStatus],
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.check_eventually(now, nodes, status, found);
-    }
+    crate::monitor_hooks!(observe, check_eventually);
 }

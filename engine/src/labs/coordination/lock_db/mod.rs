@@ -359,11 +359,5 @@ impl Protocol for LockDb {
         }
     }
 
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
+    crate::monitor_hooks!(observe);
 }

@@ -427,12 +427,5 @@ impl Protocol for Raft {
         }
     }
 
-    fn check(
-        monitor: &mut Monitor,
-        now: Time,
-        node: NodeId,
-        nodes: &[Self],
-    ) -> Vec<(&'static str, String)> {
-        monitor.check(now, node, nodes)
-    }
+    crate::monitor_hooks!(check);
 }

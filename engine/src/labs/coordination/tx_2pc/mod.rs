@@ -55,7 +55,7 @@ use super::tx_common::Rows;
 
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Most cohorts (the per-cohort counters in the stats panel are declared for this many).
@@ -494,21 +494,5 @@ impl Protocol for Tx2pc {
         }
     }
 
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        monitor: &Monitor,
-        now: Time,
-        nodes: &[Self],
-        status: &[NodeStatus],
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.check_eventually(now, nodes, status, found);
-    }
+    crate::monitor_hooks!(observe, check_eventually);
 }

@@ -56,7 +56,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::tx_common::Rows;
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Most cohorts (the per-cohort counters in the stats panel are declared for this many).
@@ -475,21 +475,5 @@ impl Protocol for Tx3pc {
         }
     }
 
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        monitor: &Monitor,
-        now: Time,
-        nodes: &[Self],
-        status: &[NodeStatus],
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.check_eventually(now, nodes, status, found);
-    }
+    crate::monitor_hooks!(observe, check_eventually);
 }

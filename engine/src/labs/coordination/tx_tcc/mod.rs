@@ -53,7 +53,7 @@ use std::collections::BTreeMap;
 
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// Parameters: the lab's, then the network's.
@@ -415,21 +415,5 @@ impl Protocol for TxTcc {
         monitor.check_books(node, nodes)
     }
 
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        monitor: &Monitor,
-        now: Time,
-        nodes: &[Self],
-        status: &[NodeStatus],
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.check_eventually(now, nodes, status, found);
-    }
+    crate::monitor_hooks!(observe, check_eventually);
 }

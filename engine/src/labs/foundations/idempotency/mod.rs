@@ -280,13 +280,7 @@ impl Protocol for Idem {
         }
     }
 
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
+    crate::monitor_hooks!(observe);
 
     fn check_eventually(
         monitor: &Monitor,

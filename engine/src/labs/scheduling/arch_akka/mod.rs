@@ -321,20 +321,5 @@ impl Protocol for ArchAkka {
         }
     }
 
-    fn check(
-        monitor: &mut Monitor,
-        now: Time,
-        node: NodeId,
-        nodes: &[Self],
-    ) -> Vec<(&'static str, String)> {
-        monitor.check(now, node, nodes)
-    }
-
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
+    crate::monitor_hooks!(check, observe);
 }

@@ -389,13 +389,7 @@ impl Protocol for ArchCentral {
         monitor.check(now, nodes)
     }
 
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
+    crate::monitor_hooks!(observe);
 
     fn check_eventually(
         _monitor: &Monitor,

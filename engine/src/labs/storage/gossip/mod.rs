@@ -44,7 +44,7 @@ use std::collections::BTreeMap;
 
 use crate::input::Params;
 use crate::labs::{lab_def, net_config, LabDef, NetSession, ParamSpec};
-use crate::sim::{Arg, CommandSpec, Ctx, NodeKind, NodeStatus, Property, Protocol, Shape};
+use crate::sim::{Arg, CommandSpec, Ctx, NodeKind, Property, Protocol, Shape};
 use crate::{NodeId, Time, MS};
 
 /// The modes, as the `mode` parameter names them.
@@ -497,30 +497,5 @@ impl Protocol for Gossip {
         }
     }
 
-    fn check(
-        monitor: &mut Monitor,
-        now: Time,
-        node: NodeId,
-        nodes: &[Self],
-    ) -> Vec<(&'static str, String)> {
-        monitor.check(now, node, nodes)
-    }
-
-    fn observe(
-        monitor: &mut Monitor,
-        seen: &crate::sim::Observed<Self>,
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.observe(seen, found);
-    }
-
-    fn check_eventually(
-        monitor: &Monitor,
-        now: Time,
-        nodes: &[Self],
-        status: &[NodeStatus],
-        found: &mut crate::sim::Found,
-    ) {
-        monitor.check_eventually(now, nodes, status, found);
-    }
+    crate::monitor_hooks!(check, observe, check_eventually);
 }
