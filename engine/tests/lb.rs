@@ -428,3 +428,22 @@ fn bad_actions_and_parameters_are_refused_with_a_reason() {
     let s = session("servers=2&weights=4,1,1");
     assert_eq!(s.model().hw.len(), 2);
 }
+
+#[test]
+fn the_broken_variant_that_keeps_the_total_is_caught() {
+    let mut s = session("seed=3");
+    run_to(&mut s, 2.0);
+    let run = |broken: bool| {
+        let mut m = s.model().clone();
+        for l in m.lanes.iter_mut().filter(|l| l.bal.algo == Algo::Smooth) {
+            l.bal.broken_keep_total = broken;
+        }
+        (1..=40).find_map(|k| {
+            m.advance_to(2 * SECOND + k * SECOND / 10);
+            m.check().err()
+        })
+    };
+    assert_eq!(run(false), None);
+    let caught = run(true).expect("the checker catches the broken pick");
+    assert!(caught.contains("current weights sum"), "{caught}");
+}

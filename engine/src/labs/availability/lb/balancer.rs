@@ -130,6 +130,10 @@ pub struct Balancer {
     rng: ChaCha8Rng,
     /// Consistent hash: (point, server), sorted.
     ring: Vec<(u64, usize)>,
+    /// Test-only broken variant: a smooth pick that forgets to give back the total, so the
+    /// current weights only grow, which the invariants must catch. Not reachable from
+    /// parameters or share links.
+    pub broken_keep_total: bool,
 }
 
 impl Balancer {
@@ -144,6 +148,7 @@ impl Balancer {
             picks: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
             ring: Vec::new(),
+            broken_keep_total: false,
         };
         b.reload(hw);
         b
@@ -227,7 +232,9 @@ impl Balancer {
             }
         }
         let added = member(&self.current);
-        self.current[best] -= total;
+        if !self.broken_keep_total {
+            self.current[best] -= total;
+        }
         if self.steps.len() == STEPS_KEPT {
             self.steps.pop_front();
         }
