@@ -2,6 +2,8 @@
 //! its lesson, the invariants hold under hundreds of random schedules of the lab's controls,
 //! runs are deterministic and replay from their share link, bad input is refused.
 
+mod common;
+
 use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs::availability::lb::{self, Algo, Lane, LbModel, SECOND};
 use distlab_engine::labs::{self, LabDef};
@@ -350,23 +352,7 @@ fn runs_are_deterministic_and_replay_from_their_share_link() {
         run_to(&mut s, 25.0);
         s
     };
-    let (a, b) = (run(5), run(5));
-    assert_eq!(a.state_hash(), b.state_hash());
-    assert_eq!(a.encode_log(), b.encode_log());
-    assert_ne!(
-        run(6).state_hash(),
-        a.state_hash(),
-        "another seed, another run"
-    );
-    let (cfg, errors) = RunConfig::parse(&split_query(&format!(
-        "lab=lb&seed=5&actions={}&v={}",
-        a.encode_log(),
-        distlab_engine::ENGINE_VERSION
-    )));
-    assert!(errors.is_empty(), "{errors:?}");
-    let mut replay = labs::create_model(&cfg).expect("timed").expect("builds");
-    replay.run_until(25 * SECOND);
-    assert_eq!(replay.state_hash(), a.state_hash());
+    common::assert_replays_from_share_link("lb", run, 25 * SECOND);
 }
 
 #[test]

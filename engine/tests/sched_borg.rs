@@ -2,6 +2,8 @@
 //! hundreds of random schedules of the lab's controls, runs are deterministic, bad actions
 //! are refused with a reason, and the scheduler at scale places its tasks.
 
+mod common;
+
 use distlab_engine::input::{split_query, RunConfig};
 use distlab_engine::labs::scheduling::sched_borg::{self, BorgModel, SECOND};
 use distlab_engine::labs::{self, LabDef};
@@ -308,23 +310,7 @@ fn runs_are_deterministic_and_replay_from_their_share_link() {
         run_to(&mut s, 40.0);
         s
     };
-    let (a, b) = (run(5), run(5));
-    assert_eq!(a.state_hash(), b.state_hash());
-    assert_eq!(a.encode_log(), b.encode_log());
-    assert_ne!(
-        run(6).state_hash(),
-        a.state_hash(),
-        "another seed, another run"
-    );
-    let (cfg, errors) = RunConfig::parse(&split_query(&format!(
-        "lab=sched-borg&seed=5&actions={}&v={}",
-        a.encode_log(),
-        distlab_engine::ENGINE_VERSION
-    )));
-    assert!(errors.is_empty(), "{errors:?}");
-    let mut replay = labs::create_model(&cfg).expect("timed").expect("builds");
-    replay.run_until(40 * SECOND);
-    assert_eq!(replay.state_hash(), a.state_hash());
+    common::assert_replays_from_share_link("sched-borg", run, 40 * SECOND);
 }
 
 #[test]

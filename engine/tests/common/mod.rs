@@ -228,3 +228,32 @@ pub fn faulted_hash(mut s: impl LabSession) -> String {
     FaultDriver::new(fault_rates(1.0, 0.3, 0.3, 0.2), 5).run(&mut s, 3_000 * MS);
     s.trace_hash()
 }
+
+/// A model lab's run is deterministic and replays from its share link: `run(seed)` twice gives
+/// the same state and log, another seed another state, and the lab built from a link carrying
+/// the log reaches the same state at `end`.
+pub fn assert_replays_from_share_link<M: distlab_engine::sim::TimeModel>(
+    lab: &str,
+    run: impl Fn(u64) -> distlab_engine::sim::ModelSession<M>,
+    end: Time,
+) {
+    let (a, b) = (run(5), run(5));
+    assert_eq!(a.state_hash(), b.state_hash());
+    assert_eq!(a.encode_log(), b.encode_log());
+    assert_ne!(
+        run(6).state_hash(),
+        a.state_hash(),
+        "another seed, another run"
+    );
+    let (cfg, errors) = RunConfig::parse(&split_query(&format!(
+        "lab={lab}&seed=5&actions={}&v={}",
+        a.encode_log(),
+        distlab_engine::ENGINE_VERSION
+    )));
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut replay = distlab_engine::labs::create_model(&cfg)
+        .expect("timed")
+        .expect("builds");
+    replay.run_until(end);
+    assert_eq!(replay.state_hash(), a.state_hash());
+}
