@@ -102,6 +102,26 @@ pub fn command() -> clap::Command {
     c
 }
 
+/// Runs `distlab args…` in-process with its output captured, as a test or a notebook would:
+/// (exit status, standard output, standard error). No progress bar is drawn.
+pub fn run_captured(args: &[&str]) -> (u8, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut io = Io {
+        out: &mut out,
+        err: &mut err,
+        progress: false,
+    };
+    let code = main_with(
+        std::iter::once("distlab").chain(args.iter().copied()),
+        &mut io,
+    );
+    (
+        code,
+        String::from_utf8(out).expect("the runner writes UTF-8"),
+        String::from_utf8(err).expect("the runner writes UTF-8"),
+    )
+}
+
 /// Runs a command line (`args[0]` is the program name) and returns the exit status.
 pub fn main_with<I, T>(args: I, io: &mut Io) -> u8
 where

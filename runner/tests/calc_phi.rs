@@ -5,8 +5,7 @@
 
 use serde_json::Value;
 
-mod common;
-use common::distlab;
+use distlab_runner::run_captured as distlab;
 
 fn json(args: &[&str]) -> Value {
     let (code, out, err) = distlab(args);

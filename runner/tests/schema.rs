@@ -4,11 +4,9 @@
 
 use serde_json::Value;
 
-mod common;
-
 /// `distlab args…` in-process: (exit status, stdout).
 fn distlab(args: &[&str]) -> (u8, String) {
-    let (code, out, _) = common::distlab(args);
+    let (code, out, _) = distlab_runner::run_captured(args);
     (code, out)
 }
 

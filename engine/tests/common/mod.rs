@@ -21,20 +21,11 @@ pub struct Run {
 
 /// Runs the `distlab` command line with `args`, in-process (the runner crate's `main_with`).
 pub fn distlab(args: &[&str]) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = distlab_runner::Io {
-        out: &mut out,
-        err: &mut err,
-        progress: false,
-    };
-    let code = distlab_runner::main_with(
-        std::iter::once("distlab").chain(args.iter().copied()),
-        &mut io,
-    );
+    let (code, out, err) = distlab_runner::run_captured(args);
     Run {
         code: Some(i32::from(code)),
-        out: String::from_utf8(out).expect("utf-8 output"),
-        err: String::from_utf8(err).expect("utf-8 errors"),
+        out,
+        err,
     }
 }
 
